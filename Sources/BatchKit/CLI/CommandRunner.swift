@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+
+/// Runs a command and maps every way it can end to the documented exit codes: help → 0,
+/// usage/config/input errors → 2, environment errors → 3, with one line on stderr.
+public enum CommandRunner {
+    public static func main<C: ParsableCommand>(_ type: C.Type, arguments: [String]? = nil) -> Never {
+        let args = arguments ?? Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try type.parseAsRoot(args)
+            try command.run()
+            exit(0)
+        } catch let error as FTAError {
+            fail(type, error.description, code: error.exitStatus)
+        } catch let error as CommandExit {
+            exit(error.status.rawValue)
+        } catch let error as ExitCode {
+            exit(error.rawValue)
+        } catch {
+            let code = type.exitCode(for: error)
+            if code == .success {
+                // --help, --version: ArgumentParser prints them.
+                type.exit(withError: error)
+            }
+            let message = type.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            fail(type, message + " (see --help)", code: .usage)
+        }
+    }
+
+    static func fail<C: ParsableCommand>(_ type: C.Type, _ message: String, code: ExitStatus) -> Never {
+        let name = type.configuration.commandName ?? "fta"
+        fputs("\(name): error: \(message)\n", stderr)
+        exit(code.rawValue)
+    }
+}
+
+/// Thrown by a command that completed but must exit non-zero (e.g. 1: rows rejected).
+public struct CommandExit: Error {
+    public var status: ExitStatus
+    public init(_ status: ExitStatus) { self.status = status }
+}

@@ -1,0 +1,218 @@
+import Foundation
+
+/// Error from ``JSONParser``: what was wrong and at which byte offset.
+public struct JSONParseError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public let offset: Int
+    public var description: String { "invalid JSON at byte \(offset + 1): \(message)" }
+}
+
+/// A strict RFC 8259 parser over UTF-8 bytes producing ``JSONValue``.
+public enum JSONParser {
+    public static func parse(_ text: String) throws -> JSONValue {
+        var text = text
+        return try text.withUTF8 { try parse(bytes: $0) }
+    }
+
+    public static func parse(_ data: Data) throws -> JSONValue {
+        try data.withUnsafeBytes { raw in
+            try parse(bytes: UnsafeBufferPointer(start: raw.bindMemory(to: UInt8.self).baseAddress, count: raw.count))
+        }
+    }
+
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
+        var p = Parser(bytes: bytes)
+        p.skipSpace()
+        let value = try p.parseValue(depth: 0)
+        p.skipSpace()
+        if p.pos < bytes.count { throw p.fail("unexpected text after the value") }
+        return value
+    }
+
+    private struct Parser {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var pos = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        func fail(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: pos) }
+
+        mutating func skipSpace() {
+            while pos < bytes.count {
+                let c = bytes[pos]
+                if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1 } else { break }
+            }
+        }
+
+        mutating func parseValue(depth: Int) throws -> JSONValue {
+            guard depth < 256 else { throw fail("nesting deeper than 256 levels") }
+            guard pos < bytes.count else { throw fail("unexpected end of input") }
+            switch bytes[pos] {
+            case UInt8(ascii: "{"): return try parseObject(depth: depth)
+            case UInt8(ascii: "["): return try parseArray(depth: depth)
+            case UInt8(ascii: "\""): return .string(try parseString())
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+            default: throw fail("unexpected character '\(Character(Unicode.Scalar(bytes[pos])))'")
+            }
+        }
+
+        mutating func literal(_ word: StaticString) throws {
+            let n = word.utf8CodeUnitCount
+            guard pos + n <= bytes.count else { throw fail("unexpected end of input") }
+            let w = word.utf8Start
+            for i in 0..<n where bytes[pos + i] != w[i] { throw fail("invalid literal") }
+            pos += n
+        }
+
+        mutating func parseObject(depth: Int) throws -> JSONValue {
+            pos += 1
+            var dict: [String: JSONValue] = [:]
+            skipSpace()
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(dict) }
+            while true {
+                skipSpace()
+                guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                let key = try parseString()
+                skipSpace()
+                guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after key") }
+                pos += 1
+                skipSpace()
+                dict[key] = try parseValue(depth: depth + 1)
+                skipSpace()
+                guard pos < bytes.count else { throw fail("unterminated object") }
+                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(dict) }
+                throw fail("expected ',' or '}' in object")
+            }
+        }
+
+        mutating func parseArray(depth: Int) throws -> JSONValue {
+            pos += 1
+            var items: [JSONValue] = []
+            skipSpace()
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+            while true {
+                skipSpace()
+                items.append(try parseValue(depth: depth + 1))
+                skipSpace()
+                guard pos < bytes.count else { throw fail("unterminated array") }
+                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+                throw fail("expected ',' or ']' in array")
+            }
+        }
+
+        mutating func parseString() throws -> String {
+            pos += 1
+            let start = pos
+            // Fast path: no escapes.
+            while pos < bytes.count {
+                let c = bytes[pos]
+                if c == UInt8(ascii: "\"") {
+                    let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+                    pos += 1
+                    return s
+                }
+                if c == UInt8(ascii: "\\") { break }
+                if c < 0x20 { throw fail("control character in string") }
+                pos += 1
+            }
+            guard pos < bytes.count else { throw fail("unterminated string") }
+            var out = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<pos]))
+            while pos < bytes.count {
+                let c = bytes[pos]
+                if c == UInt8(ascii: "\"") {
+                    pos += 1
+                    return String(decoding: out, as: UTF8.self)
+                }
+                if c < 0x20 { throw fail("control character in string") }
+                if c != UInt8(ascii: "\\") { out.append(c); pos += 1; continue }
+                pos += 1
+                guard pos < bytes.count else { throw fail("unterminated string") }
+                let e = bytes[pos]
+                pos += 1
+                switch e {
+                case UInt8(ascii: "\""): out.append(0x22)
+                case UInt8(ascii: "\\"): out.append(0x5C)
+                case UInt8(ascii: "/"): out.append(0x2F)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u")
+                        else { throw fail("unpaired surrogate in \\u escape") }
+                        pos += 2
+                        let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw fail("invalid surrogate pair") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw fail("unpaired surrogate in \\u escape")
+                    }
+                    guard let u = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
+                    out.append(contentsOf: Array(String(Character(u)).utf8))
+                default: throw fail("invalid escape '\\\(Character(Unicode.Scalar(e)))'")
+                }
+            }
+            throw fail("unterminated string")
+        }
+
+        mutating func hex4() throws -> UInt32 {
+            guard pos + 4 <= bytes.count else { throw fail("short \\u escape") }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let c = bytes[pos]
+                var d: UInt32
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+                default: throw fail("invalid hex digit in \\u escape")
+                }
+                d &= 0xF
+                v = v << 4 | d
+                pos += 1
+            }
+            return v
+        }
+
+        mutating func parseNumber() throws -> JSONValue {
+            let start = pos
+            var isInteger = true
+            if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+            guard pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) else {
+                throw fail("invalid number")
+            }
+            if bytes[pos] == UInt8(ascii: "0") {
+                pos += 1
+            } else {
+                while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
+            }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
+                isInteger = false
+                pos += 1
+                let digits = pos
+                while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
+                if pos == digits { throw fail("invalid number: digits expected after '.'") }
+            }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
+                isInteger = false
+                pos += 1
+                if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+                let digits = pos
+                while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
+                if pos == digits { throw fail("invalid number: digits expected in exponent") }
+            }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+            if isInteger, let i = Int64(text) { return .int(i) }
+            guard let d = Double(text) else { throw fail("invalid number") }
+            return .double(d)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// A JSON document as a value: what action rows keep in their JSON columns and what
+/// every JSON-lines input is parsed into.
+///
+/// fta parses and writes JSON itself (``JSONParser``, ``JSONWriter``) because enqueue must
+/// handle more than 100,000 lines a second and Foundation's JSON is several times slower.
+/// Integers stay integers (`int`) so ids and timestamps round-trip exactly.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public static let emptyObject = JSONValue.object([:])
+    public static let emptyArray = JSONValue.array([])
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// Integer value of an `int`, of a `double` without fraction, or of a string of digits
+    /// (the original system stores several ids as strings, e.g. `bk_biz_id`).
+    public var intValue: Int64? {
+        switch self {
+        case .int(let i): return i
+        case .double(let d) where d.rounded() == d && abs(d) < 9.2e18: return Int64(d)
+        case .string(let s): return Int64(s.trimmingCharacters(in: .whitespaces))
+        default: return nil
+        }
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        case .string(let s): return Double(s.trimmingCharacters(in: .whitespaces))
+        default: return nil
+        }
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// Short name of the JSON type, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .int, .double: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+
+    /// The value as a scalar text: strings as they are, numbers and booleans printed.
+    public var scalarText: String? {
+        switch self {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .double(let d): return JSONWriter.format(d)
+        case .bool(let b): return b ? "true" : "false"
+        default: return nil
+        }
+    }
+
+    /// A copy with `key` set (self must be an object; anything else becomes one).
+    public func setting(_ key: String, _ value: JSONValue) -> JSONValue {
+        var o = objectValue ?? [:]
+        o[key] = value
+        return .object(o)
+    }
+
+    /// A copy with the keys of `other` merged over this object's.
+    public func merging(_ other: [String: JSONValue]) -> JSONValue {
+        var o = objectValue ?? [:]
+        for (k, v) in other { o[k] = v }
+        return .object(o)
+    }
+
+    /// Foundation-typed value for template contexts (Stencil walks `[String: Any]`).
+    public var anyValue: Any {
+        switch self {
+        case .null: return NSNull()
+        case .bool(let b): return b
+        case .int(let i): return Int(i)
+        case .double(let d): return d
+        case .string(let s): return s
+        case .array(let a): return a.map { $0.anyValue }
+        case .object(let o): return o.mapValues { $0.anyValue }
+        }
+    }
+
+    /// Compact JSON text with sorted keys.
+    public var jsonText: String { JSONWriter.write(self) }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, b in b }))
+    }
+}

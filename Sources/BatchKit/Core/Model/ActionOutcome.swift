@@ -1,0 +1,36 @@
+/// What a processor reports after running one step of an action. Processors never write to
+/// the database; the pass turns an outcome into a row update (``OutcomeResolver``).
+public struct ActionOutcome: Sendable {
+    public enum Result: Sendable, Equatable {
+        /// The action reached a terminal status.
+        case finished(ActionStatus)
+        /// The step failed; the retry policy decides between another attempt and `failure`.
+        /// `retryAfter` is a server's `Retry-After` hint in seconds.
+        case failed(FailureType?, retryAfter: Double?)
+        /// Run `step` again (or the next step) after `after` seconds, e.g. a status poll.
+        case next(step: String, after: Double)
+    }
+
+    public var result: Result
+    /// Becomes `ex_data.message`.
+    public var message: String
+    /// Merged into `outputs`.
+    public var outputs: [String: JSONValue]
+    /// Merged into `ex_data`.
+    public var exData: [String: JSONValue]
+
+    public init(_ result: Result, message: String, outputs: [String: JSONValue] = [:], exData: [String: JSONValue] = [:]) {
+        self.result = result
+        self.message = message
+        self.outputs = outputs
+        self.exData = exData
+    }
+
+    public static func success(_ message: String, outputs: [String: JSONValue] = [:]) -> ActionOutcome {
+        ActionOutcome(.finished(.success), message: message, outputs: outputs)
+    }
+
+    public static func failure(_ message: String, type: FailureType? = .executeError, retryAfter: Double? = nil) -> ActionOutcome {
+        ActionOutcome(.failed(type, retryAfter: retryAfter), message: message)
+    }
+}

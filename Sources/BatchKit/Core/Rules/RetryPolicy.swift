@@ -1,0 +1,36 @@
+/// Retry settings of one action (`failed_retry`, reference §2.5) plus fta's extras.
+///
+/// `maxRetryTimes = N` allows at most N + 1 executions; `-1` (the default) means no retry.
+public struct RetryPolicy: Sendable, Equatable {
+    public var maxRetryTimes: Int
+    public var retryInterval: Double
+    /// Longest wait a server's `Retry-After` may impose (seconds).
+    public var retryAfterCap: Double
+    /// Fraction of the interval added at random (0 = none, 0.2 = up to +20 %).
+    public var jitter: Double
+
+    public init(maxRetryTimes: Int = -1, retryInterval: Double = 0, retryAfterCap: Double = 600, jitter: Double = 0) {
+        self.maxRetryTimes = maxRetryTimes
+        self.retryInterval = retryInterval
+        self.retryAfterCap = retryAfterCap
+        self.jitter = jitter
+    }
+
+    public static let none = RetryPolicy()
+
+    /// Delay before the next attempt, or `nil` when the failure is final.
+    ///
+    /// - Parameters:
+    ///   - executionsBefore: executions started before the one that just failed
+    ///     (the original's `retry_times` as read when the attempt began).
+    ///   - failureType: timeouts of the whole action are never retried.
+    ///   - retryAfter: the server's hint, honoured up to ``retryAfterCap``.
+    ///   - random: a number in 0..<1 for the jitter (passed in so the core stays pure).
+    public func delayBeforeRetry(executionsBefore: Int, failureType: FailureType?, retryAfter: Double?, random: Double) -> Double? {
+        guard failureType != .timeout, executionsBefore < maxRetryTimes else { return nil }
+        var delay = max(0, retryInterval)
+        if let hint = retryAfter, hint > delay { delay = min(hint, max(retryAfterCap, delay)) }
+        if jitter > 0 { delay += delay * jitter * random }
+        return delay
+    }
+}

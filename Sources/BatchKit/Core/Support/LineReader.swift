@@ -1,0 +1,64 @@
+import Foundation
+
+/// Streams lines from a file descriptor in 1 MiB reads, without loading the whole input.
+public final class LineReader {
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var eof = false
+    public private(set) var lineNumber = 0
+
+    /// `path` "-" reads standard input.
+    public init(path: String) throws {
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+        } else {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                throw FTAError.input("input \(path): is a folder")
+            }
+            fd = open(path, O_RDONLY)
+            guard fd >= 0 else { throw FTAError.input("input \(path): cannot open (\(String(cString: strerror(errno))))") }
+            ownsDescriptor = true
+        }
+    }
+
+    deinit { if ownsDescriptor { close(fd) } }
+
+    /// The next line without its newline (and without a trailing CR), or nil at the end.
+    public func next<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T? {
+        while true {
+            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                lineNumber += 1
+                var end = nl
+                if end > start, buffer[end - 1] == 0x0D { end -= 1 }
+                let s = start
+                start = nl + 1
+                return .some(try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<end])) })
+            }
+            if eof {
+                guard start < buffer.count else { return .none }
+                lineNumber += 1
+                let s = start
+                start = buffer.count
+                return .some(try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s...])) })
+            }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            let chunk = 1 << 20
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: chunk))
+            let n = buffer.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress! + old, chunk) }
+            if n <= 0 {
+                buffer.removeLast(chunk)
+                eof = true
+            } else {
+                buffer.removeLast(chunk - n)
+            }
+        }
+    }
+}

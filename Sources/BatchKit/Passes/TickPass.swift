@@ -1,0 +1,226 @@
+import Foundation
+import Logging
+
+/// Options of one `fta-tick` pass (flags, else the config's `tick:` section).
+public struct TickOptions: Sendable {
+    public var batch: Int
+    public var concurrency: Int
+    public var lease: Double
+    public var maxRuntime: Double
+    public var workerId: String
+
+    public init(settings: TickSettings, workerId: String? = nil) {
+        batch = settings.batch
+        concurrency = settings.concurrency
+        lease = settings.lease
+        maxRuntime = settings.maxRuntime
+        self.workerId = workerId ?? TickOptions.defaultWorkerId()
+    }
+
+    public static func defaultWorkerId() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, 255)
+        return "\(String(cString: name)):\(getpid())"
+    }
+}
+
+/// What one pass did, for the summary log line, the metrics file and tests.
+public struct PassReport: Sendable {
+    public struct Counts: Sendable, Equatable {
+        public var claimed = 0, succeeded = 0, failed = 0, retried = 0, continued = 0, finishedOther = 0
+    }
+    public var byPlugin: [String: Counts] = [:]
+    public var timedOut = 0
+    public var expiredLeases = 0
+    public var released = 0
+    public var lost = 0
+    public var seconds: Double = 0
+
+    public var total: Counts {
+        byPlugin.values.reduce(into: Counts()) { t, c in
+            t.claimed += c.claimed; t.succeeded += c.succeeded; t.failed += c.failed
+            t.retried += c.retried; t.continued += c.continued; t.finishedOther += c.finishedOther
+        }
+    }
+}
+
+/// One `fta-tick` pass (ARCHITECTURE §3): sweep, claim with leases, run with bounded
+/// concurrency, record outcomes in batched transactions, stop claiming near the runtime
+/// limit and release what was not started.
+public final class TickPass {
+    let store: ActionStore
+    let registry: ProcessorRegistry
+    let options: TickOptions
+    let settings: TickSettings
+    let clock: Clock
+    let logger: Logger
+    /// Randomness for retry jitter (injected so tests can fix it).
+    var random: () -> Double = { Double.random(in: 0..<1) }
+
+    /// Outcomes are written when this many are waiting, or every `flushInterval` seconds.
+    let flushSize = 256
+    let flushInterval = 0.05
+
+    public init(store: ActionStore, registry: ProcessorRegistry, options: TickOptions, settings: TickSettings, clock: Clock, logger: Logger) {
+        self.store = store
+        self.registry = registry
+        self.options = options
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() throws -> PassReport {
+        let started = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+        var report = PassReport()
+
+        let sweep = try store.sweep(now: clock.now())
+        report.timedOut = sweep.timedOut.count
+        report.expiredLeases = sweep.expiredLeases
+        if !sweep.timedOut.isEmpty {
+            logger.warning("timed out \(sweep.timedOut.count) actions past their deadline", metadata: ["ids": "\(sweep.timedOut.prefix(20).map(String.init).joined(separator: ","))"])
+        }
+        if sweep.expiredLeases > 0 {
+            logger.warning("\(sweep.expiredLeases) actions had an expired lease (a pass died or stalled); running them again")
+        }
+
+        let queue = WorkQueue()
+        let group = DispatchGroup()
+        var workersStarted = 0
+        var held: [Int64: ClaimedAction] = [:]
+        var exhausted = false
+        var stopping = false
+        let lease = Int64(options.lease.rounded(.up))
+        let stopAt = max(0, options.maxRuntime - min(5, options.maxRuntime * 0.1))
+        var lastRenew = elapsed()
+        var pendingUpdates: [(ActionUpdate, WorkQueue.Done)] = []
+        var lastFlush = elapsed()
+
+        func startWorkers(upTo n: Int) {
+            while workersStarted < min(n, options.concurrency) {
+                workersStarted += 1
+                group.enter()
+                let thread = Thread { [registry, settings, clock] in
+                    let worker = WorkerContext(settings: settings, clock: clock)
+                    while let action = queue.next() {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        let result: StepResult
+                        if let processor = registry.processor(for: action.pluginType) {
+                            result = processor.run(action, worker: worker)
+                        } else {
+                            result = StepResult(outcome: ActionOutcome(.finished(.failure),
+                                message: "no processor for plugin_type '\(action.pluginType)' in this version of fta"))
+                        }
+                        let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
+                        queue.complete(.init(action: action, result: result, milliseconds: ms))
+                    }
+                    group.leave()
+                }
+                thread.stackSize = 1 << 20
+                thread.name = "fta-worker-\(workersStarted)"
+                thread.start()
+            }
+        }
+
+        func flush() throws {
+            guard !pendingUpdates.isEmpty else { return }
+            let now = clock.now()
+            let lost = Set(try store.record(pendingUpdates.map(\.0), now: now))
+            for (update, done) in pendingUpdates {
+                held[update.id] = nil
+                let plugin = done.action.pluginType
+                if lost.contains(update.id) {
+                    report.lost += 1
+                    logger.warning("outcome discarded: the lease was taken over or the row was finished meanwhile",
+                                   metadata: ["action": "\(update.id)", "plugin": "\(plugin)"])
+                    continue
+                }
+                var c = report.byPlugin[plugin] ?? PassReport.Counts()
+                switch update.kind {
+                case .succeeded: c.succeeded += 1
+                case .failed: c.failed += 1
+                case .retried: c.retried += 1
+                case .continued: c.continued += 1
+                case .finished: c.finishedOther += 1
+                }
+                report.byPlugin[plugin] = c
+                if let due = update.dueAt, due <= now { exhausted = false }
+                let message = update.exData["message"]?.stringValue ?? ""
+                let meta: Logger.Metadata = [
+                    "action": "\(update.id)", "plugin": "\(plugin)", "step": "\(done.action.nextStep)",
+                    "status": "\(update.status.rawValue)", "attempt": "\(update.executeTimes)",
+                    "ms": "\(done.milliseconds)", "detail": "\(done.result.detail)",
+                ]
+                switch update.kind {
+                case .succeeded, .continued, .finished:
+                    logger.info("action \(update.kind.rawValue): \(message.prefix(200))", metadata: meta)
+                case .retried:
+                    logger.info("action will retry at \(TimeParser.iso(update.dueAt ?? now)): \(message.prefix(200))", metadata: meta)
+                case .failed:
+                    logger.info("action failed: \(message.prefix(200))", metadata: meta)
+                }
+            }
+            pendingUpdates.removeAll(keepingCapacity: true)
+            lastFlush = elapsed()
+        }
+
+        do {
+            while true {
+                if !stopping && elapsed() >= stopAt {
+                    stopping = true
+                    let unstarted = queue.takeUnstarted()
+                    if !unstarted.isEmpty {
+                        try store.release(unstarted)
+                        for a in unstarted { held[a.id] = nil }
+                        report.released += unstarted.count
+                        logger.info("runtime limit near: released \(unstarted.count) unstarted actions")
+                    }
+                }
+                if !stopping && !exhausted && queue.pendingCount < max(options.concurrency * 2, options.batch / 2) {
+                    let claimed = try store.claimDue(limit: options.batch, now: clock.now(), lease: lease, owner: options.workerId)
+                    if claimed.count < options.batch { exhausted = true }
+                    for a in claimed {
+                        held[a.id] = a
+                        var c = report.byPlugin[a.pluginType] ?? PassReport.Counts()
+                        c.claimed += 1
+                        report.byPlugin[a.pluginType] = c
+                    }
+                    queue.push(claimed)
+                    startWorkers(upTo: queue.outstanding)
+                }
+                if held.isEmpty && pendingUpdates.isEmpty && (exhausted || stopping) { break }
+
+                let finished = queue.results(atLeast: flushSize, timeout: flushInterval)
+                let now = clock.now()
+                for done in finished {
+                    let update = OutcomeResolver.resolve(action: done.action, outcome: done.result.outcome,
+                                                         policy: done.result.policy, now: now, random: random())
+                    pendingUpdates.append((update, done))
+                }
+                if pendingUpdates.count >= flushSize || elapsed() - lastFlush >= flushInterval || queue.outstanding == 0 {
+                    try flush()
+                }
+                if elapsed() - lastRenew >= options.lease / 3, !held.isEmpty {
+                    let now = clock.now()
+                    let lost = try store.renew(held.values.map { ($0.id, $0.leaseToken) }, until: now + lease)
+                    for id in lost {
+                        logger.warning("lease lost while the action was held; its outcome will be discarded", metadata: ["action": "\(id)"])
+                    }
+                    lastRenew = elapsed()
+                }
+            }
+        } catch {
+            // Leave the database consistent: give back what never started; running actions
+            // keep their lease and are re-run after it expires.
+            let unstarted = queue.takeUnstarted()
+            try? store.release(unstarted)
+            queue.close()
+            throw error
+        }
+        queue.close()
+        group.wait()
+        report.seconds = elapsed()
+        return report
+    }
+}

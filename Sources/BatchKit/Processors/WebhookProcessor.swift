@@ -1,0 +1,185 @@
+import Foundation
+
+/// HTTP callback actions (`plugin_type: webhook`, reference §3.2).
+///
+/// Every string of the config is rendered against the action context; success is any 2xx.
+/// Unlike the original, TLS certificates are verified (opt out with `tls_verify: false`),
+/// disabled query params are honoured, and each request carries an `Idempotency-Key`.
+public struct WebhookProcessor: ActionProcessor {
+    public let pluginType = PluginType.webhook
+    let settings: TickSettings
+
+    public init(settings: TickSettings) { self.settings = settings }
+
+    static func detail(of config: JSONValue) -> (detail: JSONValue?, failedRetry: JSONValue?) {
+        let execute = config["execute_config"]
+        return (execute?["template_detail"], execute?["failed_retry"])
+    }
+
+    public func validate(_ draft: ActionDraft) throws {
+        let (detail, retry) = WebhookProcessor.detail(of: draft.actionConfig)
+        _ = try WebhookConfig.parse(detail ?? .null, failedRetryFallback: retry, defaultTimeout: settings.defaultRequestTimeout)
+    }
+
+    /// `<es_action_id>-<step>-<execution number>`: the same for a re-run after a crash (nothing
+    /// was recorded), new for a deliberate retry.
+    public static func idempotencyKey(_ action: ClaimedAction) -> String {
+        "fta-\(action.esActionId)-\(action.nextStep)-\(action.executeTimes + 1)"
+    }
+
+    public func run(_ action: ClaimedAction, worker: WorkerContext) -> StepResult {
+        let (rawDetail, rawRetry) = WebhookProcessor.detail(of: action.json(\.actionConfig))
+        let config: WebhookConfig
+        do {
+            config = try WebhookConfig.parse(rawDetail ?? .null, failedRetryFallback: rawRetry, defaultTimeout: settings.defaultRequestTimeout)
+        } catch {
+            return StepResult(outcome: ActionOutcome(.finished(.failure), message: "webhook config invalid: \(error)"))
+        }
+        let policy = RetryPolicy(maxRetryTimes: config.maxRetryTimes, retryInterval: config.retryInterval,
+                                 retryAfterCap: settings.retryAfterCap, jitter: settings.retryJitter)
+        let redactor = Redactor(secrets: config.secrets)
+
+        let request: HTTPRequest
+        do {
+            request = try buildRequest(config, action: action, renderer: worker.renderer, now: worker.clock.now())
+        } catch {
+            let message = redactor.redact("context parameter error: \(error)")
+            return StepResult(outcome: ActionOutcome(.finished(.failure), message: message), policy: policy)
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let result = worker.http.perform(request)
+        let ms = Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
+        let target = "\(request.method) \(Redactor.safeURL(request.url))"
+        switch result {
+        case .success(let response):
+            let excerpt = WebhookProcessor.excerpt(response.bodyText)
+            let detail = "\(target) -> \(response.status) in \(ms) ms"
+            let outputs: [String: JSONValue] = ["status_code": .int(Int64(response.status))]
+            if (200..<300).contains(response.status) {
+                return StepResult(outcome: .success(redactor.redact(excerpt), outputs: outputs), policy: policy, detail: detail)
+            }
+            var retryAfter: Double?
+            if response.status == 429 || response.status == 503, let header = response.headers["retry-after"] {
+                retryAfter = WebhookProcessor.parseRetryAfter(header, now: worker.clock.now())
+            }
+            var outcome = ActionOutcome.failure(redactor.redact("response not valid, status_code: \(response.status), content: \(excerpt)"), retryAfter: retryAfter)
+            outcome.outputs = outputs
+            return StepResult(outcome: outcome, policy: policy, detail: detail)
+        case .failure(let error):
+            let message: String
+            switch error.kind {
+            case .timeout:
+                message = "webhook request timeout(\(JSONWriter.format(request.timeout))s): no response from \(Redactor.safeURL(request.url)) within failed_retry.timeout"
+            default:
+                message = "webhook request failed, \(error.message)"
+            }
+            return StepResult(outcome: .failure(redactor.redact(message)), policy: policy, detail: "\(target) -> error in \(ms) ms")
+        }
+    }
+
+    /// The first 200 characters of a body, with `...` when cut (as the original's message).
+    static func excerpt(_ text: String) -> String {
+        text.count > 200 ? String(text.prefix(200)) + "..." : text
+    }
+
+    /// `Retry-After` as seconds: delta-seconds or an HTTP date.
+    static func parseRetryAfter(_ value: String, now: Int64) -> Double? {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        if let s = Double(v) { return max(0, s) }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = f.date(from: v) else { return nil }
+        return max(0, date.timeIntervalSince1970 - Double(now))
+    }
+
+    func buildRequest(_ config: WebhookConfig, action: ClaimedAction, renderer: TemplateRenderer, now: Int64) throws -> HTTPRequest {
+        var cachedContext: [String: Any]?
+        func context() -> [String: Any] {
+            if let c = cachedContext { return c }
+            let c = ActionContext.build(action)
+            cachedContext = c
+            return c
+        }
+        let prefix = "template_detail"
+        func render(_ s: String, _ field: String) throws -> String {
+            TemplateRenderer.isTemplate(s) ? try renderer.render(s, field: "\(prefix).\(field)", context: context()) : s
+        }
+        func renderPairs(_ pairs: [WebhookConfig.Pair], _ field: String) throws -> [WebhookConfig.Pair] {
+            try pairs.map { WebhookConfig.Pair(key: try render($0.key, "\(field).\($0.key)"), value: try render($0.value, "\(field).\($0.key)")) }
+        }
+
+        var url = try render(config.url, "url").trimmingCharacters(in: .whitespaces)
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+            throw FieldError("\(prefix).url", "rendered url does not start with http:// or https://")
+        }
+        let query = try renderPairs(config.queryParams, "query_params")
+        if !query.isEmpty {
+            url += (url.contains("?") ? "&" : "?") + query.map { "\(WebhookProcessor.formEncode($0.key))=\(WebhookProcessor.formEncode($0.value))" }.joined(separator: "&")
+        }
+        var headers: [(String, String)] = []
+        for h in try renderPairs(config.headers, "headers") { headers.append((h.key, h.value)) }
+        func hasHeader(_ name: String) -> Bool { headers.contains { $0.0.lowercased() == name } }
+
+        var body: [UInt8] = []
+        switch config.body {
+        case .none: break
+        case .raw(let content, let type):
+            let rendered = try renderer.renderLeaves(content, field: "\(prefix).body.content", context: TemplateRenderer.containsTemplate(content) ? context() : [:])
+            if case .string(let s) = rendered { body = Array(s.utf8) } else { body = Array(rendered.jsonText.utf8) }
+            if !hasHeader("content-type") { headers.append(("Content-Type", WebhookConfig.contentTypes[type] ?? "text/plain")) }
+        case .urlEncoded(let params):
+            let p = try renderPairs(params, "body.params")
+            body = Array(p.map { "\(WebhookProcessor.formEncode($0.key))=\(WebhookProcessor.formEncode($0.value))" }.joined(separator: "&").utf8)
+            if !hasHeader("content-type") { headers.append(("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")) }
+        case .formData(let params):
+            let p = try renderPairs(params, "body.params")
+            let boundary = "fta-\(action.id)-\(UInt32(truncatingIfNeeded: action.id &* 2654435761))"
+            var text = ""
+            for pair in p {
+                text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(pair.key.replacingOccurrences(of: "\"", with: "%22"))\"\r\n\r\n\(pair.value)\r\n"
+            }
+            text += "--\(boundary)--\r\n"
+            body = Array(text.utf8)
+            headers.removeAll { $0.0.lowercased() == "content-type" }
+            headers.append(("Content-Type", "multipart/form-data; boundary=\(boundary)"))
+        }
+        switch config.auth {
+        case .none: break
+        case .basic(let user, let password):
+            let u = try render(user, "authorize.auth_config.username"), p = try render(password, "authorize.auth_config.password")
+            headers.append(("Authorization", "Basic " + Data("\(u):\(p)".utf8).base64EncodedString()))
+        case .bearer(let token):
+            headers.append(("Authorization", "Bearer " + (try render(token, "authorize.auth_config.token"))))
+        }
+        if !hasHeader("idempotency-key") { headers.append(("Idempotency-Key", WebhookProcessor.idempotencyKey(action))) }
+
+        var timeout = config.timeout
+        if let deadline = action.deadlineAt { timeout = max(1, min(timeout, Double(deadline - now))) }
+        return HTTPRequest(method: config.method, url: url, headers: headers, body: body, timeout: timeout, verifyTLS: config.verifyTLS)
+    }
+
+    static let formAllowed: CharacterSet = {
+        var s = CharacterSet.alphanumerics
+        s.insert(charactersIn: "-._~")
+        return s
+    }()
+
+    static func formEncode(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: formAllowed) ?? s
+    }
+}
+
+extension TemplateRenderer {
+    /// Whether any string leaf of `value` holds template markup.
+    static func containsTemplate(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let s): return isTemplate(s)
+        case .array(let a): return a.contains(where: containsTemplate)
+        case .object(let o): return o.values.contains(where: containsTemplate)
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,357 @@
+import Foundation
+import GRDB
+
+/// The action queue: enqueue, sweep, claim with a fenced lease, record outcomes, and the
+/// operator commands' reads and writes. Every method is one short transaction.
+public struct ActionStore: Sendable {
+    public let database: FTADatabase
+
+    public init(database: FTADatabase) { self.database = database }
+
+    // MARK: Enqueue
+
+    /// Result of storing one draft.
+    public enum InsertResult: Sendable, Equatable {
+        case stored(Int64)
+        /// A row with the same `dedupe_key` exists already: its id.
+        case duplicate(Int64)
+    }
+
+    static let insertSQL = """
+        INSERT INTO action_instance (signal, strategy_id, strategy, strategy_relation_id, dimensions, dimension_hash,
+            alerts, alert_level, status, ex_data, create_time, update_time, action_plugin, action_config,
+            action_config_id, bk_biz_id, is_parent_action, parent_action_id, assignee, inputs, execute_times,
+            generate_uuid, alert, dedupe_key, due_at, next_step, deadline_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', '{}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'execute', ?)
+        ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+        """
+
+    /// Stores drafts in one transaction; a duplicate `dedupe_key` is reported, not stored again.
+    public func insert(_ drafts: [ActionDraft], now: Int64) throws -> [InsertResult] {
+        try database.write { db in
+            let stmt = try db.cachedStatement(sql: ActionStore.insertSQL)
+            var results: [InsertResult] = []
+            results.reserveCapacity(drafts.count)
+            for d in drafts {
+                let due = d.dueAt ?? now
+                let deadline = max(now, due) + d.timeout
+                let alerts = JSONValue.array(d.alerts.map { .string($0) })
+                let args: [DatabaseValueConvertible?] = [
+                    d.signal, d.strategyId, d.strategy.jsonText, d.strategyRelationId, d.dimensions.jsonText, d.dimensionHash,
+                    alerts.jsonText, d.alertLevel, now, now, d.actionPlugin.jsonText, d.actionConfig.jsonText,
+                    d.actionConfigId, d.bkBizId, d.isParentAction, d.parentActionId, d.assignee.jsonText, d.inputs.jsonText,
+                    d.executeTimes, d.generateUUID, d.alert.jsonText, d.dedupeKey, due, deadline,
+                ]
+                stmt.setUncheckedArguments(StatementArguments(args))
+                try stmt.execute()
+                if db.changesCount > 0 {
+                    results.append(.stored(db.lastInsertedRowID))
+                } else if let key = d.dedupeKey,
+                          let existing = try Int64.fetchOne(db, sql: "SELECT id FROM action_instance WHERE dedupe_key = ?", arguments: [key]) {
+                    results.append(.duplicate(existing))
+                } else {
+                    throw FTAError.environment("database \(database.path): insert was ignored without a duplicate key")
+                }
+            }
+            return results
+        }
+    }
+
+    // MARK: Sweep
+
+    public struct SweepReport: Sendable, Equatable {
+        /// Rows that passed their deadline and are now `failure`/`timeout`.
+        public var timedOut: [Int64] = []
+        /// Rows whose lease expired without an outcome (a killed or stalled pass): due again.
+        public var expiredLeases = 0
+    }
+
+    /// Fails live rows past their deadline (never a terminal row) and counts expired leases.
+    public func sweep(now: Int64) throws -> SweepReport {
+        try database.write { db in
+            var report = SweepReport()
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, create_time, deadline_at, ex_data FROM action_instance
+                WHERE due_at IS NOT NULL AND deadline_at <= ? AND status IN (\(ActionStore.proceedList))
+                """, arguments: [now])
+            let update = try db.cachedStatement(sql: """
+                UPDATE action_instance SET status = 'failure', failure_type = 'timeout', end_time = ?, update_time = ?,
+                    ex_data = ?, due_at = NULL, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1
+                WHERE id = ? AND due_at IS NOT NULL AND status IN (\(ActionStore.proceedList))
+                """)
+            let log = try db.cachedStatement(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'sweep', 40, ?)")
+            for row in rows {
+                let id: Int64 = row["id"]
+                let created: Int64 = row["create_time"]
+                let deadline: Int64 = row["deadline_at"]
+                let minutes = max(0, deadline - created) / 60
+                let message = "execution exceeded the max duration of \(minutes) minutes (execute_config.timeout); treated as failure"
+                let exData = ((try? JSONParser.parse(row["ex_data"] as String)) ?? .emptyObject).setting("message", .string(message))
+                try update.execute(arguments: [now, now, exData.jsonText, id])
+                if db.changesCount > 0 {
+                    report.timedOut.append(id)
+                    try log.execute(arguments: [now, id, message])
+                }
+            }
+            report.expiredLeases = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND due_at <= ? AND lease_owner IS NOT NULL
+                """, arguments: [now]) ?? 0
+            return report
+        }
+    }
+
+    static let proceedList = ActionStatus.proceed.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
+
+    // MARK: Claim
+
+    /// Claims up to `limit` due rows for `owner`: sets the lease and bumps the fencing token.
+    /// A claimed row's `due_at` becomes its lease expiry, so a row whose worker died is due again
+    /// exactly when the lease runs out.
+    public func claimDue(limit: Int, now: Int64, lease: Int64, owner: String) throws -> [ClaimedAction] {
+        try database.write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, lease_token, due_at, lease_owner, next_step, signal, status, strategy_id, bk_biz_id, alert_level,
+                    execute_times, create_time, deadline_at, is_parent_action, parent_action_id, action_config_id,
+                    generate_uuid, strategy, dimensions, alerts, alert, action_plugin, action_config, inputs, outputs,
+                    ex_data, assignee, json_extract(action_plugin, '$.plugin_type') AS plugin_type
+                FROM action_instance INDEXED BY action_instance_due
+                WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?
+                """, arguments: [now, limit])
+            let update = try db.cachedStatement(sql: """
+                UPDATE action_instance SET lease_owner = ?, lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1
+                WHERE id = ?
+                """)
+            var claimed: [ClaimedAction] = []
+            claimed.reserveCapacity(rows.count)
+            for row in rows {
+                let id: Int64 = row["id"]
+                try update.execute(arguments: [owner, now + lease, now + lease, id])
+                var a = ClaimedAction(id: id, leaseToken: (row["lease_token"] as Int64) + 1)
+                a.previousDueAt = row["due_at"]
+                a.leaseWasExpired = (row["lease_owner"] as String?) != nil
+                a.nextStep = row["next_step"]
+                a.signal = row["signal"]
+                a.status = ActionStatus(rawValue: row["status"]) ?? .received
+                a.strategyId = row["strategy_id"]
+                a.bkBizId = row["bk_biz_id"]
+                a.alertLevel = row["alert_level"]
+                a.executeTimes = row["execute_times"]
+                a.createTime = row["create_time"]
+                a.deadlineAt = row["deadline_at"]
+                a.isParentAction = row["is_parent_action"]
+                a.parentActionId = row["parent_action_id"]
+                a.actionConfigId = row["action_config_id"]
+                a.generateUUID = row["generate_uuid"]
+                a.pluginType = (row["plugin_type"] as String?) ?? ""
+                a.text.strategy = row["strategy"]
+                a.text.dimensions = row["dimensions"]
+                a.text.alerts = row["alerts"]
+                a.text.alert = row["alert"]
+                a.text.actionPlugin = row["action_plugin"]
+                a.text.actionConfig = row["action_config"]
+                a.text.inputs = row["inputs"]
+                a.text.outputs = row["outputs"]
+                a.text.exData = row["ex_data"]
+                a.text.assignee = row["assignee"]
+                claimed.append(a)
+            }
+            return claimed
+        }
+    }
+
+    // MARK: Record
+
+    /// Writes outcomes in one transaction. Each write is fenced by the claim's token: an
+    /// update whose lease was taken over (or whose row the sweep finished) changes nothing
+    /// and its id is returned as lost.
+    public func record(_ updates: [ActionUpdate], now: Int64) throws -> [Int64] {
+        guard !updates.isEmpty else { return [] }
+        return try database.write { db in
+            let update = try db.cachedStatement(sql: """
+                UPDATE action_instance SET status = ?, failure_type = ?, ex_data = ?, outputs = ?, end_time = ?,
+                    due_at = ?, next_step = ?, execute_times = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
+                """)
+            let log = try db.cachedStatement(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, ?, ?, ?)")
+            var lost: [Int64] = []
+            for u in updates {
+                let args: [DatabaseValueConvertible?] = [
+                    u.status.rawValue, u.failureType, u.exData.jsonText, u.outputs.jsonText, u.endTime,
+                    u.dueAt, u.nextStep, u.executeTimes, now, u.id, u.leaseToken,
+                ]
+                update.setUncheckedArguments(StatementArguments(args))
+                try update.execute()
+                if db.changesCount == 0 { lost.append(u.id); continue }
+                for line in u.log {
+                    try log.execute(arguments: [line.time, line.actionId, line.step, line.level, line.message])
+                }
+            }
+            return lost
+        }
+    }
+
+    /// Gives back claimed rows that were never started, with their old due time.
+    public func release(_ actions: [ClaimedAction]) throws {
+        guard !actions.isEmpty else { return }
+        try database.write { db in
+            let stmt = try db.cachedStatement(sql: """
+                UPDATE action_instance SET lease_owner = NULL, lease_expires_at = NULL, due_at = ?
+                WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
+                """)
+            for a in actions { try stmt.execute(arguments: [a.previousDueAt, a.id, a.leaseToken]) }
+        }
+    }
+
+    /// Extends the leases of rows still held by this pass. Returns ids whose lease was lost.
+    public func renew(_ held: [(id: Int64, token: Int64)], until: Int64) throws -> [Int64] {
+        guard !held.isEmpty else { return [] }
+        return try database.write { db in
+            let stmt = try db.cachedStatement(sql: """
+                UPDATE action_instance SET lease_expires_at = ?, due_at = ? WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
+                """)
+            var lost: [Int64] = []
+            for h in held {
+                try stmt.execute(arguments: [until, until, h.id, h.token])
+                if db.changesCount == 0 { lost.append(h.id) }
+            }
+            return lost
+        }
+    }
+
+    // MARK: Operator reads
+
+    public struct StatusSummary: Sendable, Equatable {
+        public var total = 0
+        public var byStatus: [String: Int] = [:]
+        public var dueNow = 0
+        public var leasedNow = 0
+        public var scheduledLater = 0
+        /// Seconds the oldest due row has waited, or nil when nothing is due.
+        public var oldestDueAge: Int64?
+    }
+
+    /// Counts by status over the whole table plus the live-queue figures.
+    public func statusSummary(now: Int64, includeHistory: Bool = true) throws -> StatusSummary {
+        try database.read { db in
+            var s = StatusSummary()
+            let sql = includeHistory
+                ? "SELECT status, count(*) FROM action_instance GROUP BY status"
+                : "SELECT status, count(*) FROM action_instance INDEXED BY action_instance_due WHERE due_at IS NOT NULL GROUP BY status"
+            for row in try Row.fetchAll(db, sql: sql) {
+                let n: Int = row[1]
+                s.byStatus[row[0]] = n
+                s.total += n
+            }
+            s.dueNow = try Int.fetchOne(db, sql: "SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND due_at <= ?", arguments: [now]) ?? 0
+            s.leasedNow = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND lease_expires_at > ?
+                """, arguments: [now]) ?? 0
+            s.scheduledLater = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND due_at > ? AND lease_owner IS NULL
+                """, arguments: [now]) ?? 0
+            if let oldest = try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM action_instance WHERE due_at IS NOT NULL AND due_at <= ?", arguments: [now]) {
+                s.oldestDueAge = now - oldest
+            }
+            return s
+        }
+    }
+
+    /// One row as JSON (every column) and its log lines, or nil when there is no such id.
+    public func show(id: Int64) throws -> (row: JSONValue, log: [ActionLogLine])? {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM action_instance WHERE id = ?", arguments: [id]) else { return nil }
+            var o: [String: JSONValue] = [:]
+            for (column, value) in row {
+                switch value.storage {
+                case .null: o[column] = .null
+                case .int64(let i): o[column] = .int(i)
+                case .double(let d): o[column] = .double(d)
+                case .string(let s):
+                    if ActionStore.jsonColumns.contains(column), let parsed = try? JSONParser.parse(s) {
+                        o[column] = parsed
+                    } else {
+                        o[column] = .string(s)
+                    }
+                case .blob(let b): o[column] = .string("<\(b.count) bytes>")
+                }
+            }
+            for flag in ["is_parent_action", "is_polled", "need_poll", "is_enabled", "is_deleted"] {
+                if let v = o[flag]?.intValue { o[flag] = .bool(v != 0) }
+            }
+            let log = try Row.fetchAll(db, sql: "SELECT time, action_id, step, level, message FROM action_log WHERE action_id = ? ORDER BY id", arguments: [id])
+                .map { ActionLogLine(time: $0[0], actionId: $0[1], step: $0[2], level: $0[3], message: $0[4]) }
+            return (.object(o), log)
+        }
+    }
+
+    static let jsonColumns: Set<String> = ["strategy", "dimensions", "alerts", "ex_data", "action_plugin", "action_config",
+                                           "sub_actions", "assignee", "inputs", "outputs", "alert"]
+
+    // MARK: Operator writes
+
+    /// What an operator command did to one id.
+    public enum OperatorResult: Sendable, Equatable {
+        case done(Int64)
+        case notFound(Int64)
+        case refused(Int64, String)
+    }
+
+    /// The original's manual retry: a finished row runs again from its first step now, with a
+    /// fresh deadline and retry budget. Successful rows are left alone unless `includeSuccess`.
+    public func retry(ids: [Int64], now: Int64, includeSuccess: Bool) throws -> [OperatorResult] {
+        try database.write { db in
+            var results: [OperatorResult] = []
+            for id in ids {
+                guard let row = try Row.fetchOne(db, sql: "SELECT status, due_at, deadline_at, create_time, due_at, outputs FROM action_instance WHERE id = ?", arguments: [id]) else {
+                    results.append(.notFound(id)); continue
+                }
+                let status: String = row["status"]
+                if (row["due_at"] as Int64?) != nil {
+                    results.append(.refused(id, "still in progress (status \(status))")); continue
+                }
+                if status == ActionStatus.success.rawValue && !includeSuccess {
+                    results.append(.refused(id, "already succeeded (use --include-success to run it again)")); continue
+                }
+                let timeout = max(60, ((row["deadline_at"] as Int64?) ?? 0) - (row["create_time"] as Int64))
+                var outputs = (try? JSONParser.parse(row["outputs"] as String))?.objectValue ?? [:]
+                outputs["retry_times"] = .int(0)
+                try db.execute(sql: """
+                    UPDATE action_instance SET status = 'received', failure_type = NULL, end_time = NULL, due_at = ?,
+                        next_step = 'execute', deadline_at = ?, outputs = ?, update_time = ?, lease_owner = NULL,
+                        lease_expires_at = NULL, lease_token = lease_token + 1
+                    WHERE id = ?
+                    """, arguments: [now, now + timeout, JSONValue.object(outputs).jsonText, now, id])
+                try db.execute(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'retry', 20, ?)",
+                               arguments: [now, id, "manual retry from status \(status)"])
+                results.append(.done(id))
+            }
+            return results
+        }
+    }
+
+    /// Finishes live rows as `skipped` with the operator's reason; fences any worker holding them.
+    public func skip(ids: [Int64], reason: String, now: Int64) throws -> [OperatorResult] {
+        try database.write { db in
+            var results: [OperatorResult] = []
+            for id in ids {
+                guard let row = try Row.fetchOne(db, sql: "SELECT status, due_at, ex_data FROM action_instance WHERE id = ?", arguments: [id]) else {
+                    results.append(.notFound(id)); continue
+                }
+                let status: String = row["status"]
+                if (row["due_at"] as Int64?) == nil {
+                    results.append(.refused(id, "already finished (status \(status))")); continue
+                }
+                let exData = ((try? JSONParser.parse(row["ex_data"] as String)) ?? .emptyObject).setting("message", .string("skipped by operator: \(reason)"))
+                try db.execute(sql: """
+                    UPDATE action_instance SET status = 'skipped', failure_type = NULL, end_time = ?, due_at = NULL,
+                        ex_data = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1
+                    WHERE id = ?
+                    """, arguments: [now, exData.jsonText, now, id])
+                try db.execute(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'skip', 30, ?)",
+                               arguments: [now, id, "skipped by operator: \(reason)"])
+                results.append(.done(id))
+            }
+            return results
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+
+/// The SQLite file every command works on: opened in WAL mode with a busy timeout, schema
+/// migrated on first use. All SQL in fta lives under `Store/`.
+public final class FTADatabase: @unchecked Sendable {
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String, settings: DatabaseSettings = DatabaseSettings()) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(settings.busyTimeout)
+        config.label = "fta"
+        let synchronous = settings.synchronous.uppercased()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            let dir = (path as NSString).deletingLastPathComponent
+            var isDir: ObjCBool = false
+            if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
+                throw FTAError.environment("database \(path): folder \(dir) does not exist")
+            }
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                throw FTAError.environment("database \(path): is a folder, not a database file")
+            }
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.writeWithoutTransaction { db in try Schema.migrate(db) }
+        } catch let error as FTAError {
+            throw error
+        } catch {
+            throw FTADatabase.describe(error, path: path)
+        }
+    }
+
+    /// Maps SQLite failures to the environment error users see (exit 3).
+    static func describe(_ error: Error, path: String) -> FTAError {
+        if let e = error as? DatabaseError {
+            switch e.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                return .environment("database \(path): locked by another process past the busy timeout")
+            case .SQLITE_NOTADB:
+                return .environment("database \(path): file is not a database (corrupt or another format)")
+            case .SQLITE_CORRUPT:
+                return .environment("database \(path): database disk image is malformed")
+            case .SQLITE_CANTOPEN:
+                return .environment("database \(path): cannot open (missing folder or no permission)")
+            case .SQLITE_READONLY:
+                return .environment("database \(path): read-only")
+            case .SQLITE_FULL:
+                return .environment("database \(path): disk full")
+            default:
+                return .environment("database \(path): \(e.message ?? "\(e.resultCode)")")
+            }
+        }
+        if let e = error as? FTAError { return e }
+        return .environment("database \(path): \(error)")
+    }
+
+    /// Runs `body` in an IMMEDIATE write transaction (takes the write lock up front, so two
+    /// passes queue on the busy timeout instead of failing on lock upgrade).
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as FTAError {
+            throw error
+        } catch {
+            throw FTADatabase.describe(error, path: path)
+        }
+    }
+
+    /// Runs `body` in a read transaction (a consistent snapshot; never blocks writers in WAL).
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as FTAError {
+            throw error
+        } catch {
+            throw FTADatabase.describe(error, path: path)
+        }
+    }
+}

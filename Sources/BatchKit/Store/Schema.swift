@@ -1,0 +1,92 @@
+import GRDB
+
+/// Schema migrations, tracked in `PRAGMA user_version`. Each step runs once, inside an
+/// IMMEDIATE transaction that re-checks the version, so processes that open a new database
+/// at the same moment cannot both apply a step.
+enum Schema {
+    static let migrations: [(Database) throws -> Void] = [v1]
+
+    static func migrate(_ db: Database) throws {
+        let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if current == migrations.count { return }
+        if current > migrations.count {
+            throw FTAError.environment("database \(db.configuration.label ?? ""): schema version \(current) is newer than this fta (\(migrations.count)); upgrade fta")
+        }
+        try db.inTransaction(.immediate) {
+            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            if version < migrations.count {
+                for step in migrations[version...] { try step(db) }
+                try db.execute(sql: "PRAGMA user_version = \(migrations.count)")
+            }
+            return .commit
+        }
+    }
+
+    /// Action queue and history: the original's `action_instance` columns, our scheduling
+    /// columns, and `action_log`.
+    static func v1(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE action_instance (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                signal TEXT NOT NULL,
+                strategy_id INTEGER NOT NULL DEFAULT 0,
+                strategy TEXT NOT NULL DEFAULT '{}',
+                strategy_relation_id INTEGER NOT NULL DEFAULT 0,
+                dimensions TEXT NOT NULL DEFAULT '[]',
+                dimension_hash TEXT NOT NULL DEFAULT '',
+                alerts TEXT NOT NULL DEFAULT '[]',
+                alert_level INTEGER NOT NULL DEFAULT 3,
+                status TEXT NOT NULL DEFAULT 'received',
+                failure_type TEXT,
+                ex_data TEXT NOT NULL DEFAULT '{}',
+                create_time INTEGER NOT NULL,
+                end_time INTEGER,
+                update_time INTEGER NOT NULL,
+                action_plugin TEXT NOT NULL DEFAULT '{}',
+                action_config TEXT NOT NULL DEFAULT '{}',
+                action_config_id INTEGER NOT NULL DEFAULT 0,
+                bk_biz_id TEXT NOT NULL DEFAULT '',
+                is_parent_action INTEGER NOT NULL DEFAULT 0,
+                parent_action_id INTEGER NOT NULL DEFAULT 0,
+                sub_actions TEXT NOT NULL DEFAULT '[]',
+                assignee TEXT NOT NULL DEFAULT '[]',
+                inputs TEXT NOT NULL DEFAULT '{}',
+                outputs TEXT NOT NULL DEFAULT '{}',
+                real_status TEXT NOT NULL DEFAULT '',
+                is_polled INTEGER NOT NULL DEFAULT 0,
+                need_poll INTEGER NOT NULL DEFAULT 0,
+                execute_times INTEGER NOT NULL DEFAULT 0,
+                generate_uuid TEXT NOT NULL DEFAULT '',
+                is_enabled INTEGER NOT NULL DEFAULT 1,
+                is_deleted INTEGER NOT NULL DEFAULT 0,
+                create_user TEXT NOT NULL DEFAULT '',
+                update_user TEXT NOT NULL DEFAULT '',
+                -- fta: the alert snapshot templates render against
+                alert TEXT NOT NULL DEFAULT '{}',
+                -- fta: scheduling
+                dedupe_key TEXT,
+                due_at INTEGER,
+                next_step TEXT NOT NULL DEFAULT 'execute',
+                lease_owner TEXT,
+                lease_expires_at INTEGER,
+                lease_token INTEGER NOT NULL DEFAULT 0,
+                deadline_at INTEGER
+            );
+            -- Only live rows are indexed by due time and deadline: terminal rows have
+            -- due_at NULL, so an idle pass costs the same on a million finished rows.
+            CREATE INDEX action_instance_due ON action_instance(due_at) WHERE due_at IS NOT NULL;
+            CREATE INDEX action_instance_deadline ON action_instance(deadline_at) WHERE due_at IS NOT NULL;
+            CREATE UNIQUE INDEX action_instance_dedupe ON action_instance(dedupe_key) WHERE dedupe_key IS NOT NULL;
+            CREATE INDEX action_instance_create_time ON action_instance(create_time);
+            CREATE TABLE action_log (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                time INTEGER NOT NULL,
+                action_id INTEGER NOT NULL,
+                step TEXT NOT NULL DEFAULT '',
+                level INTEGER NOT NULL DEFAULT 20,
+                message TEXT NOT NULL
+            );
+            CREATE INDEX action_log_action ON action_log(action_id);
+            """)
+    }
+}

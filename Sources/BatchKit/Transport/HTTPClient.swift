@@ -1,0 +1,166 @@
+import CCurl
+import Foundation
+
+/// One HTTP request as fta sends it.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    /// Whole-request timeout in seconds.
+    public var timeout: Double
+    public var verifyTLS: Bool
+
+    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double, verifyTLS: Bool = true) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.verifyTLS = verifyTLS
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Header names lower-cased.
+    public var headers: [String: String]
+    public var body: [UInt8]
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A transport failure (no HTTP status): what went wrong, in one line.
+public struct TransportError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case timeout, connect, tls, other }
+    public var kind: Kind
+    public var message: String
+    public var description: String { message }
+}
+
+/// A reusable libcurl easy handle. Reusing it keeps the TCP/TLS connection alive between
+/// requests to the same host (about twice the throughput of a new handle per request).
+/// Not thread-safe: one client per worker thread.
+public final class HTTPClient {
+    private let handle: UnsafeMutableRawPointer
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    public var maxResponseBytes: Int
+    public var userAgent: String
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    public init(maxResponseBytes: Int = 1 << 20, userAgent: String = "fta") {
+        _ = HTTPClient.globalInit
+        guard let h = curl_easy_init() else {
+            // curl_easy_init fails only when out of memory.
+            preconditionFailure("curl_easy_init failed")
+        }
+        handle = h
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        self.maxResponseBytes = maxResponseBytes
+        self.userAgent = userAgent
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    /// Per-request sink for the body and headers, reached from the C callbacks.
+    private final class Sink {
+        var body: [UInt8] = []
+        var limit: Int
+        var headers: [String: String] = [:]
+        init(limit: Int) { self.limit = limit }
+    }
+
+    public func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
+        curl_easy_reset(handle)
+        let sink = Sink(limit: maxResponseBytes)
+        let sinkPointer = Unmanaged.passRetained(sink)
+        defer { sinkPointer.release() }
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+
+        ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        ccurl_setopt_string(handle, CURLOPT_URL, request.url)
+        ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        let timeoutMs = max(1, Int(request.timeout * 1000))
+        ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
+        ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMs, 10_000))
+        ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
+        ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
+        ccurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
+        ccurl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
+        errorBuffer[0] = 0
+        ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+
+        ccurl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, user in
+            guard let data, let user else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+            let n = size * count
+            let room = sink.limit - sink.body.count
+            if room > 0 {
+                data.withMemoryRebound(to: UInt8.self, capacity: n) { p in
+                    sink.body.append(contentsOf: UnsafeBufferPointer(start: p, count: min(n, room)))
+                }
+            }
+            return n
+        }
+        ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer.toOpaque())
+        ccurl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, user in
+            guard let data, let user else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+            let n = size * count
+            let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
+            if line.hasPrefix("HTTP/") { sink.headers.removeAll() }
+            if let colon = line.firstIndex(of: ":") {
+                let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                sink.headers[name] = value
+            }
+            return n
+        }
+        ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer.toOpaque())
+
+        var sawExpect = false
+        for (name, value) in request.headers {
+            if name.lowercased() == "expect" { sawExpect = true }
+            headerList = curl_slist_append(headerList, "\(name): \(value)")
+        }
+        // Never wait for "100 Continue" before sending a body.
+        if !sawExpect { headerList = curl_slist_append(headerList, "Expect:") }
+        ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+
+        let method = request.method.uppercased()
+        let code: CURLcode = request.body.withUnsafeBufferPointer { body in
+            switch method {
+            case "GET" where request.body.isEmpty:
+                ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+            case "HEAD":
+                ccurl_setopt_long(handle, CURLOPT_NOBODY, 1)
+            default:
+                ccurl_setopt_long(handle, CURLOPT_POST, 1)
+                ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+                ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+                if method != "POST" { ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) }
+            }
+            return curl_easy_perform(handle)
+        }
+        guard code == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
+            let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            let kind: TransportError.Kind
+            switch code {
+            case CURLE_OPERATION_TIMEDOUT: kind = .timeout
+            case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: kind = .connect
+            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE: kind = .tls
+            default: kind = .other
+            }
+            return .failure(TransportError(kind: kind, message: text))
+        }
+        var status = 0
+        ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body))
+    }
+}

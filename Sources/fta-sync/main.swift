@@ -1,0 +1,5 @@
+import Foundation
+
+// fta-sync lands with its own issue; until then it says so and exits with the usage code.
+fputs("fta-sync: not implemented yet in this version of fta\n", stderr)
+exit(2)

@@ -1,0 +1,240 @@
+import ArgumentParser
+import BatchKit
+import Foundation
+
+struct FtaTick: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fta-tick",
+        abstract: "Run due alert actions from the SQLite queue: one pass, then exit (run it from cron).",
+        discussion: """
+            Examples:
+              fta-tick --db /var/lib/fta/fta.db                 one pass (same as 'fta-tick run')
+              fta-tick enqueue --db fta.db actions.jsonl        store actions (JSON lines)
+              fta-tick status --db fta.db --json                queue counts
+              fta-tick show 42                                  one action and its log
+              fta-tick retry 42 43                              run finished actions again
+              fta-tick skip 44 --reason "handled by hand"       finish live actions as skipped
+
+            Exit codes: 0 done, 1 done but needs attention, 2 usage/config/input error,
+            3 environment error (database cannot be opened or is locked).
+            """,
+        version: FTAVersion.string,
+        subcommands: [Run.self, Enqueue.self, Status.self, Show.self, Retry.self, Skip.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+extension FtaTick {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One pass: sweep timeouts, claim due actions with a lease, run them, record outcomes.",
+            discussion: "Example: fta-tick run --db fta.db --concurrency 32 --max-runtime 50 --metrics-file /var/lib/node_exporter/fta_tick.prom")
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Actions claimed per transaction (default 500, or tick.batch).") var batch: Int?
+        @Option(help: "Actions run at once (default 16, or tick.concurrency).") var concurrency: Int?
+        @Option(help: "Seconds until this pass's claims may be taken over (default 120, or tick.lease).") var lease: Double?
+        @Option(name: .customLong("max-runtime"), help: "Stop claiming near this many seconds (default 50, or tick.max_runtime).") var maxRuntime: Double?
+        @Option(name: .customLong("worker-id"), help: "Lease owner name (default host:pid).") var workerId: String?
+        @Flag(help: "Print the pass report as JSON on stdout.") var json = false
+
+        func run() throws {
+            let env = try global.prepare(label: "fta-tick")
+            var options = TickOptions(settings: env.config.tick, workerId: workerId)
+            if let batch { guard (1...100_000).contains(batch) else { throw FTAError.usage("--batch: must be 1...100000") }; options.batch = batch }
+            if let concurrency { guard (1...512).contains(concurrency) else { throw FTAError.usage("--concurrency: must be 1...512") }; options.concurrency = concurrency }
+            if let lease { guard lease >= 1 else { throw FTAError.usage("--lease: must be at least 1 second") }; options.lease = lease }
+            if let maxRuntime { guard maxRuntime > 0 else { throw FTAError.usage("--max-runtime: must be positive") }; options.maxRuntime = maxRuntime }
+            let database = try env.openDatabase()
+            let store = ActionStore(database: database)
+            let pass = TickPass(store: store, registry: .standard(settings: env.config.tick), options: options,
+                                settings: env.config.tick, clock: env.clock, logger: env.logger)
+            let report = try pass.run()
+            let t = report.total
+            env.logger.info("pass done", metadata: [
+                "claimed": "\(t.claimed)", "succeeded": "\(t.succeeded)", "failed": "\(t.failed)", "retried": "\(t.retried)",
+                "continued": "\(t.continued)", "timed_out": "\(report.timedOut)", "released": "\(report.released)",
+                "lost": "\(report.lost)", "expired_leases": "\(report.expiredLeases)",
+                "seconds": "\(String(format: "%.3f", report.seconds))", "worker": "\(options.workerId)",
+            ])
+            if let path = env.metricsFile {
+                let now = env.clock.now()
+                let depth = try store.statusSummary(now: now, includeHistory: false)
+                try MetricsFile.write(TickMetrics.families(report: report, queue: depth, now: now), to: path)
+            }
+            if json {
+                let plugins = report.byPlugin.mapValues { c -> JSONValue in
+                    ["claimed": .int(Int64(c.claimed)), "succeeded": .int(Int64(c.succeeded)), "failed": .int(Int64(c.failed)),
+                     "retried": .int(Int64(c.retried)), "continued": .int(Int64(c.continued))]
+                }
+                let out: JSONValue = [
+                    "claimed": .int(Int64(t.claimed)), "succeeded": .int(Int64(t.succeeded)), "failed": .int(Int64(t.failed)),
+                    "retried": .int(Int64(t.retried)), "timed_out": .int(Int64(report.timedOut)),
+                    "released": .int(Int64(report.released)), "lost": .int(Int64(report.lost)),
+                    "expired_leases": .int(Int64(report.expiredLeases)), "seconds": .double(report.seconds),
+                    "by_plugin": .object(plugins),
+                ]
+                print(out.jsonText)
+            }
+        }
+    }
+
+    struct Enqueue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Store action instances given as JSON lines (a file, or - for stdin).",
+            discussion: """
+                Each line is one action in the original's field names, e.g.
+                  {"signal":"abnormal","strategy_id":1,"bk_biz_id":"2","alerts":["a1"],
+                   "action_plugin":{"plugin_type":"webhook"},
+                   "action_config":{"id":5,"name":"notify cmdb","execute_config":{"timeout":600,
+                     "template_detail":{"method":"POST","url":"https://hooks.example.com/fta",
+                       "body":{"data_type":"raw","content_type":"json","content":"{\\"alert\\":\\"{{alert.id}}\\"}"},
+                       "failed_retry":{"is_enabled":true,"timeout":10,"max_retry_times":2,"retry_interval":60}}}},
+                   "dedupe_key":"alert-a1-abnormal-5","due_at":"2026-11-23T10:00:00Z"}
+                A line with a dedupe_key already stored is ignored and reported. Bad lines are
+                reported with their number on stderr; the good ones are still stored (exit 1).
+                Example: fta-tick enqueue --db fta.db actions.jsonl
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "JSON-lines file, or - for standard input.") var file: String = "-"
+        @Flag(help: "Print {\"stored\":[...],\"duplicates\":[...],\"rejected\":[...]} instead of one id per line.") var json = false
+
+        func run() throws {
+            let env = try global.prepare(label: "fta-tick")
+            let reader = try LineReader(path: file)
+            let store = ActionStore(database: try env.openDatabase())
+            let source = file == "-" ? "stdin" : file
+            let enqueue = EnqueueRun(store: store, registry: .standard(settings: env.config.tick), clock: env.clock)
+            let report = try enqueue.run(reader, source: source) { r in
+                fputs("fta-tick: \(source) line \(r.line): \(r.reason)\n", stderr)
+            }
+            for d in report.duplicates {
+                fputs("fta-tick: \(source) line \(d.line): dedupe_key already stored as action \(d.id); ignored\n", stderr)
+            }
+            if json {
+                let out: JSONValue = [
+                    "stored": .array(report.stored.map { ["line": .int(Int64($0.line)), "id": .int($0.id)] }),
+                    "duplicates": .array(report.duplicates.map { ["line": .int(Int64($0.line)), "id": .int($0.id)] }),
+                    "rejected": .array(report.rejected.map { ["line": .int(Int64($0.line)), "error": .string($0.reason)] }),
+                ]
+                print(out.jsonText)
+            } else {
+                var out = ""
+                for s in report.stored { out += "\(s.id)\n" }
+                FileHandle.standardOutput.write(Data(out.utf8))
+            }
+            env.logger.info("enqueue done", metadata: ["stored": "\(report.stored.count)", "duplicates": "\(report.duplicates.count)",
+                                                       "rejected": "\(report.rejected.count)", "source": "\(source)"])
+            if !report.rejected.isEmpty { throw CommandExit(.attention) }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Counts by status, actions due now, leased now, and the age of the oldest due action.",
+            discussion: "Example: fta-tick status --db fta.db --json")
+
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let env = try global.prepare(label: "fta-tick")
+            let now = env.clock.now()
+            let s = try ActionStore(database: try env.openDatabase()).statusSummary(now: now)
+            if json {
+                let out: JSONValue = [
+                    "total": .int(Int64(s.total)),
+                    "by_status": .object(s.byStatus.mapValues { .int(Int64($0)) }),
+                    "due_now": .int(Int64(s.dueNow)), "leased_now": .int(Int64(s.leasedNow)),
+                    "scheduled_later": .int(Int64(s.scheduledLater)),
+                    "oldest_due_age_seconds": s.oldestDueAge.map { .int($0) } ?? .null,
+                    "now": .string(TimeParser.iso(now)),
+                ]
+                print(out.jsonText)
+                return
+            }
+            var lines = ["actions: \(s.total)"]
+            for status in s.byStatus.keys.sorted() { lines.append("  \(status.padding(toLength: 16, withPad: " ", startingAt: 0)) \(s.byStatus[status]!)") }
+            lines.append("due now:          \(s.dueNow)")
+            lines.append("leased now:       \(s.leasedNow)")
+            lines.append("scheduled later:  \(s.scheduledLater)")
+            lines.append("oldest due age:   \(s.oldestDueAge.map { "\($0) s" } ?? "-")")
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One action: every column (secrets masked) and its log.",
+            discussion: "Example: fta-tick show 42 --json")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Action id.") var id: Int64
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let env = try global.prepare(label: "fta-tick")
+            guard let (row, log) = try ActionStore(database: try env.openDatabase()).show(id: id) else {
+                throw FTAError.input("no action with id \(id)")
+            }
+            let masked = Redactor.maskSecrets(row)
+            let logJSON = JSONValue.array(log.map {
+                ["time": .string(TimeParser.iso($0.time)), "step": .string($0.step), "level": .int(Int64($0.level)), "message": .string($0.message)]
+            })
+            if json {
+                print(JSONValue.object(["action": masked, "log": logJSON]).jsonText)
+                return
+            }
+            print(JSONWriter.writePretty(masked))
+            print("log:")
+            for l in log {
+                let level = [10: "debug", 20: "info", 30: "warning", 40: "error", 50: "critical"][l.level] ?? "\(l.level)"
+                print("  \(TimeParser.iso(l.time))  \(l.step)  \(level)  \(l.message)")
+            }
+        }
+    }
+
+    struct Retry: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run finished actions again from their first step (the original's manual retry).",
+            discussion: "Successful actions are left alone unless --include-success. Example: fta-tick retry 42 43")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Action ids.") var ids: [Int64]
+        @Flag(name: .customLong("include-success"), help: "Also re-run actions that succeeded.") var includeSuccess = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws { if ids.isEmpty { throw ValidationError("give at least one action id") } }
+
+        func run() throws {
+            let env = try global.prepare(label: "fta-tick")
+            let results = try ActionStore(database: try env.openDatabase()).retry(ids: ids, now: env.clock.now(), includeSuccess: includeSuccess)
+            try OperatorOutput.print(results, verb: "queued for retry", json: json)
+        }
+    }
+
+    struct Skip: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Finish live actions as skipped, with a reason.",
+            discussion: "Example: fta-tick skip 44 45 --reason \"handled by hand\"")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Action ids.") var ids: [Int64]
+        @Option(help: "Why (kept in ex_data.message and the action log).") var reason: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if ids.isEmpty { throw ValidationError("give at least one action id") }
+            if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--reason must not be empty") }
+        }
+
+        func run() throws {
+            let env = try global.prepare(label: "fta-tick")
+            let results = try ActionStore(database: try env.openDatabase()).skip(ids: ids, reason: reason, now: env.clock.now())
+            try OperatorOutput.print(results, verb: "skipped", json: json)
+        }
+    }
+}
+
+CommandRunner.main(FtaTick.self)
