@@ -43,8 +43,8 @@ let package = Package(
         .executableTarget(name: "fta-bench", dependencies: ["BatchKit"], path: "bench/Sources/fta-bench"),
         .target(name: "FTATestSupport", dependencies: ["BatchKit"], path: "Tests/Support",
                 exclude: ["receiver.py"]),
-        .testTarget(name: "BatchKitTests", dependencies: ["BatchKit", "FTATestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BatchKit", "FTATestSupport"]),
+        .testTarget(name: "BatchKitTests", dependencies: ["BatchKit", "FTATestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BatchKit", "FTATestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]
 )

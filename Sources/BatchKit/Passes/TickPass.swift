@@ -59,7 +59,7 @@ public final class TickPass {
 
     /// Outcomes are written when this many are waiting, or every `flushInterval` seconds.
     let flushSize = 256
-    let flushInterval = 0.05
+    let flushInterval = 0.02
 
     public init(store: ActionStore, registry: ProcessorRegistry, options: TickOptions, settings: TickSettings, clock: Clock, logger: Logger) {
         self.store = store

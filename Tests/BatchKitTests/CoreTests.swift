@@ -1,0 +1,148 @@
+@testable import BatchKit
+import Foundation
+import XCTest
+
+final class JSONTests: XCTestCase {
+    func testRoundTrip_keepsIntegersAndUnicode() throws {
+        let text = #"{"a":[1,-2,3.5,true,null],"b":"é \"q\" \n \u00e9 \ud83d\ude00","big":1795000000123}"#
+        let v = try JSONParser.parse(text)
+        XCTAssertEqual(v["big"], .int(1_795_000_000_123))
+        XCTAssertEqual(v["b"]?.stringValue, "é \"q\" \n é 😀")
+        XCTAssertEqual(try JSONParser.parse(v.jsonText), v)
+    }
+
+    func testErrors_sayWhereAndWhat() {
+        for bad in ["{", "[1,]", "{\"a\" 1}", "tru", "\"\\x\"", "01", "1 2"] {
+            XCTAssertThrowsError(try JSONParser.parse(bad), bad)
+        }
+        XCTAssertThrowsError(try JSONParser.parse("{\"a\": }")) { e in
+            XCTAssertTrue("\(e)".contains("byte 7"), "\(e)")
+        }
+    }
+}
+
+final class RetryPolicyTests: XCTestCase {
+    func testMaxRetryTimesTwo_allowsThreeExecutions() {
+        let p = RetryPolicy(maxRetryTimes: 2, retryInterval: 60)
+        XCTAssertEqual(p.delayBeforeRetry(executionsBefore: 0, failureType: .executeError, retryAfter: nil, random: 0), 60)
+        XCTAssertEqual(p.delayBeforeRetry(executionsBefore: 1, failureType: .executeError, retryAfter: nil, random: 0), 60)
+        XCTAssertNil(p.delayBeforeRetry(executionsBefore: 2, failureType: .executeError, retryAfter: nil, random: 0))
+    }
+
+    func testDefault_neverRetries_andTimeoutsNeverRetry() {
+        XCTAssertNil(RetryPolicy.none.delayBeforeRetry(executionsBefore: 0, failureType: nil, retryAfter: nil, random: 0))
+        let p = RetryPolicy(maxRetryTimes: 5, retryInterval: 1)
+        XCTAssertNil(p.delayBeforeRetry(executionsBefore: 0, failureType: .timeout, retryAfter: nil, random: 0))
+    }
+
+    func testRetryAfter_isHonouredUpToTheCap_andJitterAddsAtMostItsFraction() {
+        let p = RetryPolicy(maxRetryTimes: 3, retryInterval: 10, retryAfterCap: 100, jitter: 0.5)
+        XCTAssertEqual(p.delayBeforeRetry(executionsBefore: 0, failureType: nil, retryAfter: 40, random: 0), 40)
+        XCTAssertEqual(p.delayBeforeRetry(executionsBefore: 0, failureType: nil, retryAfter: 4000, random: 0), 100)
+        XCTAssertEqual(p.delayBeforeRetry(executionsBefore: 0, failureType: nil, retryAfter: 5, random: 0), 10)
+        XCTAssertEqual(p.delayBeforeRetry(executionsBefore: 0, failureType: nil, retryAfter: nil, random: 0.999)!, 14.995, accuracy: 0.001)
+    }
+}
+
+final class OutcomeResolverTests: XCTestCase {
+    func action(retryTimes: Int64) -> ClaimedAction {
+        var a = ClaimedAction(id: 9, leaseToken: 4, createTime: 100)
+        a.text.outputs = "{\"retry_times\":\(retryTimes)}"
+        a.executeTimes = retryTimes
+        return a
+    }
+
+    func testFailureWithRetriesLeft_staysRunning_dueAfterTheInterval() {
+        let u = OutcomeResolver.resolve(action: action(retryTimes: 0), outcome: .failure("boom"),
+                                        policy: RetryPolicy(maxRetryTimes: 1, retryInterval: 30), now: 1000, random: 0)
+        XCTAssertEqual(u.status, .running)
+        XCTAssertEqual(u.dueAt, 1030)
+        XCTAssertNil(u.endTime)
+        XCTAssertEqual(u.outputs["retry_times"], .int(1))
+        XCTAssertEqual(u.executeTimes, 1)
+        XCTAssertEqual(u.leaseToken, 4)
+    }
+
+    func testFinalFailure_isTerminal_withMessageAndType() {
+        let u = OutcomeResolver.resolve(action: action(retryTimes: 1), outcome: .failure("boom"),
+                                        policy: RetryPolicy(maxRetryTimes: 1, retryInterval: 30), now: 1000, random: 0)
+        XCTAssertEqual(u.status, .failure)
+        XCTAssertEqual(u.failureType, "execute_failure")
+        XCTAssertNil(u.dueAt)
+        XCTAssertEqual(u.endTime, 1000)
+        XCTAssertEqual(u.exData["message"], "boom")
+        XCTAssertEqual(u.log.first?.level, 40)
+    }
+}
+
+final class TimeParserTests: XCTestCase {
+    func testFormats() {
+        XCTAssertEqual(TimeParser.parse("1795000000"), 1_795_000_000)
+        XCTAssertEqual(TimeParser.parse("1795000000.9"), 1_795_000_000)
+        XCTAssertEqual(TimeParser.parse("1970-01-02T00:00:00Z"), 86400)
+        XCTAssertEqual(TimeParser.parse("1970-01-02 08:00:00+08:00"), 86400)
+        XCTAssertEqual(TimeParser.parse("1970-01-02T00:00:00.250Z"), 86400)
+        XCTAssertEqual(TimeParser.parse("2024-02-29T12:00:00Z"), 1_709_208_000)
+        XCTAssertNil(TimeParser.parse("tomorrow"))
+        XCTAssertNil(TimeParser.parse("2024-13-01T00:00:00Z"))
+        XCTAssertEqual(TimeParser.iso(1_709_208_000), "2024-02-29T12:00:00Z")
+    }
+}
+
+final class ConfigTests: XCTestCase {
+    func testDefaultsAndOverrides_withEnvironmentExpansion() throws {
+        let c = try FTAConfig.parse("tick:\n  concurrency: 4\n  user_agent: ${UA}\ndatabase:\n  busy_timeout: 5\n", source: "x.yaml", environment: ["UA": "ops/1"])
+        XCTAssertEqual(c.tick.concurrency, 4)
+        XCTAssertEqual(c.tick.userAgent, "ops/1")
+        XCTAssertEqual(c.tick.batch, 500)
+        XCTAssertEqual(c.database.busyTimeout, 5)
+    }
+
+    func testOutOfRange_namesTheSetting() {
+        XCTAssertThrowsError(try FTAConfig.parse("tick:\n  concurrency: 0\n", source: "x.yaml")) { e in
+            XCTAssertEqual("\(e)", "config x.yaml: tick.concurrency: 0 is out of range 1...512")
+        }
+    }
+}
+
+final class WebhookConfigTests: XCTestCase {
+    func parse(_ detail: JSONValue) throws -> WebhookConfig {
+        try WebhookConfig.parse(detail, failedRetryFallback: nil, defaultTimeout: 10)
+    }
+
+    func testDefaults_andRetrySettings() throws {
+        let c = try parse(["url": "https://x", "failed_retry": ["timeout": 3, "max_retry_times": 2, "retry_interval": 5]])
+        XCTAssertEqual(c.method, "GET")
+        XCTAssertEqual(c.timeout, 3)
+        XCTAssertEqual(c.maxRetryTimes, 2)
+        XCTAssertEqual(c.retryInterval, 5)
+        XCTAssertTrue(c.verifyTLS)
+        let disabled = try parse(["url": "https://x", "failed_retry": ["is_enabled": false, "max_retry_times": 2]])
+        XCTAssertEqual(disabled.maxRetryTimes, -1)
+    }
+
+    func testRejections_nameTheField() {
+        let cases: [(JSONValue, String)] = [
+            (["method": "POST"], "template_detail.url: missing"),
+            (["url": "ftp://x"], "template_detail.url: must start with http"),
+            (["url": "http://x", "method": "BREW"], "template_detail.method"),
+            (["url": "http://x", "body": ["data_type": "yaml"]], "template_detail.body.data_type"),
+            (["url": "http://x", "authorize": ["auth_type": "tencent_auth"]], "tencent_auth is not supported"),
+            (["url": "http://x", "authorize": ["auth_type": "bearer_token", "auth_config": [:]]], "auth_config.token: missing"),
+        ]
+        for (detail, expected) in cases {
+            XCTAssertThrowsError(try parse(detail)) { e in XCTAssertTrue("\(e)".contains(expected), "\(e)") }
+        }
+    }
+}
+
+final class RedactorTests: XCTestCase {
+    func testMasksSecretsInTextJSONAndURLs() {
+        XCTAssertEqual(Redactor(secrets: ["hunter22"]).redact("pw hunter22!"), "pw ******!")
+        let masked = Redactor.maskSecrets(["auth_config": ["username": "u", "password": "p"], "headers": [["key": "Authorization", "value": "Bearer x"]]])
+        XCTAssertEqual(masked["auth_config"]?["password"], "******")
+        XCTAssertEqual(masked["auth_config"]?["username"], "u")
+        XCTAssertEqual(masked["headers"]?.arrayValue?.first?["value"], "******")
+        XCTAssertEqual(Redactor.safeURL("https://u:p@host:8/a/b?token=x#f"), "https://host:8/a/b")
+    }
+}

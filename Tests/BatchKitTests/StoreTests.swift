@@ -1,0 +1,76 @@
+@testable import BatchKit
+import FTATestSupport
+import Foundation
+import GRDB
+import XCTest
+
+/// The claim/lease/fencing rules of the store, driven directly.
+final class StoreTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var store: ActionStore!
+
+    override func setUpWithError() throws {
+        dir = try TemporaryDirectory()
+        store = ActionStore(database: try FTADatabase(path: dir.file("s.db")))
+    }
+
+    func draft() -> ActionDraft {
+        var d = ActionDraft(signal: "abnormal", actionPlugin: ["plugin_type": "webhook"])
+        d.alerts = ["a1"]
+        return d
+    }
+
+    func testFencing_aWorkerWhoseLeaseWasTakenOver_cannotOverwriteTheNewerStatus() throws {
+        _ = try store.insert([draft()], now: 1000)
+        let a = try store.claimDue(limit: 10, now: 1000, lease: 30, owner: "A")
+        XCTAssertEqual(a.count, 1)
+        XCTAssertTrue(try store.claimDue(limit: 10, now: 1010, lease: 30, owner: "B").isEmpty, "a live lease is not claimable")
+        // A stalls past its lease; B takes the row over and finishes it.
+        let b = try store.claimDue(limit: 10, now: 1031, lease: 30, owner: "B")
+        XCTAssertEqual(b.count, 1)
+        XCTAssertTrue(b[0].leaseWasExpired)
+        XCTAssertEqual(b[0].leaseToken, a[0].leaseToken + 1)
+        let bDone = OutcomeResolver.resolve(action: b[0], outcome: .success("from B"), policy: .none, now: 1032, random: 0)
+        XCTAssertEqual(try store.record([bDone], now: 1032), [])
+        // A wakes up and tries to record a failure with its old token: refused.
+        let aDone = OutcomeResolver.resolve(action: a[0], outcome: .failure("from A"), policy: .none, now: 1033, random: 0)
+        XCTAssertEqual(try store.record([aDone], now: 1033), [a[0].id])
+        XCTAssertEqual(try store.renew([(a[0].id, a[0].leaseToken)], until: 2000), [a[0].id])
+        let row = try XCTUnwrap(try store.show(id: a[0].id)).row
+        XCTAssertEqual(row["status"], "success")
+        XCTAssertEqual(row["ex_data"]?["message"], "from B")
+    }
+
+    func testSweep_timesOutLiveRows_fencesTheirWorker_andLeavesTerminalRowsAlone() throws {
+        var d1 = draft(); d1.timeout = 60
+        var d2 = draft(); d2.timeout = 60
+        _ = try store.insert([d1, d2], now: 1000)
+        let claimed = try store.claimDue(limit: 10, now: 1000, lease: 600, owner: "A")
+        let done = OutcomeResolver.resolve(action: claimed[1], outcome: .success("ok"), policy: .none, now: 1001, random: 0)
+        _ = try store.record([done], now: 1001)
+        let report = try store.sweep(now: 1061)
+        XCTAssertEqual(report.timedOut, [claimed[0].id])
+        let late = OutcomeResolver.resolve(action: claimed[0], outcome: .success("late"), policy: .none, now: 1062, random: 0)
+        XCTAssertEqual(try store.record([late], now: 1062), [claimed[0].id], "the sweep fenced the worker")
+        XCTAssertEqual(try store.show(id: claimed[0].id)?.row["failure_type"], "timeout")
+        XCTAssertEqual(try store.show(id: claimed[1].id)?.row["status"], "success")
+        XCTAssertEqual(try store.sweep(now: 99999).timedOut, [])
+    }
+
+    func testRelease_restoresTheOldDueTime() throws {
+        var d = draft(); d.dueAt = 900
+        _ = try store.insert([d], now: 800)
+        let c = try store.claimDue(limit: 1, now: 1000, lease: 60, owner: "A")
+        try store.release(c)
+        let again = try store.claimDue(limit: 1, now: 1000, lease: 60, owner: "B")
+        XCTAssertEqual(again.first?.previousDueAt, 900)
+        XCTAssertFalse(again.first?.leaseWasExpired ?? true)
+    }
+
+    func testTheDueQuery_usesThePartialIndex() throws {
+        let plan = try store.database.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id FROM action_instance INDEXED BY action_instance_due WHERE due_at IS NOT NULL AND due_at <= 5 ORDER BY due_at LIMIT 10").map { $0["detail"] as String }
+        }
+        XCTAssertTrue(plan.joined().contains("action_instance_due"), plan.joined())
+    }
+}

@@ -1,0 +1,120 @@
+import BatchKit
+import FTATestSupport
+import Foundation
+import XCTest
+
+/// Every bad input gets one clear line on stderr, the documented exit code, and loses nothing.
+final class BadInputTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var db: String { dir.file("fta.db") }
+
+    override func setUpWithError() throws { dir = try TemporaryDirectory() }
+
+    func errorLines(_ r: CommandResult) -> [String] {
+        r.stderr.split(separator: "\n").map(String.init).filter { $0.contains("error") || $0.contains("line ") }
+    }
+
+    func testEnqueue_badLines_areReportedWithTheirNumber_goodLinesStored_exit1() throws {
+        let good = Actions.webhook(url: "http://127.0.0.1:1/x").jsonText
+        let input = [
+            good,
+            "{\"signal\": \"abnormal\", ",
+            Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["action_plugin": ["plugin_type": "pager"]]).jsonText,
+            Actions.webhook(url: "http://127.0.0.1:1/x", detail: ["url": .null]).jsonText,
+            "",
+            good,
+            Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["signal": "boom"]).jsonText,
+            Actions.webhook(url: "http://127.0.0.1:1/x", timeout: 9000).jsonText,
+        ].joined(separator: "\n")
+        let file = try dir.write("bad.jsonl", input)
+        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, file])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").count, 2, "the two good lines were stored")
+        XCTAssertTrue(r.stderr.contains("bad.jsonl line 2: invalid JSON"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("line 3: action_plugin.plugin_type: unknown plugin type 'pager'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("line 4: action_config.execute_config.template_detail.url: missing"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("line 7: signal: 'boom' is not a signal"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("line 8: action_config.execute_config.timeout: 9000 is out of range"), r.stderr)
+        let status = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json"]).stdout)
+        XCTAssertEqual(status["total"]?.intValue, 2)
+    }
+
+    func testEnqueue_fromStdin_unsupportedPluginType_isRefused() throws {
+        let line = Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["action_plugin": ["plugin_type": "job"]]).jsonText
+        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: line + "\n")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("stdin line 1: action_plugin.plugin_type: 'job' is not supported"), r.stderr)
+    }
+
+    func testDatabaseThatIsAFolder_exit3_oneLine() throws {
+        let folder = dir.file("adir")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let r = try Binaries.run("fta-tick", ["run", "--db", folder])
+        XCTAssertEqual(r.status, 3)
+        XCTAssertEqual(errorLines(r).count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("database \(folder): is a folder"), r.stderr)
+    }
+
+    func testDatabaseInAMissingFolder_exit3() throws {
+        let r = try Binaries.run("fta-tick", ["status", "--db", dir.file("nope/fta.db")])
+        XCTAssertEqual(r.status, 3)
+        XCTAssertTrue(r.stderr.contains("folder") && r.stderr.contains("does not exist"), r.stderr)
+    }
+
+    func testCorruptDatabase_exit3_oneLine() throws {
+        let path = try dir.write("corrupt.db", String(repeating: "this is not sqlite ", count: 400))
+        let r = try Binaries.run("fta-tick", ["run", "--db", path])
+        XCTAssertEqual(r.status, 3)
+        XCTAssertEqual(errorLines(r).count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("not a database"), r.stderr)
+    }
+
+    func testBadConfig_exit2_namingFileAndSetting() throws {
+        let cases: [(String, String)] = [
+            ("tick:\n  concurrency: lots\n", "tick.concurrency: expected a number"),
+            ("tick:\n  concurency: 4\n", "tick.concurency: unknown setting"),
+            ("ticks:\n  batch: 4\n", "unknown section 'ticks'"),
+            ("tick: [1, 2\n", "invalid YAML"),
+            ("tick:\n  user_agent: ${FTA_TEST_UNSET_VARIABLE}\n", "environment variable FTA_TEST_UNSET_VARIABLE is not set"),
+        ]
+        for (text, expected) in cases {
+            let path = try dir.write("c.yaml", text)
+            let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", path])
+            XCTAssertEqual(r.status, 2, text)
+            XCTAssertTrue(r.stderr.contains("config \(path): ") && r.stderr.contains(expected), "\(text) -> \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+        let missing = try Binaries.run("fta-tick", ["status", "--db", db, "--config", dir.file("none.yaml")])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("cannot read"), missing.stderr)
+    }
+
+    func testUsageErrors_exit2() throws {
+        let now = try Binaries.run("fta-tick", ["run", "--db", db, "--now", "yesterday"])
+        XCTAssertEqual(now.status, 2)
+        XCTAssertTrue(now.stderr.contains("--now: 'yesterday'"), now.stderr)
+        let flag = try Binaries.run("fta-tick", ["run", "--db", db, "--no-such-flag"])
+        XCTAssertEqual(flag.status, 2)
+        let skip = try Binaries.run("fta-tick", ["skip", "--db", db, "1"])
+        XCTAssertEqual(skip.status, 2, "skip needs --reason")
+        let show = try Binaries.run("fta-tick", ["show", "--db", db, "12345"])
+        XCTAssertEqual(show.status, 2)
+        XCTAssertTrue(show.stderr.contains("no action with id 12345"))
+    }
+
+    func testPendingCommands_sayTheyAreNotImplemented_exit2() throws {
+        for name in ["fta-sync", "fta-rota", "fta-replay"] {
+            let r = try Binaries.run(name, [])
+            XCTAssertEqual(r.status, 2, name)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1)
+        }
+    }
+
+    func testEnvironmentVariables_selectDatabaseAndClock() throws {
+        let line = Actions.webhook(url: "http://127.0.0.1:1/x").jsonText
+        let r = try Binaries.run("fta-tick", ["enqueue", "-"], stdin: line + "\n", environment: ["FTA_DB": db, "FTA_NOW": "2026-11-23T10:00:00Z"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let row = try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", "1"]).stdout)
+        XCTAssertEqual(row["action"]?["create_time"]?.intValue, TimeParser.parse("2026-11-23T10:00:00Z"))
+    }
+}

@@ -1,0 +1,412 @@
+import BatchKit
+import FTATestSupport
+import Foundation
+import GRDB
+import XCTest
+
+/// fta-tick as a user runs it: real binaries, a temporary database, a real HTTP receiver.
+final class TickEndToEndTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var receiver: Receiver!
+    var db: String { dir.file("fta.db") }
+    let t0: Int64 = 1_795_000_000
+
+    override func setUpWithError() throws {
+        dir = try TemporaryDirectory()
+        receiver = try Receiver()
+    }
+
+    override func tearDown() {
+        receiver?.stop()
+        receiver = nil
+        dir = nil
+    }
+
+    func enqueue(_ actions: [JSONValue], now: Int64? = nil, extraArgs: [String] = []) throws -> [Int64] {
+        let file = try dir.write("in-\(UUID().uuidString).jsonl", Actions.lines(actions))
+        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(now ?? t0)", file] + extraArgs)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.stdout.split(separator: "\n").compactMap { Int64($0) }
+    }
+
+    @discardableResult
+    func pass(now: Int64? = nil, _ args: [String] = []) throws -> (CommandResult, JSONValue) {
+        let a = ["run", "--db", db, "--json", "--now", "\(now ?? t0)"] + args
+        let r = try Binaries.run("fta-tick", a)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return (r, (try? JSONParser.parse(r.stdout)) ?? .null)
+    }
+
+    func show(_ id: Int64) throws -> JSONValue {
+        let r = try Binaries.run("fta-tick", ["show", "--db", db, "--json", "\(id)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try JSONParser.parse(r.stdout)
+    }
+
+    func status() throws -> JSONValue {
+        let r = try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 1_000_000)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try JSONParser.parse(r.stdout)
+    }
+
+    /// How many requests each action id produced (the body carries the action id).
+    func receivedCounts() throws -> [Int64: Int] {
+        var counts: [Int64: Int] = [:]
+        for req in try receiver.requests() {
+            guard let body = req["body"]?.stringValue, let json = try? JSONParser.parse(body),
+                  let id = json["action"]?.intValue else { continue }
+            counts[id, default: 0] += 1
+        }
+        return counts
+    }
+
+    // MARK: Volume
+
+    func testOnePass_over1000Webhooks_receivesEachOnce_allSuccess_executeTimesOne() throws {
+        let url = receiver.baseURL + "/hook"
+        let ids = try enqueue((0..<1000).map { Actions.webhook(url: url, alertId: "a\($0)") })
+        XCTAssertEqual(ids.count, 1000)
+        let (_, report) = try pass(["--concurrency", "16"])
+        XCTAssertEqual(report["succeeded"]?.intValue, 1000)
+        let counts = try receivedCounts()
+        XCTAssertEqual(counts.count, 1000)
+        XCTAssertEqual(Set(counts.keys), Set(ids))
+        XCTAssertTrue(counts.values.allSatisfy { $0 == 1 }, "an action was received more than once")
+        let s = try status()
+        XCTAssertEqual(s["by_status"]?["success"]?.intValue, 1000)
+        XCTAssertEqual(s["total"]?.intValue, 1000)
+        let row = try show(ids[500])["action"]!
+        XCTAssertEqual(row["execute_times"]?.intValue, 1)
+        XCTAssertEqual(row["status"]?.stringValue, "success")
+    }
+
+    func testFourPassesStartedTogether_over2000Actions_receiveEachOnce_withoutLockErrors() throws {
+        let url = receiver.baseURL + "/hook"
+        let ids = try enqueue((0..<2000).map { Actions.webhook(url: url, alertId: "a\($0)") })
+        XCTAssertEqual(ids.count, 2000)
+        let passes = try (0..<4).map { i in
+            try Binaries.start("fta-tick", ["run", "--db", db, "--json", "--now", "\(t0)", "--batch", "100", "--concurrency", "8", "--worker-id", "w\(i)"])
+        }
+        var claimedTotal = 0
+        for p in passes {
+            let err = String(decoding: p.stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let out = String(decoding: p.stdoutPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.process.waitUntilExit()
+            XCTAssertEqual(p.process.terminationStatus, 0, err)
+            XCTAssertFalse(err.contains("locked"), err)
+            claimedTotal += Int((try JSONParser.parse(out))["claimed"]?.intValue ?? 0)
+        }
+        XCTAssertEqual(claimedTotal, 2000, "each action claimed by exactly one pass")
+        let counts = try receivedCounts()
+        XCTAssertEqual(counts.count, 2000)
+        XCTAssertTrue(counts.values.allSatisfy { $0 == 1 }, "an action was received more than once")
+        XCTAssertEqual(try status()["by_status"]?["success"]?.intValue, 2000)
+    }
+
+    // MARK: Retries
+
+    func testRetry_500_500_200_withMaxRetryTimesTwo_makesThreeRequests_andSucceeds() throws {
+        try receiver.script(path: "/flaky", statuses: [500, 500, 200])
+        let id = try enqueue([Actions.webhook(url: receiver.baseURL + "/flaky", maxRetryTimes: 2, retryInterval: 60)])[0]
+        try pass(now: t0)
+        var row = try show(id)["action"]!
+        XCTAssertEqual(row["status"]?.stringValue, "running")
+        XCTAssertEqual(row["due_at"]?.intValue, t0 + 60, "retry_interval is honoured")
+        try pass(now: t0 + 30)  // not due yet
+        XCTAssertEqual(try receiver.requests().count, 1)
+        try pass(now: t0 + 60)
+        try pass(now: t0 + 120)
+        try pass(now: t0 + 180)  // nothing left
+        XCTAssertEqual(try receiver.requests().count, 3)
+        row = try show(id)["action"]!
+        XCTAssertEqual(row["status"]?.stringValue, "success")
+        XCTAssertEqual(row["execute_times"]?.intValue, 3)
+        XCTAssertEqual(row["outputs"]?["retry_times"]?.intValue, 3)
+    }
+
+    func testRetry_withMaxRetryTimesOne_makesTwoRequests_andFailsWithTheStatusCode() throws {
+        try receiver.script(path: "/down", statuses: [500, 500, 500], body: "backend exploded")
+        let id = try enqueue([Actions.webhook(url: receiver.baseURL + "/down", maxRetryTimes: 1, retryInterval: 60)])[0]
+        for k in 0..<4 { try pass(now: t0 + Int64(k) * 60) }
+        XCTAssertEqual(try receiver.requests().count, 2)
+        let row = try show(id)["action"]!
+        XCTAssertEqual(row["status"]?.stringValue, "failure")
+        let message = row["ex_data"]?["message"]?.stringValue ?? ""
+        XCTAssertTrue(message.contains("status_code: 500"), message)
+        XCTAssertTrue(message.contains("backend exploded"), message)
+    }
+
+    func testRetryAfter_on503_isHonouredOverAShorterInterval() throws {
+        try receiver.script(path: "/busy", statuses: [503], headers: ["Retry-After": "300"])
+        let id = try enqueue([Actions.webhook(url: receiver.baseURL + "/busy", maxRetryTimes: 1, retryInterval: 10)])[0]
+        try pass(now: t0)
+        XCTAssertEqual(try show(id)["action"]!["due_at"]?.intValue, t0 + 300)
+        try pass(now: t0 + 299)
+        XCTAssertEqual(try receiver.requests().count, 1)
+        try pass(now: t0 + 300)
+        XCTAssertEqual(try show(id)["action"]!["status"]?.stringValue, "success")
+    }
+
+    // MARK: Timeouts
+
+    func testReceiverSlowerThanRequestTimeout_failsNamingTheTimeout() throws {
+        try receiver.script(path: "/slow", delay: 3)
+        let id = try enqueue([Actions.webhook(url: receiver.baseURL + "/slow", requestTimeout: 1)])[0]
+        try pass()
+        let row = try show(id)["action"]!
+        XCTAssertEqual(row["status"]?.stringValue, "failure")
+        let message = row["ex_data"]?["message"]?.stringValue ?? ""
+        XCTAssertTrue(message.contains("timeout"), message)
+        XCTAssertTrue(message.contains("1s"), message)
+    }
+
+    func testActionPastItsDeadline_failsWithTimeout_andTerminalRowsAreNeverOverwritten() throws {
+        try receiver.script(path: "/retry", statuses: [500, 500, 500])
+        let url = receiver.baseURL
+        let ids = try enqueue([
+            Actions.webhook(url: url + "/retry", maxRetryTimes: 5, retryInterval: 3600, timeout: 600),
+            Actions.webhook(url: url + "/ok", timeout: 600),
+        ])
+        try pass(now: t0)
+        XCTAssertEqual(try show(ids[0])["action"]!["status"]?.stringValue, "running")
+        XCTAssertEqual(try show(ids[1])["action"]!["status"]?.stringValue, "success")
+        try pass(now: t0 + 601)
+        let timedOut = try show(ids[0])["action"]!
+        XCTAssertEqual(timedOut["status"]?.stringValue, "failure")
+        XCTAssertEqual(timedOut["failure_type"]?.stringValue, "timeout")
+        XCTAssertTrue(timedOut["ex_data"]?["message"]?.stringValue?.contains("10 minutes") ?? false)
+        let done = try show(ids[1])["action"]!
+        XCTAssertEqual(done["status"]?.stringValue, "success")
+        XCTAssertNil(done["failure_type"]?.stringValue)
+        XCTAssertEqual(try receiver.requests().count, 2, "the timed-out action was not sent again")
+    }
+
+    // MARK: Crash safety
+
+    func testPassKilledMidRun_nextPassAfterLeaseExpiry_completesEveryAction() throws {
+        try receiver.script(path: "/slow", delay: 0.05)
+        let ids = try enqueue((0..<120).map { Actions.webhook(url: receiver.baseURL + "/slow", alertId: "a\($0)") }, now: t0)
+        let killed = try Binaries.start("fta-tick", ["run", "--db", db, "--now", "\(t0)", "--concurrency", "4", "--batch", "50", "--lease", "60"])
+        // Let it record some outcomes, then kill it without warning.
+        let deadline = Date().addingTimeInterval(20)
+        while try receiver.requests().count < 30 && Date() < deadline { usleep(20_000) }
+        kill(killed.process.processIdentifier, SIGKILL)
+        killed.process.waitUntilExit()
+        let receivedBeforeKill = Set(try receivedCounts().keys)
+        XCTAssertLessThan(receivedBeforeKill.count, 120, "the pass was killed before it finished")
+        // What the killed pass still held: claimed, and sent or not, but with no outcome recorded.
+        let held = Set(try FTADatabase(path: db).read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM action_instance WHERE lease_owner IS NOT NULL AND due_at IS NOT NULL")
+        })
+        XCTAssertFalse(held.isEmpty)
+
+        // Leases still live: a pass now runs none of what the killed pass held.
+        try pass(now: t0 + 1, ["--concurrency", "8"])
+        XCTAssertTrue(Set(try receivedCounts().filter { $0.value > 1 }.keys).isEmpty, "nothing re-sent while the leases were live")
+        // After the lease expired, the next pass completes everything.
+        try pass(now: t0 + 61, ["--concurrency", "8"])
+        let s = try status()
+        XCTAssertEqual(s["by_status"]?["success"]?.intValue, 120)
+        let counts = try receivedCounts()
+        XCTAssertEqual(Set(counts.keys), Set(ids), "no action lost")
+        let twice = Set(counts.filter { $0.value > 1 }.keys)
+        XCTAssertTrue(twice.isSubset(of: held.intersection(receivedBeforeKill)),
+                      "only actions in flight at the kill (held, sent, not recorded) were received twice: \(twice.subtracting(held))")
+        XCTAssertTrue(counts.values.allSatisfy { $0 <= 2 })
+    }
+
+    // MARK: Webhook semantics
+
+    func testWebhook_rendersTemplates_sendsMethodHeadersQueryAuthAndIdempotencyKey() throws {
+        let line = Actions.webhook(url: receiver.baseURL + "/biz/{{ action.bk_biz_id }}", method: "PUT", extra: ["strategy": ["name": "cpu high"]], detail: [
+            "headers": [["key": "X-Alert", "value": "{{ alert.id }}", "is_enabled": true], ["key": "X-Off", "value": "no", "is_enabled": false]],
+            "query_params": [["key": "strategy", "value": "{{ strategy.name }}"]],
+            "authorize": ["auth_type": "bearer_token", "auth_config": ["token": "tok-123"]],
+        ])
+        let id = try enqueue([line])[0]
+        try pass()
+        let reqs = try receiver.requests()
+        XCTAssertEqual(reqs.count, 1)
+        let r = reqs[0]
+        XCTAssertEqual(r["method"]?.stringValue, "PUT")
+        XCTAssertEqual(r["path"]?.stringValue, "/biz/2")
+        XCTAssertEqual(r["query"]?.stringValue, "strategy=cpu%20high")
+        XCTAssertEqual(r["headers"]?["x-alert"]?.stringValue, "a1")
+        XCTAssertNil(r["headers"]?["x-off"])
+        XCTAssertEqual(r["headers"]?["authorization"]?.stringValue, "Bearer tok-123")
+        XCTAssertEqual(r["headers"]?["content-type"]?.stringValue, "application/json")
+        let created = try show(id)["action"]!["create_time"]!.intValue!
+        XCTAssertEqual(r["headers"]?["idempotency-key"]?.stringValue, "fta-\(created)\(id)-execute-1")
+        let body = try JSONParser.parse(r["body"]!.stringValue!)
+        XCTAssertEqual(body["alert"]?.stringValue, "a1")
+        XCTAssertEqual(body["action"]?.stringValue, "\(id)")
+    }
+
+    func testWebhook_formBodies_andBasicAuth() throws {
+        let url = receiver.baseURL
+        _ = try enqueue([
+            Actions.webhook(url: url + "/urlencoded", detail: [
+                "body": ["data_type": "x_www_form_urlencoded", "params": [["key": "alert", "value": "{{ alert.id }}"], ["key": "note", "value": "a b&c"]]],
+                "authorize": ["auth_type": "basic_auth", "auth_config": ["username": "ops", "password": "pw"]],
+            ]),
+            Actions.webhook(url: url + "/multipart", detail: ["body": ["data_type": "form_data", "params": [["key": "level", "value": "{{ action.alert_level }}"]]]]),
+            Actions.webhook(url: url + "/text", detail: ["body": ["data_type": "raw", "content_type": "text", "content": "alert {{ alert.id }} fired"]]),
+        ])
+        try pass()
+        var byPath: [String: JSONValue] = [:]
+        for r in try receiver.requests() { byPath[r["path"]!.stringValue!] = r }
+        XCTAssertEqual(byPath["/urlencoded"]?["body"]?.stringValue, "alert=a1&note=a%20b%26c")
+        XCTAssertEqual(byPath["/urlencoded"]?["headers"]?["authorization"]?.stringValue, "Basic " + Data("ops:pw".utf8).base64EncodedString())
+        XCTAssertTrue(byPath["/multipart"]?["headers"]?["content-type"]?.stringValue?.hasPrefix("multipart/form-data; boundary=") ?? false)
+        XCTAssertTrue(byPath["/multipart"]?["body"]?.stringValue?.contains("name=\"level\"\r\n\r\n3\r\n") ?? false)
+        XCTAssertEqual(byPath["/text"]?["body"]?.stringValue, "alert a1 fired")
+        XCTAssertEqual(byPath["/text"]?["headers"]?["content-type"]?.stringValue, "text/plain")
+    }
+
+    func testTemplateError_failsThatActionOnly_namingTheField() throws {
+        let ids = try enqueue([
+            Actions.webhook(url: receiver.baseURL + "/a", detail: ["headers": [["key": "X", "value": "{% if %}"]]]),
+            Actions.webhook(url: receiver.baseURL + "/b"),
+        ])
+        try pass()
+        let bad = try show(ids[0])["action"]!
+        XCTAssertEqual(bad["status"]?.stringValue, "failure")
+        XCTAssertTrue(bad["ex_data"]?["message"]?.stringValue?.contains("template_detail.headers.X") ?? false, "\(bad["ex_data"]!)")
+        XCTAssertEqual(try show(ids[1])["action"]!["status"]?.stringValue, "success")
+    }
+
+    // MARK: Enqueue
+
+    func testEnqueue_sameDedupeKeyTwice_storesOneRow_andReportsTheDuplicate() throws {
+        let line = Actions.webhook(url: receiver.baseURL + "/x", extra: ["dedupe_key": "alert-a1-abnormal"])
+        let file = try dir.write("d.jsonl", Actions.lines([line, line]))
+        let r1 = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--json", file])
+        XCTAssertEqual(r1.status, 0, r1.stderr)
+        let out = try JSONParser.parse(r1.stdout)
+        XCTAssertEqual(out["stored"]?.arrayValue?.count, 1)
+        XCTAssertEqual(out["duplicates"]?.arrayValue?.count, 1)
+        let r2 = try Binaries.run("fta-tick", ["enqueue", "--db", db, file])
+        XCTAssertEqual(r2.status, 0)
+        XCTAssertTrue(r2.stderr.contains("line 1: dedupe_key already stored as action 1"), r2.stderr)
+        XCTAssertEqual(try status()["total"]?.intValue, 1)
+    }
+
+    func testEnqueue_dueAtInTheFuture_waitsUntilThen() throws {
+        let id = try enqueue([Actions.webhook(url: receiver.baseURL + "/later", extra: ["due_at": .int(t0 + 3600)])], now: t0)[0]
+        try pass(now: t0 + 10)
+        XCTAssertEqual(try receiver.requests().count, 0)
+        try pass(now: t0 + 3600)
+        XCTAssertEqual(try show(id)["action"]!["status"]?.stringValue, "success")
+    }
+
+    // MARK: Operator commands
+
+    func testRetrySkipStatusAndMetrics() throws {
+        try receiver.script(path: "/fail", statuses: [500])
+        let ids = try enqueue([
+            Actions.webhook(url: receiver.baseURL + "/fail"),
+            Actions.webhook(url: receiver.baseURL + "/later", extra: ["due_at": .int(t0 + 3600)]),
+        ], now: t0)
+        let metrics = dir.file("fta.prom")
+        try pass(now: t0, ["--metrics-file", metrics])
+        let prom = try String(contentsOfFile: metrics, encoding: .utf8)
+        XCTAssertTrue(prom.contains("fta_tick_actions_failed{plugin_type=\"webhook\"} 1"), prom)
+        XCTAssertTrue(prom.contains("fta_queue_depth{status=\"received\"} 1"), prom)
+        XCTAssertTrue(prom.contains("# TYPE fta_tick_pass_duration_seconds gauge"), prom)
+
+        let s = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 10)"]).stdout)
+        XCTAssertEqual(s["by_status"]?["failure"]?.intValue, 1)
+        XCTAssertEqual(s["scheduled_later"]?.intValue, 1)
+        XCTAssertEqual(s["due_now"]?.intValue, 0)
+
+        // retry: the failed one runs again; the live one is refused (exit 1).
+        let retry = try Binaries.run("fta-tick", ["retry", "--db", db, "--now", "\(t0 + 20)", "\(ids[0])", "\(ids[1])", "999"])
+        XCTAssertEqual(retry.status, 1)
+        XCTAssertTrue(retry.stdout.contains("\(ids[0]) queued for retry"), retry.stdout)
+        XCTAssertTrue(retry.stdout.contains("\(ids[1]) refused: still in progress"), retry.stdout)
+        XCTAssertTrue(retry.stdout.contains("999 not found"), retry.stdout)
+        try pass(now: t0 + 20)
+        XCTAssertEqual(try show(ids[0])["action"]!["status"]?.stringValue, "success")
+
+        let skip = try Binaries.run("fta-tick", ["skip", "--db", db, "--now", "\(t0 + 30)", "--reason", "handled by hand", "\(ids[1])"])
+        XCTAssertEqual(skip.status, 0, skip.stderr)
+        let skipped = try show(ids[1])
+        XCTAssertEqual(skipped["action"]?["status"]?.stringValue, "skipped")
+        XCTAssertTrue(skipped["action"]?["ex_data"]?["message"]?.stringValue?.contains("handled by hand") ?? false)
+        XCTAssertTrue(skipped["log"]?.arrayValue?.contains { $0["step"]?.stringValue == "skip" } ?? false)
+        try pass(now: t0 + 4000)
+        XCTAssertEqual(try receiver.requests().filter { $0["path"]?.stringValue == "/later" }.count, 0, "a skipped action never runs")
+    }
+
+    // MARK: Secrets
+
+    func testSecrets_neverAppearInLogsOrShow() throws {
+        let password = "pw-S3cr3t-991", token = "tok-S3cr3t-772"
+        try receiver.script(path: "/echo", statuses: [500], body: "denied for \(password)")
+        try receiver.script(path: "/echo2", statuses: [500], body: "bad token \(token)")
+        let ids = try enqueue([
+            Actions.webhook(url: receiver.baseURL + "/echo", detail: ["authorize": ["auth_type": "basic_auth", "auth_config": ["username": "ops", "password": .string(password)]]]),
+            Actions.webhook(url: receiver.baseURL + "/echo2", detail: ["authorize": ["auth_type": "bearer_token", "auth_config": ["token": .string(token)]]]),
+        ])
+        let (run, _) = try pass()
+        var everything = run.stderr + run.stdout
+        for id in ids {
+            for format in [["--json"], []] {
+                let r = try Binaries.run("fta-tick", ["show", "--db", db, "\(id)"] + format)
+                everything += r.stdout + r.stderr
+            }
+        }
+        XCTAssertTrue(everything.contains("response not valid"), "the failures were shown")
+        XCTAssertFalse(everything.contains(password), everything)
+        XCTAssertFalse(everything.contains(token), everything)
+        XCTAssertFalse(everything.contains(Data("ops:\(password)".utf8).base64EncodedString()))
+    }
+
+    // MARK: TLS
+
+    func testTLS_certificatesAreVerified_unlessTheConfigOptsOut() throws {
+        let cert = dir.file("cert.pem"), key = dir.file("key.pem")
+        let openssl = try Binaries.runTool("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                                                               "-days", "1", "-subj", "/CN=127.0.0.1"])
+        try XCTSkipIf(openssl != 0, "openssl is needed to make a test certificate")
+        let tls = try Receiver(tls: (cert, key))
+        defer { tls.stop() }
+        let ids = try enqueue([
+            Actions.webhook(url: tls.baseURL + "/verified"),
+            Actions.webhook(url: tls.baseURL + "/insecure", detail: ["tls_verify": false]),
+        ])
+        try pass()
+        let verified = try show(ids[0])["action"]!
+        XCTAssertEqual(verified["status"]?.stringValue, "failure")
+        XCTAssertTrue(verified["ex_data"]?["message"]?.stringValue?.lowercased().contains("certificate") ?? false, "\(verified["ex_data"]!)")
+        XCTAssertEqual(try show(ids[1])["action"]!["status"]?.stringValue, "success")
+    }
+
+    // MARK: Runtime limit
+
+    func testMaxRuntime_stopsClaiming_andReleasesUnstartedActions() throws {
+        try receiver.script(path: "/slow", delay: 0.5)
+        _ = try enqueue((0..<40).map { Actions.webhook(url: receiver.baseURL + "/slow", alertId: "a\($0)") }, now: t0)
+        let (_, report) = try pass(now: t0, ["--concurrency", "2", "--batch", "40", "--max-runtime", "2"])
+        let released = report["released"]?.intValue ?? 0
+        XCTAssertGreaterThan(released, 0)
+        let s = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0)"]).stdout)
+        XCTAssertEqual(s["due_now"]?.intValue, Int64(released), "released actions are due again at once, with no lease")
+        XCTAssertEqual(s["leased_now"]?.intValue, 0)
+    }
+}
+
+extension Binaries {
+    /// Runs a system tool quietly; returns its exit status.
+    static func runTool(_ path: String, _ args: [String]) throws -> Int32 {
+        guard FileManager.default.isExecutableFile(atPath: path) else { return 127 }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+}

@@ -1,0 +1,205 @@
+import BatchKit
+import Foundation
+import XCTest
+
+/// Output of one run of a command.
+public struct CommandResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Locates and runs the built executables (fta-tick, ...) the way a user would.
+public enum Binaries {
+    /// The folder holding the executables: next to the test bundle, or `FTA_BIN_DIR`.
+    public static let directory: String = {
+        if let dir = ProcessInfo.processInfo.environment["FTA_BIN_DIR"] { return dir }
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path,
+            Bundle.main.bundleURL.deletingLastPathComponent().path,
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent(".build/debug").path,
+        ]
+        for c in candidates where FileManager.default.isExecutableFile(atPath: c + "/fta-tick") { return c }
+        return candidates.last!
+    }()
+
+    public static func path(_ name: String) -> String { directory + "/" + name }
+
+    /// Runs `name args`, feeding `stdin`, and waits for it.
+    @discardableResult
+    public static func run(_ name: String, _ args: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+        let process = try start(name, args, environment: environment, stdinText: stdin)
+        let out = process.stdoutPipe.fileHandleForReading
+        let err = process.stderrPipe.fileHandleForReading
+        final class Box: @unchecked Sendable { var data = Data() }
+        let outBox = Box(), errBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { outBox.data = out.readDataToEndOfFile(); group.leave() }
+        group.enter()
+        DispatchQueue.global().async { errBox.data = err.readDataToEndOfFile(); group.leave() }
+        process.process.waitUntilExit()
+        group.wait()
+        let outData = outBox.data, errData = errBox.data
+        return CommandResult(status: process.process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    public struct Started {
+        public let process: Process
+        public let stdoutPipe: Pipe
+        public let stderrPipe: Pipe
+    }
+
+    /// Starts `name args` without waiting (for kill tests and concurrent passes).
+    public static func start(_ name: String, _ args: [String], environment: [String: String] = [:], stdinText: String? = nil) throws -> Started {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path(name))
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "FTA_DB"); env.removeValue(forKey: "FTA_CONFIG"); env.removeValue(forKey: "FTA_NOW")
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o
+        p.standardError = e
+        if let stdinText {
+            let i = Pipe()
+            p.standardInput = i
+            try p.run()
+            let data = Data(stdinText.utf8)
+            DispatchQueue.global().async {
+                i.fileHandleForWriting.write(data)
+                try? i.fileHandleForWriting.close()
+            }
+        } else {
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+        }
+        return Started(process: p, stdoutPipe: o, stderrPipe: e)
+    }
+}
+
+/// A temporary folder removed at the end of the test.
+public final class TemporaryDirectory {
+    public let path: String
+
+    public init() throws {
+        let base = NSTemporaryDirectory() + "fta-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        path = base
+    }
+
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    public func write(_ name: String, _ text: String) throws -> String {
+        let p = file(name)
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// The Python HTTP receiver (Tests/Support/receiver.py) on 127.0.0.1, stopped by PID.
+public final class Receiver {
+    public let port: Int
+    let process: Process
+    let client = HTTPClient()
+
+    public var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
+    let scheme: String
+
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("receiver.py").path
+
+    public init(tls: (cert: String, key: String)? = nil) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var args = ["python3", Receiver.script, "0"]
+        if let tls { args += ["--tls", tls.cert, tls.key] }
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.standardError
+        try p.run()
+        process = p
+        scheme = tls == nil ? "http" : "https"
+        var line = Data()
+        let handle = out.fileHandleForReading
+        while true {
+            let byte = handle.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            p.terminate()
+            throw NSError(domain: "Receiver", code: 1, userInfo: [NSLocalizedDescriptionKey: "receiver did not start"])
+        }
+        self.port = port
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    private func control(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
+        let url = "http://127.0.0.1:\(port)\(path)"
+        let request = HTTPRequest(method: method, url: url, body: body.map { Array($0.jsonText.utf8) } ?? [], timeout: 30, verifyTLS: false)
+        // The control API speaks plain HTTP only when the receiver does.
+        precondition(scheme == "http", "control calls need a plain-HTTP receiver")
+        switch client.perform(request) {
+        case .success(let r): return try JSONParser.parse(r.bodyText)
+        case .failure(let e): throw e
+        }
+    }
+
+    /// Scripts the answers for `path`.
+    public func script(path: String, statuses: [Int] = [], delay: Double = 0, headers: [String: String] = [:], body: String? = nil) throws {
+        var spec: [String: JSONValue] = ["path": .string(path), "statuses": .array(statuses.map { .int(Int64($0)) }), "delay": .double(delay),
+                                         "headers": .object(headers.mapValues { .string($0) })]
+        if let body { spec["body"] = .string(body) }
+        _ = try control("POST", "/_script", .object(spec))
+    }
+
+    /// Every request received so far.
+    public func requests() throws -> [JSONValue] {
+        try control("GET", "/_requests").arrayValue ?? []
+    }
+}
+
+/// Builders for enqueue lines.
+public enum Actions {
+    /// A webhook action line posting JSON to `url`.
+    public static func webhook(url: String, method: String = "POST", maxRetryTimes: Int? = nil, retryInterval: Int = 0,
+                               requestTimeout: Double = 5, timeout: Int? = nil, extra: [String: JSONValue] = [:],
+                               detail: [String: JSONValue] = [:], alertId: String = "a1") -> JSONValue {
+        var retry: [String: JSONValue] = ["is_enabled": true, "timeout": .double(requestTimeout), "retry_interval": .int(Int64(retryInterval))]
+        retry["max_retry_times"] = .int(Int64(maxRetryTimes ?? -1))
+        var templateDetail: [String: JSONValue] = [
+            "method": .string(method), "url": .string(url),
+            "body": ["data_type": "raw", "content_type": "json", "content": "{\"alert\": \"{{ alert.id }}\", \"action\": \"{{ action.id }}\"}"],
+            "failed_retry": .object(retry),
+        ]
+        for (k, v) in detail { templateDetail[k] = v }
+        var execute: [String: JSONValue] = ["template_detail": .object(templateDetail)]
+        if let timeout { execute["timeout"] = .int(Int64(timeout)) }
+        var line: [String: JSONValue] = [
+            "signal": "abnormal", "strategy_id": 7, "bk_biz_id": "2", "alerts": [.string(alertId)],
+            "alert": ["id": .string(alertId), "severity": 1],
+            "action_plugin": ["plugin_type": "webhook", "plugin_key": "webhook"],
+            "action_config": ["id": 5, "name": "test hook", "execute_config": .object(execute)],
+        ]
+        for (k, v) in extra { line[k] = v }
+        return .object(line)
+    }
+
+    public static func lines(_ values: [JSONValue]) -> String {
+        values.map(\.jsonText).joined(separator: "\n") + "\n"
+    }
+}
