@@ -146,3 +146,65 @@ final class RedactorTests: XCTestCase {
         XCTAssertEqual(Redactor.safeURL("https://u:p@host:8/a/b?token=x#f"), "https://host:8/a/b")
     }
 }
+
+final class TemplateRendererTests: XCTestCase {
+    let context: JSONValue = ["alert": ["id": "a-1", "severity": 2, "ok": true, "score": 1.5, "tags": ["x", "y"]],
+                              "action": ["id": 42, "inputs": [:]]]
+
+    /// The direct path and Stencil print the same text for every simple template.
+    func testFastPath_printsWhatStencilPrints() throws {
+        let fast = TemplateRenderer()
+        let stencil = TemplateRenderer()
+        for source in ["id={{ alert.id }}", "{{alert.severity}}/{{ action.id }}", "{{ alert.ok }}", "{{ alert.missing }}!",
+                       "{{ alert.score }}", "{{ alert.tags }}", "{{ alert.tags.0 }}", "{{ nothing.here }}", "a {{ alert.id|upper }} b",
+                       "{% if alert.ok %}yes{% endif %}"] {
+            let viaFast = try fast.render(source, field: "t", context: TemplateRenderer.Context(context))
+            let viaStencil = try stencil.render(source, field: "t", context: context.anyValue as! [String: Any])
+            XCTAssertEqual(viaFast, viaStencil, source)
+        }
+        XCTAssertEqual(try fast.render("id={{ alert.id }}", field: "t", context: TemplateRenderer.Context(context)), "id=a-1")
+        XCTAssertEqual(try fast.render("{{ alert.id|upper }} {{ alert.tags|length }}", field: "t", context: TemplateRenderer.Context(context)), "A-1 2")
+    }
+
+    func testSyntaxError_namesFieldAndLine() {
+        XCTAssertThrowsError(try TemplateRenderer().render("ok\n{% if %}", field: "template_detail.url", context: TemplateRenderer.Context(context))) { e in
+            XCTAssertTrue("\(e)".hasPrefix("template template_detail.url: "), "\(e)")
+            XCTAssertTrue("\(e)".contains("line 2"), "\(e)")
+        }
+    }
+
+    func testPlainText_isNotATemplate() {
+        XCTAssertFalse(TemplateRenderer.isTemplate("{ \"a\": 1 }"))
+        XCTAssertTrue(TemplateRenderer.isTemplate("x {{y}}"))
+        XCTAssertTrue(TemplateRenderer.isTemplate("{% if x %}"))
+    }
+}
+
+final class DraftParserTests: XCTestCase {
+    func testRepeatedConfig_isValidatedOnce_andStoredVerbatim() throws {
+        var validations = 0
+        let parser = ActionDraftParser { _, _ in validations += 1 }
+        let config = #"{"id": 5, "execute_config": {"timeout": 120, "template_detail": {"url": "http://x"}}}"#
+        for i in 0..<3 {
+            let d = try parser.parse(#"{"signal":"abnormal","alerts":[1],"action_plugin":{"plugin_type":"webhook"},"action_config":\#(config),"dedupe_key":"k\#(i)"}"#)
+            XCTAssertEqual(d.actionConfig, config)
+            XCTAssertEqual(d.timeout, 120)
+            XCTAssertEqual(d.actionConfigId, 5)
+            XCTAssertEqual(d.alerts, #"["1"]"#)
+            XCTAssertEqual(d.actionPlugin, #"{"plugin_key":"webhook","plugin_type":"webhook"}"#)
+        }
+        XCTAssertEqual(validations, 1)
+    }
+
+    func testSyntaxErrorsInsideNestedValues_areCaught() {
+        let parser = ActionDraftParser { _, _ in }
+        for bad in [#"{"signal":"abnormal","action_plugin":{"plugin_type":"webhook"},"strategy":{"a":01}}"#,
+                    #"{"signal":"abnormal","action_plugin":{"plugin_type":"webhook"},"inputs":{"a":"\q"}}"#,
+                    #"{"signal":"abnormal","action_plugin":{"plugin_type":"webhook"},"dimensions":[1,]}"#] {
+            XCTAssertThrowsError(try parser.parse(bad), bad)
+        }
+        XCTAssertThrowsError(try parser.parse(#"{"signal":"abnormal","action_plugin":{"plugin_type":"webhook"},"strategy":[]}"#)) { e in
+            XCTAssertEqual("\(e)", "strategy: expected an object, found array")
+        }
+    }
+}

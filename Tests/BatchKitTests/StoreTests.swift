@@ -15,8 +15,8 @@ final class StoreTests: XCTestCase {
     }
 
     func draft() -> ActionDraft {
-        var d = ActionDraft(signal: "abnormal", actionPlugin: ["plugin_type": "webhook"])
-        d.alerts = ["a1"]
+        var d = ActionDraft(signal: "abnormal", pluginType: "webhook")
+        d.alerts = #"["a1"]"#
         return d
     }
 

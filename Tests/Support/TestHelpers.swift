@@ -1,6 +1,5 @@
 import BatchKit
 import Foundation
-import XCTest
 
 /// Output of one run of a command.
 public struct CommandResult {

@@ -3,6 +3,9 @@ import Logging
 
 /// `fta-tick enqueue`: JSON lines in, rows out. A bad line is reported with its number and
 /// reason and the good lines are still stored (in transactions of `batchSize` lines).
+///
+/// Reading and parsing run on a second thread while this one writes the previous batch, so
+/// the two halves of the work use both cores.
 public struct EnqueueRun {
     public struct Rejection: Sendable, Equatable {
         public var line: Int
@@ -18,7 +21,7 @@ public struct EnqueueRun {
     let store: ActionStore
     let registry: ProcessorRegistry
     let clock: Clock
-    public var batchSize = 5000
+    public var batchSize = 10_000
 
     public init(store: ActionStore, registry: ProcessorRegistry, clock: Clock) {
         self.store = store
@@ -26,47 +29,99 @@ public struct EnqueueRun {
         self.clock = clock
     }
 
-    /// Reads every line of `reader`; `onRejected` is called as soon as a line is refused.
-    public func run(_ reader: LineReader, source: String, onRejected: (Rejection) -> Void = { _ in }) throws -> Report {
-        var report = Report()
-        var batch: [ActionDraft] = []
+    /// One parsed batch: drafts with their line numbers, and the lines refused in between.
+    struct Batch {
+        var drafts: [ActionDraft] = []
         var lines: [Int] = []
-        batch.reserveCapacity(batchSize)
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            let results = try store.insert(batch, now: clock.now())
-            for (line, r) in zip(lines, results) {
-                switch r {
-                case .stored(let id): report.stored.append((line, id))
-                case .duplicate(let id): report.duplicates.append((line, id))
+        var rejected: [Rejection] = []
+        var error: Error?
+        var last = false
+    }
+
+    /// A two-slot hand-over between the parsing thread and the writing thread.
+    final class Handoff: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var slots: [Batch] = []
+        func put(_ b: Batch) {
+            condition.lock()
+            while slots.count >= 2 { condition.wait() }
+            slots.append(b)
+            condition.broadcast()
+            condition.unlock()
+        }
+        func take() -> Batch {
+            condition.lock()
+            while slots.isEmpty { condition.wait() }
+            let b = slots.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+            return b
+        }
+    }
+
+    /// Reads every line of `reader`; `onRejected` is called for each refused line, in order.
+    public func run(_ reader: LineReader, source: String, onRejected: (Rejection) -> Void = { _ in }) throws -> Report {
+        let handoff = Handoff()
+        let size = batchSize
+        let parser = ActionDraftParser(validator: registry.validate)
+        let producer = Thread {
+            var batch = Batch()
+            batch.drafts.reserveCapacity(size)
+            while true {
+                let parsed: Result<ActionDraft, Error>??
+                parsed = reader.next { bytes -> Result<ActionDraft, Error>? in
+                    // Blank lines are skipped.
+                    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+                    do { return .success(try parser.parse(bytes: bytes)) } catch { return .failure(error) }
+                }
+                guard let item = parsed else { break }
+                switch item {
+                case .none: continue
+                case .success(let draft)?:
+                    batch.drafts.append(draft)
+                    batch.lines.append(reader.lineNumber)
+                case .failure(let error)?:
+                    batch.rejected.append(Rejection(line: reader.lineNumber, reason: "\(error)"))
+                }
+                if batch.drafts.count >= size {
+                    handoff.put(batch)
+                    batch = Batch()
+                    batch.drafts.reserveCapacity(size)
                 }
             }
-            batch.removeAll(keepingCapacity: true)
-            lines.removeAll(keepingCapacity: true)
+            batch.last = true
+            handoff.put(batch)
         }
-        while let parsed = reader.next({ bytes -> Result<ActionDraft, Error>? in
-            // Blank lines are skipped.
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-            do {
-                let value = try JSONParser.parse(bytes: bytes)
-                return .success(try ActionDraftParser.parse(value, validate: registry.validate))
-            } catch {
-                return .failure(error)
+        producer.stackSize = 1 << 20
+        producer.start()
+
+        var report = Report()
+        var failure: Error?
+        while true {
+            let batch = handoff.take()
+            if failure == nil {
+                for r in batch.rejected {
+                    report.rejected.append(r)
+                    onRejected(r)
+                }
+                do {
+                    if !batch.drafts.isEmpty {
+                        let results = try store.insert(batch.drafts, now: clock.now())
+                        for (line, r) in zip(batch.lines, results) {
+                            switch r {
+                            case .stored(let id): report.stored.append((line, id))
+                            case .duplicate(let id): report.duplicates.append((line, id))
+                            }
+                        }
+                    }
+                } catch {
+                    // Keep draining so the parsing thread can finish; report the first error.
+                    failure = error
+                }
             }
-        }) {
-            guard let parsed else { continue }
-            switch parsed {
-            case .success(let draft):
-                batch.append(draft)
-                lines.append(reader.lineNumber)
-                if batch.count >= batchSize { try flush() }
-            case .failure(let error):
-                let r = Rejection(line: reader.lineNumber, reason: "\(error)")
-                report.rejected.append(r)
-                onRejected(r)
-            }
+            if batch.last { break }
         }
-        try flush()
+        if let failure { throw failure }
         return report
     }
 }

@@ -28,6 +28,7 @@ public struct TickOptions: Sendable {
 public struct PassReport: Sendable {
     public struct Counts: Sendable, Equatable {
         public var claimed = 0, succeeded = 0, failed = 0, retried = 0, continued = 0, finishedOther = 0
+        public init() {}
     }
     public var byPlugin: [String: Counts] = [:]
     public var timedOut = 0
@@ -35,6 +36,8 @@ public struct PassReport: Sendable {
     public var released = 0
     public var lost = 0
     public var seconds: Double = 0
+
+    public init() {}
 
     public var total: Counts {
         byPlugin.values.reduce(into: Counts()) { t, c in
@@ -74,6 +77,7 @@ public final class TickPass {
         let started = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
         var report = PassReport()
+        try store.database.useRelaxedDurability()
 
         let sweep = try store.sweep(now: clock.now())
         report.timedOut = sweep.timedOut.count

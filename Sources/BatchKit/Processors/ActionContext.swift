@@ -6,28 +6,28 @@ import Foundation
 /// (the alert snapshot given at enqueue; `alert.id` defaults to the first alert id) and
 /// `strategy` (the strategy snapshot).
 public enum ActionContext {
-    public static func build(_ a: ClaimedAction) -> [String: Any] {
+    public static func build(_ a: ClaimedAction) -> JSONValue {
         let config = a.json(\.actionConfig)
         let alerts = a.json(\.alerts, default: .emptyArray)
-        var action: [String: Any] = [
-            "id": Int(a.id),
-            "es_id": a.esActionId,
-            "signal": a.signal,
-            "strategy_id": Int(a.strategyId),
-            "bk_biz_id": a.bkBizId,
-            "alerts": alerts.anyValue,
-            "alert_level": Int(a.alertLevel),
-            "execute_times": Int(a.executeTimes + 1),
-            "create_time": Int(a.createTime),
-            "name": config["name"]?.stringValue ?? "",
-            "plugin_type": a.pluginType,
-            "generate_uuid": a.generateUUID,
+        let action: [String: JSONValue] = [
+            "id": .int(a.id),
+            "es_id": .string(a.esActionId),
+            "signal": .string(a.signal),
+            "strategy_id": .int(a.strategyId),
+            "bk_biz_id": .string(a.bkBizId),
+            "alerts": alerts,
+            "alert_level": .int(a.alertLevel),
+            "execute_times": .int(a.executeTimes + 1),
+            "create_time": .int(a.createTime),
+            "name": config["name"] ?? .string(""),
+            "plugin_type": .string(a.pluginType),
+            "generate_uuid": .string(a.generateUUID),
+            "inputs": a.json(\.inputs),
+            "dimensions": a.json(\.dimensions, default: .emptyArray),
+            "assignee": a.json(\.assignee, default: .emptyArray),
         ]
-        action["inputs"] = a.json(\.inputs).anyValue
-        action["dimensions"] = a.json(\.dimensions, default: .emptyArray).anyValue
-        action["assignee"] = a.json(\.assignee, default: .emptyArray).anyValue
         var alert = a.json(\.alert).objectValue ?? [:]
         if alert["id"] == nil, let first = alerts.arrayValue?.first { alert["id"] = first }
-        return ["action": action, "alert": JSONValue.object(alert).anyValue, "strategy": a.json(\.strategy).anyValue]
+        return ["action": .object(action), "alert": .object(alert), "strategy": a.json(\.strategy)]
     }
 }

@@ -34,8 +34,8 @@ public struct StepResult: Sendable {
 /// a claimed action. It never touches the database: the pass records what it returns.
 public protocol ActionProcessor: Sendable {
     var pluginType: PluginType { get }
-    /// Throws ``FieldError`` naming the field that makes `draft` impossible to run.
-    func validate(_ draft: ActionDraft) throws
+    /// Throws ``FieldError`` naming the field of `action_config` that makes it impossible to run.
+    func validate(actionConfig: JSONValue) throws
     func run(_ action: ClaimedAction, worker: WorkerContext) -> StepResult
 }
 
@@ -56,11 +56,11 @@ public struct ProcessorRegistry: Sendable {
     public var supportedTypes: [String] { processors.keys.sorted() }
 
     /// Enqueue-time check: the plugin type must have a processor here, and its config must be complete.
-    public func validate(_ draft: ActionDraft) throws {
-        guard let p = processors[draft.pluginType] else {
-            throw FieldError("action_plugin.plugin_type", "'\(draft.pluginType)' is not supported by this version of fta (supported: \(supportedTypes.joined(separator: ", ")))")
+    public func validate(pluginType: String, actionConfig: JSONValue) throws {
+        guard let p = processors[pluginType] else {
+            throw FieldError("action_plugin.plugin_type", "'\(pluginType)' is not supported by this version of fta (supported: \(supportedTypes.joined(separator: ", ")))")
         }
-        try p.validate(draft)
+        try p.validate(actionConfig: actionConfig)
     }
 }
 

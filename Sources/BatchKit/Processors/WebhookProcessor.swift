@@ -16,8 +16,8 @@ public struct WebhookProcessor: ActionProcessor {
         return (execute?["template_detail"], execute?["failed_retry"])
     }
 
-    public func validate(_ draft: ActionDraft) throws {
-        let (detail, retry) = WebhookProcessor.detail(of: draft.actionConfig)
+    public func validate(actionConfig: JSONValue) throws {
+        let (detail, retry) = WebhookProcessor.detail(of: actionConfig)
         _ = try WebhookConfig.parse(detail ?? .null, failedRetryFallback: retry, defaultTimeout: settings.defaultRequestTimeout)
     }
 
@@ -95,10 +95,10 @@ public struct WebhookProcessor: ActionProcessor {
     }
 
     func buildRequest(_ config: WebhookConfig, action: ClaimedAction, renderer: TemplateRenderer, now: Int64) throws -> HTTPRequest {
-        var cachedContext: [String: Any]?
-        func context() -> [String: Any] {
+        var cachedContext: TemplateRenderer.Context?
+        func context() -> TemplateRenderer.Context {
             if let c = cachedContext { return c }
-            let c = ActionContext.build(action)
+            let c = TemplateRenderer.Context(ActionContext.build(action))
             cachedContext = c
             return c
         }
@@ -127,7 +127,7 @@ public struct WebhookProcessor: ActionProcessor {
         switch config.body {
         case .none: break
         case .raw(let content, let type):
-            let rendered = try renderer.renderLeaves(content, field: "\(prefix).body.content", context: TemplateRenderer.containsTemplate(content) ? context() : [:])
+            let rendered = try renderer.renderLeaves(content, field: "\(prefix).body.content", context: context())
             if case .string(let s) = rendered { body = Array(s.utf8) } else { body = Array(rendered.jsonText.utf8) }
             if !hasHeader("content-type") { headers.append(("Content-Type", WebhookConfig.contentTypes[type] ?? "text/plain")) }
         case .urlEncoded(let params):
@@ -169,17 +169,5 @@ public struct WebhookProcessor: ActionProcessor {
 
     static func formEncode(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: formAllowed) ?? s
-    }
-}
-
-extension TemplateRenderer {
-    /// Whether any string leaf of `value` holds template markup.
-    static func containsTemplate(_ value: JSONValue) -> Bool {
-        switch value {
-        case .string(let s): return isTemplate(s)
-        case .array(let a): return a.contains(where: containsTemplate)
-        case .object(let o): return o.values.contains(where: containsTemplate)
-        default: return false
-        }
     }
 }

@@ -1,5 +1,9 @@
 import Foundation
 import GRDB
+import GRDBSQLite
+
+/// SQLite's "copy the bytes now" destructor for bind calls.
+let SQLITE_TRANSIENT_FTA = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// The action queue: enqueue, sweep, claim with a fenced lease, record outcomes, and the
 /// operator commands' reads and writes. Every method is one short transaction.
@@ -17,6 +21,8 @@ public struct ActionStore: Sendable {
         case duplicate(Int64)
     }
 
+    static let emptyCString: UnsafePointer<CChar> = UnsafePointer(strdup("")!)
+
     static let insertSQL = """
         INSERT INTO action_instance (signal, strategy_id, strategy, strategy_relation_id, dimensions, dimension_hash,
             alerts, alert_level, status, ex_data, create_time, update_time, action_plugin, action_config,
@@ -27,25 +33,41 @@ public struct ActionStore: Sendable {
         """
 
     /// Stores drafts in one transaction; a duplicate `dedupe_key` is reported, not stored again.
+    /// Binds through the SQLite C API: this is enqueue's hot loop.
     public func insert(_ drafts: [ActionDraft], now: Int64) throws -> [InsertResult] {
         try database.write { db in
-            let stmt = try db.cachedStatement(sql: ActionStore.insertSQL)
+            let statement = try db.cachedStatement(sql: ActionStore.insertSQL)
+            let stmt = statement.sqliteStatement
+            let connection = db.sqliteConnection
             var results: [InsertResult] = []
             results.reserveCapacity(drafts.count)
             for d in drafts {
                 let due = d.dueAt ?? now
                 let deadline = max(now, due) + d.timeout
-                let alerts = JSONValue.array(d.alerts.map { .string($0) })
-                let args: [DatabaseValueConvertible?] = [
-                    d.signal, d.strategyId, d.strategy.jsonText, d.strategyRelationId, d.dimensions.jsonText, d.dimensionHash,
-                    alerts.jsonText, d.alertLevel, now, now, d.actionPlugin.jsonText, d.actionConfig.jsonText,
-                    d.actionConfigId, d.bkBizId, d.isParentAction, d.parentActionId, d.assignee.jsonText, d.inputs.jsonText,
-                    d.executeTimes, d.generateUUID, d.alert.jsonText, d.dedupeKey, due, deadline,
-                ]
-                stmt.setUncheckedArguments(StatementArguments(args))
-                try stmt.execute()
-                if db.changesCount > 0 {
-                    results.append(.stored(db.lastInsertedRowID))
+                sqlite3_reset(stmt)
+                var i: Int32 = 0
+                func text(_ s: String) {
+                    i += 1
+                    var s = s
+                    s.withUTF8 { b in
+                        b.withMemoryRebound(to: CChar.self) { c in
+                            _ = sqlite3_bind_text(stmt, i, c.baseAddress ?? ActionStore.emptyCString, Int32(c.count), SQLITE_TRANSIENT_FTA)
+                        }
+                    }
+                }
+                func int(_ v: Int64) { i += 1; sqlite3_bind_int64(stmt, i, v) }
+                text(d.signal); int(d.strategyId); text(d.strategy); int(d.strategyRelationId); text(d.dimensions); text(d.dimensionHash)
+                text(d.alerts); int(d.alertLevel); int(now); int(now); text(d.actionPlugin); text(d.actionConfig)
+                int(d.actionConfigId); text(d.bkBizId); int(d.isParentAction ? 1 : 0); int(d.parentActionId); text(d.assignee); text(d.inputs)
+                int(d.executeTimes); text(d.generateUUID); text(d.alert)
+                if let key = d.dedupeKey { text(key) } else { i += 1; sqlite3_bind_null(stmt, i) }
+                int(due); int(deadline)
+                let rc = sqlite3_step(stmt)
+                guard rc == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+                }
+                if sqlite3_changes(connection) > 0 {
+                    results.append(.stored(sqlite3_last_insert_rowid(connection)))
                 } else if let key = d.dedupeKey,
                           let existing = try Int64.fetchOne(db, sql: "SELECT id FROM action_instance WHERE dedupe_key = ?", arguments: [key]) {
                     results.append(.duplicate(existing))
@@ -53,6 +75,8 @@ public struct ActionStore: Sendable {
                     throw FTAError.environment("database \(database.path): insert was ignored without a duplicate key")
                 }
             }
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
             return results
         }
     }
@@ -124,35 +148,36 @@ public struct ActionStore: Sendable {
             var claimed: [ClaimedAction] = []
             claimed.reserveCapacity(rows.count)
             for row in rows {
-                let id: Int64 = row["id"]
+                // Positional reads: named lookups lower-case the name on every call.
+                let id: Int64 = row[0]
                 try update.execute(arguments: [owner, now + lease, now + lease, id])
-                var a = ClaimedAction(id: id, leaseToken: (row["lease_token"] as Int64) + 1)
-                a.previousDueAt = row["due_at"]
-                a.leaseWasExpired = (row["lease_owner"] as String?) != nil
-                a.nextStep = row["next_step"]
-                a.signal = row["signal"]
-                a.status = ActionStatus(rawValue: row["status"]) ?? .received
-                a.strategyId = row["strategy_id"]
-                a.bkBizId = row["bk_biz_id"]
-                a.alertLevel = row["alert_level"]
-                a.executeTimes = row["execute_times"]
-                a.createTime = row["create_time"]
-                a.deadlineAt = row["deadline_at"]
-                a.isParentAction = row["is_parent_action"]
-                a.parentActionId = row["parent_action_id"]
-                a.actionConfigId = row["action_config_id"]
-                a.generateUUID = row["generate_uuid"]
-                a.pluginType = (row["plugin_type"] as String?) ?? ""
-                a.text.strategy = row["strategy"]
-                a.text.dimensions = row["dimensions"]
-                a.text.alerts = row["alerts"]
-                a.text.alert = row["alert"]
-                a.text.actionPlugin = row["action_plugin"]
-                a.text.actionConfig = row["action_config"]
-                a.text.inputs = row["inputs"]
-                a.text.outputs = row["outputs"]
-                a.text.exData = row["ex_data"]
-                a.text.assignee = row["assignee"]
+                var a = ClaimedAction(id: id, leaseToken: (row[1] as Int64) + 1)
+                a.previousDueAt = row[2]
+                a.leaseWasExpired = (row[3] as String?) != nil
+                a.nextStep = row[4]
+                a.signal = row[5]
+                a.status = ActionStatus(rawValue: row[6]) ?? .received
+                a.strategyId = row[7]
+                a.bkBizId = row[8]
+                a.alertLevel = row[9]
+                a.executeTimes = row[10]
+                a.createTime = row[11]
+                a.deadlineAt = row[12]
+                a.isParentAction = row[13]
+                a.parentActionId = row[14]
+                a.actionConfigId = row[15]
+                a.generateUUID = row[16]
+                a.text.strategy = row[17]
+                a.text.dimensions = row[18]
+                a.text.alerts = row[19]
+                a.text.alert = row[20]
+                a.text.actionPlugin = row[21]
+                a.text.actionConfig = row[22]
+                a.text.inputs = row[23]
+                a.text.outputs = row[24]
+                a.text.exData = row[25]
+                a.text.assignee = row[26]
+                a.pluginType = (row[27] as String?) ?? ""
                 claimed.append(a)
             }
             return claimed

@@ -18,6 +18,8 @@ public final class FTADatabase: @unchecked Sendable {
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // 32 MiB of page cache: index pages of a large enqueue stay in memory.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         do {
             let dir = (path as NSString).deletingLastPathComponent
@@ -59,6 +61,18 @@ public final class FTADatabase: @unchecked Sendable {
         }
         if let e = error as? FTAError { return e }
         return .environment("database \(path): \(error)")
+    }
+
+    /// How hard commits wait for the disk. Input (enqueue, operator commands) is committed with
+    /// the configured `synchronous` (FULL by default: an acknowledged enqueue survives power
+    /// loss). A pass's own bookkeeping uses NORMAL: power loss can then only drop recent claims
+    /// (leases vanish) or outcomes (the action runs again, as after a crash), never an action.
+    public func useRelaxedDurability() throws {
+        do {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        } catch {
+            throw FTADatabase.describe(error, path: path)
+        }
     }
 
     /// Runs `body` in an IMMEDIATE write transaction (takes the write lock up front, so two

@@ -23,7 +23,7 @@ public struct HTTPRequest: Sendable {
 
 public struct HTTPResponse: Sendable {
     public var status: Int
-    /// Header names lower-cased.
+    /// `retry-after`, `content-type` and `location`, when present (names lower-case).
     public var headers: [String: String]
     public var body: [UInt8]
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
@@ -43,6 +43,8 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
 public final class HTTPClient {
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// Response headers kept in ``HTTPResponse/headers`` (lower-case).
+    static let keptHeaders: [[UInt8]] = ["retry-after", "content-type", "location"].map { Array($0.utf8) }
     public var maxResponseBytes: Int
     public var userAgent: String
 
@@ -112,12 +114,17 @@ public final class HTTPClient {
             guard let data, let user else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
             let n = size * count
-            let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
-            if line.hasPrefix("HTTP/") { sink.headers.removeAll() }
-            if let colon = line.firstIndex(of: ":") {
-                let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-                sink.headers[name] = value
+            // Only the headers fta acts on are kept; the rest are skipped without building strings.
+            data.withMemoryRebound(to: UInt8.self, capacity: n) { p in
+                let line = UnsafeBufferPointer(start: p, count: n)
+                if n > 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T") { sink.headers.removeAll(); return }
+                for name in HTTPClient.keptHeaders where n > name.count && line[name.count] == UInt8(ascii: ":") {
+                    var match = true
+                    for (i, c) in name.enumerated() where line[i] | 0x20 != c { match = false; break }
+                    guard match else { continue }
+                    let value = String(decoding: UnsafeBufferPointer(rebasing: line[(name.count + 1)...]), as: UTF8.self)
+                    sink.headers[String(decoding: name, as: UTF8.self)] = value.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
             }
             return n
         }

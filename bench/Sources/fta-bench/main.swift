@@ -1,1 +1,110 @@
-print("x")
+import BatchKit
+import Foundation
+import Logging
+
+// Benchmark helper for `make bench` (not installed):
+//   fta-bench gen N URL            N webhook enqueue lines on stdout
+//   fta-bench ceiling URL N        sequential POSTs over one reused libcurl handle: req/s
+//   fta-bench claim-record N DB    enqueue N, then one pass with a processor that does no I/O:
+//                                  the claim + record cost per action
+
+struct NullWebhook: ActionProcessor {
+    let pluginType = PluginType.webhook
+    func validate(actionConfig: JSONValue) throws {}
+    func run(_ action: ClaimedAction, worker: WorkerContext) -> StepResult {
+        StepResult(outcome: .success("ok"))
+    }
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let t = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
+}
+
+func line(_ i: Int, url: String) -> String {
+    let v: JSONValue = [
+        "signal": "abnormal", "strategy_id": .int(Int64(1000 + i % 50)), "bk_biz_id": "2", "alerts": [.string("alert-\(i)")],
+        "alert": ["id": .string("alert-\(i)"), "severity": 2],
+        "action_plugin": ["plugin_type": "webhook", "plugin_key": "webhook"],
+        "action_config": ["id": 5, "name": "bench hook", "execute_config": [
+            "timeout": 600,
+            "template_detail": [
+                "method": "POST", "url": .string(url),
+                "headers": [["key": "X-Alert", "value": "{{ alert.id }}"]],
+                "body": ["data_type": "raw", "content_type": "json", "content": "{\"alert\": \"{{ alert.id }}\", \"action\": \"{{ action.id }}\", \"level\": \"{{ action.alert_level }}\"}"],
+                "failed_retry": ["is_enabled": true, "timeout": 10, "max_retry_times": 2, "retry_interval": 60],
+            ],
+        ]],
+        "dedupe_key": .string("bench-\(i)"),
+    ]
+    return v.jsonText
+}
+
+let args = CommandLine.arguments
+guard args.count >= 3 else {
+    fputs("usage: fta-bench gen N URL | ceiling URL N | claim-record N DB\n", stderr)
+    exit(2)
+}
+switch args[1] {
+case "gen":
+    let n = Int(args[2]) ?? 0
+    var out = ""
+    out.reserveCapacity(1 << 20)
+    for i in 0..<n {
+        out += line(i, url: args[3])
+        out += "\n"
+        if out.utf8.count > 1 << 20 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+    }
+    FileHandle.standardOutput.write(Data(out.utf8))
+case "ceiling":
+    let n = Int(args[3]) ?? 10000
+    let client = HTTPClient()
+    let body = Array("{\"alert\":\"a\"}".utf8)
+    var ok = 0
+    let s = seconds {
+        for _ in 0..<n {
+            if case .success(let r) = client.perform(HTTPRequest(method: "POST", url: args[2], headers: [("Content-Type", "application/json")], body: body, timeout: 10)),
+               r.status == 200 { ok += 1 }
+        }
+    }
+    print(String(format: "ceiling: %d sequential POSTs (%d ok) over one reused handle in %.3f s = %.0f req/s", n, ok, s, Double(n) / s))
+case "claim-record":
+    let n = Int(args[2]) ?? 10000
+    LoggingSystem.bootstrap { FTALogHandler(label: $0, format: .text, level: .warning) }
+    let database = try FTADatabase(path: args[3])
+    let store = ActionStore(database: database)
+    let clock = Clock.fixed(1_795_000_000)
+    var drafts: [ActionDraft] = []
+    let parser = ActionDraftParser(validator: { _, _ in })
+    for i in 0..<n {
+        var d = try parser.parse(line(i, url: "http://127.0.0.1:1/"))
+        d.dedupeKey = nil
+        drafts.append(d)
+    }
+    _ = try store.insert(drafts, now: clock.now())
+    var options = TickOptions(settings: TickSettings())
+    options.batch = 1000
+    options.concurrency = 4
+    let pass = TickPass(store: store, registry: ProcessorRegistry([NullWebhook()]), options: options, settings: TickSettings(),
+                        clock: clock, logger: Logger(label: "bench"))
+    var report = PassReport()
+    let s = try seconds { report = try pass.run() }
+    print(String(format: "claim+record without network: %d actions in %.3f s = %.1f us/action (%.0f actions/s), succeeded %d",
+                 n, s, s * 1e6 / Double(n), Double(n) / s, report.total.succeeded))
+case "stages":
+    // Time each stage of enqueue over the lines of a file.
+    let text = try String(contentsOfFile: args[2], encoding: .utf8)
+    let lines = text.split(separator: "\n").map(String.init)
+    var drafts: [ActionDraft] = []
+    let parser = ActionDraftParser(validator: ProcessorRegistry.standard().validate)
+    let tParse = try seconds { drafts = try lines.map { try parser.parse($0) } }
+    for d in drafts.indices { drafts[d].dedupeKey = nil }
+    let store = ActionStore(database: try FTADatabase(path: args[3]))
+    let tInsert = try seconds { _ = try store.insert(drafts, now: 1) }
+    let n = Double(lines.count)
+    print(String(format: "per line: scan+parse+validate %.2f us, insert %.2f us", tParse / n * 1e6, tInsert / n * 1e6))
+default:
+    fputs("unknown bench command \(args[1])\n", stderr)
+    exit(2)
+}

@@ -29,6 +29,55 @@ public enum JSONParser {
         return value
     }
 
+    /// One member of a top-level object: its key and the byte range of its (validated) value.
+    public struct Field {
+        public var key: String
+        public var range: Range<Int>
+        /// First byte of the value: `{`, `[`, `"`, a digit, `-`, `t`, `f` or `n`.
+        public var first: UInt8
+    }
+
+    /// Validates a whole JSON object and returns its members without building their values,
+    /// so that large nested values can be stored as the text they came in.
+    public static func topLevelFields(bytes: UnsafeBufferPointer<UInt8>) throws -> [Field] {
+        var p = Parser(bytes: bytes)
+        p.skipSpace()
+        guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "{") else {
+            if p.pos >= bytes.count { throw p.fail("empty line") }
+            let v = try p.parseValue(depth: 0)
+            throw JSONParseError(message: "expected a JSON object, found \(v.typeName)", offset: 0)
+        }
+        p.pos += 1
+        var fields: [Field] = []
+        p.skipSpace()
+        if p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "}") {
+            p.pos += 1
+        } else {
+            while true {
+                p.skipSpace()
+                guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "\"") else { throw p.fail("expected a string key") }
+                let key = try p.parseString()
+                p.skipSpace()
+                guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: ":") else { throw p.fail("expected ':' after key") }
+                p.pos += 1
+                p.skipSpace()
+                guard p.pos < bytes.count else { throw p.fail("unexpected end of input") }
+                let start = p.pos
+                let first = bytes[start]
+                try p.skipValue(depth: 1)
+                fields.append(Field(key: key, range: start..<p.pos, first: first))
+                p.skipSpace()
+                guard p.pos < bytes.count else { throw p.fail("unterminated object") }
+                if bytes[p.pos] == UInt8(ascii: ",") { p.pos += 1; continue }
+                if bytes[p.pos] == UInt8(ascii: "}") { p.pos += 1; break }
+                throw p.fail("expected ',' or '}' in object")
+            }
+        }
+        p.skipSpace()
+        if p.pos < bytes.count { throw p.fail("unexpected text after the value") }
+        return fields
+    }
+
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var pos = 0
@@ -57,6 +106,101 @@ public enum JSONParser {
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
             default: throw fail("unexpected character '\(Character(Unicode.Scalar(bytes[pos])))'")
             }
+        }
+
+        /// Validates one value and moves past it without building it.
+        mutating func skipValue(depth: Int) throws {
+            guard depth < 256 else { throw fail("nesting deeper than 256 levels") }
+            guard pos < bytes.count else { throw fail("unexpected end of input") }
+            switch bytes[pos] {
+            case UInt8(ascii: "{"):
+                pos += 1
+                skipSpace()
+                if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return }
+                while true {
+                    skipSpace()
+                    guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                    try skipString()
+                    skipSpace()
+                    guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after key") }
+                    pos += 1
+                    skipSpace()
+                    try skipValue(depth: depth + 1)
+                    skipSpace()
+                    guard pos < bytes.count else { throw fail("unterminated object") }
+                    if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                    if bytes[pos] == UInt8(ascii: "}") { pos += 1; return }
+                    throw fail("expected ',' or '}' in object")
+                }
+            case UInt8(ascii: "["):
+                pos += 1
+                skipSpace()
+                if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return }
+                while true {
+                    skipSpace()
+                    try skipValue(depth: depth + 1)
+                    skipSpace()
+                    guard pos < bytes.count else { throw fail("unterminated array") }
+                    if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                    if bytes[pos] == UInt8(ascii: "]") { pos += 1; return }
+                    throw fail("expected ',' or ']' in array")
+                }
+            case UInt8(ascii: "\""): try skipString()
+            case UInt8(ascii: "t"): try literal("true")
+            case UInt8(ascii: "f"): try literal("false")
+            case UInt8(ascii: "n"): try literal("null")
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try skipNumber()
+            default: throw fail("unexpected character '\(Character(Unicode.Scalar(bytes[pos])))'")
+            }
+        }
+
+        /// Validates a number's syntax without converting it.
+        mutating func skipNumber() throws {
+            if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+            guard pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) else { throw fail("invalid number") }
+            if bytes[pos] == UInt8(ascii: "0") {
+                pos += 1
+            } else {
+                while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
+            }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
+                pos += 1
+                let digits = pos
+                while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
+                if pos == digits { throw fail("invalid number: digits expected after '.'") }
+            }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
+                pos += 1
+                if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+                let digits = pos
+                while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
+                if pos == digits { throw fail("invalid number: digits expected in exponent") }
+            }
+        }
+
+        mutating func skipString() throws {
+            pos += 1
+            while pos < bytes.count {
+                let c = bytes[pos]
+                if c == UInt8(ascii: "\"") { pos += 1; return }
+                if c < 0x20 { throw fail("control character in string") }
+                if c == UInt8(ascii: "\\") {
+                    pos += 1
+                    guard pos < bytes.count else { break }
+                    switch bytes[pos] {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                         UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        pos += 1
+                    case UInt8(ascii: "u"):
+                        pos += 1
+                        _ = try hex4()
+                    default: throw fail("invalid escape")
+                    }
+                    continue
+                }
+                pos += 1
+            }
+            throw fail("unterminated string")
         }
 
         mutating func literal(_ word: StaticString) throws {

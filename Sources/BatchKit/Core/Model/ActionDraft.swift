@@ -1,24 +1,18 @@
 /// A validated action instance ready to be stored: one line of `fta-tick enqueue`.
 ///
-/// JSON-typed fields are kept as ``JSONValue`` and written to their columns as JSON text.
+/// JSON columns are held as JSON text: enqueue stores nested values as the text they came in
+/// (already validated), which is what lets it take more than 100,000 lines a second.
 public struct ActionDraft: Sendable, Equatable {
     public var signal: String
+    public var pluginType: String
     public var strategyId: Int64 = 0
-    public var strategy: JSONValue = .emptyObject
     public var strategyRelationId: Int64 = 0
-    public var dimensions: JSONValue = .emptyArray
     public var dimensionHash: String = ""
-    public var alerts: [String] = []
-    public var alert: JSONValue = .emptyObject
     public var alertLevel: Int64 = 3
-    public var actionPlugin: JSONValue
-    public var actionConfig: JSONValue = .emptyObject
     public var actionConfigId: Int64 = 0
     public var bkBizId: String = ""
     public var isParentAction = false
     public var parentActionId: Int64 = 0
-    public var assignee: JSONValue = .emptyArray
-    public var inputs: JSONValue = .emptyObject
     public var executeTimes: Int64 = 0
     public var generateUUID: String = ""
     public var dedupeKey: String?
@@ -27,10 +21,19 @@ public struct ActionDraft: Sendable, Equatable {
     /// Per-action timeout in seconds (`execute_config.timeout`), bounds the whole action.
     public var timeout: Int64 = 600
 
-    public init(signal: String, actionPlugin: JSONValue) {
-        self.signal = signal
-        self.actionPlugin = actionPlugin
-    }
+    /// JSON text of the JSON columns.
+    public var strategy = "{}"
+    public var dimensions = "[]"
+    public var alerts = "[]"
+    public var alert = "{}"
+    public var actionPlugin: String
+    public var actionConfig = "{}"
+    public var assignee = "[]"
+    public var inputs = "{}"
 
-    public var pluginType: String { actionPlugin["plugin_type"]?.stringValue ?? "" }
+    public init(signal: String, pluginType: String) {
+        self.signal = signal
+        self.pluginType = pluginType
+        actionPlugin = JSONValue.object(["plugin_type": .string(pluginType), "plugin_key": .string(pluginType)]).jsonText
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An input field that is missing or wrong: the message names the field.
 public struct FieldError: Error, CustomStringConvertible, Sendable, Equatable {
     public let field: String
@@ -9,9 +11,13 @@ public struct FieldError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String { field.isEmpty ? message : "\(field): \(message)" }
 }
 
-/// Turns one JSON object of `fta-tick enqueue` into an ``ActionDraft`` (ARCHITECTURE §4),
+/// Turns one JSON line of `fta-tick enqueue` into an ``ActionDraft`` (ARCHITECTURE §4),
 /// checking every field the way the original's serializers do.
-public enum ActionDraftParser {
+///
+/// The line is scanned once (its syntax fully validated); scalar fields are parsed, nested
+/// values are kept as their text. An `action_config` is parsed and checked by its processor
+/// once per distinct text: producers send the same package for many alerts.
+public final class ActionDraftParser {
     /// Fields the original stores but fta sets itself: accepted in input (so exported rows can
     /// be re-submitted) and ignored.
     static let ignoredFields: Set<String> = [
@@ -24,104 +30,190 @@ public enum ActionDraftParser {
         "parent_action_id", "assignee", "inputs", "execute_times", "generate_uuid", "dedupe_key", "due_at",
     ]
 
-    public static func parse(_ value: JSONValue, validate: (ActionDraft) throws -> Void) throws -> ActionDraft {
-        guard case .object(let o) = value else { throw FieldError("", "expected a JSON object, found \(value.typeName)") }
-        for key in o.keys.sorted() where !knownFields.contains(key) && !ignoredFields.contains(key) {
-            throw FieldError(key, "unknown field")
+    /// What one `action_config` text yields, or why it is refused.
+    struct ConfigCheck {
+        var id: Int64?
+        var timeout: Int64
+        var error: FieldError?
+    }
+
+    /// Checks a config for a plugin type; throws ``FieldError``.
+    public typealias Validator = (_ pluginType: String, _ actionConfig: JSONValue) throws -> Void
+
+    let validator: Validator
+    private var checked: [String: ConfigCheck] = [:]
+    private var plugins: [String: (type: String, text: String)] = [:]
+    private var lastPlugin: (bytes: [UInt8], result: (type: String, text: String))?
+    private var lastConfig: (pluginType: String, bytes: [UInt8], text: String, check: ConfigCheck)?
+
+    public init(validator: @escaping Validator) { self.validator = validator }
+
+    public func parse(_ text: String) throws -> ActionDraft {
+        var text = text
+        return try text.withUTF8 { try parse(bytes: $0) }
+    }
+
+    public func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> ActionDraft {
+        let fields = try JSONParser.topLevelFields(bytes: bytes)
+        for f in fields where !ActionDraftParser.knownFields.contains(f.key) && !ActionDraftParser.ignoredFields.contains(f.key) {
+            throw FieldError(f.key, "unknown field")
         }
-        guard let signalValue = o["signal"] else { throw FieldError("signal", "missing") }
+        // A line has a dozen members: a linear look-up beats hashing them into a dictionary.
+        func field(_ key: String) -> JSONParser.Field? {
+            var found: JSONParser.Field?
+            for f in fields where f.key == key { found = f }
+            return found
+        }
+        func value(_ key: String) throws -> JSONValue? {
+            guard let f = field(key) else { return nil }
+            let v = try JSONParser.parse(bytes: UnsafeBufferPointer(rebasing: bytes[f.range]))
+            return v.isNull ? nil : v
+        }
+        func raw(_ key: String, object: Bool) throws -> String? {
+            guard let f = field(key), f.first != UInt8(ascii: "n") else { return nil }
+            let expected = object ? UInt8(ascii: "{") : UInt8(ascii: "[")
+            guard f.first == expected else {
+                throw FieldError(key, "expected \(object ? "an object" : "an array"), found \((try? value(key))?.typeName ?? "another type")")
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[f.range]), as: UTF8.self)
+        }
+        func int(_ key: String) throws -> Int64? {
+            guard let v = try value(key) else { return nil }
+            guard v.boolValue == nil, let i = v.intValue else { throw FieldError(key, "expected an integer, found \(v.typeName)") }
+            return i
+        }
+        func string(_ key: String) throws -> String? {
+            guard let v = try value(key) else { return nil }
+            guard let s = v.stringValue else { throw FieldError(key, "expected a string, found \(v.typeName)") }
+            return s
+        }
+        func bool(_ key: String) throws -> Bool? {
+            guard let v = try value(key) else { return nil }
+            if let b = v.boolValue { return b }
+            if let i = v.intValue, i == 0 || i == 1 { return i == 1 }
+            throw FieldError(key, "expected true or false, found \(v.typeName)")
+        }
+
+        guard let signalValue = try value("signal") else { throw FieldError("signal", "missing") }
         guard let signal = signalValue.stringValue, ActionSignal(rawValue: signal) != nil else {
             throw FieldError("signal", "'\(signalValue.scalarText ?? signalValue.typeName)' is not a signal (\(ActionSignal.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard let plugin = o["action_plugin"] else { throw FieldError("action_plugin", "missing") }
-        guard case .object(var pluginObject) = plugin else { throw FieldError("action_plugin", "expected an object") }
-        guard let pluginType = pluginObject["plugin_type"]?.stringValue else { throw FieldError("action_plugin.plugin_type", "missing") }
-        guard PluginType(rawValue: pluginType) != nil else {
-            throw FieldError("action_plugin.plugin_type", "unknown plugin type '\(pluginType)' (\(PluginType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        guard let pluginField = field("action_plugin"), pluginField.first != UInt8(ascii: "n") else { throw FieldError("action_plugin", "missing") }
+        let pluginBytes = UnsafeBufferPointer(rebasing: bytes[pluginField.range])
+        let plugin: (type: String, text: String)
+        if let last = lastPlugin, ActionDraftParser.same(last.bytes, pluginBytes) {
+            plugin = last.result
+        } else {
+            guard let pluginText = try raw("action_plugin", object: true) else { throw FieldError("action_plugin", "missing") }
+            plugin = try self.plugin(pluginText)
+            lastPlugin = (Array(pluginBytes), plugin)
         }
-        if pluginObject["plugin_key"] == nil { pluginObject["plugin_key"] = .string(pluginType) }
 
-        var d = ActionDraft(signal: signal, actionPlugin: .object(pluginObject))
-        d.strategyId = try int(o, "strategy_id") ?? 0
-        d.strategy = try object(o, "strategy") ?? .emptyObject
-        d.strategyRelationId = try int(o, "strategy_relation_id") ?? 0
-        d.dimensions = try array(o, "dimensions") ?? .emptyArray
-        d.dimensionHash = try string(o, "dimension_hash") ?? ""
-        if let alerts = try array(o, "alerts")?.arrayValue {
-            d.alerts = try alerts.enumerated().map { i, a in
-                guard let s = a.scalarText, !(a.boolValue != nil) else { throw FieldError("alerts[\(i)]", "expected an alert id") }
-                return s
+        var d = ActionDraft(signal: signal, pluginType: plugin.type)
+        d.actionPlugin = plugin.text
+        d.strategyId = try int("strategy_id") ?? 0
+        d.strategy = try raw("strategy", object: true) ?? "{}"
+        d.strategyRelationId = try int("strategy_relation_id") ?? 0
+        d.dimensions = try raw("dimensions", object: false) ?? "[]"
+        d.dimensionHash = try string("dimension_hash") ?? ""
+        if let alerts = try value("alerts") {
+            guard case .array(let items) = alerts else { throw FieldError("alerts", "expected an array, found \(alerts.typeName)") }
+            let ids: [JSONValue] = try items.enumerated().map { i, a in
+                guard let s = a.scalarText, a.boolValue == nil else { throw FieldError("alerts[\(i)]", "expected an alert id") }
+                return .string(s)
             }
+            d.alerts = JSONValue.array(ids).jsonText
         }
-        d.alert = try object(o, "alert") ?? .emptyObject
-        if let level = try int(o, "alert_level") {
+        d.alert = try raw("alert", object: true) ?? "{}"
+        if let level = try int("alert_level") {
             guard (1...3).contains(level) else { throw FieldError("alert_level", "\(level) is not a severity (1 fatal, 2 warning, 3 remind)") }
             d.alertLevel = level
         }
-        d.actionConfig = try object(o, "action_config") ?? .emptyObject
-        d.actionConfigId = try int(o, "action_config_id") ?? d.actionConfig["id"]?.intValue ?? 0
-        if let biz = o["bk_biz_id"], !biz.isNull {
+        if let biz = try value("bk_biz_id") {
             guard let s = biz.scalarText, biz.boolValue == nil else { throw FieldError("bk_biz_id", "expected a business id") }
             d.bkBizId = s
         }
-        d.isParentAction = try bool(o, "is_parent_action") ?? false
-        d.parentActionId = try int(o, "parent_action_id") ?? 0
-        d.assignee = try array(o, "assignee") ?? .emptyArray
-        d.inputs = try object(o, "inputs") ?? .emptyObject
-        d.executeTimes = try int(o, "execute_times") ?? 0
-        d.generateUUID = try string(o, "generate_uuid") ?? ""
-        if let key = try string(o, "dedupe_key") {
+        d.isParentAction = try bool("is_parent_action") ?? false
+        d.parentActionId = try int("parent_action_id") ?? 0
+        d.assignee = try raw("assignee", object: false) ?? "[]"
+        d.inputs = try raw("inputs", object: true) ?? "{}"
+        d.executeTimes = try int("execute_times") ?? 0
+        d.generateUUID = try string("generate_uuid") ?? ""
+        if let key = try string("dedupe_key") {
             guard !key.isEmpty, key.utf8.count <= 256 else { throw FieldError("dedupe_key", "must be 1 to 256 bytes") }
             d.dedupeKey = key
         }
-        if let due = o["due_at"], !due.isNull {
+        if let due = try value("due_at") {
             guard let text = due.scalarText, due.boolValue == nil, let t = TimeParser.parse(text) else {
                 throw FieldError("due_at", "expected epoch seconds or an ISO-8601 time")
             }
             d.dueAt = t
         }
-        if let execute = d.actionConfig["execute_config"] {
-            guard case .object = execute else { throw FieldError("action_config.execute_config", "expected an object") }
-            if let t = execute["timeout"], !t.isNull {
-                guard let seconds = t.intValue else { throw FieldError("action_config.execute_config.timeout", "expected seconds") }
-                guard (60...7200).contains(seconds) else {
-                    throw FieldError("action_config.execute_config.timeout", "\(seconds) is out of range 60...7200 seconds")
-                }
-                d.timeout = seconds
+        // The same package is usually sent for many alerts in a row: compare bytes, reuse the text.
+        let check: ConfigCheck
+        if let f = field("action_config"), f.first != UInt8(ascii: "n"), let last = lastConfig, last.pluginType == plugin.type,
+           ActionDraftParser.same(last.bytes, UnsafeBufferPointer(rebasing: bytes[f.range])) {
+            d.actionConfig = last.text
+            check = last.check
+        } else {
+            d.actionConfig = try raw("action_config", object: true) ?? "{}"
+            check = self.check(pluginType: plugin.type, configText: d.actionConfig)
+            if let f = field("action_config") {
+                lastConfig = (plugin.type, Array(UnsafeBufferPointer(rebasing: bytes[f.range])), d.actionConfig, check)
             }
         }
-        try validate(d)
+        if let error = check.error { throw error }
+        d.timeout = check.timeout
+        d.actionConfigId = try int("action_config_id") ?? check.id ?? 0
         return d
     }
 
-    static func int(_ o: [String: JSONValue], _ key: String) throws -> Int64? {
-        guard let v = o[key], !v.isNull else { return nil }
-        guard v.boolValue == nil, let i = v.intValue else { throw FieldError(key, "expected an integer, found \(v.typeName)") }
-        return i
+    static func same(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        if a.isEmpty { return true }
+        return a.withUnsafeBufferPointer { memcmp($0.baseAddress!, b.baseAddress!, a.count) == 0 }
     }
 
-    static func string(_ o: [String: JSONValue], _ key: String) throws -> String? {
-        guard let v = o[key], !v.isNull else { return nil }
-        guard let s = v.stringValue else { throw FieldError(key, "expected a string, found \(v.typeName)") }
-        return s
+    /// `action_plugin`: plugin_type checked, plugin_key defaulted (memoised by text).
+    private func plugin(_ text: String) throws -> (type: String, text: String) {
+        if let p = plugins[text] { return p }
+        let v = try JSONParser.parse(text)
+        guard var o = v.objectValue else { throw FieldError("action_plugin", "expected an object") }
+        guard let type = o["plugin_type"]?.stringValue else { throw FieldError("action_plugin.plugin_type", "missing") }
+        guard PluginType(rawValue: type) != nil else {
+            throw FieldError("action_plugin.plugin_type", "unknown plugin type '\(type)' (\(PluginType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if o["plugin_key"] == nil { o["plugin_key"] = .string(type) }
+        let result = (type, JSONValue.object(o).jsonText)
+        if plugins.count < 1024 { plugins[text] = result }
+        return result
     }
 
-    static func bool(_ o: [String: JSONValue], _ key: String) throws -> Bool? {
-        guard let v = o[key], !v.isNull else { return nil }
-        if let b = v.boolValue { return b }
-        if let i = v.intValue, i == 0 || i == 1 { return i == 1 }
-        throw FieldError(key, "expected true or false, found \(v.typeName)")
-    }
-
-    static func object(_ o: [String: JSONValue], _ key: String) throws -> JSONValue? {
-        guard let v = o[key], !v.isNull else { return nil }
-        guard case .object = v else { throw FieldError(key, "expected an object, found \(v.typeName)") }
-        return v
-    }
-
-    static func array(_ o: [String: JSONValue], _ key: String) throws -> JSONValue? {
-        guard let v = o[key], !v.isNull else { return nil }
-        guard case .array = v else { throw FieldError(key, "expected an array, found \(v.typeName)") }
-        return v
+    private func check(pluginType: String, configText: String) -> ConfigCheck {
+        let key = pluginType + "\u{0}" + configText
+        if let c = checked[key] { return c }
+        var c = ConfigCheck(id: nil, timeout: 600, error: nil)
+        do {
+            let config = try JSONParser.parse(configText)
+            c.id = config["id"]?.intValue
+            if let execute = config["execute_config"] {
+                guard case .object = execute else { throw FieldError("action_config.execute_config", "expected an object") }
+                if let t = execute["timeout"], !t.isNull {
+                    guard let seconds = t.intValue else { throw FieldError("action_config.execute_config.timeout", "expected seconds") }
+                    guard (60...7200).contains(seconds) else {
+                        throw FieldError("action_config.execute_config.timeout", "\(seconds) is out of range 60...7200 seconds")
+                    }
+                    c.timeout = seconds
+                }
+            }
+            try validator(pluginType, config)
+        } catch let e as FieldError {
+            c.error = e
+        } catch {
+            c.error = FieldError("action_config", "\(error)")
+        }
+        if checked.count > 4096 { checked.removeAll() }
+        checked[key] = c
+        return c
     }
 }

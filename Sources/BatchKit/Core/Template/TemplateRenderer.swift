@@ -3,34 +3,92 @@ import Stencil
 
 /// Renders Jinja-syntax templates (Stencil) against an action context.
 ///
-/// Parsed templates are cached by their text, so a pass that renders the same webhook
-/// config for thousands of actions parses it once. One renderer per worker thread: the
-/// cache is not locked.
+/// Most action templates are text with `{{ a.b.c }}` substitutions. Those are rendered
+/// directly from the JSON context when every value they name is a string, an integer or a
+/// boolean (the output is then exactly what Stencil prints); anything else (filters, tags,
+/// other values) goes through Stencil. Parsed templates are cached by their text. One
+/// renderer per worker thread: the caches are not locked.
 public final class TemplateRenderer {
-    private let environment = Environment()
-    private var cache: [String: [NodeType]] = [:]
+    private let environment = Environment(extensions: [TemplateRenderer.jinjaNames])
+    private var nodes: [String: [NodeType]] = [:]
+    private var simple: [String: SimpleTemplate?] = [:]
 
     public init() {}
 
+    /// Jinja filter names the original's templates use, where Stencil's differ.
+    static let jinjaNames: Extension = {
+        let e = Extension()
+        e.registerFilter("upper") { ($0.map { "\($0)" } ?? "").uppercased() }
+        e.registerFilter("lower") { ($0.map { "\($0)" } ?? "").lowercased() }
+        e.registerFilter("trim") { ($0.map { "\($0)" } ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+        e.registerFilter("length") { value -> Any? in
+            switch value {
+            case let s as String: return s.count
+            case let a as [Any]: return a.count
+            case let d as [String: Any]: return d.count
+            default: return 0
+            }
+        }
+        return e
+    }()
+
     /// Whether `text` contains template markup at all; plain strings are returned unchanged.
     public static func isTemplate(_ text: String) -> Bool {
-        text.contains("{{") || text.contains("{%")
+        var previous: UInt8 = 0
+        for c in text.utf8 {
+            if previous == UInt8(ascii: "{"), c == UInt8(ascii: "{") || c == UInt8(ascii: "%") { return true }
+            previous = c
+        }
+        return false
+    }
+
+    /// The values a template may name, built only if needed.
+    public final class Context {
+        public let json: JSONValue
+        private var any: [String: Any]?
+        public init(_ json: JSONValue) { self.json = json }
+        var anyValue: [String: Any] {
+            if let any { return any }
+            let a = (json.anyValue as? [String: Any]) ?? [:]
+            any = a
+            return a
+        }
     }
 
     /// Renders `source`; errors name `field` and the template line.
+    public func render(_ source: String, field: String, context: @autoclosure () -> Context) throws -> String {
+        guard TemplateRenderer.isTemplate(source) else { return source }
+        let ctx = context()
+        let fast: SimpleTemplate?
+        if let cached = simple[source] {
+            fast = cached
+        } else {
+            fast = SimpleTemplate(source)
+            if simple.count > 4096 { simple.removeAll(keepingCapacity: true) }
+            simple[source] = fast
+        }
+        if let fast, let out = fast.render(ctx.json) { return out }
+        return try renderWithStencil(source, field: field, context: ctx.anyValue)
+    }
+
+    /// Renders with Stencil only (for templates given a Foundation context).
     public func render(_ source: String, field: String, context: [String: Any]) throws -> String {
         guard TemplateRenderer.isTemplate(source) else { return source }
+        return try renderWithStencil(source, field: field, context: context)
+    }
+
+    private func renderWithStencil(_ source: String, field: String, context: [String: Any]) throws -> String {
         do {
-            let nodes: [NodeType]
-            if let cached = cache[source] {
-                nodes = cached
+            let parsed: [NodeType]
+            if let cached = nodes[source] {
+                parsed = cached
             } else {
                 let template = Template(templateString: source, environment: environment, name: field)
-                nodes = try TokenParser(tokens: template.tokens, environment: environment).parse()
-                if cache.count > 4096 { cache.removeAll(keepingCapacity: true) }
-                cache[source] = nodes
+                parsed = try TokenParser(tokens: template.tokens, environment: environment).parse()
+                if nodes.count > 4096 { nodes.removeAll(keepingCapacity: true) }
+                nodes[source] = parsed
             }
-            return try renderNodes(nodes, Context(dictionary: context, environment: environment))
+            return try renderNodes(parsed, Stencil.Context(dictionary: context, environment: environment))
         } catch let error as TemplateSyntaxError {
             let line = error.token.map { " (line \($0.sourceMap.location.lineNumber))" } ?? ""
             throw TemplateError(field: field, message: "\(error.reason)\(line)")
@@ -40,17 +98,84 @@ public final class TemplateRenderer {
     }
 
     /// Renders every string leaf of a JSON structure; object keys are left as they are.
-    public func renderLeaves(_ value: JSONValue, field: String, context: [String: Any]) throws -> JSONValue {
-        switch value {
-        case .string(let s): return .string(try render(s, field: field, context: context))
-        case .array(let a):
-            return .array(try a.enumerated().map { try renderLeaves($0.element, field: "\(field)[\($0.offset)]", context: context) })
-        case .object(let o):
-            var out: [String: JSONValue] = [:]
-            for (k, v) in o { out[k] = try renderLeaves(v, field: "\(field).\(k)", context: context) }
-            return .object(out)
-        default: return value
+    public func renderLeaves(_ value: JSONValue, field: String, context: @autoclosure () -> Context) throws -> JSONValue {
+        var ctx: Context?
+        func get() -> Context {
+            if let ctx { return ctx }
+            let c = context()
+            ctx = c
+            return c
         }
+        func walk(_ v: JSONValue, _ field: String) throws -> JSONValue {
+            switch v {
+            case .string(let s): return .string(try render(s, field: field, context: get()))
+            case .array(let a): return .array(try a.enumerated().map { try walk($0.element, "\(field)[\($0.offset)]") })
+            case .object(let o):
+                var out: [String: JSONValue] = [:]
+                for (k, x) in o { out[k] = try walk(x, "\(field).\(k)") }
+                return .object(out)
+            default: return v
+            }
+        }
+        return try walk(value, field)
+    }
+}
+
+/// Text with `{{ name.path }}` substitutions only (no filters, tags or comments).
+struct SimpleTemplate {
+    enum Part {
+        case text(String)
+        case path([String])
+    }
+
+    let parts: [Part]
+
+    init?(_ source: String) {
+        var parts: [Part] = []
+        var rest = Substring(source)
+        while let open = rest.range(of: "{{") {
+            if !rest[..<open.lowerBound].isEmpty { parts.append(.text(String(rest[..<open.lowerBound]))) }
+            guard let close = rest[open.upperBound...].range(of: "}}") else { return nil }
+            let expr = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let keys = expr.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard !keys.isEmpty, keys.allSatisfy({ k in !k.isEmpty && k.utf8.allSatisfy { c in
+                (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 } }) else { return nil }
+            parts.append(.path(keys))
+            rest = rest[close.upperBound...]
+        }
+        if rest.contains("{%") || rest.contains("{#") || parts.contains(where: { if case .text(let t) = $0 { return t.contains("{%") || t.contains("{#") } else { return false } }) {
+            return nil
+        }
+        if !rest.isEmpty { parts.append(.text(String(rest))) }
+        self.parts = parts
+    }
+
+    /// The rendered text, or nil when a value is not a string, integer or boolean.
+    func render(_ context: JSONValue) -> String? {
+        var out = ""
+        for part in parts {
+            switch part {
+            case .text(let t): out += t
+            case .path(let keys):
+                var v: JSONValue? = context
+                for k in keys {
+                    switch v {
+                    case .object(let o)?: v = o[k]
+                    case .array(let a)?:
+                        guard let i = Int(k), i >= 0, i < a.count else { return nil }
+                        v = a[i]
+                    default: return nil
+                    }
+                }
+                switch v {
+                case .string(let s)?: out += s
+                case .int(let i)?: out += String(i)
+                case .bool(let b)?: out += b ? "true" : "false"
+                default: return nil
+                }
+            }
+        }
+        return out
     }
 }
 

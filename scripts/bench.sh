@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `make bench`: measures the figures in BENCHMARKS.md on this machine (release build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.build/release
+OUT=bench/out
+rm -rf "$OUT"; mkdir -p "$OUT"
+PORT=${BENCH_PORT:-18089}
+URL="http://127.0.0.1:$PORT/hook"
+NOW=1795000000
+
+cat > "$OUT/nginx.conf" <<CONF
+worker_processes 1;
+daemon on;
+pid $PWD/$OUT/nginx.pid;
+error_log $PWD/$OUT/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 120s;
+  client_body_temp_path $PWD/$OUT/body;
+  proxy_temp_path $PWD/$OUT/proxy;
+  fastcgi_temp_path $PWD/$OUT/fastcgi;
+  uwsgi_temp_path $PWD/$OUT/uwsgi;
+  scgi_temp_path $PWD/$OUT/scgi;
+  server {
+    listen 127.0.0.1:$PORT;
+    location / { return 200 '{"result":true}'; }
+  }
+}
+CONF
+nginx -c "$PWD/$OUT/nginx.conf"
+trap 'kill $(cat $OUT/nginx.pid) 2>/dev/null || true' EXIT
+sleep 0.3
+
+# ms OUTFILE CMD...: runs CMD with stdout to OUTFILE (stderr discarded), prints its wall time in seconds.
+ms() { python3 -c 'import sys,time,subprocess; out=open(sys.argv[1],"w"); t=time.perf_counter(); r=subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL); print("%.3f" % (time.perf_counter()-t)); sys.exit(r.returncode)' "$@"; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -srm)"
+echo "swift: $(swift --version 2>&1 | head -1)"
+
+# 1. enqueue of 100,000 actions
+$BIN/fta-bench gen 100000 "$URL" > "$OUT/100k.jsonl"
+s=$(ms /dev/null $BIN/fta-tick enqueue --db "$OUT/enqueue.db" --now $NOW --log-level warning "$OUT/100k.jsonl")
+python3 -c "print('enqueue: 100000 rows in %s s = %.0f rows/s' % ('$s', 100000/float('$s')))"
+
+# 2. one pass over 10,000 webhooks, --concurrency 32, and the ceiling in the same run
+$BIN/fta-bench gen 10000 "$URL" > "$OUT/10k.jsonl"
+$BIN/fta-tick enqueue --db "$OUT/pass.db" --now $NOW --log-level warning "$OUT/10k.jsonl" >/dev/null
+s=$(ms "$OUT/pass.json" $BIN/fta-tick run --db "$OUT/pass.db" --now $NOW --concurrency 32 --batch 1000 --log-level warning --json)
+python3 -c "import json; r=json.load(open('$OUT/pass.json')); print('pass: %d webhooks (%d success) with --concurrency 32 in %s s = %.0f actions/s end to end' % (r['claimed'], r['succeeded'], '$s', r['claimed']/float('$s')))"
+$BIN/fta-bench ceiling "$URL" 10000
+$BIN/fta-bench claim-record 10000 "$OUT/claim.db"
+
+# 3. empty pass, on an empty table and on 1,000,000 finished rows
+$BIN/fta-tick status --db "$OUT/empty.db" >/dev/null
+python3 - "$BIN/fta-tick" "$OUT/empty.db" <<'PY'
+import subprocess, sys, time, statistics
+ts = []
+for _ in range(30):
+    t = time.perf_counter(); subprocess.run([sys.argv[1], "run", "--db", sys.argv[2], "--log-level", "warning"], check=True); ts.append(time.perf_counter() - t)
+print("empty pass, empty table: median %.1f ms, max %.1f ms over 30 runs" % (statistics.median(ts) * 1e3, max(ts) * 1e3))
+PY
+$BIN/fta-bench gen 1000000 "$URL" > "$OUT/1m.jsonl"
+$BIN/fta-tick enqueue --db "$OUT/big.db" --now $NOW --log-level warning "$OUT/1m.jsonl" >/dev/null
+rm -f "$OUT/1m.jsonl"
+sqlite3 "$OUT/big.db" "UPDATE action_instance SET status='success', due_at=NULL, end_time=create_time; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+python3 - "$BIN/fta-tick" "$OUT/big.db" <<'PY'
+import subprocess, sys, time, statistics
+ts = []
+for _ in range(30):
+    t = time.perf_counter(); subprocess.run([sys.argv[1], "run", "--db", sys.argv[2], "--log-level", "warning"], check=True); ts.append(time.perf_counter() - t)
+print("empty pass, 1,000,000 finished rows: median %.1f ms, max %.1f ms over 30 runs" % (statistics.median(ts) * 1e3, max(ts) * 1e3))
+PY
+rm -f "$OUT"/big.db*
+
+# 4. peak RSS of a pass over 100,000 due actions
+/usr/bin/time -f "%M %e" -o "$OUT/rss.txt" $BIN/fta-tick run --db "$OUT/enqueue.db" --now $NOW --concurrency 32 --batch 1000 --max-runtime 600 --log-level warning --json 2>/dev/null > "$OUT/rss.json"
+python3 -c "import json; kb,s=open('$OUT/rss.txt').read().split(); r=json.load(open('$OUT/rss.json')); print('pass over 100,000 due actions: peak RSS %.1f MB, %d succeeded in %s s (%.0f actions/s)' % (int(kb)/1024, r['succeeded'], s, r['succeeded']/float(s)))"
+rm -f "$OUT"/*.jsonl

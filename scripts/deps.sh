@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages fta needs when they are missing (run as root on Debian/Ubuntu).
+#   scripts/deps.sh          build + test: libcurl, libsqlite3, sqlite3, openssl, python3
+#   scripts/deps.sh bench    also nginx (the benchmark's keep-alive receiver)
+set -euo pipefail
+pkgs=(libcurl4-openssl-dev libsqlite3-dev sqlite3 openssl python3 ca-certificates curl)
+[ "${1:-}" = "bench" ] && pkgs+=(nginx-light)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
