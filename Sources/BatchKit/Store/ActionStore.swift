@@ -2,9 +2,6 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// SQLite's "copy the bytes now" destructor for bind calls.
-let SQLITE_TRANSIENT_FTA = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
 /// The action queue: enqueue, sweep, claim with a fenced lease, record outcomes, and the
 /// operator commands' reads and writes. Every method is one short transaction.
 public struct ActionStore: Sendable {
@@ -39,21 +36,31 @@ public struct ActionStore: Sendable {
             let statement = try db.cachedStatement(sql: ActionStore.insertSQL)
             let stmt = statement.sqliteStatement
             let connection = db.sqliteConnection
+            // Bindings point into `buffer` below: never leave them behind, error or not.
+            defer {
+                sqlite3_reset(stmt)
+                sqlite3_clear_bindings(stmt)
+            }
             var results: [InsertResult] = []
             results.reserveCapacity(drafts.count)
+            // Each row's texts are copied into one reused buffer and bound without SQLite
+            // copying them again; the buffer stays valid until the step below is done.
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(8192)
+            var spans: [(index: Int32, offset: Int, count: Int)] = []
+            spans.reserveCapacity(16)
             for d in drafts {
                 let due = d.dueAt ?? now
                 let deadline = max(now, due) + d.timeout
                 sqlite3_reset(stmt)
+                buffer.removeAll(keepingCapacity: true)
+                spans.removeAll(keepingCapacity: true)
                 var i: Int32 = 0
                 func text(_ s: String) {
                     i += 1
-                    var s = s
-                    s.withUTF8 { b in
-                        b.withMemoryRebound(to: CChar.self) { c in
-                            _ = sqlite3_bind_text(stmt, i, c.baseAddress ?? ActionStore.emptyCString, Int32(c.count), SQLITE_TRANSIENT_FTA)
-                        }
-                    }
+                    let offset = buffer.count
+                    buffer.append(contentsOf: s.utf8)
+                    spans.append((i, offset, buffer.count - offset))
                 }
                 func int(_ v: Int64) { i += 1; sqlite3_bind_int64(stmt, i, v) }
                 text(d.signal); int(d.strategyId); text(d.strategy); int(d.strategyRelationId); text(d.dimensions); text(d.dimensionHash)
@@ -62,7 +69,14 @@ public struct ActionStore: Sendable {
                 int(d.executeTimes); text(d.generateUUID); text(d.alert)
                 if let key = d.dedupeKey { text(key) } else { i += 1; sqlite3_bind_null(stmt, i) }
                 int(due); int(deadline)
-                let rc = sqlite3_step(stmt)
+                let rc: Int32 = buffer.withUnsafeBufferPointer { raw in
+                    raw.withMemoryRebound(to: CChar.self) { base in
+                        for span in spans {
+                            sqlite3_bind_text(stmt, span.index, (base.baseAddress ?? ActionStore.emptyCString) + span.offset, Int32(span.count), nil)
+                        }
+                        return sqlite3_step(stmt)
+                    }
+                }
                 guard rc == SQLITE_DONE else {
                     throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
                 }
@@ -75,8 +89,6 @@ public struct ActionStore: Sendable {
                     throw FTAError.environment("database \(database.path): insert was ignored without a duplicate key")
                 }
             }
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
             return results
         }
     }

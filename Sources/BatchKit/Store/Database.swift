@@ -15,6 +15,9 @@ public final class FTADatabase: @unchecked Sendable {
         config.label = "fta"
         let synchronous = settings.synchronous.uppercased()
         config.prepareDatabase { db in
+            // Action rows are ~1 KB: 8 KiB pages split less often than 4 KiB ones without making
+            // each touched index page costly to rewrite (measured in BENCHMARKS.md; new files only).
+            try db.execute(sql: "PRAGMA page_size = 8192")
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA foreign_keys = ON")

@@ -27,7 +27,9 @@ enum Schema {
     static func v1(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE action_instance (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                -- Row ids are not AUTOINCREMENT (that rewrites sqlite_sequence on every insert);
+                -- the public id `<create_ts><id>` is unique either way.
+                id INTEGER PRIMARY KEY,
                 signal TEXT NOT NULL,
                 strategy_id INTEGER NOT NULL DEFAULT 0,
                 strategy TEXT NOT NULL DEFAULT '{}',
@@ -77,9 +79,8 @@ enum Schema {
             CREATE INDEX action_instance_due ON action_instance(due_at) WHERE due_at IS NOT NULL;
             CREATE INDEX action_instance_deadline ON action_instance(deadline_at) WHERE due_at IS NOT NULL;
             CREATE UNIQUE INDEX action_instance_dedupe ON action_instance(dedupe_key) WHERE dedupe_key IS NOT NULL;
-            CREATE INDEX action_instance_create_time ON action_instance(create_time);
             CREATE TABLE action_log (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id INTEGER PRIMARY KEY,
                 time INTEGER NOT NULL,
                 action_id INTEGER NOT NULL,
                 step TEXT NOT NULL DEFAULT '',

@@ -118,11 +118,15 @@ public final class ActionDraftParser {
         d.dimensionHash = try string("dimension_hash") ?? ""
         if let alerts = try value("alerts") {
             guard case .array(let items) = alerts else { throw FieldError("alerts", "expected an array, found \(alerts.typeName)") }
-            let ids: [JSONValue] = try items.enumerated().map { i, a in
-                guard let s = a.scalarText, a.boolValue == nil else { throw FieldError("alerts[\(i)]", "expected an alert id") }
-                return .string(s)
+            if items.allSatisfy({ $0.stringValue != nil }), let text = try raw("alerts", object: false) {
+                d.alerts = text
+            } else {
+                let ids: [JSONValue] = try items.enumerated().map { i, a in
+                    guard let s = a.scalarText, a.boolValue == nil else { throw FieldError("alerts[\(i)]", "expected an alert id") }
+                    return .string(s)
+                }
+                d.alerts = JSONValue.array(ids).jsonText
             }
-            d.alerts = JSONValue.array(ids).jsonText
         }
         d.alert = try raw("alert", object: true) ?? "{}"
         if let level = try int("alert_level") {

@@ -30,7 +30,10 @@ public final class LineReader {
     /// The next line without its newline (and without a trailing CR), or nil at the end.
     public func next<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+            let found: Int? = start < buffer.count ? buffer.withUnsafeBufferPointer { b in
+                memchr(b.baseAddress! + start, 0x0A, b.count - start).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - b.baseAddress! }
+            } : nil
+            if let nl = found {
                 lineNumber += 1
                 var end = nl
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
