@@ -155,7 +155,9 @@ extension FtaTick {
                 return
             }
             var lines = ["actions: \(s.total)"]
-            for status in s.byStatus.keys.sorted() { lines.append("  \(status.padding(toLength: 16, withPad: " ", startingAt: 0)) \(s.byStatus[status]!)") }
+            for (status, count) in s.byStatus.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(status.padding(toLength: 16, withPad: " ", startingAt: 0)) \(count)")
+            }
             lines.append("due now:          \(s.dueNow)")
             lines.append("leased now:       \(s.leasedNow)")
             lines.append("scheduled later:  \(s.scheduledLater)")

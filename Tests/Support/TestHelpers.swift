@@ -105,7 +105,7 @@ public final class TemporaryDirectory {
 public final class Receiver {
     public let port: Int
     let process: Process
-    let client = HTTPClient()
+    let client = HTTPClient()!
 
     public var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
     let scheme: String

@@ -35,7 +35,7 @@ public struct FTALogHandler: LogHandler {
         switch format {
         case .text:
             text = "\(time) \(level) \(label): \(message)"
-            for key in all.keys.sorted() { text += " \(key)=\(FTALogHandler.quote("\(all[key]!)"))" }
+            for (key, value) in all.sorted(by: { $0.key < $1.key }) { text += " \(key)=\(FTALogHandler.quote("\(value)"))" }
         case .json:
             var o: [String: JSONValue] = ["time": .string(time), "level": .string("\(level)"), "logger": .string(label), "message": .string("\(message)")]
             for (k, v) in all { o[k] = .string("\(v)") }

@@ -21,7 +21,7 @@ public struct EnqueueRun {
     let store: ActionStore
     let registry: ProcessorRegistry
     let clock: Clock
-    public var batchSize = 10_000
+    public var batchSize = 5_000
 
     public init(store: ActionStore, registry: ProcessorRegistry, clock: Clock) {
         self.store = store
@@ -59,8 +59,57 @@ public struct EnqueueRun {
         }
     }
 
+    /// Runs WAL checkpoints on its own connection and thread, so the inserting thread never
+    /// stops to copy pages into the database file.
+    final class Checkpointer: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var pending = false
+        private var closed = false
+        private let done = DispatchSemaphore(value: 0)
+
+        init(database: FTADatabase) {
+            let thread = Thread { [self] in
+                while true {
+                    condition.lock()
+                    while !pending && !closed { condition.wait() }
+                    let run = pending
+                    pending = false
+                    let stop = closed
+                    condition.unlock()
+                    if run { try? database.checkpoint() }
+                    if stop && !run { break }
+                }
+                done.signal()
+            }
+            thread.start()
+        }
+
+        func request() {
+            condition.lock()
+            pending = true
+            condition.signal()
+            condition.unlock()
+        }
+
+        func finish() {
+            condition.lock()
+            closed = true
+            condition.signal()
+            condition.unlock()
+            done.wait()
+        }
+    }
+
     /// Reads every line of `reader`; `onRejected` is called for each refused line, in order.
     public func run(_ reader: LineReader, source: String, onRejected: (Rejection) -> Void = { _ in }) throws -> Report {
+        try store.database.useLargeCache()
+        // Checkpoints from a second connection; if it cannot open, the writer checkpoints as usual.
+        let checkpointer = (try? FTADatabase(path: store.database.path)).map { Checkpointer(database: $0) }
+        if checkpointer != nil { try store.database.setAutomaticCheckpoint(pages: 0) }
+        defer {
+            checkpointer?.finish()
+            try? store.database.setAutomaticCheckpoint(pages: 1000)
+        }
         let handoff = Handoff()
         let size = batchSize
         let parser = ActionDraftParser(validator: registry.validate)
@@ -107,6 +156,7 @@ public struct EnqueueRun {
                 do {
                     if !batch.drafts.isEmpty {
                         let results = try store.insert(batch.drafts, now: clock.now())
+                        checkpointer?.request()
                         for (line, r) in zip(batch.lines, results) {
                             switch r {
                             case .stored(let id): report.stored.append((line, id))

@@ -2,9 +2,9 @@
 public enum TickMetrics {
     public static func families(report: PassReport, queue: ActionStore.StatusSummary, now: Int64) -> [MetricsFile.Family] {
         func perPlugin(_ name: String, _ help: String, _ value: (PassReport.Counts) -> Int) -> MetricsFile.Family {
-            let plugins = report.byPlugin.keys.sorted()
+            let plugins = report.byPlugin.sorted { $0.key < $1.key }
             return MetricsFile.Family(name: name, help: help, samples: plugins.map {
-                MetricsFile.Sample(name, [("plugin_type", $0)], Double(value(report.byPlugin[$0]!)))
+                MetricsFile.Sample(name, [("plugin_type", $0.key)], Double(value($0.value)))
             })
         }
         let statuses = Set(queue.byStatus.keys).union(ActionStatus.proceed.map(\.rawValue)).sorted()

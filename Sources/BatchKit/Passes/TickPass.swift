@@ -110,11 +110,12 @@ public final class TickPass {
                     while let action = queue.next() {
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         let result: StepResult
-                        if let processor = registry.processor(for: action.pluginType) {
+                        if let worker, let processor = registry.processor(for: action.pluginType) {
                             result = processor.run(action, worker: worker)
                         } else {
-                            result = StepResult(outcome: ActionOutcome(.finished(.failure),
-                                message: "no processor for plugin_type '\(action.pluginType)' in this version of fta"))
+                            // Out of memory, or a row of a type this build cannot run: recorded as a failure.
+                            let reason = worker == nil ? "no HTTP handle could be allocated" : "no processor for plugin_type '\(action.pluginType)' in this version of fta"
+                            result = StepResult(outcome: ActionOutcome(worker == nil ? .failed(.frameworkCode, retryAfter: nil) : .finished(.failure), message: reason))
                         }
                         let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
                         queue.complete(.init(action: action, result: result, milliseconds: ms))

@@ -18,8 +18,6 @@ public struct ActionStore: Sendable {
         case duplicate(Int64)
     }
 
-    static let emptyCString: UnsafePointer<CChar> = UnsafePointer(strdup("")!)
-
     static let insertSQL = """
         INSERT INTO action_instance (signal, strategy_id, strategy, strategy_relation_id, dimensions, dimension_hash,
             alerts, alert_level, status, ex_data, create_time, update_time, action_plugin, action_config,
@@ -72,7 +70,11 @@ public struct ActionStore: Sendable {
                 let rc: Int32 = buffer.withUnsafeBufferPointer { raw in
                     raw.withMemoryRebound(to: CChar.self) { base in
                         for span in spans {
-                            sqlite3_bind_text(stmt, span.index, (base.baseAddress ?? ActionStore.emptyCString) + span.offset, Int32(span.count), nil)
+                            if let start = base.baseAddress, span.count > 0 {
+                                sqlite3_bind_text(stmt, span.index, start + span.offset, Int32(span.count), nil)
+                            } else {
+                                sqlite3_bind_text(stmt, span.index, "", 0, nil)
+                            }
                         }
                         return sqlite3_step(stmt)
                     }
@@ -106,10 +108,18 @@ public struct ActionStore: Sendable {
     public func sweep(now: Int64) throws -> SweepReport {
         try database.write { db in
             var report = SweepReport()
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, create_time, deadline_at, ex_data FROM action_instance
-                WHERE due_at IS NOT NULL AND deadline_at <= ? AND status IN (\(ActionStore.proceedList))
+            // A scan of the live rows' index entries (deadline_at is in the index); rows are read
+            // only for the ones past their deadline.
+            let due = try Int64.fetchAll(db, sql: """
+                SELECT id FROM action_instance INDEXED BY action_instance_due WHERE due_at IS NOT NULL AND deadline_at <= ?
                 """, arguments: [now])
+            var rows: [Row] = []
+            for id in due {
+                if let row = try Row.fetchOne(db, sql: """
+                    SELECT id, create_time, deadline_at, ex_data FROM action_instance
+                    WHERE id = ? AND status IN (\(ActionStore.proceedList))
+                    """, arguments: [id]) { rows.append(row) }
+            }
             let update = try db.cachedStatement(sql: """
                 UPDATE action_instance SET status = 'failure', failure_type = 'timeout', end_time = ?, update_time = ?,
                     ex_data = ?, due_at = NULL, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1

@@ -21,8 +21,8 @@ public final class FTADatabase: @unchecked Sendable {
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
-            // 32 MiB of page cache: index pages of a large enqueue stay in memory.
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // 8 MiB of page cache; enqueue raises it (``useLargeCache()``).
+            try db.execute(sql: "PRAGMA cache_size = -8192")
         }
         do {
             let dir = (path as NSString).deletingLastPathComponent
@@ -78,17 +78,46 @@ public final class FTADatabase: @unchecked Sendable {
         }
     }
 
+    /// 32 MiB of page cache, so the index pages a large enqueue keeps touching stay in memory.
+    /// (A pass keeps the default: it reads each row once, and a big cache would only grow its RSS.)
+    public func useLargeCache() throws {
+        do {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
+        } catch {
+            throw FTADatabase.describe(error, path: path)
+        }
+    }
+
+    /// Turns this connection's automatic WAL checkpoints off (a bulk writer whose checkpoints
+    /// another connection runs) or back on (`pages` = 1000, SQLite's default).
+    public func setAutomaticCheckpoint(pages: Int) throws {
+        do {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)") }
+        } catch {
+            throw FTADatabase.describe(error, path: path)
+        }
+    }
+
+    /// Copies committed WAL frames into the database file without blocking writers (PASSIVE).
+    public func checkpoint() throws {
+        do {
+            try queue.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+        } catch {
+            throw FTADatabase.describe(error, path: path)
+        }
+    }
+
     /// Runs `body` in an IMMEDIATE write transaction (takes the write lock up front, so two
     /// passes queue on the busy timeout instead of failing on lock upgrade).
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try queue.writeWithoutTransaction { db in
-                var result: T?
+                var result: Result<T, Error> = .failure(FTAError.environment("database \(path): transaction did not run"))
                 try db.inTransaction(.immediate) {
-                    result = try body(db)
+                    result = .success(try body(db))
                     return .commit
                 }
-                return result!
+                return try result.get()
             }
         } catch let error as FTAError {
             throw error

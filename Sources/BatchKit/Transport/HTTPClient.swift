@@ -1,42 +1,6 @@
 import CCurl
 import Foundation
 
-/// One HTTP request as fta sends it.
-public struct HTTPRequest: Sendable {
-    public var method: String
-    public var url: String
-    public var headers: [(String, String)]
-    public var body: [UInt8]
-    /// Whole-request timeout in seconds.
-    public var timeout: Double
-    public var verifyTLS: Bool
-
-    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Double, verifyTLS: Bool = true) {
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.body = body
-        self.timeout = timeout
-        self.verifyTLS = verifyTLS
-    }
-}
-
-public struct HTTPResponse: Sendable {
-    public var status: Int
-    /// `retry-after`, `content-type` and `location`, when present (names lower-case).
-    public var headers: [String: String]
-    public var body: [UInt8]
-    public var bodyText: String { String(decoding: body, as: UTF8.self) }
-}
-
-/// A transport failure (no HTTP status): what went wrong, in one line.
-public struct TransportError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case timeout, connect, tls, other }
-    public var kind: Kind
-    public var message: String
-    public var description: String { message }
-}
-
 /// A reusable libcurl easy handle. Reusing it keeps the TCP/TLS connection alive between
 /// requests to the same host (about twice the throughput of a new handle per request).
 /// Not thread-safe: one client per worker thread.
@@ -50,12 +14,10 @@ public final class HTTPClient {
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
-    public init(maxResponseBytes: Int = 1 << 20, userAgent: String = "fta") {
+    /// `nil` only when libcurl cannot allocate a handle (out of memory).
+    public init?(maxResponseBytes: Int = 1 << 20, userAgent: String = "fta") {
         _ = HTTPClient.globalInit
-        guard let h = curl_easy_init() else {
-            // curl_easy_init fails only when out of memory.
-            preconditionFailure("curl_easy_init failed")
-        }
+        guard let h = curl_easy_init() else { return nil }
         handle = h
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -149,7 +111,11 @@ public final class HTTPClient {
             default:
                 ccurl_setopt_long(handle, CURLOPT_POST, 1)
                 ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+                if let start = body.baseAddress {
+                    ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: start))
+                } else {
+                    ccurl_setopt_string(handle, CURLOPT_POSTFIELDS, "")
+                }
                 if method != "POST" { ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) }
             }
             return curl_easy_perform(handle)

@@ -1,16 +1,5 @@
 import Foundation
 
-/// An input field that is missing or wrong: the message names the field.
-public struct FieldError: Error, CustomStringConvertible, Sendable, Equatable {
-    public let field: String
-    public let message: String
-    public init(_ field: String, _ message: String) {
-        self.field = field
-        self.message = message
-    }
-    public var description: String { field.isEmpty ? message : "\(field): \(message)" }
-}
-
 /// Turns one JSON line of `fta-tick enqueue` into an ``ActionDraft`` (ARCHITECTURE §4),
 /// checking every field the way the original's serializers do.
 ///
@@ -175,7 +164,10 @@ public final class ActionDraftParser {
     static func same(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         if a.isEmpty { return true }
-        return a.withUnsafeBufferPointer { memcmp($0.baseAddress!, b.baseAddress!, a.count) == 0 }
+        return a.withUnsafeBufferPointer { x in
+            guard let p = x.baseAddress, let q = b.baseAddress else { return false }
+            return memcmp(p, q, a.count) == 0
+        }
     }
 
     /// `action_plugin`: plugin_type checked, plugin_key defaulted (memoised by text).

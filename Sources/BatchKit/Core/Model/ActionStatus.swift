@@ -16,30 +16,3 @@ public enum ActionStatus: String, CaseIterable, Sendable, Codable {
 
     public var isTerminal: Bool { ActionStatus.end.contains(self) }
 }
-
-/// Why an action failed (reference §1.3).
-public enum FailureType: String, CaseIterable, Sendable, Codable {
-    case frameworkCode = "framework_code_failure"
-    case unknown
-    case timeout
-    case executeError = "execute_failure"
-    case createError = "create_failure"
-    case callbackError = "callback_failure"
-    case userAbort = "user_abort"
-    case systemAbort = "system_abort"
-    case blocked
-}
-
-/// What triggered an action (reference §1.4).
-public enum ActionSignal: String, CaseIterable, Sendable, Codable {
-    case manual, abnormal, recovered, closed, ack, noData = "no_data", collect, execute
-    case executeSuccess = "execute_success", executeFailed = "execute_failed", demo, unshielded, upgrade, incident
-}
-
-/// Kind of action; selects the processor (reference §1.5).
-public enum PluginType: String, CaseIterable, Sendable, Codable {
-    case notice, webhook, job, sops, itsm, common, collect
-    case messageQueue = "message_queue"
-    case authorize
-    case bkIncident = "bk_incident"
-}

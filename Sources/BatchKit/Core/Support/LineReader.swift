@@ -30,9 +30,11 @@ public final class LineReader {
     /// The next line without its newline (and without a trailing CR), or nil at the end.
     public func next<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T? {
         while true {
-            let found: Int? = start < buffer.count ? buffer.withUnsafeBufferPointer { b in
-                memchr(b.baseAddress! + start, 0x0A, b.count - start).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - b.baseAddress! }
-            } : nil
+            let found: Int? = buffer.withUnsafeBufferPointer { b in
+                guard let base = b.baseAddress, start < b.count,
+                      let hit = memchr(base + start, 0x0A, b.count - start) else { return nil }
+                return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+            }
             if let nl = found {
                 lineNumber += 1
                 var end = nl
@@ -55,7 +57,7 @@ public final class LineReader {
             let chunk = 1 << 20
             let old = buffer.count
             buffer.append(contentsOf: repeatElement(0, count: chunk))
-            let n = buffer.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress! + old, chunk) }
+            let n = buffer.withUnsafeMutableBufferPointer { b in b.baseAddress.map { read(fd, $0 + old, chunk) } ?? -1 }
             if n <= 0 {
                 buffer.removeLast(chunk)
                 eof = true

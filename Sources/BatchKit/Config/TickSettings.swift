@@ -1,0 +1,32 @@
+/// `tick:` section: defaults for `fta-tick` passes (flags override them).
+public struct TickSettings: Sendable, Equatable {
+    public var batch = 500
+    public var concurrency = 16
+    public var lease: Double = 120
+    public var maxRuntime: Double = 50
+    /// Longest `Retry-After` honoured on 429/503 (seconds).
+    public var retryAfterCap: Double = 600
+    /// Random extra fraction added to retry intervals (0 = none).
+    public var retryJitter: Double = 0
+    /// Per-request timeout when a webhook config has no `failed_retry.timeout`.
+    public var defaultRequestTimeout: Double = 10
+    /// Response bodies are kept up to this many bytes.
+    public var maxResponseBytes = 1 << 20
+    public var userAgent = "fta/\(FTAVersion.string)"
+
+    public init() {}
+
+    init(_ value: JSONValue, reader: ConfigReader) throws {
+        let o = try reader.object(value, allowed: ["batch", "concurrency", "lease", "max_runtime", "retry_after_cap",
+                                                   "retry_jitter", "default_request_timeout", "max_response_bytes", "user_agent"])
+        if let v = o["batch"] { batch = Int(try reader.number(v, "batch", min: 1, max: 100_000)) }
+        if let v = o["concurrency"] { concurrency = Int(try reader.number(v, "concurrency", min: 1, max: 512)) }
+        if let v = o["lease"] { lease = try reader.number(v, "lease", min: 1, max: 86400) }
+        if let v = o["max_runtime"] { maxRuntime = try reader.number(v, "max_runtime", min: 1, max: 86400) }
+        if let v = o["retry_after_cap"] { retryAfterCap = try reader.number(v, "retry_after_cap", min: 0, max: 86400) }
+        if let v = o["retry_jitter"] { retryJitter = try reader.number(v, "retry_jitter", min: 0, max: 1) }
+        if let v = o["default_request_timeout"] { defaultRequestTimeout = try reader.number(v, "default_request_timeout", min: 0.1, max: 7200) }
+        if let v = o["max_response_bytes"] { maxResponseBytes = Int(try reader.number(v, "max_response_bytes", min: 1024, max: 1_073_741_824)) }
+        if let v = o["user_agent"] { userAgent = try reader.string(v, "user_agent") }
+    }
+}

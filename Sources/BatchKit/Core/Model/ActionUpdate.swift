@@ -1,0 +1,19 @@
+/// The row update a pass writes for one finished step: status, schedule and bookkeeping.
+public struct ActionUpdate: Sendable {
+    public var id: Int64
+    public var leaseToken: Int64
+    public var status: ActionStatus
+    public var failureType: String?
+    public var exData: JSONValue
+    public var outputs: JSONValue
+    /// Set for terminal statuses.
+    public var endTime: Int64?
+    /// Next run; `nil` for terminal statuses.
+    public var dueAt: Int64?
+    public var nextStep: String
+    public var executeTimes: Int64
+    public var log: [ActionLogLine]
+    public var kind: Kind
+
+    public enum Kind: String, Sendable { case succeeded, failed, retried, continued, finished }
+}

@@ -1,0 +1,7 @@
+/// Kind of action; selects the processor (reference §1.5).
+public enum PluginType: String, CaseIterable, Sendable, Codable {
+    case notice, webhook, job, sops, itsm, common, collect
+    case messageQueue = "message_queue"
+    case authorize
+    case bkIncident = "bk_incident"
+}

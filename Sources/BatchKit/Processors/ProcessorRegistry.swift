@@ -1,0 +1,24 @@
+/// The processors this build can run, by plugin type.
+public struct ProcessorRegistry: Sendable {
+    private var processors: [String: any ActionProcessor] = [:]
+
+    public init(_ list: [any ActionProcessor]) {
+        for p in list { processors[p.pluginType.rawValue] = p }
+    }
+
+    public static func standard(settings: TickSettings = TickSettings()) -> ProcessorRegistry {
+        ProcessorRegistry([WebhookProcessor(settings: settings)])
+    }
+
+    public func processor(for pluginType: String) -> (any ActionProcessor)? { processors[pluginType] }
+
+    public var supportedTypes: [String] { processors.keys.sorted() }
+
+    /// Enqueue-time check: the plugin type must have a processor here, and its config must be complete.
+    public func validate(pluginType: String, actionConfig: JSONValue) throws {
+        guard let p = processors[pluginType] else {
+            throw FieldError("action_plugin.plugin_type", "'\(pluginType)' is not supported by this version of fta (supported: \(supportedTypes.joined(separator: ", ")))")
+        }
+        try p.validate(actionConfig: actionConfig)
+    }
+}
