@@ -70,38 +70,23 @@ public final class FTADatabase: @unchecked Sendable {
     /// the configured `synchronous` (FULL by default: an acknowledged enqueue survives power
     /// loss). A pass's own bookkeeping uses NORMAL: power loss can then only drop recent claims
     /// (leases vanish) or outcomes (the action runs again, as after a crash), never an action.
-    public func useRelaxedDurability() throws {
-        do {
-            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        } catch {
-            throw FTADatabase.describe(error, path: path)
-        }
-    }
+    public func useRelaxedDurability() throws { try execute("PRAGMA synchronous = NORMAL") }
 
     /// 32 MiB of page cache, so the index pages a large enqueue keeps touching stay in memory.
     /// (A pass keeps the default: it reads each row once, and a big cache would only grow its RSS.)
-    public func useLargeCache() throws {
-        do {
-            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -32768") }
-        } catch {
-            throw FTADatabase.describe(error, path: path)
-        }
-    }
+    public func useLargeCache() throws { try execute("PRAGMA cache_size = -32768") }
 
     /// Turns this connection's automatic WAL checkpoints off (a bulk writer whose checkpoints
     /// another connection runs) or back on (`pages` = 1000, SQLite's default).
-    public func setAutomaticCheckpoint(pages: Int) throws {
-        do {
-            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)") }
-        } catch {
-            throw FTADatabase.describe(error, path: path)
-        }
-    }
+    public func setAutomaticCheckpoint(pages: Int) throws { try execute("PRAGMA wal_autocheckpoint = \(pages)") }
 
     /// Copies committed WAL frames into the database file without blocking writers (PASSIVE).
-    public func checkpoint() throws {
+    public func checkpoint() throws { try execute("PRAGMA wal_checkpoint(PASSIVE)") }
+
+    /// Runs one statement outside any transaction (pragmas).
+    private func execute(_ sql: String) throws {
         do {
-            try queue.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            try queue.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: sql) }
         } catch {
             throw FTADatabase.describe(error, path: path)
         }

@@ -328,32 +328,10 @@ public enum JSONParser {
 
         mutating func parseNumber() throws -> JSONValue {
             let start = pos
-            var isInteger = true
-            if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
-            guard pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) else {
-                throw fail("invalid number")
-            }
-            if bytes[pos] == UInt8(ascii: "0") {
-                pos += 1
-            } else {
-                while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
-            }
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
-                isInteger = false
-                pos += 1
-                let digits = pos
-                while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
-                if pos == digits { throw fail("invalid number: digits expected after '.'") }
-            }
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
-                isInteger = false
-                pos += 1
-                if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
-                let digits = pos
-                while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1 }
-                if pos == digits { throw fail("invalid number: digits expected in exponent") }
-            }
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+            try skipNumber()
+            let slice = UnsafeBufferPointer(rebasing: bytes[start..<pos])
+            let isInteger = !slice.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+            let text = String(decoding: slice, as: UTF8.self)
             if isInteger, let i = Int64(text) { return .int(i) }
             guard let d = Double(text) else { throw fail("invalid number") }
             return .double(d)
