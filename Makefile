@@ -22,7 +22,7 @@ run: release
 # HTTP receivers on 127.0.0.1 and stop them.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 bench:
 	@scripts/deps.sh bench

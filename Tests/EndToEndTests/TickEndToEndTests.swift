@@ -338,6 +338,23 @@ final class TickEndToEndTests: XCTestCase {
         XCTAssertEqual(try receiver.requests().filter { $0["path"]?.stringValue == "/later" }.count, 0, "a skipped action never runs")
     }
 
+    // MARK: Logs
+
+    func testLogFormatJSON_writesOneJSONObjectPerLine_perOutcomeAndPerPass() throws {
+        try receiver.script(path: "/bad", statuses: [500])
+        _ = try enqueue([Actions.webhook(url: receiver.baseURL + "/ok"), Actions.webhook(url: receiver.baseURL + "/bad")])
+        let (run, _) = try pass(now: t0, ["--log-format", "json"])
+        let lines = run.stderr.split(separator: "\n").map(String.init)
+        let objects = try lines.map { try JSONParser.parse($0) }
+        XCTAssertTrue(objects.allSatisfy { $0["time"]?.stringValue != nil && $0["level"]?.stringValue != nil })
+        let outcomes = objects.filter { $0["action"] != nil }
+        XCTAssertEqual(outcomes.count, 2, run.stderr)
+        XCTAssertEqual(Set(outcomes.compactMap { $0["status"]?.stringValue }), ["success", "failure"])
+        let summary = objects.filter { $0["message"]?.stringValue == "pass done" }
+        XCTAssertEqual(summary.count, 1)
+        XCTAssertEqual(summary.first?["claimed"]?.stringValue, "2")
+    }
+
     // MARK: Secrets
 
     func testSecrets_neverAppearInLogsOrShow() throws {
