@@ -46,7 +46,16 @@ for i in 1 2 3; do
   rm -f "$OUT"/enqueue.db*
   ms /dev/null $BIN/fta-tick enqueue --db "$OUT/enqueue.db" --now $NOW --log-level warning "$OUT/100k.jsonl"
 done > "$OUT/enqueue.times"
-python3 -c "import statistics; t=[float(x) for x in open('$OUT/enqueue.times')]; m=statistics.median(t); print('enqueue: 100000 rows, median %.3f s of %s = %.0f rows/s' % (m, ', '.join('%.3f' % x for x in t), 100000/m))"
+python3 -c "import statistics; t=[float(x) for x in open('$OUT/enqueue.times')]; m=statistics.median(t); b=len(open('$OUT/100k.jsonl','rb').readline()); print('enqueue, full %d-byte webhook lines: 100000 rows, median %.3f s of %s = %.0f rows/s' % (b, m, ', '.join('%.3f' % x for x in t), 100000/m))"
+
+# 1b. the same with the smallest useful webhook line (size sensitivity; not the headline figure)
+$BIN/fta-bench gen-min 100000 "$URL" > "$OUT/100k-min.jsonl"
+for i in 1 2 3; do
+  rm -f "$OUT"/enqueue-min.db*
+  ms /dev/null $BIN/fta-tick enqueue --db "$OUT/enqueue-min.db" --now $NOW --log-level warning "$OUT/100k-min.jsonl"
+done > "$OUT/enqueue-min.times"
+rm -f "$OUT"/enqueue-min.db*
+python3 -c "import statistics; t=[float(x) for x in open('$OUT/enqueue-min.times')]; m=statistics.median(t); b=len(open('$OUT/100k-min.jsonl','rb').readline()); print('enqueue, minimal %d-byte lines: 100000 rows, median %.3f s of %s = %.0f rows/s' % (b, m, ', '.join('%.3f' % x for x in t), 100000/m))"
 
 # 2. one pass over 10,000 webhooks with --concurrency 32, beside the ceiling measured in the
 #    same run (sequential POSTs over one reused handle); three rounds, medians reported

@@ -57,6 +57,20 @@ case "gen":
         if out.utf8.count > 1 << 20 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
     }
     FileHandle.standardOutput.write(Data(out.utf8))
+case "gen-min":
+    // The smallest useful webhook action: the size sensitivity figure beside the full line.
+    let n = Int(args[2]) ?? 0
+    var out = ""
+    for i in 0..<n {
+        let v: JSONValue = [
+            "signal": "abnormal", "alerts": [.string("alert-\(i)")],
+            "action_plugin": ["plugin_type": "webhook"],
+            "action_config": ["id": 5, "execute_config": ["template_detail": ["method": "POST", "url": .string(args[3])]]],
+        ]
+        out += v.jsonText + "\n"
+        if out.utf8.count > 1 << 20 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+    }
+    FileHandle.standardOutput.write(Data(out.utf8))
 case "ceiling":
     let n = Int(args[3]) ?? 10000
     guard let client = HTTPClient() else { fputs("no libcurl handle\n", stderr); exit(3) }
