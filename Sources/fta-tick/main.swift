@@ -47,6 +47,7 @@ extension FtaTick {
             if let maxRuntime { guard maxRuntime > 0 else { throw FTAError.usage("--max-runtime: must be positive") }; options.maxRuntime = maxRuntime }
             let database = try env.openDatabase()
             let store = ActionStore(database: database)
+            StopSignals.install()
             let pass = TickPass(store: store, registry: .standard(settings: env.config.tick), options: options,
                                 settings: env.config.tick, clock: env.clock, logger: env.logger)
             let report = try pass.run()

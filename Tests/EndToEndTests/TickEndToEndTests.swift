@@ -215,6 +215,42 @@ final class TickEndToEndTests: XCTestCase {
         XCTAssertTrue(counts.values.allSatisfy { $0 <= 2 })
     }
 
+    func testSlowAction_keepsItsLeaseRenewed_soASecondPassCannotTakeItOver() throws {
+        // Real clock: renewal only means something when time moves.
+        try receiver.script(path: "/slow", delay: 4)
+        let line = Actions.webhook(url: receiver.baseURL + "/slow", requestTimeout: 10)
+        let file = try dir.write("slow.jsonl", Actions.lines([line]))
+        XCTAssertEqual(try Binaries.run("fta-tick", ["enqueue", "--db", db, file]).status, 0)
+        let first = try Binaries.start("fta-tick", ["run", "--db", db, "--lease", "2", "--json"])
+        sleep(3)  // past the first lease: without renewal the row would be due again now
+        let second = try Binaries.run("fta-tick", ["run", "--db", db, "--lease", "2", "--json"])
+        XCTAssertEqual(try JSONParser.parse(second.stdout)["claimed"]?.intValue, 0, second.stderr)
+        first.process.waitUntilExit()
+        XCTAssertEqual(first.process.terminationStatus, 0)
+        XCTAssertEqual(try receiver.requests().count, 1, "the slow action was sent once")
+        XCTAssertEqual(try show(1)["action"]!["status"]?.stringValue, "success")
+    }
+
+    func testSIGTERM_releasesUnstartedActions_andFinishesThoseInFlight() throws {
+        try receiver.script(path: "/slow", delay: 0.5)
+        _ = try enqueue((0..<40).map { Actions.webhook(url: receiver.baseURL + "/slow", alertId: "a\($0)") }, now: t0)
+        let p = try Binaries.start("fta-tick", ["run", "--db", db, "--now", "\(t0)", "--concurrency", "2", "--batch", "40", "--json"])
+        let deadline = Date().addingTimeInterval(10)
+        while try receiver.requests().count < 2 && Date() < deadline { usleep(20_000) }
+        kill(p.process.processIdentifier, SIGTERM)
+        let out = String(decoding: p.stdoutPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.process.waitUntilExit()
+        XCTAssertEqual(p.process.terminationStatus, 0)
+        let report = try JSONParser.parse(out)
+        let done = (report["succeeded"]?.intValue ?? 0)
+        XCTAssertGreaterThanOrEqual(done, 2, "actions in flight at the signal were finished and recorded")
+        XCTAssertEqual(done + (report["released"]?.intValue ?? 0), 40, "everything claimed was either finished or given back")
+        let s = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0)"]).stdout)
+        XCTAssertEqual(s["leased_now"]?.intValue, 0, "no lease left behind")
+        XCTAssertEqual(s["due_now"]?.intValue, 40 - done)
+        XCTAssertEqual(try receiver.requests().count, Int(done), "nothing sent and left unrecorded")
+    }
+
     // MARK: Webhook semantics
 
     func testWebhook_rendersTemplates_sendsMethodHeadersQueryAuthAndIdempotencyKey() throws {

@@ -1,5 +1,18 @@
 import Foundation
 import Logging
+import Synchronization
+
+/// Set by SIGTERM/SIGINT: the pass stops claiming, gives back what it has not started and
+/// finishes what is in flight (systemd's stop and cron's `timeout` send SIGTERM).
+let stopRequested = Atomic<Bool>(false)
+
+public enum StopSignals {
+    /// Routes SIGTERM and SIGINT to a graceful stop of the running pass.
+    public static func install() {
+        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+    }
+}
 
 /// Options of one `fta-tick` pass (flags, else the config's `tick:` section).
 public struct TickOptions: Sendable {
@@ -172,15 +185,17 @@ public final class TickPass {
 
         do {
             while true {
-                if !stopping && elapsed() >= stopAt {
+                let signalled = stopRequested.load(ordering: .relaxed)
+                if !stopping && (elapsed() >= stopAt || signalled) {
                     stopping = true
                     let unstarted = queue.takeUnstarted()
                     if !unstarted.isEmpty {
                         try store.release(unstarted)
                         for a in unstarted { held[a.id] = nil }
                         report.released += unstarted.count
-                        logger.info("runtime limit near: released \(unstarted.count) unstarted actions")
                     }
+                    let why = signalled ? "stop signal received" : "runtime limit near"
+                    logger.info("\(why): released \(unstarted.count) unstarted actions, finishing \(queue.outstanding) in flight")
                 }
                 if !stopping && !exhausted && queue.pendingCount < max(options.concurrency * 2, options.batch / 2) {
                     let claimed = try store.claimDue(limit: options.batch, now: clock.now(), lease: lease, owner: options.workerId)
