@@ -63,20 +63,7 @@ extension FtaTick {
                 let depth = try store.statusSummary(now: now, includeHistory: false)
                 try MetricsFile.write(TickMetrics.families(report: report, queue: depth, now: now), to: path)
             }
-            if json {
-                let plugins = report.byPlugin.mapValues { c -> JSONValue in
-                    ["claimed": .int(Int64(c.claimed)), "succeeded": .int(Int64(c.succeeded)), "failed": .int(Int64(c.failed)),
-                     "retried": .int(Int64(c.retried)), "continued": .int(Int64(c.continued))]
-                }
-                let out: JSONValue = [
-                    "claimed": .int(Int64(t.claimed)), "succeeded": .int(Int64(t.succeeded)), "failed": .int(Int64(t.failed)),
-                    "retried": .int(Int64(t.retried)), "timed_out": .int(Int64(report.timedOut)),
-                    "released": .int(Int64(report.released)), "lost": .int(Int64(report.lost)),
-                    "expired_leases": .int(Int64(report.expiredLeases)), "seconds": .double(report.seconds),
-                    "by_plugin": .object(plugins),
-                ]
-                print(out.jsonText)
-            }
+            if json { print(TickOutput.json(report).jsonText) }
         }
     }
 
@@ -143,27 +130,7 @@ extension FtaTick {
             let env = try global.prepare(label: "fta-tick")
             let now = env.clock.now()
             let s = try ActionStore(database: try env.openDatabase()).statusSummary(now: now)
-            if json {
-                let out: JSONValue = [
-                    "total": .int(Int64(s.total)),
-                    "by_status": .object(s.byStatus.mapValues { .int(Int64($0)) }),
-                    "due_now": .int(Int64(s.dueNow)), "leased_now": .int(Int64(s.leasedNow)),
-                    "scheduled_later": .int(Int64(s.scheduledLater)),
-                    "oldest_due_age_seconds": s.oldestDueAge.map { .int($0) } ?? .null,
-                    "now": .string(TimeParser.iso(now)),
-                ]
-                print(out.jsonText)
-                return
-            }
-            var lines = ["actions: \(s.total)"]
-            for (status, count) in s.byStatus.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(status.padding(toLength: 16, withPad: " ", startingAt: 0)) \(count)")
-            }
-            lines.append("due now:          \(s.dueNow)")
-            lines.append("leased now:       \(s.leasedNow)")
-            lines.append("scheduled later:  \(s.scheduledLater)")
-            lines.append("oldest due age:   \(s.oldestDueAge.map { "\($0) s" } ?? "-")")
-            print(lines.joined(separator: "\n"))
+            print(json ? TickOutput.json(s, now: now).jsonText : TickOutput.text(s))
         }
     }
 
@@ -181,20 +148,7 @@ extension FtaTick {
             guard let (row, log) = try ActionStore(database: try env.openDatabase()).show(id: id) else {
                 throw FTAError.input("no action with id \(id)")
             }
-            let masked = Redactor.maskSecrets(row)
-            let logJSON = JSONValue.array(log.map {
-                ["time": .string(TimeParser.iso($0.time)), "step": .string($0.step), "level": .int(Int64($0.level)), "message": .string($0.message)]
-            })
-            if json {
-                print(JSONValue.object(["action": masked, "log": logJSON]).jsonText)
-                return
-            }
-            print(JSONWriter.writePretty(masked))
-            print("log:")
-            for l in log {
-                let level = [10: "debug", 20: "info", 30: "warning", 40: "error", 50: "critical"][l.level] ?? "\(l.level)"
-                print("  \(TimeParser.iso(l.time))  \(l.step)  \(level)  \(l.message)")
-            }
+            print(TickOutput.show(row: row, log: log, json: json))
         }
     }
 
