@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fta needs when they are missing (run as root on Debian/Ubuntu).
-#   scripts/deps.sh          build + test: libcurl, libsqlite3, sqlite3, openssl, python3
+#   scripts/deps.sh          build + test: libcurl, libsqlite3, sqlite3, openssl, python3, aiosmtpd
 #   scripts/deps.sh bench    also nginx (the benchmark's keep-alive receiver)
 set -euo pipefail
 pkgs=(libcurl4-openssl-dev libsqlite3-dev sqlite3 openssl python3 ca-certificates curl)
@@ -14,4 +14,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# The mail tests talk to a real SMTP server: aiosmtpd, from PyPI.
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  echo "installing: aiosmtpd (pip)"
+  python3 -m pip install -q --disable-pip-version-check aiosmtpd >/dev/null 2>&1 \
+    || python3 -m pip install -q --disable-pip-version-check --break-system-packages aiosmtpd
 fi

@@ -202,3 +202,53 @@ public enum Actions {
         values.map(\.jsonText).joined(separator: "\n") + "\n"
     }
 }
+
+/// The aiosmtpd server (Tests/Support/smtp_server.py) on 127.0.0.1, stopped by PID. Each
+/// received message is one JSON line in `log`, decoded by Python's email package.
+public final class SMTPServer {
+    public let port: Int
+    public let log: String
+    let process: Process
+
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("smtp_server.py").path
+
+    public init(log: String, auth: (user: String, password: String)? = nil) throws {
+        self.log = log
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var args = ["python3", SMTPServer.script, log]
+        if let auth { args += ["auth", auth.user, auth.password] }
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.standardError
+        try p.run()
+        process = p
+        var line = Data()
+        while true {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            p.terminate()
+            throw NSError(domain: "SMTPServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "smtp server did not start (is aiosmtpd installed?)"])
+        }
+        self.port = port
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Messages received so far.
+    public func messages() throws -> [JSONValue] {
+        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
+        return try text.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+    }
+}
