@@ -28,6 +28,11 @@ struct ConfigReader {
         return s
     }
 
+    func bool(_ v: JSONValue, _ key: String) throws -> Bool {
+        guard let b = v.boolValue else { throw fail(key, "expected true or false, found \(v.typeName)") }
+        return b
+    }
+
     func choice(_ v: JSONValue, _ key: String, _ options: [String]) throws -> String {
         let s = try string(v, key).lowercased()
         guard options.contains(s) else { throw fail(key, "'\(s)' is not one of \(options.joined(separator: ", "))") }

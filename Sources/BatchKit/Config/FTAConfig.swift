@@ -9,6 +9,8 @@ import Yams
 public struct FTAConfig: Sendable {
     public var database = DatabaseSettings()
     public var tick = TickSettings()
+    /// Notice channels by way (`channels:`).
+    public var channels: [String: any NoticeChannel] = [:]
     public var sections: [String: JSONValue] = [:]
     /// The file it was read from, for messages.
     public var source: String = "(defaults)"
@@ -54,6 +56,7 @@ public struct FTAConfig: Sendable {
         let reader = ConfigReader(source: source)
         if let db = top["database"] { config.database = try DatabaseSettings(db, reader: reader.at("database")) }
         if let tick = top["tick"] { config.tick = try TickSettings(tick, reader: reader.at("tick")) }
+        if let channels = top["channels"] { config.channels = try ChannelSettings.parse(channels, reader: reader.at("channels")) }
         config.sections = top
         return config
     }

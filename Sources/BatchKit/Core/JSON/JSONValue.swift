@@ -118,6 +118,22 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// A Foundation value (as templates see them) back as JSON; anything else as its text.
+    public init(any value: Any?) {
+        switch value {
+        case nil, is NSNull: self = .null
+        case let v as JSONValue: self = v
+        case let b as Bool: self = .bool(b)
+        case let i as Int: self = .int(Int64(i))
+        case let i as Int64: self = .int(i)
+        case let d as Double: self = .double(d)
+        case let s as String: self = .string(s)
+        case let a as [Any]: self = .array(a.map { JSONValue(any: $0) })
+        case let o as [String: Any]: self = .object(o.mapValues { JSONValue(any: $0) })
+        case let some?: self = .string("\(some)")
+        }
+    }
+
     /// Compact JSON text with sorted keys.
     public var jsonText: String { JSONWriter.write(self) }
 }

@@ -21,6 +21,7 @@ public final class TemplateRenderer {
         e.registerFilter("upper") { ($0.map { "\($0)" } ?? "").uppercased() }
         e.registerFilter("lower") { ($0.map { "\($0)" } ?? "").lowercased() }
         e.registerFilter("trim") { ($0.map { "\($0)" } ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+        e.registerFilter("tojson") { value -> Any? in JSONValue(any: value).jsonText }
         e.registerFilter("length") { value -> Any? in
             switch value {
             case let s as String: return s.count

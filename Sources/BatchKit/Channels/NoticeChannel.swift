@@ -1,0 +1,31 @@
+/// Per-thread resources a channel sends with: kept-alive HTTP and SMTP handles, the template
+/// cache and the clock.
+public final class ChannelWorker {
+    public let http: HTTPClient
+    public let smtp: SMTPClient
+    public let renderer: TemplateRenderer
+    public let clock: Clock
+
+    /// `nil` only when libcurl cannot allocate a handle (out of memory).
+    public init?(clock: Clock, userAgent: String = "fta/\(FTAVersion.string)") {
+        guard let http = HTTPClient(userAgent: userAgent), let smtp = SMTPClient() else { return nil }
+        self.http = http
+        self.smtp = smtp
+        self.clock = clock
+        renderer = TemplateRenderer()
+    }
+}
+
+/// One notice way (mail, an SMS/voice/IM gateway, a bot webhook): sends one message to its
+/// receivers and says, per receiver, whether it went out.
+public protocol NoticeChannel: Sendable {
+    var way: String { get }
+    func send(_ message: NoticeMessage, worker: ChannelWorker) -> [String: NoticeResult]
+}
+
+extension NoticeChannel {
+    /// The same result for every receiver (a gateway call that covers them all).
+    func all(_ receivers: [String], _ result: NoticeResult) -> [String: NoticeResult] {
+        Dictionary(receivers.map { ($0, result) }, uniquingKeysWith: { a, _ in a })
+    }
+}

@@ -1,0 +1,50 @@
+/// The `wxwork-bot` way: a WeCom group-bot webhook per chat, markdown content, mentions as
+/// `<@user>`. Each receiver is a chat id (the bot key); `url` renders with `chat_id`.
+/// Success is a 2xx answer whose `errcode` is 0.
+public struct WxworkBotChannel: NoticeChannel {
+    public let way = "wxwork-bot"
+    public var url: String
+    public var timeout: Double
+    public var verifyTLS: Bool
+    /// WeCom accepts at most 4,096 bytes of markdown.
+    public var maxLength: Int?
+
+    public init(url: String = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={{ chat_id }}", timeout: Double = 10,
+                verifyTLS: Bool = true, maxLength: Int? = 4000) {
+        self.url = url
+        self.timeout = timeout
+        self.verifyTLS = verifyTLS
+        self.maxLength = maxLength
+    }
+
+    public func send(_ message: NoticeMessage, worker: ChannelWorker) -> [String: NoticeResult] {
+        var text = message.title.isEmpty ? message.content : "**\(message.title)**\n\(message.content)"
+        if !message.mentions.isEmpty { text += "\n" + message.mentions.map { "<@\($0)>" }.joined(separator: " ") }
+        let body = JSONValue.object(["msgtype": "markdown", "markdown": ["content": .string(TextLimit.truncate(text, to: maxLength))]]).jsonText
+        var results: [String: NoticeResult] = [:]
+        for chat in message.receivers {
+            let target: String
+            do {
+                target = try worker.renderer.render(url, field: "channels.wxwork-bot.url", context: TemplateRenderer.Context(["chat_id": .string(chat)]))
+            } catch {
+                results[chat] = NoticeResult(ok: false, message: "\(error)")
+                continue
+            }
+            let request = HTTPRequest(method: "POST", url: target, headers: [("Content-Type", "application/json")],
+                                      body: Array(body.utf8), timeout: timeout, verifyTLS: verifyTLS)
+            switch worker.http.perform(request) {
+            case .failure(let e):
+                results[chat] = NoticeResult(ok: false, message: "wxwork-bot \(Redactor.safeURL(target)): \(e.message)")
+            case .success(let r):
+                let reply = try? JSONParser.parse(r.bodyText)
+                let errcode = reply?["errcode"]?.intValue ?? 0
+                if (200..<300).contains(r.status) && errcode == 0 {
+                    results[chat] = NoticeResult(ok: true, message: "sent")
+                } else {
+                    results[chat] = NoticeResult(ok: false, message: "wxwork-bot answered \(r.status), errcode \(errcode): \(reply?["errmsg"]?.stringValue ?? r.bodyText.prefix(200).description)")
+                }
+            }
+        }
+        return results
+    }
+}

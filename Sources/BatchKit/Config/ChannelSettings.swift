@@ -1,0 +1,88 @@
+/// The `channels:` section: how each notice way is sent.
+///
+/// ```yaml
+/// channels:
+///   mail: {host: smtp.example.com, port: 587, security: starttls, username: fta,
+///          password: "${SMTP_PASSWORD}", from: fta@example.com}
+///   sms: {url: "https://sms.example.com/send", headers: {Authorization: "Bearer ${SMS_TOKEN}"},
+///         body: '{"phones": {{ receivers|tojson }}, "text": {{ content|tojson }}}',
+///         success_path: code, success_value: 0}
+///   voice: {url: "https://voice.example.com/call", per_receiver: true}
+///   wxwork-bot: {url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={{ chat_id }}"}
+/// ```
+/// `mail` and `wxwork-bot` have their own kinds; every other name is an HTTP gateway.
+public enum ChannelSettings {
+    static let gatewayKeys = ["url", "method", "headers", "body", "content_type", "per_receiver", "success_path",
+                              "success_value", "timeout", "verify_tls", "max_length"]
+
+    static func parse(_ value: JSONValue, reader: ConfigReader) throws -> [String: any NoticeChannel] {
+        guard case .object(let ways) = value else { throw FTAError.config("config \(reader.source): channels: expected a mapping of notice ways") }
+        var channels: [String: any NoticeChannel] = [:]
+        for (way, spec) in ways {
+            let r = reader.at(way)
+            switch way {
+            case "mail": channels[way] = try mail(spec, r)
+            case "wxwork-bot": channels[way] = try bot(spec, r)
+            default:
+                guard way.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 }) else {
+                    throw FTAError.config("config \(reader.source): channels.\(way): a way name is lower-case letters, digits, _ and -")
+                }
+                channels[way] = try gateway(way, spec, r)
+            }
+        }
+        return channels
+    }
+
+    static func mail(_ spec: JSONValue, _ r: ConfigReader) throws -> MailChannel {
+        let o = try r.object(spec, allowed: ["host", "port", "security", "username", "password", "from", "html", "timeout", "verify_tls", "max_length"])
+        guard let host = o["host"] else { throw r.fail("host", "missing") }
+        guard let from = o["from"] else { throw r.fail("from", "missing (the sender address)") }
+        let security = SMTPSettings.Security(rawValue: try r.choice(o["security"] ?? "starttls", "security", SMTPSettings.Security.allCases.map(\.rawValue))) ?? .starttls
+        let port = Int(try r.number(o["port"] ?? .int(security == .tls ? 465 : 587), "port", min: 1, max: 65535))
+        var smtp = SMTPSettings(host: try r.string(host, "host"), port: port, security: security)
+        if let u = o["username"] { smtp.username = try r.string(u, "username") }
+        if let p = o["password"] { smtp.password = try r.string(p, "password") }
+        if let t = o["timeout"] { smtp.timeout = try r.number(t, "timeout", min: 1, max: 600) }
+        if let v = o["verify_tls"] { smtp.verifyTLS = try r.bool(v, "verify_tls") }
+        return MailChannel(smtp: smtp, from: try r.string(from, "from"), html: try o["html"].map { try r.bool($0, "html") } ?? true,
+                           maxLength: try o["max_length"].map { Int(try r.number($0, "max_length", min: 1, max: 10_000_000)) })
+    }
+
+    static func bot(_ spec: JSONValue, _ r: ConfigReader) throws -> WxworkBotChannel {
+        let o = try r.object(spec, allowed: ["url", "timeout", "verify_tls", "max_length"])
+        var c = WxworkBotChannel()
+        if let u = o["url"] { c.url = try r.string(u, "url") }
+        if let t = o["timeout"] { c.timeout = try r.number(t, "timeout", min: 0.1, max: 600) }
+        if let v = o["verify_tls"] { c.verifyTLS = try r.bool(v, "verify_tls") }
+        if let m = o["max_length"] { c.maxLength = Int(try r.number(m, "max_length", min: 1, max: 1_000_000)) }
+        return c
+    }
+
+    static func gateway(_ way: String, _ spec: JSONValue, _ r: ConfigReader) throws -> GatewayChannel {
+        let o = try r.object(spec, allowed: gatewayKeys)
+        guard let urlValue = o["url"] else { throw r.fail("url", "missing (the gateway's address)") }
+        let url = try r.string(urlValue, "url")
+        guard url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") else {
+            throw r.fail("url", "must start with http:// or https://")
+        }
+        var c = GatewayChannel(way: way, url: url)
+        if let m = o["method"] { c.method = try r.choice(m, "method", ["get", "post", "put", "patch"]).uppercased() }
+        if let h = o["headers"] {
+            guard case .object(let headers) = h else { throw r.fail("headers", "expected a mapping of header names to values") }
+            c.headers = try headers.keys.sorted().map { ($0, try r.string(headers[$0] ?? .null, "headers.\($0)")) }
+        }
+        if let b = o["body"] { c.bodyTemplate = try r.string(b, "body") }
+        if let t = o["content_type"] { c.contentType = try r.string(t, "content_type") }
+        if let p = o["per_receiver"] { c.perReceiver = try r.bool(p, "per_receiver") }
+        if let p = o["success_path"] { c.successPath = try r.string(p, "success_path") }
+        if let v = o["success_value"] { c.successValue = v }
+        if let t = o["timeout"] { c.timeout = try r.number(t, "timeout", min: 0.1, max: 600) }
+        if let v = o["verify_tls"] { c.verifyTLS = try r.bool(v, "verify_tls") }
+        if let m = o["max_length"] {
+            c.maxLength = Int(try r.number(m, "max_length", min: 1, max: 10_000_000))
+        } else if way == "sms" {
+            c.maxLength = 140
+        }
+        return c
+    }
+}
