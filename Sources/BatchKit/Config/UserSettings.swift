@@ -1,0 +1,66 @@
+/// The `users:` and `user_groups:` sections.
+///
+/// ```yaml
+/// users:
+///   alice: {email: alice@example.com, phone: "13800000001", weixin: alice_wx}
+/// user_groups:
+///   ops:
+///     name: Operations
+///     users: [alice, bob]
+///     followers: [carol]
+///     notice_ways: {default: [mail], 1: [mail, sms, voice], 2: [mail, sms]}
+///     chat_ids: [chat-ops]          # wxwork-bot chats
+/// ```
+enum UserSettings {
+    static func parse(users: JSONValue?, groups: JSONValue?, reader: ConfigReader) throws -> UserDirectory {
+        var directory = UserDirectory()
+        if let users {
+            guard case .object(let o) = users else { throw FTAError.config("config \(reader.source): users: expected a mapping of user ids") }
+            for (id, spec) in o {
+                let r = reader.at("users").at(id)
+                guard case .object(let fields) = spec else { throw FTAError.config("config \(reader.source): users.\(id): expected a mapping of ways to addresses") }
+                var addresses: [String: String] = [:]
+                for (way, value) in fields { addresses[way] = try r.string(value, way) }
+                directory.users[id] = UserContact(id: id, addresses: addresses)
+            }
+        }
+        if let groups {
+            guard case .object(let o) = groups else { throw FTAError.config("config \(reader.source): user_groups: expected a mapping of group ids") }
+            for (id, spec) in o {
+                let r = reader.at("user_groups").at(id)
+                let f = try r.object(spec, allowed: ["name", "users", "followers", "notice_ways", "chat_ids", "duty_rules"])
+                func list(_ key: String) throws -> [String] {
+                    guard let v = f[key] else { return [] }
+                    guard case .array(let items) = v else { throw r.fail(key, "expected a list") }
+                    return try items.map { try r.string($0, key) }
+                }
+                let users = try list("users"), followers = try list("followers")
+                for u in users + followers where directory.users[u] == nil {
+                    throw FTAError.config("config \(reader.source): user_groups.\(id): user '\(u)' is not in users")
+                }
+                var ways: [Int: [String]] = [0: ["mail"]]
+                if let w = f["notice_ways"] {
+                    guard case .object(let byLevel) = w else { throw r.fail("notice_ways", "expected {default|1|2|3: [ways]}") }
+                    ways = [:]
+                    for (key, value) in byLevel {
+                        let level: Int
+                        switch key {
+                        case "default": level = 0
+                        case "1", "2", "3": level = Int(key) ?? 0
+                        default: throw r.fail("notice_ways.\(key)", "levels are default, 1 (fatal), 2 (warning), 3 (remind)")
+                        }
+                        guard case .array(let items) = value else { throw r.fail("notice_ways.\(key)", "expected a list of ways") }
+                        ways[level] = try items.map { try r.string($0, "notice_ways.\(key)") }
+                    }
+                }
+                let duty: [Int64] = try (f["duty_rules"]?.arrayValue ?? []).map {
+                    guard let i = $0.intValue else { throw r.fail("duty_rules", "expected rule ids") }
+                    return i
+                }
+                directory.groups[id] = UserGroup(id: id, name: try f["name"].map { try r.string($0, "name") } ?? id, users: users,
+                                                 followers: followers, noticeWays: ways, chatIds: try list("chat_ids"), dutyRules: duty)
+            }
+        }
+        return directory
+    }
+}

@@ -1,0 +1,130 @@
+/// Who can be notified and how: users with an address per notice way, and user groups.
+///
+/// Groups list users directly; duty-based groups (whoever is on duty now) plug in through
+/// ``UserGroup/dutyRules`` once rotation lands, by supplying the on-duty users to ``resolve``.
+public struct UserDirectory: Sendable, Equatable {
+    public var users: [String: UserContact] = [:]
+    public var groups: [String: UserGroup] = [:]
+
+    public init(users: [String: UserContact] = [:], groups: [String: UserGroup] = [:]) {
+        self.users = users
+        self.groups = groups
+    }
+
+    /// The address of `user` on `way`, or nil when the user cannot be reached that way.
+    public func address(of user: String, on way: String) -> String? {
+        users[user]?.address(on: way)
+    }
+
+    /// Receivers of a notice for groups and an alert level, in the original's `notify_info` /
+    /// `follow_notify_info` shape: `{way: [user ids]}`, with `voice` as a list of user lists
+    /// (one per group; `serialVoice` merges them into one de-duplicated list), `wxwork-bot` as
+    /// chat ids. Followers already notified as members are left out of `follow`. Ways in
+    /// `excludeWays` are dropped. Groups that are not known are returned in `unknownGroups`.
+    public func resolve(groups ids: [String], level: Int, excludeWays: Set<String> = [], serialVoice: Bool = false,
+                        onDuty: (String) -> [String]? = { _ in nil }) -> Receivers {
+        var notify: [String: [String]] = [:]
+        var follow: [String: [String]] = [:]
+        var voice: [[String]] = []
+        var followVoice: [[String]] = []
+        var unknown: [String] = []
+        var members = Set<String>()
+        func add(_ user: String, _ way: String, to info: inout [String: [String]]) {
+            if !(info[way]?.contains(user) ?? false) { info[way, default: []].append(user) }
+        }
+        var followersByGroup: [(UserGroup, [String])] = []
+        for id in ids {
+            guard let group = groups[id] else { unknown.append(id); continue }
+            let ways = group.ways(for: level).filter { !excludeWays.contains($0) }
+            let users = onDuty(id) ?? group.users
+            members.formUnion(users)
+            for way in ways {
+                switch way {
+                case "voice": if !users.isEmpty { voice.append(users) }
+                case "wxwork-bot": for chat in group.chatIds { add(chat, way, to: &notify) }
+                default: for u in users { add(u, way, to: &notify) }
+                }
+            }
+            followersByGroup.append((group, ways))
+        }
+        for (group, ways) in followersByGroup {
+            let followers = group.followers.filter { !members.contains($0) }
+            guard !followers.isEmpty else { continue }
+            for way in ways where way != "wxwork-bot" {
+                if way == "voice" { followVoice.append(followers) } else { for u in followers { add(u, way, to: &follow) } }
+            }
+        }
+        func voiceLists(_ lists: [[String]]) -> [[String]] {
+            guard serialVoice, !lists.isEmpty else { return lists }
+            var seen = Set<String>()
+            return [lists.flatMap { $0 }.filter { seen.insert($0).inserted }]
+        }
+        return Receivers(notify: notify, follow: follow, voice: voiceLists(voice), followVoice: voiceLists(followVoice), unknownGroups: unknown)
+    }
+
+    /// The outcome of ``resolve``.
+    public struct Receivers: Sendable, Equatable {
+        public var notify: [String: [String]]
+        public var follow: [String: [String]]
+        public var voice: [[String]]
+        public var followVoice: [[String]]
+        public var unknownGroups: [String]
+
+        /// `notify_info` as the original stores it in a parent's inputs.
+        public var notifyInfo: JSONValue { Receivers.info(notify, voice) }
+        /// `follow_notify_info`.
+        public var followNotifyInfo: JSONValue { Receivers.info(follow, followVoice) }
+
+        static func info(_ ways: [String: [String]], _ voice: [[String]]) -> JSONValue {
+            var o = ways.mapValues { JSONValue.array($0.map { .string($0) }) }
+            if !voice.isEmpty { o["voice"] = .array(voice.map { .array($0.map { .string($0) }) }) }
+            return .object(o)
+        }
+    }
+}
+
+/// A user's addresses: `email` (mail), `phone` (sms and voice), and any way by name.
+public struct UserContact: Sendable, Equatable {
+    public var id: String
+    public var addresses: [String: String]
+
+    public init(id: String, addresses: [String: String]) {
+        self.id = id
+        self.addresses = addresses
+    }
+
+    public func address(on way: String) -> String? {
+        if let direct = addresses[way] { return direct }
+        switch way {
+        case "mail": return addresses["email"]
+        case "sms", "voice": return addresses["phone"]
+        default: return nil
+        }
+    }
+}
+
+/// A user group: its members, followers, notice ways per alert level, and bot chats.
+public struct UserGroup: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var users: [String]
+    public var followers: [String]
+    /// Ways by alert level (1 fatal, 2 warning, 3 remind); `0` is the default for any level.
+    public var noticeWays: [Int: [String]]
+    public var chatIds: [String]
+    /// Duty rules (rotation); empty for groups that list their users directly.
+    public var dutyRules: [Int64]
+
+    public init(id: String, name: String = "", users: [String] = [], followers: [String] = [], noticeWays: [Int: [String]] = [0: ["mail"]],
+                chatIds: [String] = [], dutyRules: [Int64] = []) {
+        self.id = id
+        self.name = name.isEmpty ? id : name
+        self.users = users
+        self.followers = followers
+        self.noticeWays = noticeWays
+        self.chatIds = chatIds
+        self.dutyRules = dutyRules
+    }
+
+    public func ways(for level: Int) -> [String] { noticeWays[level] ?? noticeWays[0] ?? [] }
+}
