@@ -11,6 +11,8 @@ public struct FTAConfig: Sendable {
     public var tick = TickSettings()
     /// Notice channels by way (`channels:`).
     public var channels: [String: any NoticeChannel] = [:]
+    /// Notice templates (`templates:`).
+    public var templates = NoticeTemplates()
     /// Users and user groups (`users:`, `user_groups:`).
     public var directory = UserDirectory()
     public var sections: [String: JSONValue] = [:]
@@ -59,6 +61,7 @@ public struct FTAConfig: Sendable {
         if let db = top["database"] { config.database = try DatabaseSettings(db, reader: reader.at("database")) }
         if let tick = top["tick"] { config.tick = try TickSettings(tick, reader: reader.at("tick")) }
         if let channels = top["channels"] { config.channels = try ChannelSettings.parse(channels, reader: reader.at("channels")) }
+        if let t = top["templates"] { config.templates = try TemplateSettings.parse(t, reader: reader) }
         config.directory = try UserSettings.parse(users: top["users"], groups: top["user_groups"], reader: reader)
         config.sections = top
         return config

@@ -22,6 +22,10 @@ public final class TemplateRenderer {
         e.registerFilter("lower") { ($0.map { "\($0)" } ?? "").lowercased() }
         e.registerFilter("trim") { ($0.map { "\($0)" } ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
         e.registerFilter("tojson") { value -> Any? in JSONValue(any: value).jsonText }
+        e.registerFilter("escape") { value -> Any? in
+            (value.map { "\($0)" } ?? "").replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
         e.registerFilter("length") { value -> Any? in
             switch value {
             case let s as String: return s.count

@@ -1,0 +1,172 @@
+/// Title and content templates for notices, per signal and notice way (reference §3.1).
+///
+/// Choice, first match wins: the action config's `template_detail.template[signal]`
+/// (`title_tmpl`, `message_tmpl`), then the config's `templates.<signal>.<way>`,
+/// `templates.<signal>.default`, `templates.default.<way>`, `templates.default.default`, then the
+/// shipped default for the way's kind (mail: HTML, sms/voice: one short line, IM ways: text,
+/// wxwork-bot: markdown) in the configured language. `manual` and `no_data` use `abnormal`'s.
+public struct NoticeTemplates: Sendable, Equatable {
+    public enum Language: String, Sendable, CaseIterable { case en, zh }
+
+    /// A template's text and the name errors use for it.
+    public struct Source: Sendable, Equatable {
+        public var name: String
+        public var text: String
+    }
+
+    public struct Pair: Sendable, Equatable {
+        public var title: String?
+        public var content: String?
+        public init(title: String? = nil, content: String? = nil) {
+            self.title = title
+            self.content = content
+        }
+    }
+
+    public var language: Language
+    /// `[signal or "default": [way or "default": Pair]]`.
+    public var overrides: [String: [String: Pair]]
+
+    public init(language: Language = .en, overrides: [String: [String: Pair]] = [:]) {
+        self.language = language
+        self.overrides = overrides
+    }
+
+    public enum Kind: String, Sendable { case html, short, text, markdown }
+
+    public static func kind(of way: String) -> Kind {
+        switch way {
+        case "mail": return .html
+        case "sms", "voice": return .short
+        case "wxwork-bot": return .markdown
+        default: return .text
+        }
+    }
+
+    /// The signal whose templates a signal uses.
+    public static func templateSignal(_ signal: String) -> String {
+        signal == "manual" || signal == "no_data" ? "abnormal" : signal
+    }
+
+    /// The title and content templates for one send. `action` is the action config's
+    /// `template_detail.template` list.
+    public func pick(signal rawSignal: String, way: String, action: JSONValue? = nil) -> (title: Source, content: Source) {
+        let signal = NoticeTemplates.templateSignal(rawSignal)
+        var title: Source?
+        var content: Source?
+        if case .array(let items)? = action {
+            for item in items where NoticeTemplates.templateSignal(item["signal"]?.stringValue ?? "") == signal {
+                if let t = item["title_tmpl"]?.stringValue, !t.isEmpty { title = title ?? Source(name: "action_config template[\(signal)].title_tmpl", text: t) }
+                if let c = item["message_tmpl"]?.stringValue, !c.isEmpty { content = content ?? Source(name: "action_config template[\(signal)].message_tmpl", text: c) }
+            }
+        }
+        for (s, w) in [(signal, way), (signal, "default"), ("default", way), ("default", "default")] {
+            guard let pair = overrides[s]?[w] else { continue }
+            if let t = pair.title { title = title ?? Source(name: "templates.\(s).\(w).title", text: t) }
+            if let c = pair.content { content = content ?? Source(name: "templates.\(s).\(w).content", text: c) }
+        }
+        let kind = NoticeTemplates.kind(of: way)
+        let defaults = NoticeTemplates.defaults[language] ?? [:]
+        return (title ?? Source(name: "default \(language.rawValue) title", text: defaults[.short]?.title ?? ""),
+                content ?? Source(name: "default \(language.rawValue) \(kind.rawValue) content", text: defaults[kind]?.content ?? ""))
+    }
+
+    /// Shipped defaults (Stencil syntax) over the context of ``NoticeContext``.
+    static let defaults: [Language: [Kind: (title: String, content: String)]] = [
+        .en: [
+            .short: ("[{{ notice.level_name }}] {{ notice.signal_name }}: {{ notice.alert_name }}",
+                     "[{{ notice.level_name }}] {{ notice.signal_name }}: {{ notice.alert_name }}{% if notice.dimensions_text %} ({{ notice.dimensions_text }}){% endif %} since {{ notice.begin_time }}"),
+            .text: ("", """
+                [{{ notice.level_name }}] {{ notice.signal_name }}: {{ notice.alert_name }}
+                Business: {{ notice.bk_biz_id }}
+                Dimensions: {{ notice.dimensions_text }}
+                First seen: {{ notice.begin_time }}
+                Latest: {{ notice.latest_time }}
+                {% if alert.description %}Description: {{ alert.description }}
+                {% endif %}Alert id: {{ alert.id }}
+                """),
+            .html: ("", """
+                <p><b>[{{ notice.level_name }}] {{ notice.signal_name }}: {{ notice.alert_name|escape }}</b></p>
+                <table>
+                <tr><td>Business</td><td>{{ notice.bk_biz_id|escape }}</td></tr>
+                <tr><td>Dimensions</td><td>{{ notice.dimensions_text|escape }}</td></tr>
+                <tr><td>First seen</td><td>{{ notice.begin_time }}</td></tr>
+                <tr><td>Latest</td><td>{{ notice.latest_time }}</td></tr>
+                {% if alert.description %}<tr><td>Description</td><td>{{ alert.description|escape }}</td></tr>{% endif %}
+                <tr><td>Alert id</td><td>{{ alert.id|escape }}</td></tr>
+                </table>
+                """),
+            .markdown: ("", """
+                **[{{ notice.level_name }}] {{ notice.signal_name }}: {{ notice.alert_name }}**
+                > Business: {{ notice.bk_biz_id }}
+                > Dimensions: {{ notice.dimensions_text }}
+                > First seen: {{ notice.begin_time }}
+                {% if alert.description %}> Description: {{ alert.description }}
+                {% endif %}> Alert id: {{ alert.id }}
+                """),
+        ],
+        .zh: [
+            .short: ("【{{ notice.level_name }}】{{ notice.signal_name }}：{{ notice.alert_name }}",
+                     "【{{ notice.level_name }}】{{ notice.signal_name }}：{{ notice.alert_name }}{% if notice.dimensions_text %}（{{ notice.dimensions_text }}）{% endif %} 首次异常 {{ notice.begin_time }}"),
+            .text: ("", """
+                【{{ notice.level_name }}】{{ notice.signal_name }}：{{ notice.alert_name }}
+                业务：{{ notice.bk_biz_id }}
+                维度：{{ notice.dimensions_text }}
+                首次异常：{{ notice.begin_time }}
+                最近异常：{{ notice.latest_time }}
+                {% if alert.description %}内容：{{ alert.description }}
+                {% endif %}告警 ID：{{ alert.id }}
+                """),
+            .html: ("", """
+                <p><b>【{{ notice.level_name }}】{{ notice.signal_name }}：{{ notice.alert_name|escape }}</b></p>
+                <table>
+                <tr><td>业务</td><td>{{ notice.bk_biz_id|escape }}</td></tr>
+                <tr><td>维度</td><td>{{ notice.dimensions_text|escape }}</td></tr>
+                <tr><td>首次异常</td><td>{{ notice.begin_time }}</td></tr>
+                <tr><td>最近异常</td><td>{{ notice.latest_time }}</td></tr>
+                {% if alert.description %}<tr><td>内容</td><td>{{ alert.description|escape }}</td></tr>{% endif %}
+                <tr><td>告警 ID</td><td>{{ alert.id|escape }}</td></tr>
+                </table>
+                """),
+            .markdown: ("", """
+                **【{{ notice.level_name }}】{{ notice.signal_name }}：{{ notice.alert_name }}**
+                > 业务：{{ notice.bk_biz_id }}
+                > 维度：{{ notice.dimensions_text }}
+                > 首次异常：{{ notice.begin_time }}
+                {% if alert.description %}> 内容：{{ alert.description }}
+                {% endif %}> 告警 ID：{{ alert.id }}
+                """),
+        ],
+    ]
+}
+
+/// Builds the `notice` helper object templates see next to `alert`, `strategy` and `action`.
+public enum NoticeContext {
+    static let levels: [NoticeTemplates.Language: [Int64: String]] = [.en: [1: "fatal", 2: "warning", 3: "remind"], .zh: [1: "致命", 2: "预警", 3: "提醒"]]
+    static let signals: [NoticeTemplates.Language: [String: String]] = [
+        .en: ["abnormal": "alert", "no_data": "no data", "recovered": "recovered", "closed": "closed", "ack": "acknowledged", "manual": "alert"],
+        .zh: ["abnormal": "告警", "no_data": "无数据告警", "recovered": "恢复", "closed": "关闭", "ack": "已确认", "manual": "告警"],
+    ]
+
+    /// `base` (with `alert`, `strategy`, `action`) plus `notice`: level and signal names in the
+    /// language, alert name (strategy name when missing), dimensions as `k=v, ...`, times in UTC.
+    public static func build(base: JSONValue, signal: String, level: Int64, language: NoticeTemplates.Language) -> JSONValue {
+        let alert = base["alert"] ?? .emptyObject
+        let dims = (alert["dimensions"]?.arrayValue ?? []).compactMap { d -> String? in
+            guard let k = (d["display_key"] ?? d["key"])?.scalarText, let v = (d["display_value"] ?? d["value"])?.scalarText else { return nil }
+            return "\(k)=\(v)"
+        }
+        func time(_ v: JSONValue?) -> String { v?.intValue.map { TimeParser.iso($0).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC") } ?? "-" }
+        let name = alert["alert_name"]?.scalarText ?? base["strategy"]?["name"]?.scalarText ?? "alert \(alert["id"]?.scalarText ?? "")"
+        let notice: JSONValue = [
+            "level_name": .string(levels[language]?[level] ?? "\(level)"),
+            "signal_name": .string(signals[language]?[signal] ?? signal),
+            "alert_name": .string(name),
+            "dimensions_text": .string(dims.joined(separator: ", ")),
+            "begin_time": .string(time(alert["begin_time"])),
+            "latest_time": .string(time(alert["latest_time"])),
+            "bk_biz_id": .string(alert["event"]?["bk_biz_id"]?.scalarText ?? base["action"]?["bk_biz_id"]?.scalarText ?? ""),
+        ]
+        return base.setting("notice", notice)
+    }
+}
