@@ -113,39 +113,15 @@ public final class Receiver {
     public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("receiver.py").path
 
     public init(tls: (cert: String, key: String)? = nil) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var args = ["python3", Receiver.script, "0"]
+        var args = [Receiver.script, "0"]
         if let tls { args += ["--tls", tls.cert, tls.key] }
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.standardError
-        try p.run()
-        process = p
+        (process, port) = try PythonServer.start(args, what: "receiver")
         scheme = tls == nil ? "http" : "https"
-        var line = Data()
-        let handle = out.fileHandleForReading
-        while true {
-            let byte = handle.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            p.terminate()
-            throw NSError(domain: "Receiver", code: 1, userInfo: [NSLocalizedDescriptionKey: "receiver did not start"])
-        }
-        self.port = port
     }
 
     deinit { stop() }
 
-    public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
+    public func stop() { PythonServer.stop(process) }
 
     private func control(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
         let url = "http://127.0.0.1:\(port)\(path)"
@@ -169,6 +145,37 @@ public final class Receiver {
     /// Every request received so far.
     public func requests() throws -> [JSONValue] {
         try control("GET", "/_requests").arrayValue ?? []
+    }
+}
+
+/// Starts a Python test server that prints its port on its first line of stdout.
+enum PythonServer {
+    static func start(_ args: [String], what: String) throws -> (Process, Int) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3"] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.standardError
+        try p.run()
+        var line = Data()
+        while true {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            p.terminate()
+            throw NSError(domain: "PythonServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(what) did not start"])
+        }
+        return (p, port)
+    }
+
+    static func stop(_ p: Process) {
+        if p.isRunning {
+            p.terminate()
+            p.waitUntilExit()
+        }
     }
 }
 
@@ -214,37 +221,14 @@ public final class SMTPServer {
 
     public init(log: String, auth: (user: String, password: String)? = nil) throws {
         self.log = log
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var args = ["python3", SMTPServer.script, log]
+        var args = [SMTPServer.script, log]
         if let auth { args += ["auth", auth.user, auth.password] }
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.standardError
-        try p.run()
-        process = p
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            p.terminate()
-            throw NSError(domain: "SMTPServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "smtp server did not start (is aiosmtpd installed?)"])
-        }
-        self.port = port
+        (process, port) = try PythonServer.start(args, what: "smtp server (is aiosmtpd installed?)")
     }
 
     deinit { stop() }
 
-    public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
+    public func stop() { PythonServer.stop(process) }
 
     /// Messages received so far.
     public func messages() throws -> [JSONValue] {
