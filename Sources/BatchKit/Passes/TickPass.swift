@@ -120,18 +120,18 @@ public final class TickPass {
                 group.enter()
                 let thread = Thread { [registry, settings, clock] in
                     let worker = WorkerContext(settings: settings, clock: clock)
-                    while let action = queue.next() {
+                    while let actions = queue.next(), let first = actions.first {
                         let t0 = DispatchTime.now().uptimeNanoseconds
-                        let result: StepResult
-                        if let worker, let processor = registry.processor(for: action.pluginType) {
-                            result = processor.run(action, worker: worker)
+                        let results: [StepResult]
+                        if let worker, let processor = registry.processor(for: first.pluginType) {
+                            results = processor.run(group: actions, worker: worker)
                         } else {
                             // Out of memory, or a row of a type this build cannot run: recorded as a failure.
-                            let reason = worker == nil ? "no HTTP handle could be allocated" : "no processor for plugin_type '\(action.pluginType)' in this version of fta"
-                            result = StepResult(outcome: ActionOutcome(worker == nil ? .failed(.frameworkCode, retryAfter: nil) : .finished(.failure), message: reason))
+                            let reason = worker == nil ? "no HTTP handle could be allocated" : "no processor for plugin_type '\(first.pluginType)' in this version of fta"
+                            results = actions.map { _ in StepResult(outcome: ActionOutcome(worker == nil ? .failed(.frameworkCode, retryAfter: nil) : .finished(.failure), message: reason)) }
                         }
                         let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
-                        queue.complete(.init(action: action, result: result, milliseconds: ms))
+                        queue.complete(zip(actions, results).map { .init(action: $0.0, result: $0.1, milliseconds: ms) })
                     }
                     group.leave()
                 }
@@ -139,6 +139,18 @@ public final class TickPass {
                 thread.name = "fta-worker-\(workersStarted)"
                 thread.start()
             }
+        }
+
+        /// Claimed actions in run order; those a processor merges travel as one group.
+        func groups(_ claimed: [ClaimedAction]) -> [[ClaimedAction]] {
+            var out: [[ClaimedAction]] = []
+            var index: [String: Int] = [:]
+            for a in claimed {
+                guard let key = registry.processor(for: a.pluginType)?.mergeKey(for: a) else { out.append([a]); continue }
+                let full = a.pluginType + "\u{0}" + key
+                if let i = index[full] { out[i].append(a) } else { index[full] = out.count; out.append([a]) }
+            }
+            return out
         }
 
         func flush() throws {
@@ -206,7 +218,7 @@ public final class TickPass {
                         c.claimed += 1
                         report.byPlugin[a.pluginType] = c
                     }
-                    queue.push(claimed)
+                    queue.push(groups(claimed))
                     startWorkers(upTo: queue.outstanding)
                 }
                 if held.isEmpty && pendingUpdates.isEmpty && (exhausted || stopping) { break }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Hands claimed actions to worker threads and collects their results. The recording thread
-/// pulls results in batches; unstarted actions can be taken back when the pass must stop.
+/// Hands claimed actions to worker threads, in groups (one action, or notices merged into one
+/// send), and collects their results. The recording thread pulls results in batches; unstarted
+/// groups can be taken back when the pass must stop.
 final class WorkQueue: @unchecked Sendable {
     struct Done {
         var action: ClaimedAction
@@ -10,50 +11,54 @@ final class WorkQueue: @unchecked Sendable {
     }
 
     private let condition = NSCondition()
-    private var pending: [ClaimedAction] = []
+    private var pending: [[ClaimedAction]] = []
     private var head = 0
+    private var pendingActions = 0
     private var done: [Done] = []
     private var running = 0
     private var closed = false
 
+    /// Actions queued and not started.
     var pendingCount: Int {
         condition.lock(); defer { condition.unlock() }
-        return pending.count - head
+        return pendingActions
     }
 
     /// Actions queued or running.
     var outstanding: Int {
         condition.lock(); defer { condition.unlock() }
-        return pending.count - head + running
+        return pendingActions + running
     }
 
-    func push(_ actions: [ClaimedAction]) {
-        guard !actions.isEmpty else { return }
+    func push(_ groups: [[ClaimedAction]]) {
+        guard !groups.isEmpty else { return }
         condition.lock()
         if head > 1024 && head * 2 > pending.count {
             pending.removeFirst(head)
             head = 0
         }
-        pending.append(contentsOf: actions)
+        pending.append(contentsOf: groups)
+        pendingActions += groups.reduce(0) { $0 + $1.count }
         condition.broadcast()
         condition.unlock()
     }
 
-    /// Blocks until an action is available (returns it, now counted as running) or the queue closes.
-    func next() -> ClaimedAction? {
+    /// Blocks until a group is available (returns it, now counted as running) or the queue closes.
+    func next() -> [ClaimedAction]? {
         condition.lock(); defer { condition.unlock() }
         while head == pending.count && !closed { condition.wait() }
         guard head < pending.count else { return nil }
-        let a = pending[head]
+        let g = pending[head]
         head += 1
-        running += 1
-        return a
+        pendingActions -= g.count
+        running += g.count
+        return g
     }
 
-    func complete(_ item: Done) {
+    func complete(_ items: [Done]) {
         condition.lock()
-        running -= 1
-        done.append(item)
+        running -= items.count
+        done.append(contentsOf: items)
         condition.broadcast()
         condition.unlock()
     }
@@ -61,9 +66,10 @@ final class WorkQueue: @unchecked Sendable {
     /// Takes back every action not yet started.
     func takeUnstarted() -> [ClaimedAction] {
         condition.lock(); defer { condition.unlock() }
-        let rest = Array(pending[head...])
+        let rest = pending[head...].flatMap { $0 }
         pending.removeAll()
         head = 0
+        pendingActions = 0
         return rest
     }
 
