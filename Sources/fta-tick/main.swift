@@ -48,7 +48,7 @@ extension FtaTick {
             let database = try env.openDatabase()
             let store = ActionStore(database: database)
             StopSignals.install()
-            let pass = TickPass(store: store, registry: .standard(settings: env.config.tick), options: options,
+            let pass = TickPass(store: store, registry: .standard(config: env.config), options: options,
                                 settings: env.config.tick, clock: env.clock, logger: env.logger)
             let report = try pass.run()
             let t = report.total
@@ -93,7 +93,7 @@ extension FtaTick {
             let reader = try LineReader(path: file)
             let store = ActionStore(database: try env.openDatabase())
             let source = file == "-" ? "stdin" : file
-            let enqueue = EnqueueRun(store: store, registry: .standard(settings: env.config.tick), clock: env.clock)
+            let enqueue = EnqueueRun(store: store, registry: .standard(config: env.config), clock: env.clock)
             let report = try enqueue.run(reader, source: source) { r in
                 fputs("fta-tick: \(source) line \(r.line): \(r.reason)\n", stderr)
             }

@@ -222,3 +222,14 @@ final class MailMessageTests: XCTestCase {
         XCTAssertEqual(Data(base64Encoded: bodyLines.joined()).map { String(decoding: $0, as: UTF8.self) }, String(repeating: "x", count: 100))
     }
 }
+
+final class ParentStatusTests: XCTestCase {
+    /// The original's test_sync_parent_action, plus the cases it leaves implicit.
+    func testAggregation() {
+        XCTAssertEqual(OutcomeResolver.parentStatus(children: Array(repeating: .failure, count: 10)), .failure)
+        XCTAssertEqual(OutcomeResolver.parentStatus(children: Array(repeating: .failure, count: 10) + [.success]), .partialFailure)
+        XCTAssertEqual(OutcomeResolver.parentStatus(children: [.success, .success, .skipped, .shield]), .success)
+        XCTAssertNil(OutcomeResolver.parentStatus(children: [.success, .received]), "a child still waiting: leave the parent")
+        XCTAssertNil(OutcomeResolver.parentStatus(children: [.skipped]), "nothing counted")
+    }
+}

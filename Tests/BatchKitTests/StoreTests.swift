@@ -73,4 +73,21 @@ final class StoreTests: XCTestCase {
         }
         XCTAssertTrue(plan.joined().contains("action_instance_due"), plan.joined())
     }
+
+    func testOpeningAnOlderSchema_appliesTheMissingMigrations() throws {
+        let path = dir.file("old.db")
+        _ = try FTADatabase(path: path)
+        // Make it look like a version-1 file.
+        try FTADatabase(path: path).write { db in
+            try db.execute(sql: "DROP INDEX action_instance_parent")
+            try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        let reopened = try FTADatabase(path: path)
+        let (version, index) = try reopened.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA user_version"),
+             try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE name = 'action_instance_parent'"))
+        }
+        XCTAssertEqual(version, 2)
+        XCTAssertEqual(index, "action_instance_parent")
+    }
 }

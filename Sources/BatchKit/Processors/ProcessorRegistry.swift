@@ -6,8 +6,11 @@ public struct ProcessorRegistry: Sendable {
         for p in list { processors[p.pluginType.rawValue] = p }
     }
 
-    public static func standard(settings: TickSettings = TickSettings()) -> ProcessorRegistry {
-        ProcessorRegistry([WebhookProcessor(settings: settings)])
+    public static func standard(config: FTAConfig = FTAConfig()) -> ProcessorRegistry {
+        ProcessorRegistry([
+            WebhookProcessor(settings: config.tick),
+            NoticeProcessor(channels: config.channels, directory: config.directory, templates: config.templates),
+        ])
     }
 
     public func processor(for pluginType: String) -> (any ActionProcessor)? { processors[pluginType] }

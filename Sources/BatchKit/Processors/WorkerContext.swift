@@ -3,6 +3,8 @@
 public final class WorkerContext {
     public let http: HTTPClient
     public let renderer: TemplateRenderer
+    /// Handles for notice channels (SMTP and HTTP), made on first use.
+    public lazy var channels: ChannelWorker? = ChannelWorker(clock: clock, userAgent: settings.userAgent)
     public let settings: TickSettings
     public let clock: Clock
 

@@ -221,6 +221,7 @@ public struct ActionStore: Sendable {
                 """)
             let log = try db.cachedStatement(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, ?, ?, ?)")
             var lost: [Int64] = []
+            var parents = Set<Int64>()
             for u in updates {
                 let args: [DatabaseValueConvertible?] = [
                     u.status.rawValue, u.failureType, u.exData.jsonText, u.outputs.jsonText, u.endTime,
@@ -232,9 +233,21 @@ public struct ActionStore: Sendable {
                 for line in u.log {
                     try log.execute(arguments: [line.time, line.actionId, line.step, line.level, line.message])
                 }
+                if u.isParentAction { parents.insert(u.id) } else if u.parentActionId > 0 { parents.insert(u.parentActionId) }
             }
+            for parent in parents { try aggregateParent(parent, db: db, now: now) }
             return lost
         }
+    }
+
+    /// Sets a finished notice parent's status from its children (``OutcomeResolver/parentStatus``).
+    func aggregateParent(_ id: Int64, db: Database, now: Int64) throws {
+        guard let current = try String.fetchOne(db, sql: "SELECT status FROM action_instance WHERE id = ? AND due_at IS NULL AND is_parent_action = 1", arguments: [id]) else { return }
+        let children = try String.fetchAll(db, sql: "SELECT status FROM action_instance INDEXED BY action_instance_parent WHERE parent_action_id = ? AND parent_action_id > 0", arguments: [id])
+            .compactMap(ActionStatus.init(rawValue:))
+        guard let status = OutcomeResolver.parentStatus(children: children), status.rawValue != current, current != ActionStatus.skipped.rawValue else { return }
+        try db.execute(sql: "UPDATE action_instance SET status = ?, failure_type = ?, update_time = ? WHERE id = ?",
+                       arguments: [status.rawValue, status == .success ? nil : FailureType.executeError.rawValue, now, id])
     }
 
     /// Gives back claimed rows that were never started, with their old due time.

@@ -4,7 +4,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1]
+    static let migrations: [(Database) throws -> Void] = [v1, v2]
 
     static func migrate(_ db: Database) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -90,5 +90,10 @@ enum Schema {
             );
             CREATE INDEX action_log_action ON action_log(action_id);
             """)
+    }
+
+    /// Notice children by parent, for aggregating a parent's status.
+    static func v2(_ db: Database) throws {
+        try db.execute(sql: "CREATE INDEX action_instance_parent ON action_instance(parent_action_id) WHERE parent_action_id > 0")
     }
 }

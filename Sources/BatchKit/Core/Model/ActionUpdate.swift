@@ -2,6 +2,9 @@
 public struct ActionUpdate: Sendable {
     public var id: Int64
     public var leaseToken: Int64
+    /// A notice parent's status is aggregated from its children when either is recorded.
+    public var parentActionId: Int64 = 0
+    public var isParentAction = false
     public var status: ActionStatus
     public var failureType: String?
     public var exData: JSONValue

@@ -1,5 +1,17 @@
 /// Pure rules turning a processor's outcome into the row update (reference §2.5).
 public enum OutcomeResolver {
+    /// A notice parent's status from its children's (reference §5.2, written to the database
+    /// here, where the original only did it in ES): children still running or converged away
+    /// (`running, sleep, skipped, shield`) are ignored; all succeeded keeps `success`, all
+    /// failed is `failure`, a mix is `partial_failure`. `nil`: leave the parent as it is.
+    public static func parentStatus(children: [ActionStatus]) -> ActionStatus? {
+        let counted = children.filter { ![.running, .sleep, .skipped, .shield].contains($0) }
+        guard !counted.isEmpty, counted.allSatisfy(\.isTerminal) else { return nil }
+        let ok = counted.filter { $0 == .success || $0 == .partialSuccess }.count
+        if ok == counted.count { return .success }
+        return ok == 0 ? .failure : .partialFailure
+    }
+
     public static func resolve(action: ClaimedAction, outcome: ActionOutcome, policy: RetryPolicy, now: Int64, random: Double) -> ActionUpdate {
         var outputs = action.json(\.outputs).objectValue ?? [:]
         let executionsBefore = Int(outputs["retry_times"]?.intValue ?? 0)
@@ -13,7 +25,8 @@ public enum OutcomeResolver {
         let step = action.nextStep
 
         func update(_ status: ActionStatus, failureType: String?, due: Int64?, next: String, kind: ActionUpdate.Kind, level: Int, text: String) -> ActionUpdate {
-            ActionUpdate(id: action.id, leaseToken: action.leaseToken, status: status, failureType: failureType,
+            ActionUpdate(id: action.id, leaseToken: action.leaseToken, parentActionId: action.parentActionId,
+                         isParentAction: action.isParentAction, status: status, failureType: failureType,
                          exData: .object(exData), outputs: .object(outputs), endTime: due == nil ? now : nil,
                          dueAt: due, nextStep: next, executeTimes: executeTimes,
                          log: [ActionLogLine(time: now, actionId: action.id, step: step, level: level, message: text)],

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Notice actions (`plugin_type: notice`, reference §3.1).
+///
+/// A parent (`is_parent_action`) carries `inputs.notify_info` and finishes at once; its final
+/// status is aggregated from its children by the store. A child carries `inputs.notice_way` and
+/// `inputs.notice_receiver` (a user id, a bot chat id, or for voice a list of user ids).
+/// Children of one signal, way and alert set claimed together go out as one message to all
+/// their receivers (voice never merges); each child records the result for its own receiver.
+public struct NoticeProcessor: ActionProcessor {
+    public let pluginType = PluginType.notice
+    let channels: [String: any NoticeChannel]
+    let directory: UserDirectory
+    let templates: NoticeTemplates
+
+    public init(channels: [String: any NoticeChannel], directory: UserDirectory, templates: NoticeTemplates) {
+        self.channels = channels
+        self.directory = directory
+        self.templates = templates
+    }
+
+    public func validate(actionConfig: JSONValue) throws {
+        let detail = actionConfig["execute_config"]?["template_detail"]
+        if let t = detail?["template"], !t.isNull, t.arrayValue == nil {
+            throw FieldError("action_config.execute_config.template_detail.template", "expected a list of {signal, title_tmpl, message_tmpl}")
+        }
+    }
+
+    struct Child {
+        var way: String
+        var receivers: [String]
+        var followed: Bool
+    }
+
+    static func child(_ action: ClaimedAction) -> Child? {
+        let inputs = action.json(\.inputs)
+        guard let way = inputs["notice_way"]?.stringValue, !way.isEmpty else { return nil }
+        let receivers: [String]
+        switch inputs["notice_receiver"] {
+        case .array(let list)?: receivers = list.compactMap(\.scalarText)
+        case let v?: receivers = v.scalarText.map { [$0] } ?? []
+        case nil: receivers = []
+        }
+        return Child(way: way, receivers: receivers, followed: inputs["followed"]?.boolValue ?? false)
+    }
+
+    public func mergeKey(for action: ClaimedAction) -> String? {
+        guard !action.isParentAction, action.nextStep == "execute", let c = NoticeProcessor.child(action), c.way != "voice" else { return nil }
+        return "\(action.signal)|\(c.followed ? "follower_" : "")\(c.way)|\(action.text.alerts)"
+    }
+
+    public func run(_ action: ClaimedAction, worker: WorkerContext) -> StepResult {
+        run(group: [action], worker: worker)[0]
+    }
+
+    public func run(group: [ClaimedAction], worker: WorkerContext) -> [StepResult] {
+        guard let first = group.first else { return [] }
+        if first.isParentAction {
+            return group.map { parent in
+                let info = parent.json(\.inputs)["notify_info"]?.objectValue ?? [:]
+                let empty = info.values.allSatisfy { ($0.arrayValue ?? []).isEmpty }
+                return StepResult(outcome: empty ? ActionOutcome(.finished(.skipped), message: "no receivers for this notice")
+                                                 : .success("notice parent: the children carry the sends"))
+            }
+        }
+        func failAll(_ message: String) -> [StepResult] {
+            group.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: message)) }
+        }
+        guard let c = NoticeProcessor.child(first) else { return failAll("notice config empty: inputs.notice_way is missing") }
+        guard let channel = channels[c.way] else { return failAll("no channel configured for notice way '\(c.way)' (channels.\(c.way))") }
+
+        // Receivers' addresses on this way; a receiver without one fails on its own.
+        var addressesOf: [Int64: [String]] = [:]
+        var missing: [Int64: String] = [:]
+        for a in group {
+            let receivers = NoticeProcessor.child(a)?.receivers ?? []
+            if c.way == "wxwork-bot" { addressesOf[a.id] = receivers; continue }
+            let found = receivers.compactMap { directory.address(of: $0, on: c.way) }
+            if found.isEmpty { missing[a.id] = "no \(c.way) address for \(receivers.joined(separator: ", ")) (users.<id>)" } else { addressesOf[a.id] = found }
+        }
+        var seen = Set<String>()
+        let all = group.flatMap { addressesOf[$0.id] ?? [] }.filter { seen.insert($0).inserted }
+
+        var results: [String: NoticeResult] = [:]
+        var title = "", content = ""
+        if !all.isEmpty {
+            do {
+                let base = ActionContext.build(first)
+                let actionTemplates = first.json(\.actionConfig)["execute_config"]?["template_detail"]?["template"]
+                (title, content) = try NoticeRendering.render(templates: templates, signal: first.signal, way: c.way, level: first.alertLevel,
+                                                             base: base, actionTemplates: actionTemplates, renderer: worker.renderer)
+            } catch {
+                return failAll("\(error)")
+            }
+            guard let sender = worker.channels else { return failAll("no network handle could be allocated") }
+            results = channel.send(NoticeMessage(way: c.way, receivers: all, title: title, content: content), worker: sender)
+        }
+        let outputs: [String: JSONValue] = ["title": .string(title), "message": .string(content)]
+        return group.map { a in
+            if let why = missing[a.id] { return StepResult(outcome: ActionOutcome(.finished(.failure), message: why)) }
+            let mine = (addressesOf[a.id] ?? []).compactMap { results[$0] }
+            let shared = all.count > 1 ? " (one message to \(all.count) receivers)" : ""
+            if let ok = mine.first(where: \.ok) {
+                return StepResult(outcome: .success("\(c.way) sent\(shared): \(ok.message.prefix(200))", outputs: outputs),
+                                  detail: "\(c.way) to \(all.count) receivers")
+            }
+            let why = mine.first?.message ?? "no result for this receiver"
+            return StepResult(outcome: ActionOutcome(.finished(.failure), message: "\(c.way) send failed\(shared): \(why)", outputs: outputs),
+                              detail: "\(c.way) to \(all.count) receivers")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import BatchKit
+import FTATestSupport
+import Foundation
+import XCTest
+
+/// Notice parents and children through fta-tick: merged sends, per-receiver results, the
+/// parent's aggregated status. The rows are the ones the creation stage makes.
+final class NoticeEndToEndTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var receiver: Receiver!
+    var smtp: SMTPServer!
+    var db: String { dir.file("fta.db") }
+    var config: String!
+    let t0: Int64 = 1_795_000_000
+
+    override func setUpWithError() throws {
+        dir = try TemporaryDirectory()
+        receiver = try Receiver()
+        smtp = try SMTPServer(log: dir.file("mail.jsonl"))
+        config = try dir.write("fta.yaml", """
+            channels:
+              mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
+              sms: {url: "\(receiver.baseURL)/sms", body: '{"phones": {{ receivers|tojson }}, "text": {{ content|tojson }}}'}
+              voice: {url: "\(receiver.baseURL)/voice", per_receiver: true, body: '{"to": "{{ receiver }}"}'}
+            users:
+              alice: {email: alice@example.com, phone: "111"}
+              bob: {email: bob@example.com, phone: "222"}
+              carol: {email: carol@example.com, phone: "333"}
+            """)
+    }
+
+    override func tearDown() {
+        receiver?.stop()
+        smtp?.stop()
+    }
+
+    func base(_ extra: [String: JSONValue]) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "signal": "abnormal", "strategy_id": 7, "bk_biz_id": "2", "alerts": ["a-1"], "alert_level": 1,
+            "alert": ["id": "a-1", "alert_name": "CPU usage high", "begin_time": .int(t0)],
+            "strategy": ["name": "cpu"], "action_plugin": ["plugin_type": "notice"],
+            "action_config": ["id": 1, "name": "default notice", "execute_config": ["template_detail": ["notify_interval": 3600]]],
+        ]
+        for (k, v) in extra { o[k] = v }
+        return .object(o)
+    }
+
+    func enqueue(_ lines: [JSONValue]) throws -> [Int64] {
+        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: Actions.lines(lines))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.stdout.split(separator: "\n").compactMap { Int64($0) }
+    }
+
+    /// A parent and one child per way and receiver, as the creation stage writes them.
+    func notice(ways: [String], users: [String], action: [String: JSONValue] = [:]) throws -> (parent: Int64, children: [Int64]) {
+        let info = JSONValue.object(Dictionary(uniqueKeysWithValues: ways.map { ($0, JSONValue.array(users.map { .string($0) })) }))
+        let parent = try enqueue([base(["is_parent_action": true, "inputs": ["notify_info": info]].merging(action) { $1 })])[0]
+        var children: [JSONValue] = []
+        for way in ways {
+            for u in users {
+                children.append(base(["parent_action_id": .int(parent), "inputs": ["notice_way": .string(way), "notice_receiver": .string(u)]].merging(action) { $1 }))
+            }
+        }
+        return (parent, try enqueue(children))
+    }
+
+    func pass() throws {
+        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    func row(_ id: Int64) throws -> JSONValue {
+        try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", "\(id)"]).stdout)["action"] ?? .null
+    }
+
+    func testMailAndSMSToThreeUsers_oneMessagePerWay_everyChildSucceeds_parentSuccess() throws {
+        let (parent, children) = try notice(ways: ["mail", "sms"], users: ["alice", "bob", "carol"])
+        XCTAssertEqual(children.count, 6)
+        try pass()
+        let mails = try smtp.messages()
+        XCTAssertEqual(mails.count, 1, "one merged mail")
+        XCTAssertEqual(Set(mails[0]["rcpt_tos"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["alice@example.com", "bob@example.com", "carol@example.com"])
+        XCTAssertEqual(mails[0]["subject"]?.stringValue, "[fatal] alert: CPU usage high")
+        XCTAssertTrue(mails[0]["body"]?.stringValue?.contains("Alert id</td><td>a-1") ?? false)
+        let sms = try receiver.requests().filter { $0["path"]?.stringValue == "/sms" }
+        XCTAssertEqual(sms.count, 1, "one merged SMS request")
+        let body = try JSONParser.parse(try XCTUnwrap(sms.first?["body"]?.stringValue))
+        XCTAssertEqual(Set(body["phones"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["111", "222", "333"])
+        XCTAssertTrue(body["text"]?.stringValue?.hasPrefix("[fatal] alert: CPU usage high") ?? false)
+        for id in children {
+            let r = try row(id)
+            XCTAssertEqual(r["status"]?.stringValue, "success")
+            XCTAssertTrue(r["ex_data"]?["message"]?.stringValue?.contains("one message to 3 receivers") ?? false, "\(r["ex_data"]!)")
+        }
+        XCTAssertEqual(try row(parent)["status"]?.stringValue, "success")
+    }
+
+    func testFailingGatewayForOneWay_thoseChildrenFail_parentPartialFailure() throws {
+        try receiver.script(path: "/sms", statuses: [500], body: "gateway down")
+        let (parent, children) = try notice(ways: ["mail", "sms"], users: ["alice", "bob"])
+        try pass()
+        let statuses = try children.map { try row($0)["status"]?.stringValue ?? "" }
+        XCTAssertEqual(statuses.sorted(), ["failure", "failure", "success", "success"])
+        let failed = try children.map { try row($0) }.first { $0["status"]?.stringValue == "failure" }
+        XCTAssertTrue(failed?["ex_data"]?["message"]?.stringValue?.contains("answered 500: gateway down") ?? false)
+        XCTAssertEqual(try row(parent)["status"]?.stringValue, "partial_failure")
+    }
+
+    func testVoice_isNeverMerged_oneCallPerChild() throws {
+        _ = try notice(ways: ["voice"], users: ["alice", "bob"])
+        try pass()
+        let calls = try receiver.requests().filter { $0["path"]?.stringValue == "/voice" }
+        XCTAssertEqual(calls.count, 2)
+    }
+
+    func testTemplateError_failsThoseNotices_namingTheTemplate_andAllFailedMeansParentFailure() throws {
+        let bad: [String: JSONValue] = ["action_config": ["id": 1, "execute_config": ["template_detail": [
+            "template": [["signal": "abnormal", "title_tmpl": "x", "message_tmpl": "{% if %}"]]]]]]
+        let (parent, children) = try notice(ways: ["mail"], users: ["alice"], action: bad)
+        try pass()
+        let r = try row(children[0])
+        XCTAssertEqual(r["status"]?.stringValue, "failure")
+        XCTAssertTrue(r["ex_data"]?["message"]?.stringValue?.contains("action_config template[abnormal].message_tmpl") ?? false, "\(r["ex_data"]!)")
+        XCTAssertEqual(try row(parent)["status"]?.stringValue, "failure")
+        XCTAssertEqual(try smtp.messages().count, 0)
+    }
+
+    func testWayWithoutAChannel_andUserWithoutAnAddress_failWithTheReason() throws {
+        let (_, noChannel) = try notice(ways: ["weixin"], users: ["alice"])
+        let (_, noAddress) = try notice(ways: ["sms"], users: ["ghost"])
+        try pass()
+        XCTAssertTrue(try row(noChannel[0])["ex_data"]?["message"]?.stringValue?.contains("no channel configured for notice way 'weixin' (channels.weixin)") ?? false)
+        XCTAssertTrue(try row(noAddress[0])["ex_data"]?["message"]?.stringValue?.contains("no sms address for ghost") ?? false)
+    }
+}
