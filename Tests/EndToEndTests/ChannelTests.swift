@@ -61,6 +61,15 @@ final class ChannelTests: XCTestCase {
         XCTAssertTrue(down["u2"]?.message.contains("answered 500: down") ?? false, "\(down)")
     }
 
+    func testGatewayCredentials_neverAppearInResults() throws {
+        let c = try channels("channels:\n  rtx: {url: \"\(receiver.baseURL)/rtx\", headers: {Authorization: \"Bearer ${SMS_TOKEN}\"}}\n")
+        try receiver.script(path: "/rtx", statuses: [401], body: "bad credentials: Bearer tok-sms-1")
+        let results = try XCTUnwrap(c["rtx"]).send(NoticeMessage(way: "rtx", receivers: ["u1"], title: "t", content: "c"), worker: worker)
+        XCTAssertEqual(results["u1"]?.ok, false)
+        XCTAssertFalse(results["u1"]?.message.contains("tok-sms-1") ?? true, "\(results)")
+        XCTAssertTrue(results["u1"]?.message.contains("answered 401") ?? false)
+    }
+
     func testVoiceGateway_perReceiver_oneCallEach() throws {
         let c = try channels("channels:\n  voice: {url: \"\(receiver.baseURL)/call\", per_receiver: true, body: '{\"to\": \"{{ receiver }}\"}'}\n")
         let results = try XCTUnwrap(c["voice"]).send(NoticeMessage(way: "voice", receivers: ["111", "222"], title: "t", content: "c"), worker: worker)

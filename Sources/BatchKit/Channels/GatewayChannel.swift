@@ -39,12 +39,22 @@ public struct GatewayChannel: NoticeChannel {
         self.maxLength = maxLength
     }
 
+    /// Header values that look like credentials, kept out of result messages.
+    var redactor: Redactor {
+        Redactor(secrets: headers.filter { h in
+            let name = h.0.lowercased()
+            return name == "authorization" || Redactor.secretKeys.contains(name) || name.contains("token") || name.contains("key") || name.contains("secret")
+        }.flatMap { h in [h.1] + h.1.split(separator: " ").map(String.init) })
+    }
+
     public func send(_ message: NoticeMessage, worker: ChannelWorker) -> [String: NoticeResult] {
         let content = TextLimit.truncate(message.content, to: maxLength)
+        let redactor = self.redactor
         let groups = perReceiver ? message.receivers.map { [$0] } : [message.receivers]
         var results: [String: NoticeResult] = [:]
         for group in groups {
-            let result = call(group, title: message.title, content: content, worker: worker)
+            var result = call(group, title: message.title, content: content, worker: worker)
+            result.message = redactor.redact(result.message)
             for r in group { results[r] = result }
         }
         return results
