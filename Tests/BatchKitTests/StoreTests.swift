@@ -80,14 +80,15 @@ final class StoreTests: XCTestCase {
         // Make it look like a version-1 file.
         try FTADatabase(path: path).write { db in
             try db.execute(sql: "DROP INDEX action_instance_parent")
+            try db.execute(sql: "DROP TABLE notice_dedupe")
             try db.execute(sql: "PRAGMA user_version = 1")
         }
         let reopened = try FTADatabase(path: path)
-        let (version, index) = try reopened.read { db in
+        let (version, names) = try reopened.read { db in
             (try Int.fetchOne(db, sql: "PRAGMA user_version"),
-             try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE name = 'action_instance_parent'"))
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('action_instance_parent', 'notice_dedupe') ORDER BY name"))
         }
-        XCTAssertEqual(version, 2)
-        XCTAssertEqual(index, "action_instance_parent")
+        XCTAssertEqual(version, Schema.migrations.count)
+        XCTAssertEqual(names, ["action_instance_parent", "notice_dedupe"])
     }
 }

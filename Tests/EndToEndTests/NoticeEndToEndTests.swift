@@ -113,6 +113,34 @@ final class NoticeEndToEndTests: XCTestCase {
         XCTAssertEqual(calls.count, 2)
     }
 
+    func testVoice_sameReceiversWithin120s_oneCall_theOtherSystemAbort_acrossPassesToo() throws {
+        let (_, first) = try notice(ways: ["voice"], users: ["alice"])
+        let (_, second) = try notice(ways: ["voice"], users: ["alice"])
+        let (_, other) = try notice(ways: ["voice"], users: ["bob"])
+        try pass()
+        func calls() throws -> [String] {
+            try receiver.requests().filter { $0["path"]?.stringValue == "/voice" }.compactMap { try JSONParser.parse($0["body"]!.stringValue!)["to"]?.stringValue }
+        }
+        XCTAssertEqual(try calls().sorted(), ["111", "222"], "alice called once, bob once")
+        let rows = try (first + second).map { try row($0) }
+        XCTAssertEqual(rows.compactMap { $0["status"]?.stringValue }.sorted(), ["failure", "success"])
+        let suppressed = try XCTUnwrap(rows.first { $0["status"]?.stringValue == "failure" })
+        XCTAssertEqual(suppressed["failure_type"]?.stringValue, "system_abort")
+        XCTAssertTrue(suppressed["ex_data"]?["message"]?.stringValue?.contains("voice alarm defended by package") ?? false)
+        XCTAssertEqual(try row(other[0])["status"]?.stringValue, "success")
+
+        // A later pass inside the window is still suppressed; after it, the call goes out.
+        let (_, third) = try notice(ways: ["voice"], users: ["alice"])
+        let r1 = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0 + 60)"])
+        XCTAssertEqual(r1.status, 0, r1.stderr)
+        XCTAssertEqual(try row(third[0])["failure_type"]?.stringValue, "system_abort")
+        let (_, fourth) = try notice(ways: ["voice"], users: ["alice"])
+        let r2 = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0 + 121)"])
+        XCTAssertEqual(r2.status, 0, r2.stderr)
+        XCTAssertEqual(try row(fourth[0])["status"]?.stringValue, "success")
+        XCTAssertEqual(try calls().filter { $0 == "111" }.count, 2)
+    }
+
     func testTemplateError_failsThoseNotices_namingTheTemplate_andAllFailedMeansParentFailure() throws {
         let bad: [String: JSONValue] = ["action_config": ["id": 1, "execute_config": ["template_detail": [
             "template": [["signal": "abnormal", "title_tmpl": "x", "message_tmpl": "{% if %}"]]]]]]

@@ -21,6 +21,8 @@ public struct GatewayChannel: NoticeChannel {
     public var timeout: Double
     public var verifyTLS: Bool
     public var maxLength: Int?
+    /// Voice: one call per identical receiver list per this many seconds (the original: 120).
+    public var dedupeWindow: Int64?
 
     public init(way: String, url: String, method: String = "POST", headers: [(String, String)] = [], bodyTemplate: String? = nil,
                 contentType: String = "application/json", perReceiver: Bool = false, successPath: String? = nil,
@@ -37,6 +39,7 @@ public struct GatewayChannel: NoticeChannel {
         self.timeout = timeout
         self.verifyTLS = verifyTLS
         self.maxLength = maxLength
+        self.dedupeWindow = way == "voice" ? 120 : nil
     }
 
     /// Header values that look like credentials, kept out of result messages.

@@ -13,7 +13,7 @@
 /// `mail` and `wxwork-bot` have their own kinds; every other name is an HTTP gateway.
 public enum ChannelSettings {
     static let gatewayKeys = ["url", "method", "headers", "body", "content_type", "per_receiver", "success_path",
-                              "success_value", "timeout", "verify_tls", "max_length"]
+                              "success_value", "timeout", "verify_tls", "max_length", "dedupe_window"]
 
     static func parse(_ value: JSONValue, reader: ConfigReader) throws -> [String: any NoticeChannel] {
         guard case .object(let ways) = value else { throw FTAError.config("config \(reader.source): channels: expected a mapping of notice ways") }
@@ -78,6 +78,7 @@ public enum ChannelSettings {
         if let v = o["success_value"] { c.successValue = v }
         if let t = o["timeout"] { c.timeout = try r.number(t, "timeout", min: 0.1, max: 600) }
         if let v = o["verify_tls"] { c.verifyTLS = try r.bool(v, "verify_tls") }
+        if let d = o["dedupe_window"] { c.dedupeWindow = Int64(try r.number(d, "dedupe_window", min: 0, max: 86400)) }
         if let m = o["max_length"] {
             c.maxLength = Int(try r.number(m, "max_length", min: 1, max: 10_000_000))
         } else if way == "sms" {

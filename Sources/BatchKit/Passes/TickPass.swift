@@ -93,6 +93,7 @@ public final class TickPass {
         try store.database.useRelaxedDurability()
 
         let sweep = try store.sweep(now: clock.now())
+        try NoticeDedupe(database: store.database).purge(now: clock.now())
         report.timedOut = sweep.timedOut.count
         report.expiredLeases = sweep.expiredLeases
         if !sweep.timedOut.isEmpty {
@@ -118,8 +119,9 @@ public final class TickPass {
             while workersStarted < min(n, options.concurrency) {
                 workersStarted += 1
                 group.enter()
-                let thread = Thread { [registry, settings, clock] in
+                let thread = Thread { [registry, settings, clock, store] in
                     let worker = WorkerContext(settings: settings, clock: clock)
+                    worker?.dedupe = NoticeDedupe(database: store.database)
                     while let actions = queue.next(), let first = actions.first {
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         let results: [StepResult]

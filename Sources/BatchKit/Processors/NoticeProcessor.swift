@@ -93,6 +93,17 @@ public struct NoticeProcessor: ActionProcessor {
                 return failAll("\(error)")
             }
             guard let sender = worker.channels else { return failAll("no network handle could be allocated") }
+            // Voice: one call per identical receiver list per window, across passes.
+            if c.way == "voice", let window = (channel as? GatewayChannel)?.dedupeWindow, window > 0, let gate = worker.dedupe {
+                do {
+                    if let holder = try gate.claim("voice|" + all.joined(separator: ","), actionId: first.id, now: worker.clock.now(), window: window) {
+                        let message = "voice alarm defended by package (action \(holder)): the same receivers get one call per \(window) s"
+                        return group.map { _ in StepResult(outcome: ActionOutcome(.failed(.systemAbort, retryAfter: nil), message: message)) }
+                    }
+                } catch {
+                    return group.map { _ in StepResult(outcome: .failure("voice de-dupe unavailable: \(error)", type: .frameworkCode)) }
+                }
+            }
             results = channel.send(NoticeMessage(way: c.way, receivers: all, title: title, content: content), worker: sender)
         }
         let outputs: [String: JSONValue] = ["title": .string(title), "message": .string(content)]

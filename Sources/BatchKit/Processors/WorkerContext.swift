@@ -5,6 +5,8 @@ public final class WorkerContext {
     public let renderer: TemplateRenderer
     /// Handles for notice channels (SMTP and HTTP), made on first use.
     public lazy var channels: ChannelWorker? = ChannelWorker(clock: clock, userAgent: settings.userAgent)
+    /// Once-per-window send keys (voice de-dupe); nil when the pass runs without a database.
+    public var dedupe: NoticeDedupe?
     public let settings: TickSettings
     public let clock: Clock
 

@@ -4,7 +4,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3]
 
     static func migrate(_ db: Database) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -95,5 +95,16 @@ enum Schema {
     /// Notice children by parent, for aggregating a parent's status.
     static func v2(_ db: Database) throws {
         try db.execute(sql: "CREATE INDEX action_instance_parent ON action_instance(parent_action_id) WHERE parent_action_id > 0")
+    }
+
+    /// Send de-duplication (voice: one call per receiver list per window), with expiry.
+    static func v3(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE notice_dedupe (
+                key TEXT PRIMARY KEY,
+                action_id INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            )
+            """)
     }
 }
