@@ -93,7 +93,6 @@ public final class TickPass {
         try store.database.useRelaxedDurability()
 
         let sweep = try store.sweep(now: clock.now())
-        try NoticeDedupe(database: store.database).purge(now: clock.now())
         report.timedOut = sweep.timedOut.count
         report.expiredLeases = sweep.expiredLeases
         if !sweep.timedOut.isEmpty {

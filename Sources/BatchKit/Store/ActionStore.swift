@@ -104,7 +104,8 @@ public struct ActionStore: Sendable {
         public var expiredLeases = 0
     }
 
-    /// Fails live rows past their deadline (never a terminal row) and counts expired leases.
+    /// Fails live rows past their deadline (never a terminal row), forgets expired de-dupe keys,
+    /// and counts expired leases.
     public func sweep(now: Int64) throws -> SweepReport {
         try database.write { db in
             var report = SweepReport()
@@ -139,6 +140,8 @@ public struct ActionStore: Sendable {
                     try log.execute(arguments: [now, id, message])
                 }
             }
+            // Expired once-per-window send keys (voice de-dupe) go with the same transaction.
+            try db.execute(sql: "DELETE FROM notice_dedupe WHERE expires_at <= ?", arguments: [now])
             report.expiredLeases = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND due_at <= ? AND lease_owner IS NOT NULL
                 """, arguments: [now]) ?? 0

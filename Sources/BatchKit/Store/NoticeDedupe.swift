@@ -19,9 +19,4 @@ public struct NoticeDedupe: Sendable {
             return holder == actionId ? nil : holder
         }
     }
-
-    /// Forgets expired keys.
-    public func purge(now: Int64) throws {
-        _ = try database.write { db in try db.execute(sql: "DELETE FROM notice_dedupe WHERE expires_at <= ?", arguments: [now]) }
-    }
 }
