@@ -87,7 +87,7 @@ public struct GatewayChannel: NoticeChannel {
         case .failure(let e):
             return NoticeResult(ok: false, message: "\(way) gateway \(Redactor.safeURL(target)): \(e.message)")
         case .success(let response):
-            let excerpt = response.bodyText.count > 200 ? String(response.bodyText.prefix(200)) + "..." : response.bodyText
+            let excerpt = TextLimit.excerpt(response.bodyText)
             guard (200..<300).contains(response.status) else {
                 return NoticeResult(ok: false, message: "\(way) gateway answered \(response.status): \(excerpt)")
             }

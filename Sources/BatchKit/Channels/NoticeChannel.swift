@@ -6,13 +6,20 @@ public final class ChannelWorker {
     public let renderer: TemplateRenderer
     public let clock: Clock
 
-    /// `nil` only when libcurl cannot allocate a handle (out of memory).
-    public init?(clock: Clock, userAgent: String = "fta/\(FTAVersion.string)") {
-        guard let http = HTTPClient(userAgent: userAgent), let smtp = SMTPClient() else { return nil }
+    /// Shares `http` and `renderer` with the worker thread that owns them; `nil` only when
+    /// libcurl cannot allocate a handle (out of memory).
+    public init?(http: HTTPClient, renderer: TemplateRenderer, clock: Clock) {
+        guard let smtp = SMTPClient() else { return nil }
         self.http = http
         self.smtp = smtp
         self.clock = clock
-        renderer = TemplateRenderer()
+        self.renderer = renderer
+    }
+
+    /// A worker with its own handles (tests, tools).
+    public convenience init?(clock: Clock, userAgent: String = "fta/\(FTAVersion.string)") {
+        guard let http = HTTPClient(userAgent: userAgent) else { return nil }
+        self.init(http: http, renderer: TemplateRenderer(), clock: clock)
     }
 }
 

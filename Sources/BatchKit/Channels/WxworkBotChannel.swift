@@ -41,7 +41,7 @@ public struct WxworkBotChannel: NoticeChannel {
                 if (200..<300).contains(r.status) && errcode == 0 {
                     results[chat] = NoticeResult(ok: true, message: "sent")
                 } else {
-                    results[chat] = NoticeResult(ok: false, message: "wxwork-bot answered \(r.status), errcode \(errcode): \(reply?["errmsg"]?.stringValue ?? r.bodyText.prefix(200).description)")
+                    results[chat] = NoticeResult(ok: false, message: "wxwork-bot answered \(r.status), errcode \(errcode): \(reply?["errmsg"]?.stringValue ?? TextLimit.excerpt(r.bodyText))")
                 }
             }
         }

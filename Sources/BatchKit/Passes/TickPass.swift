@@ -185,11 +185,11 @@ public final class TickPass {
                 ]
                 switch update.kind {
                 case .succeeded, .continued, .finished:
-                    logger.info("action \(update.kind.rawValue): \(message.prefix(200))", metadata: meta)
+                    logger.info("action \(update.kind.rawValue): \(TextLimit.excerpt(message))", metadata: meta)
                 case .retried:
-                    logger.info("action will retry at \(TimeParser.iso(update.dueAt ?? now)): \(message.prefix(200))", metadata: meta)
+                    logger.info("action will retry at \(TimeParser.iso(update.dueAt ?? now)): \(TextLimit.excerpt(message))", metadata: meta)
                 case .failed:
-                    logger.info("action failed: \(message.prefix(200))", metadata: meta)
+                    logger.info("action failed: \(TextLimit.excerpt(message))", metadata: meta)
                 }
             }
             pendingUpdates.removeAll(keepingCapacity: true)

@@ -112,7 +112,7 @@ public struct NoticeProcessor: ActionProcessor {
             let mine = (addressesOf[a.id] ?? []).compactMap { results[$0] }
             let shared = all.count > 1 ? " (one message to \(all.count) receivers)" : ""
             if let ok = mine.first(where: \.ok) {
-                return StepResult(outcome: .success("\(c.way) sent\(shared): \(ok.message.prefix(200))", outputs: outputs),
+                return StepResult(outcome: .success("\(c.way) sent\(shared): \(TextLimit.excerpt(ok.message))", outputs: outputs),
                                   detail: "\(c.way) to \(all.count) receivers")
             }
             let why = mine.first?.message ?? "no result for this receiver"

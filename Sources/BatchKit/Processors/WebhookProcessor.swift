@@ -52,7 +52,7 @@ public struct WebhookProcessor: ActionProcessor {
         let target = "\(request.method) \(Redactor.safeURL(request.url))"
         switch result {
         case .success(let response):
-            let excerpt = WebhookProcessor.excerpt(response.bodyText)
+            let excerpt = TextLimit.excerpt(response.bodyText)
             let detail = "\(target) -> \(response.status) in \(ms) ms"
             let outputs: [String: JSONValue] = ["status_code": .int(Int64(response.status))]
             if (200..<300).contains(response.status) {
@@ -75,11 +75,6 @@ public struct WebhookProcessor: ActionProcessor {
             }
             return StepResult(outcome: .failure(redactor.redact(message)), policy: policy, detail: "\(target) -> error in \(ms) ms")
         }
-    }
-
-    /// The first 200 characters of a body, with `...` when cut (as the original's message).
-    static func excerpt(_ text: String) -> String {
-        text.count > 200 ? String(text.prefix(200)) + "..." : text
     }
 
     /// `Retry-After` as seconds: delta-seconds or an HTTP date.

@@ -4,7 +4,7 @@ public final class WorkerContext {
     public let http: HTTPClient
     public let renderer: TemplateRenderer
     /// Handles for notice channels (SMTP and HTTP), made on first use.
-    public lazy var channels: ChannelWorker? = ChannelWorker(clock: clock, userAgent: settings.userAgent)
+    public lazy var channels: ChannelWorker? = ChannelWorker(http: http, renderer: renderer, clock: clock)
     /// Once-per-window send keys (voice de-dupe); nil when the pass runs without a database.
     public var dedupe: NoticeDedupe?
     public let settings: TickSettings

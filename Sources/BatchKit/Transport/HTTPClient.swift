@@ -5,29 +5,19 @@ import Foundation
 /// requests to the same host (about twice the throughput of a new handle per request).
 /// Not thread-safe: one client per worker thread.
 public final class HTTPClient {
-    private let handle: UnsafeMutableRawPointer
-    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private let curl: CurlEasy
+    private var handle: UnsafeMutableRawPointer { curl.handle }
     /// Response headers kept in ``HTTPResponse/headers`` (lower-case).
     static let keptHeaders: [[UInt8]] = ["retry-after", "content-type", "location"].map { Array($0.utf8) }
     public var maxResponseBytes: Int
     public var userAgent: String
 
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
-
     /// `nil` only when libcurl cannot allocate a handle (out of memory).
     public init?(maxResponseBytes: Int = 1 << 20, userAgent: String = "fta") {
-        _ = HTTPClient.globalInit
-        guard let h = curl_easy_init() else { return nil }
-        handle = h
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        guard let curl = CurlEasy() else { return nil }
+        self.curl = curl
         self.maxResponseBytes = maxResponseBytes
         self.userAgent = userAgent
-    }
-
-    deinit {
-        curl_easy_cleanup(handle)
-        errorBuffer.deallocate()
     }
 
     /// Per-request sink for the body and headers, reached from the C callbacks.
@@ -39,25 +29,16 @@ public final class HTTPClient {
     }
 
     public func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
-        curl_easy_reset(handle)
+        curl.reset(protocols: "http,https", timeout: request.timeout, verifyTLS: request.verifyTLS)
         let sink = Sink(limit: maxResponseBytes)
         let sinkPointer = Unmanaged.passRetained(sink)
         defer { sinkPointer.release() }
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
 
-        ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         ccurl_setopt_string(handle, CURLOPT_URL, request.url)
-        ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-        let timeoutMs = max(1, Int(request.timeout * 1000))
-        ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
-        ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMs, 10_000))
-        ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
-        ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
         ccurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
         ccurl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
-        errorBuffer[0] = 0
-        ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
 
         ccurl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, user in
             guard let data, let user else { return 0 }
@@ -120,18 +101,7 @@ public final class HTTPClient {
             }
             return curl_easy_perform(handle)
         }
-        guard code == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
-            let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-            let kind: TransportError.Kind
-            switch code {
-            case CURLE_OPERATION_TIMEDOUT: kind = .timeout
-            case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: kind = .connect
-            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE: kind = .tls
-            default: kind = .other
-            }
-            return .failure(TransportError(kind: kind, message: text))
-        }
+        guard code == CURLE_OK else { return .failure(curl.error(code)) }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body))

@@ -38,23 +38,13 @@ public struct SMTPSettings: Sendable, Equatable {
 /// Sends mail over SMTP through libcurl: one session per message, every recipient of the
 /// message in one envelope. Not thread-safe: one client per worker thread.
 public final class SMTPClient {
-    private let handle: UnsafeMutableRawPointer
-    private let errorBuffer: UnsafeMutablePointer<CChar>
-
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    private let curl: CurlEasy
+    private var handle: UnsafeMutableRawPointer { curl.handle }
 
     /// `nil` only when libcurl cannot allocate a handle (out of memory).
     public init?() {
-        _ = SMTPClient.globalInit
-        guard let h = curl_easy_init() else { return nil }
-        handle = h
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-    }
-
-    deinit {
-        curl_easy_cleanup(handle)
-        errorBuffer.deallocate()
+        guard let curl = CurlEasy() else { return nil }
+        self.curl = curl
     }
 
     /// The message text being uploaded, read by libcurl's read callback.
@@ -69,32 +59,23 @@ public final class SMTPClient {
         guard !message.recipients.isEmpty else {
             return .failure(TransportError(kind: .other, message: "mail has no recipients"))
         }
-        curl_easy_reset(handle)
+        curl.reset(protocols: "smtp,smtps", timeout: settings.timeout, verifyTLS: settings.verifyTLS)
         let source = Unmanaged.passRetained(Source(message.rfc5322(date: date, messageID: messageID)))
         defer { source.release() }
         var recipients: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(recipients) }
         for r in message.recipients { recipients = curl_slist_append(recipients, "<\(r)>") }
 
-        ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         ccurl_setopt_string(handle, CURLOPT_URL, settings.url)
-        ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps")
         ccurl_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(message.from)>")
         ccurl_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients)
         ccurl_setopt_long(handle, CURLOPT_UPLOAD, 1)
-        let timeoutMs = max(1, Int(settings.timeout * 1000))
-        ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
-        ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMs, 10_000))
         switch settings.security {
         case .none: ccurl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
         case .starttls, .tls: ccurl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
         }
-        ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, settings.verifyTLS ? 1 : 0)
-        ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, settings.verifyTLS ? 2 : 0)
         if let user = settings.username { ccurl_setopt_string(handle, CURLOPT_USERNAME, user) }
         if let password = settings.password { ccurl_setopt_string(handle, CURLOPT_PASSWORD, password) }
-        errorBuffer[0] = 0
-        ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         ccurl_setopt_read_callback(handle, CURLOPT_READFUNCTION) { buffer, size, count, user in
             guard let buffer, let user else { return 0 }
             let source = Unmanaged<Source>.fromOpaque(user).takeUnretainedValue()
@@ -111,17 +92,12 @@ public final class SMTPClient {
 
         let code = curl_easy_perform(handle)
         guard code == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
-            var text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-            if let password = settings.password, password.count >= 3 { text = text.replacingOccurrences(of: password, with: Redactor.mask) }
-            let kind: TransportError.Kind
-            switch code {
-            case CURLE_OPERATION_TIMEDOUT: kind = .timeout
-            case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST: kind = .connect
-            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_USE_SSL_FAILED: kind = .tls
-            default: kind = .other
+            var error = curl.error(code)
+            if let password = settings.password, password.count >= 3 {
+                error.message = error.message.replacingOccurrences(of: password, with: Redactor.mask)
             }
-            return .failure(TransportError(kind: kind, message: "smtp \(settings.host):\(settings.port): \(text)"))
+            error.message = "smtp \(settings.host):\(settings.port): \(error.message)"
+            return .failure(error)
         }
         return .success(())
     }
