@@ -94,7 +94,7 @@ extension FtaTick {
             let store = ActionStore(database: try env.openDatabase())
             let source = file == "-" ? "stdin" : file
             let enqueue = EnqueueRun(store: store, registry: .standard(config: env.config), clock: env.clock)
-            let report = try enqueue.run(reader, source: source) { r in
+            let report = try enqueue.run(reader) { r in
                 fputs("fta-tick: \(source) line \(r.line): \(r.reason)\n", stderr)
             }
             for d in report.duplicates {

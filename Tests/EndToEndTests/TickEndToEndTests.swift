@@ -203,8 +203,9 @@ final class TickEndToEndTests: XCTestCase {
         // Leases still live: a pass now runs none of what the killed pass held.
         try pass(now: t0 + 1, ["--concurrency", "8"])
         XCTAssertTrue(Set(try receivedCounts().filter { $0.value > 1 }.keys).isEmpty, "nothing re-sent while the leases were live")
-        // After the lease expired, the next pass completes everything.
-        try pass(now: t0 + 61, ["--concurrency", "8"])
+        // After the lease expired, the next pass completes everything, and says which it took over.
+        let (_, resumed) = try pass(now: t0 + 61, ["--concurrency", "8"])
+        XCTAssertEqual(resumed["expired_leases"]?.intValue, Int64(held.count))
         let s = try status()
         XCTAssertEqual(s["by_status"]?["success"]?.intValue, 120)
         let counts = try receivedCounts()

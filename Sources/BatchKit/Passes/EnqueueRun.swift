@@ -101,7 +101,7 @@ public struct EnqueueRun {
     }
 
     /// Reads every line of `reader`; `onRejected` is called for each refused line, in order.
-    public func run(_ reader: LineReader, source: String, onRejected: (Rejection) -> Void = { _ in }) throws -> Report {
+    public func run(_ reader: LineReader, onRejected: (Rejection) -> Void = { _ in }) throws -> Report {
         try store.database.useLargeCache()
         // Checkpoints from a second connection; if it cannot open, the writer checkpoints as usual.
         let checkpointer = (try? FTADatabase(path: store.database.path)).map { Checkpointer(database: $0) }

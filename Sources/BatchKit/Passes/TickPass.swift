@@ -45,6 +45,7 @@ public struct PassReport: Sendable {
     }
     public var byPlugin: [String: Counts] = [:]
     public var timedOut = 0
+    /// Claimed rows whose previous lease had expired without an outcome.
     public var expiredLeases = 0
     public var released = 0
     public var lost = 0
@@ -94,12 +95,8 @@ public final class TickPass {
 
         let sweep = try store.sweep(now: clock.now())
         report.timedOut = sweep.timedOut.count
-        report.expiredLeases = sweep.expiredLeases
         if !sweep.timedOut.isEmpty {
             logger.warning("timed out \(sweep.timedOut.count) actions past their deadline", metadata: ["ids": "\(sweep.timedOut.prefix(20).map(String.init).joined(separator: ","))"])
-        }
-        if sweep.expiredLeases > 0 {
-            logger.warning("\(sweep.expiredLeases) actions had an expired lease (a pass died or stalled); running them again")
         }
 
         let queue = WorkQueue()
@@ -213,6 +210,12 @@ public final class TickPass {
                 if !stopping && !exhausted && queue.pendingCount < max(options.concurrency * 2, options.batch / 2) {
                     let claimed = try store.claimDue(limit: options.batch, now: clock.now(), lease: lease, owner: options.workerId)
                     if claimed.count < options.batch { exhausted = true }
+                    let takenOver = claimed.filter(\.leaseWasExpired).map(\.id)
+                    if !takenOver.isEmpty {
+                        report.expiredLeases += takenOver.count
+                        logger.warning("running \(takenOver.count) actions again whose lease expired (a pass died or stalled); they may have been sent once already",
+                                       metadata: ["ids": "\(takenOver.prefix(50).map(String.init).joined(separator: ","))"])
+                    }
                     for a in claimed {
                         held[a.id] = a
                         var c = report.byPlugin[a.pluginType] ?? PassReport.Counts()

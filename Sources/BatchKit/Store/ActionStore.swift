@@ -100,12 +100,9 @@ public struct ActionStore: Sendable {
     public struct SweepReport: Sendable, Equatable {
         /// Rows that passed their deadline and are now `failure`/`timeout`.
         public var timedOut: [Int64] = []
-        /// Rows whose lease expired without an outcome (a killed or stalled pass): due again.
-        public var expiredLeases = 0
     }
 
-    /// Fails live rows past their deadline (never a terminal row), forgets expired de-dupe keys,
-    /// and counts expired leases.
+    /// Fails live rows past their deadline (never a terminal row) and forgets expired de-dupe keys.
     public func sweep(now: Int64) throws -> SweepReport {
         try database.write { db in
             var report = SweepReport()
@@ -142,9 +139,6 @@ public struct ActionStore: Sendable {
             }
             // Expired once-per-window send keys (voice de-dupe) go with the same transaction.
             try db.execute(sql: "DELETE FROM notice_dedupe WHERE expires_at <= ?", arguments: [now])
-            report.expiredLeases = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND due_at <= ? AND lease_owner IS NOT NULL
-                """, arguments: [now]) ?? 0
             return report
         }
     }
