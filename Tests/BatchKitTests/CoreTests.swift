@@ -63,6 +63,19 @@ final class OutcomeResolverTests: XCTestCase {
         XCTAssertEqual(u.leaseToken, 4)
     }
 
+    func testNextStep_staysLive_dueAfterItsInterval_andIsNotAnExecution() {
+        var a = action(retryTimes: 1)
+        a.nextStep = "schedule"
+        let u = OutcomeResolver.resolve(action: a, outcome: ActionOutcome(.next(step: "schedule", after: 2), message: "job running"),
+                                        policy: .none, now: 1000, random: 0)
+        XCTAssertEqual(u.status, .running)
+        XCTAssertEqual(u.dueAt, 1002)
+        XCTAssertEqual(u.nextStep, "schedule")
+        XCTAssertEqual(u.kind, .continued)
+        XCTAssertEqual(u.executeTimes, 1, "a poll is not another execution")
+        XCTAssertEqual(u.outputs["retry_times"], .int(1))
+    }
+
     func testFinalFailure_isTerminal_withMessageAndType() {
         let u = OutcomeResolver.resolve(action: action(retryTimes: 1), outcome: .failure("boom"),
                                         policy: RetryPolicy(maxRetryTimes: 1, retryInterval: 30), now: 1000, random: 0)

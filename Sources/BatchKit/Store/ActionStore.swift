@@ -108,9 +108,7 @@ public struct ActionStore: Sendable {
             var report = SweepReport()
             // A scan of the live rows' index entries (deadline_at is in the index); rows are read
             // only for the ones past their deadline.
-            let due = try Int64.fetchAll(db, sql: """
-                SELECT id FROM action_instance INDEXED BY action_instance_due WHERE due_at IS NOT NULL AND deadline_at <= ?
-                """, arguments: [now])
+            let due = try Int64.fetchAll(db, sql: ActionStore.overdueSQL, arguments: [now])
             var rows: [Row] = []
             for id in due {
                 if let row = try Row.fetchOne(db, sql: """
@@ -143,6 +141,28 @@ public struct ActionStore: Sendable {
         }
     }
 
+    /// Live rows past their deadline: read from the live-row index alone.
+    static let overdueSQL = """
+        SELECT id FROM action_instance INDEXED BY action_instance_due WHERE due_at IS NOT NULL AND deadline_at <= ?
+        """
+
+    /// Due rows, oldest first, through the live-row index (what every pass runs first).
+    static let claimSQL = """
+        SELECT id, lease_token, due_at, lease_owner, next_step, signal, status, strategy_id, bk_biz_id, alert_level,
+            execute_times, create_time, deadline_at, is_parent_action, parent_action_id, action_config_id,
+            generate_uuid, strategy, dimensions, alerts, alert, action_plugin, action_config, inputs, outputs,
+            ex_data, assignee, json_extract(action_plugin, '$.plugin_type') AS plugin_type
+        FROM action_instance INDEXED BY action_instance_due
+        WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?
+        """
+
+    /// SQLite's plan for `sql` (`EXPLAIN QUERY PLAN` details), for checking index use.
+    func queryPlan(_ sql: String, arguments: StatementArguments) throws -> [String] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+        }
+    }
+
     static let proceedList = ActionStatus.proceed.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
 
     // MARK: Claim
@@ -152,14 +172,7 @@ public struct ActionStore: Sendable {
     /// exactly when the lease runs out.
     public func claimDue(limit: Int, now: Int64, lease: Int64, owner: String) throws -> [ClaimedAction] {
         try database.write { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, lease_token, due_at, lease_owner, next_step, signal, status, strategy_id, bk_biz_id, alert_level,
-                    execute_times, create_time, deadline_at, is_parent_action, parent_action_id, action_config_id,
-                    generate_uuid, strategy, dimensions, alerts, alert, action_plugin, action_config, inputs, outputs,
-                    ex_data, assignee, json_extract(action_plugin, '$.plugin_type') AS plugin_type
-                FROM action_instance INDEXED BY action_instance_due
-                WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?
-                """, arguments: [now, limit])
+            let rows = try Row.fetchAll(db, sql: ActionStore.claimSQL, arguments: [now, limit])
             let update = try db.cachedStatement(sql: """
                 UPDATE action_instance SET lease_owner = ?, lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1
                 WHERE id = ?
