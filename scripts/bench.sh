@@ -48,6 +48,16 @@ for i in 1 2 3; do
 done > "$OUT/enqueue.times"
 python3 -c "import statistics; t=[float(x) for x in open('$OUT/enqueue.times')]; m=statistics.median(t); b=len(open('$OUT/100k.jsonl','rb').readline()); print('enqueue, full %d-byte webhook lines: 100000 rows, median %.3f s of %s = %.0f rows/s' % (b, m, ', '.join('%.3f' % x for x in t), 100000/m))"
 
+# 1a. what SQLite itself needs for these rows: INSERT ... SELECT of the enqueued rows into an
+#     empty file with the same schema, with the commit (sqlite3 shell, synchronous=FULL)
+rm -f "$OUT"/floor.db*
+sqlite3 "$OUT/floor.db" "PRAGMA page_size=8192; PRAGMA journal_mode=WAL;" >/dev/null
+sqlite3 "$OUT/enqueue.db" .schema | sqlite3 "$OUT/floor.db"
+cols=$(sqlite3 "$OUT/enqueue.db" "SELECT group_concat(name, ', ') FROM pragma_table_info('action_instance') WHERE name != 'id'")
+s=$(ms /dev/null sqlite3 "$OUT/floor.db" "PRAGMA synchronous=FULL; PRAGMA cache_size=-32768; ATTACH '$OUT/enqueue.db' AS src; BEGIN IMMEDIATE; INSERT INTO action_instance ($cols) SELECT $cols FROM src.action_instance; COMMIT;")
+python3 -c "print('sqlite alone: INSERT ... SELECT of the same 100000 rows with commit: %s s = %.1f us/row' % ('$s', float('$s') * 10))"
+rm -f "$OUT"/floor.db*
+
 # 1b. the same with the smallest useful webhook line (size sensitivity; not the headline figure)
 $BIN/fta-bench gen-min 100000 "$URL" > "$OUT/100k-min.jsonl"
 for i in 1 2 3; do

@@ -6,7 +6,7 @@ public final class WorkerContext {
     /// Handles for notice channels (SMTP and HTTP), made on first use.
     public lazy var channels: ChannelWorker? = ChannelWorker(http: http, renderer: renderer, clock: clock)
     /// Once-per-window send keys (voice de-dupe); nil when the pass runs without a database.
-    public var dedupe: NoticeDedupe?
+    public var dedupe: (any SendGate)?
     public let settings: TickSettings
     public let clock: Clock
 

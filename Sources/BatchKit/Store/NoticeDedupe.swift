@@ -2,7 +2,7 @@ import GRDB
 
 /// Claims "this send happens once per window" keys, atomically across workers and passes
 /// (the original kept them in Redis with `SET NX EX`).
-public struct NoticeDedupe: Sendable {
+public struct NoticeDedupe: SendGate {
     let database: FTADatabase
 
     public init(database: FTADatabase) { self.database = database }
