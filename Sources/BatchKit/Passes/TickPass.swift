@@ -71,7 +71,7 @@ public final class TickPass {
     let settings: TickSettings
     let clock: Clock
     let logger: Logger
-    /// Randomness for retry jitter (injected so tests can fix it).
+    /// Randomness for retry jitter, handed to the core (which stays free of it).
     var random: () -> Double = { Double.random(in: 0..<1) }
 
     /// Outcomes are written when this many are waiting, or every `flushInterval` seconds.
