@@ -19,7 +19,7 @@ struct FtaTick: ParsableCommand {
             3 environment error (database cannot be opened or is locked).
             """,
         version: FTAVersion.string,
-        subcommands: [Run.self, Enqueue.self, Status.self, Show.self, Retry.self, Skip.self],
+        subcommands: [Run.self, Ingest.self, Enqueue.self, Status.self, Show.self, Retry.self, Skip.self],
         defaultSubcommand: Run.self
     )
 }
@@ -50,12 +50,13 @@ extension FtaTick {
             StopSignals.install()
             let pass = TickPass(store: store, registry: .standard(config: env.config), options: options,
                                 settings: env.config.tick, clock: env.clock, logger: env.logger)
+            pass.creation = env.config.creationStage(registry: .standard(config: env.config))
             let report = try pass.run()
             let t = report.total
             env.logger.info("pass done", metadata: [
                 "claimed": "\(t.claimed)", "succeeded": "\(t.succeeded)", "failed": "\(t.failed)", "retried": "\(t.retried)",
                 "continued": "\(t.continued)", "timed_out": "\(report.timedOut)", "released": "\(report.released)",
-                "lost": "\(report.lost)", "expired_leases": "\(report.expiredLeases)",
+                "lost": "\(report.lost)", "repeats": "\(report.repeatsCreated)", "expired_leases": "\(report.expiredLeases)",
                 "seconds": "\(String(format: "%.3f", report.seconds))", "worker": "\(options.workerId)",
             ])
             if let path = env.metricsFile {
@@ -115,6 +116,66 @@ extension FtaTick {
             env.logger.info("enqueue done", metadata: ["stored": "\(report.stored.count)", "duplicates": "\(report.duplicates.count)",
                                                        "rejected": "\(report.rejected.count)", "source": "\(source)"])
             if !report.rejected.isEmpty { throw CommandExit(.attention) }
+        }
+    }
+
+    struct Ingest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create actions from alert events given as JSON lines (a file, or - for stdin).",
+            discussion: """
+                Each line is one alert event: the signal, the alert and the strategy snapshot with its
+                notice and action relations (docs/ingest-format.md), e.g.
+                  {"signal":"abnormal","alert":{"id":"a1","strategy_id":7,"severity":1,"status":"ABNORMAL",
+                   "begin_time":1763888400,"latest_time":1763888400,"event":{"bk_biz_id":2}},
+                   "strategy":{"id":7,"name":"cpu high","notice":{"id":70,"config_id":1,
+                     "signal":["abnormal","recovered"],"user_groups":["ops"]}}}
+                Action configs are found by id in the event's action_configs or the config file's.
+                The notice becomes a parent with one child per notice way and receiver; interval
+                repeats follow while the alert stays abnormal; recovered/closed stops them.
+                Ingesting the same event again creates nothing new. Bad lines are reported with
+                their number on stderr; the good ones are still stored (exit 1).
+                Example: fta-tick ingest --db fta.db --config fta.yaml events.jsonl
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "JSON-lines file, or - for standard input.") var file: String = "-"
+        @Flag(help: "Print one JSON object per event instead of one new id per line.") var json = false
+
+        func run() throws {
+            let env = try global.prepare(label: "fta-tick")
+            let reader = try LineReader(path: file)
+            let store = ActionStore(database: try env.openDatabase())
+            let source = file == "-" ? "stdin" : file
+            let stage = env.config.creationStage(registry: .standard(config: env.config))
+            let report = try IngestRun(store: store, stage: stage, clock: env.clock).run(reader) { r in
+                fputs("fta-tick: \(source) line \(r.line): \(r.reason)\n", stderr)
+            }
+            var out = ""
+            for e in report.events {
+                for w in e.warnings { fputs("fta-tick: \(source) line \(e.line): \(w)\n", stderr) }
+                if !e.duplicates.isEmpty {
+                    fputs("fta-tick: \(source) line \(e.line): alert \(e.alertId) \(e.signal) already ingested (actions \(e.duplicates.map(String.init).joined(separator: ", "))); nothing new\n", stderr)
+                }
+                if json {
+                    let o: JSONValue = [
+                        "line": .int(Int64(e.line)), "alert_id": .string(e.alertId), "signal": .string(e.signal),
+                        "stored": .array(e.stored.map { .int($0) }), "duplicates": .array(e.duplicates.map { .int($0) }),
+                        "stopped_repeats": .int(Int64(e.stoppedRepeats)), "notes": .array(e.notes.map { .string($0) }),
+                        "warnings": .array(e.warnings.map { .string($0) }),
+                    ]
+                    out += o.jsonText + "\n"
+                } else {
+                    for id in e.stored { out += "\(id)\n" }
+                }
+            }
+            if json {
+                for r in report.rejected { out += JSONValue.object(["line": .int(Int64(r.line)), "error": .string(r.reason)]).jsonText + "\n" }
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+            env.logger.info("ingest done", metadata: ["events": "\(report.events.count)", "stored": "\(report.storedCount)",
+                                                      "duplicates": "\(report.duplicateCount)", "rejected": "\(report.rejected.count)",
+                                                      "warnings": "\(report.warningCount)", "source": "\(source)"])
+            if !report.rejected.isEmpty || report.warningCount > 0 { throw CommandExit(.attention) }
         }
     }
 

@@ -15,6 +15,11 @@ public struct FTAConfig: Sendable {
     public var templates = NoticeTemplates()
     /// Users and user groups (`users:`, `user_groups:`).
     public var directory = UserDirectory()
+    /// Action configs ("packages") by id (`action_configs:`), for `fta-tick ingest`.
+    public var actionConfigs: [Int64: JSONValue] = [:]
+    /// `message_queue.dsn` is set: ingest makes a message-queue action for every event.
+    public var messageQueueEnabled = false
+    public var pushShieldedAlerts = true
     public var sections: [String: JSONValue] = [:]
     /// The file it was read from, for messages.
     public var source: String = "(defaults)"
@@ -63,8 +68,53 @@ public struct FTAConfig: Sendable {
         if let channels = top["channels"] { config.channels = try ChannelSettings.parse(channels, reader: reader.at("channels")) }
         if let t = top["templates"] { config.templates = try TemplateSettings.parse(t, reader: reader) }
         config.directory = try UserSettings.parse(users: top["users"], groups: top["user_groups"], reader: reader)
+        if let a = top["action_configs"] { config.actionConfigs = try parseActionConfigs(a, source: source) }
+        if let mq = top["message_queue"], !mq.isNull {
+            guard case .object(let o) = mq else { throw FTAError.config("config \(source): message_queue: expected a mapping") }
+            if let dsn = o["dsn"] { config.messageQueueEnabled = !(dsn.isNull || dsn.stringValue == "" || dsn.objectValue?.isEmpty == true) }
+            if let push = o["push_shielded_alerts"] {
+                guard let b = push.boolValue else { throw FTAError.config("config \(source): message_queue.push_shielded_alerts: expected true or false") }
+                config.pushShieldedAlerts = b
+            }
+        }
         config.sections = top
         return config
+    }
+
+    /// `action_configs:` as a list of configs with `id`, or a mapping of id to config.
+    static func parseActionConfigs(_ value: JSONValue, source: String) throws -> [Int64: JSONValue] {
+        var items: [(String, JSONValue)] = []
+        switch value {
+        case .array(let list): items = list.enumerated().map { ("action_configs[\($0.offset)]", $0.element) }
+        case .object(let byId): items = byId.keys.sorted().map { k in ("action_configs.\(k)", byId[k]!.setting("id", byId[k]!["id"] ?? .string(k))) }
+        case .null: return [:]
+        default: throw FTAError.config("config \(source): action_configs: expected a list of action configs, or a mapping by id")
+        }
+        var out: [Int64: JSONValue] = [:]
+        for (path, c) in items {
+            guard c.objectValue != nil else { throw FTAError.config("config \(source): \(path): expected a mapping") }
+            guard let id = c["id"]?.intValue else { throw FTAError.config("config \(source): \(path).id: expected an integer id") }
+            guard CreationStage.plugin(of: c) != nil else {
+                throw FTAError.config("config \(source): \(path).plugin_type: missing (notice, webhook, ...; or a built-in plugin_id)")
+            }
+            if out[id] != nil { throw FTAError.config("config \(source): \(path): action config id \(id) is given twice") }
+            out[id] = c
+        }
+        return out
+    }
+
+    /// The creation stage this configuration describes, checking configs with `registry`.
+    public func creationStage(registry: ProcessorRegistry) -> CreationStage {
+        var stage = CreationStage(configs: actionConfigs, directory: directory)
+        stage.messageQueue = messageQueueEnabled
+        stage.pushShieldedAlerts = pushShieldedAlerts
+        stage.validate = { type, config in
+            // Message-queue and later plugin types are stored even when this build cannot run
+            // them yet; notice and webhook configs are checked now.
+            guard registry.processor(for: type) != nil else { return }
+            try registry.validate(pluginType: type, actionConfig: config)
+        }
+        return stage
     }
 
     static func oneLine(_ s: String) -> String {

@@ -49,6 +49,8 @@ public struct PassReport: Sendable {
     public var expiredLeases = 0
     public var released = 0
     public var lost = 0
+    /// Interval-repeat rounds created before the claim.
+    public var repeatsCreated = 0
     public var seconds: Double = 0
 
     public init() {}
@@ -73,6 +75,8 @@ public final class TickPass {
     let logger: Logger
     /// Randomness for retry jitter, handed to the core (which stays free of it).
     var random: () -> Double = { Double.random(in: 0..<1) }
+    /// Builds interval repeats' next rounds; nil = repeats are not created by this pass.
+    public var creation: CreationStage?
 
     /// Outcomes are written when this many are waiting, or every `flushInterval` seconds.
     let flushSize = 256
@@ -97,6 +101,20 @@ public final class TickPass {
         report.timedOut = sweep.timedOut.count
         if !sweep.timedOut.isEmpty {
             logger.warning("timed out \(sweep.timedOut.count) actions past their deadline", metadata: ["ids": "\(sweep.timedOut.prefix(20).map(String.init).joined(separator: ","))"])
+        }
+
+        if let creation {
+            // Interval repeats due now get their next round before the claim, so it goes out in this pass.
+            while true {
+                let now = clock.now()
+                let r = try store.createDueRepeats(now: now, limit: 500) { try creation.planRepeat($0, now: now) }
+                report.repeatsCreated += r.created.count
+                for f in r.failed { logger.error("\(f)") }
+                if !r.created.isEmpty {
+                    logger.info("interval repeats: \(r.created.count) rounds created", metadata: ["ids": "\(r.created.prefix(20).map { String($0.id) }.joined(separator: ","))"])
+                }
+                if r.created.count + r.ended + r.failed.count < 500 || elapsed() > options.maxRuntime / 2 { break }
+            }
         }
 
         let queue = WorkQueue()

@@ -57,7 +57,12 @@ public struct NoticeProcessor: ActionProcessor {
         guard let first = group.first else { return [] }
         if first.isParentAction {
             return group.map { parent in
-                let info = parent.json(\.inputs)["notify_info"]?.objectValue ?? [:]
+                let inputs = parent.json(\.inputs)
+                if inputs["is_alert_shielded"]?.boolValue == true {
+                    let detail = inputs["shield_detail"]?.scalarText ?? ""
+                    return StepResult(outcome: ActionOutcome(.finished(.skipped), message: "alert shielded: no notice" + (detail.isEmpty ? "" : " (\(detail))")))
+                }
+                let info = inputs["notify_info"]?.objectValue ?? [:]
                 let empty = info.values.allSatisfy { ($0.arrayValue ?? []).isEmpty }
                 return StepResult(outcome: empty ? ActionOutcome(.finished(.skipped), message: "no receivers for this notice")
                                                  : .success("notice parent: the children carry the sends"))

@@ -28,70 +28,86 @@ public struct ActionStore: Sendable {
         """
 
     /// Stores drafts in one transaction; a duplicate `dedupe_key` is reported, not stored again.
-    /// Binds through the SQLite C API: this is enqueue's hot loop.
     public func insert(_ drafts: [ActionDraft], now: Int64) throws -> [InsertResult] {
         try database.write { db in
-            let statement = try db.cachedStatement(sql: ActionStore.insertSQL)
-            let stmt = statement.sqliteStatement
-            let connection = db.sqliteConnection
-            // Bindings point into `buffer` below: never leave them behind, error or not.
-            defer {
-                sqlite3_reset(stmt)
-                sqlite3_clear_bindings(stmt)
-            }
+            var inserter = try RowInserter(db: db, path: database.path)
+            defer { inserter.finish() }
             var results: [InsertResult] = []
             results.reserveCapacity(drafts.count)
-            // Each row's texts are copied into one reused buffer and bound without SQLite
-            // copying them again; the buffer stays valid until the step below is done.
-            var buffer: [UInt8] = []
+            for d in drafts { results.append(try inserter.insert(d, now: now)) }
+            return results
+        }
+    }
+
+    /// Inserts rows inside a write transaction, binding through the SQLite C API: this is
+    /// enqueue's hot loop. Each row's texts are copied into one reused buffer and bound without
+    /// SQLite copying them again; the buffer stays valid until the row's step is done.
+    struct RowInserter {
+        let db: Database
+        let path: String
+        let stmt: OpaquePointer
+        let connection: OpaquePointer?
+        var buffer: [UInt8] = []
+        var spans: [(index: Int32, offset: Int, count: Int)] = []
+
+        init(db: Database, path: String) throws {
+            self.db = db
+            self.path = path
+            stmt = try db.cachedStatement(sql: ActionStore.insertSQL).sqliteStatement
+            connection = db.sqliteConnection
             buffer.reserveCapacity(8192)
-            var spans: [(index: Int32, offset: Int, count: Int)] = []
             spans.reserveCapacity(16)
-            for d in drafts {
-                let due = d.dueAt ?? now
-                let deadline = max(now, due) + d.timeout
-                sqlite3_reset(stmt)
-                buffer.removeAll(keepingCapacity: true)
-                spans.removeAll(keepingCapacity: true)
-                var i: Int32 = 0
-                func text(_ s: String) {
-                    i += 1
-                    let offset = buffer.count
-                    buffer.append(contentsOf: s.utf8)
-                    spans.append((i, offset, buffer.count - offset))
-                }
-                func int(_ v: Int64) { i += 1; sqlite3_bind_int64(stmt, i, v) }
-                text(d.signal); int(d.strategyId); text(d.strategy); int(d.strategyRelationId); text(d.dimensions); text(d.dimensionHash)
-                text(d.alerts); int(d.alertLevel); int(now); int(now); text(d.actionPlugin); text(d.actionConfig)
-                int(d.actionConfigId); text(d.bkBizId); int(d.isParentAction ? 1 : 0); int(d.parentActionId); text(d.assignee); text(d.inputs)
-                int(d.executeTimes); text(d.generateUUID); text(d.alert)
-                if let key = d.dedupeKey { text(key) } else { i += 1; sqlite3_bind_null(stmt, i) }
-                int(due); int(deadline)
-                let rc: Int32 = buffer.withUnsafeBufferPointer { raw in
-                    raw.withMemoryRebound(to: CChar.self) { base in
-                        for span in spans {
-                            if let start = base.baseAddress, span.count > 0 {
-                                sqlite3_bind_text(stmt, span.index, start + span.offset, Int32(span.count), nil)
-                            } else {
-                                sqlite3_bind_text(stmt, span.index, "", 0, nil)
-                            }
+        }
+
+        /// Bindings point into `buffer`: never leave them behind, error or not.
+        func finish() {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+
+        mutating func insert(_ d: ActionDraft, now: Int64) throws -> InsertResult {
+            let stmt = self.stmt
+            let due = d.dueAt ?? now
+            let deadline = max(now, due) + d.timeout
+            sqlite3_reset(stmt)
+            buffer.removeAll(keepingCapacity: true)
+            spans.removeAll(keepingCapacity: true)
+            var i: Int32 = 0
+            func text(_ s: String) {
+                i += 1
+                let offset = buffer.count
+                buffer.append(contentsOf: s.utf8)
+                spans.append((i, offset, buffer.count - offset))
+            }
+            func int(_ v: Int64) { i += 1; sqlite3_bind_int64(stmt, i, v) }
+            text(d.signal); int(d.strategyId); text(d.strategy); int(d.strategyRelationId); text(d.dimensions); text(d.dimensionHash)
+            text(d.alerts); int(d.alertLevel); int(now); int(now); text(d.actionPlugin); text(d.actionConfig)
+            int(d.actionConfigId); text(d.bkBizId); int(d.isParentAction ? 1 : 0); int(d.parentActionId); text(d.assignee); text(d.inputs)
+            int(d.executeTimes); text(d.generateUUID); text(d.alert)
+            if let key = d.dedupeKey { text(key) } else { i += 1; sqlite3_bind_null(stmt, i) }
+            int(due); int(deadline)
+            let bound = spans
+            let rc: Int32 = buffer.withUnsafeBufferPointer { raw in
+                raw.withMemoryRebound(to: CChar.self) { base in
+                    for span in bound {
+                        if let start = base.baseAddress, span.count > 0 {
+                            sqlite3_bind_text(stmt, span.index, start + span.offset, Int32(span.count), nil)
+                        } else {
+                            sqlite3_bind_text(stmt, span.index, "", 0, nil)
                         }
-                        return sqlite3_step(stmt)
                     }
-                }
-                guard rc == SQLITE_DONE else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
-                }
-                if sqlite3_changes(connection) > 0 {
-                    results.append(.stored(sqlite3_last_insert_rowid(connection)))
-                } else if let key = d.dedupeKey,
-                          let existing = try Int64.fetchOne(db, sql: "SELECT id FROM action_instance WHERE dedupe_key = ?", arguments: [key]) {
-                    results.append(.duplicate(existing))
-                } else {
-                    throw FTAError.environment("database \(database.path): insert was ignored without a duplicate key")
+                    return sqlite3_step(stmt)
                 }
             }
-            return results
+            guard rc == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+            }
+            if sqlite3_changes(connection) > 0 { return .stored(sqlite3_last_insert_rowid(connection)) }
+            if let key = d.dedupeKey,
+               let existing = try Int64.fetchOne(db, sql: "SELECT id FROM action_instance WHERE dedupe_key = ?", arguments: [key]) {
+                return .duplicate(existing)
+            }
+            throw FTAError.environment("database \(path): insert was ignored without a duplicate key")
         }
     }
 

@@ -4,7 +4,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4]
 
     static func migrate(_ db: Database) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -105,6 +105,26 @@ enum Schema {
                 action_id INTEGER NOT NULL,
                 expires_at INTEGER NOT NULL
             )
+            """)
+    }
+
+    /// Interval repeats: one row per alert and relation that repeats while the alert is
+    /// abnormal (the original's `cycle_handle_record`). `next_at` NULL = stopped (the alert
+    /// recovered or closed); the stopped row stays so a late event cannot restart it.
+    static func v4(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE alert_cycle (
+                alert_id TEXT NOT NULL,
+                relation_id INTEGER NOT NULL,
+                config_id INTEGER NOT NULL,
+                signal TEXT NOT NULL,
+                action_id INTEGER NOT NULL,
+                execute_times INTEGER NOT NULL,
+                last_time INTEGER NOT NULL,
+                next_at INTEGER,
+                PRIMARY KEY (alert_id, relation_id, config_id)
+            ) WITHOUT ROWID;
+            CREATE INDEX alert_cycle_next ON alert_cycle(next_at) WHERE next_at IS NOT NULL;
             """)
     }
 }

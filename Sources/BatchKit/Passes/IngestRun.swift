@@ -1,0 +1,94 @@
+import Foundation
+
+/// `fta-tick ingest`: alert events in (JSON lines), the creation stage's rows out. A bad event
+/// is reported with its line number and stores nothing; the others are stored, in
+/// transactions of `batchSize` events.
+public struct IngestRun {
+    public struct LineResult: Sendable {
+        public var line: Int
+        public var alertId: String
+        public var signal: String
+        public var stored: [Int64]
+        public var duplicates: [Int64]
+        public var stoppedRepeats: Int
+        public var notes: [String]
+        public var warnings: [String]
+    }
+
+    public struct Report: Sendable {
+        public var events: [LineResult] = []
+        public var rejected: [EnqueueRun.Rejection] = []
+        public var storedCount: Int { events.reduce(0) { $0 + $1.stored.count } }
+        public var duplicateCount: Int { events.reduce(0) { $0 + $1.duplicates.count } }
+        public var warningCount: Int { events.reduce(0) { $0 + $1.warnings.count } }
+    }
+
+    let store: ActionStore
+    let stage: CreationStage
+    let clock: Clock
+    public var batchSize = 500
+
+    public init(store: ActionStore, stage: CreationStage, clock: Clock) {
+        self.store = store
+        self.stage = stage
+        self.clock = clock
+    }
+
+    /// Plans one line; the error says what is wrong with it.
+    func plan(_ bytes: UnsafeBufferPointer<UInt8>, now: Int64) throws -> (AlertEvent, CreationStage.Plan) {
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes: bytes) } catch { throw FieldError("", "malformed JSON: \(error)") }
+        let event = try AlertEvent.parse(value)
+        return (event, try stage.plan(event, now: now))
+    }
+
+    public func run(_ reader: LineReader, onRejected: (EnqueueRun.Rejection) -> Void = { _ in }) throws -> Report {
+        var report = Report()
+        var pending: [(line: Int, event: AlertEvent, plan: CreationStage.Plan)] = []
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let results = try store.store(pending.map { ActionStore.PlannedEvent(alertId: $0.event.alertId, signal: $0.event.signal, plan: $0.plan) },
+                                          now: clock.now())
+            for (p, r) in zip(pending, results) {
+                report.events.append(LineResult(line: p.line, alertId: p.event.alertId, signal: p.event.signal, stored: r.stored,
+                                                duplicates: r.duplicates, stoppedRepeats: r.stoppedRepeats, notes: p.plan.notes, warnings: p.plan.warnings))
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+        let now = clock.now()
+        while true {
+            let item: Result<(AlertEvent, CreationStage.Plan), Error>?? = reader.next { bytes in
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return nil }
+                do { return .success(try plan(bytes, now: now)) } catch { return .failure(error) }
+            }
+            guard let parsed = item else { break }
+            switch parsed {
+            case .none: continue
+            case .success(let (event, plan))?:
+                pending.append((reader.lineNumber, event, plan))
+                if pending.count >= batchSize { try flush() }
+            case .failure(let error)?:
+                let r = EnqueueRun.Rejection(line: reader.lineNumber, reason: "\(error)")
+                report.rejected.append(r)
+                onRejected(r)
+            }
+        }
+        try flush()
+        return report
+    }
+}
+
+extension CreationStage {
+    /// The next round of an interval repeat, from the previous round's snapshots.
+    public func planRepeat(_ due: ActionStore.DueRepeat, now: Int64) throws -> Plan {
+        let alert = try JSONParser.parse(due.alert)
+        let strategy = try JSONParser.parse(due.strategy)
+        var event = AlertEvent(signal: due.signal, alert: alert, alertId: due.alertId, strategy: strategy,
+                               strategyId: strategy["id"]?.intValue ?? alert["strategy_id"]?.intValue ?? 0)
+        event.round = due.rounds
+        event.relationId = due.relationId
+        event.noticeType = (try? JSONParser.parse(due.inputs))?["notice_type"]?.stringValue ?? "normal"
+        let snapshot = try JSONParser.parse(due.actionConfig)
+        return try plan(event, now: now, fallbackConfigs: snapshot.objectValue == nil ? [:] : [due.configId: snapshot])
+    }
+}

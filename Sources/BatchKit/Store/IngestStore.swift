@@ -1,0 +1,165 @@
+import GRDB
+
+/// Storing the creation stage's plans, and interval repeats (`alert_cycle`).
+extension ActionStore {
+    /// What storing one event's plan did.
+    public struct PlanResult: Sendable, Equatable {
+        /// Ids of new rows: each action, then its children.
+        public var stored: [Int64] = []
+        /// Actions already stored by an earlier ingest of the same event.
+        public var duplicates: [Int64] = []
+        /// Interval repeats of the alert stopped by this event.
+        public var stoppedRepeats = 0
+    }
+
+    /// One event's plan, with the alert it is about.
+    public struct PlannedEvent: Sendable {
+        public var alertId: String
+        public var signal: String
+        public var plan: CreationStage.Plan
+        public init(alertId: String, signal: String, plan: CreationStage.Plan) {
+            self.alertId = alertId
+            self.signal = signal
+            self.plan = plan
+        }
+    }
+
+    /// Stores the plans of several events in one transaction: each action before its
+    /// children (which need its id), repeats started for actions that repeat, and repeats of
+    /// ended alerts stopped. An action already stored (same dedupe key) is left as it is,
+    /// children included, so ingesting an event twice creates nothing new.
+    public func store(_ events: [PlannedEvent], now: Int64) throws -> [PlanResult] {
+        try database.write { db in
+            var inserter = try RowInserter(db: db, path: database.path)
+            defer { inserter.finish() }
+            let startCycle = try db.cachedStatement(sql: """
+                INSERT INTO alert_cycle (alert_id, relation_id, config_id, signal, action_id, execute_times, last_time, next_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """)
+            let markPoll = try db.cachedStatement(sql: "UPDATE action_instance SET need_poll = 1 WHERE id = ?")
+            let stop = try db.cachedStatement(sql: "UPDATE alert_cycle SET next_at = NULL, last_time = ? WHERE alert_id = ? AND next_at IS NOT NULL")
+            var results: [PlanResult] = []
+            for e in events {
+                var r = PlanResult()
+                if e.plan.stopsRepeats {
+                    try stop.execute(arguments: [now, e.alertId])
+                    r.stoppedRepeats = db.changesCount
+                }
+                for family in e.plan.families {
+                    switch try inserter.insert(family.action, now: now) {
+                    case .duplicate(let id):
+                        r.duplicates.append(id)
+                    case .stored(let id):
+                        r.stored.append(id)
+                        for var child in family.children {
+                            child.parentActionId = id
+                            if case .stored(let cid) = try inserter.insert(child, now: now) { r.stored.append(cid) }
+                        }
+                        if let after = family.repeatAfter {
+                            try startCycle.execute(arguments: [e.alertId, family.relationId, family.action.actionConfigId, e.signal, id,
+                                                               family.action.executeTimes + 1, now, now + after])
+                            if db.changesCount > 0 { try markPoll.execute(arguments: [id]) }
+                        }
+                    }
+                }
+                results.append(r)
+            }
+            return results
+        }
+    }
+
+    /// An interval repeat that is due: the alert, relation and the previous round's action.
+    public struct DueRepeat: Sendable {
+        public var alertId: String
+        public var relationId: Int64
+        public var configId: Int64
+        public var signal: String
+        public var rounds: Int64
+        public var previousActionId: Int64
+        /// The previous round's snapshots (JSON text).
+        public var alert: String
+        public var strategy: String
+        public var actionConfig: String
+        public var inputs: String
+    }
+
+    public struct RepeatReport: Sendable, Equatable {
+        /// Rounds created: (previous action, first new action id).
+        public var created: [(previous: Int64, id: Int64)] = []
+        /// Repeats that ended (the relation no longer repeats, or its config is gone).
+        public var ended = 0
+        public var failed: [String] = []
+
+        public static func == (a: RepeatReport, b: RepeatReport) -> Bool {
+            a.created.map(\.previous) == b.created.map(\.previous) && a.created.map(\.id) == b.created.map(\.id) && a.ended == b.ended && a.failed == b.failed
+        }
+    }
+
+    /// Creates the next round of every repeat due at `now` (up to `limit`), in one transaction.
+    /// `build` turns a due repeat into the next round's plan (nil: the repeat ends). The next
+    /// round is due `repeatAfter` seconds after *now*, so after downtime one catch-up round is
+    /// sent, not one per missed interval.
+    public func createDueRepeats(now: Int64, limit: Int, build: (DueRepeat) throws -> CreationStage.Plan?) throws -> RepeatReport {
+        try database.write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT c.alert_id, c.relation_id, c.config_id, c.signal, c.execute_times, c.action_id,
+                       a.alert, a.strategy, a.action_config, a.inputs
+                FROM alert_cycle c INDEXED BY alert_cycle_next JOIN action_instance a ON a.id = c.action_id
+                WHERE c.next_at IS NOT NULL AND c.next_at <= ? ORDER BY c.next_at LIMIT ?
+                """, arguments: [now, limit])
+            var report = RepeatReport()
+            guard !rows.isEmpty else { return report }
+            var inserter = try RowInserter(db: db, path: database.path)
+            defer { inserter.finish() }
+            let advance = try db.cachedStatement(sql: """
+                UPDATE alert_cycle SET action_id = ?, execute_times = ?, last_time = ?, next_at = ?
+                WHERE alert_id = ? AND relation_id = ? AND config_id = ?
+                """)
+            let end = try db.cachedStatement(sql: "UPDATE alert_cycle SET next_at = NULL, last_time = ? WHERE alert_id = ? AND relation_id = ? AND config_id = ?")
+            let markPoll = try db.cachedStatement(sql: "UPDATE action_instance SET need_poll = 1 WHERE id = ?")
+            let markPolled = try db.cachedStatement(sql: "UPDATE action_instance SET is_polled = 1, need_poll = 0 WHERE id = ?")
+            for row in rows {
+                let due = DueRepeat(alertId: row[0], relationId: row[1], configId: row[2], signal: row[3], rounds: row[4], previousActionId: row[5],
+                                    alert: row[6], strategy: row[7], actionConfig: row[8], inputs: row[9])
+                try markPolled.execute(arguments: [due.previousActionId])
+                let plan: CreationStage.Plan?
+                do { plan = try build(due) } catch {
+                    report.failed.append("repeat of alert \(due.alertId) (relation \(due.relationId)): \(error)")
+                    plan = nil
+                }
+                guard let plan, let family = plan.families.first(where: { $0.relationId == due.relationId && $0.action.actionConfigId == due.configId }) else {
+                    try end.execute(arguments: [now, due.alertId, due.relationId, due.configId])
+                    report.ended += 1
+                    continue
+                }
+                var first: Int64
+                switch try inserter.insert(family.action, now: now) {
+                case .duplicate(let id): first = id
+                case .stored(let id):
+                    first = id
+                    for var child in family.children {
+                        child.parentActionId = id
+                        _ = try inserter.insert(child, now: now)
+                    }
+                }
+                report.created.append((due.previousActionId, first))
+                if let after = family.repeatAfter {
+                    try advance.execute(arguments: [first, due.rounds + 1, now, now + after, due.alertId, due.relationId, due.configId])
+                    try markPoll.execute(arguments: [first])
+                } else {
+                    try advance.execute(arguments: [first, due.rounds + 1, now, nil, due.alertId, due.relationId, due.configId])
+                    report.ended += 1
+                }
+            }
+            return report
+        }
+    }
+
+    /// Active repeats (for `status`): how many, and the next due time.
+    public func repeatSummary() throws -> (active: Int, nextAt: Int64?) {
+        try database.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT count(*), min(next_at) FROM alert_cycle INDEXED BY alert_cycle_next WHERE next_at IS NOT NULL")
+            return (row?[0] ?? 0, row?[1])
+        }
+    }
+}

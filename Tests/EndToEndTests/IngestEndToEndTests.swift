@@ -1,0 +1,271 @@
+import BatchKit
+import FTATestSupport
+import Foundation
+import GRDB
+import XCTest
+
+/// Alert events in through `fta-tick ingest`, notices out through `fta-tick run`: the rows
+/// the creation stage makes, merged sends over real SMTP and HTTP receivers, idempotent
+/// re-ingest, interval repeats and bad events.
+final class IngestEndToEndTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var receiver: Receiver!
+    var smtp: SMTPServer!
+    var db: String { dir.file("fta.db") }
+    var config: String!
+    let t0: Int64 = 1_795_000_000
+
+    override func setUpWithError() throws {
+        dir = try TemporaryDirectory()
+        receiver = try Receiver()
+        smtp = try SMTPServer(log: dir.file("mail.jsonl"))
+        config = try dir.write("fta.yaml", """
+            channels:
+              mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
+              sms: {url: "\(receiver.baseURL)/sms", body: '{"phones": {{ receivers|tojson }}, "text": {{ content|tojson }}}'}
+              voice: {url: "\(receiver.baseURL)/voice", per_receiver: true, body: '{"to": "{{ receiver }}"}'}
+            users:
+              alice: {email: alice@example.com, phone: "111"}
+              bob: {email: bob@example.com, phone: "222"}
+              carol: {email: carol@example.com, phone: "333"}
+              dave: {email: dave@example.com, phone: "444"}
+            user_groups:
+              ops: {users: [alice, bob, carol], notice_ways: {default: [mail, sms]}}
+              oncall: {users: [alice, bob], notice_ways: {default: [voice]}}
+              leads: {users: [dave], notice_ways: {default: [mail]}}
+            action_configs:
+              - {id: 1, name: notice every minute, plugin_type: notice,
+                 execute_config: {template_detail: {notify_interval: 60, interval_notify_mode: increasing}}}
+              - {id: 2, name: notice standard, plugin_type: notice,
+                 execute_config: {template_detail: {notify_interval: 60, interval_notify_mode: standard}}}
+              - {id: 3, name: no repeats, plugin_type: notice,
+                 execute_config: {template_detail: {need_poll: false, notify_interval: 60}}}
+            """)
+    }
+
+    override func tearDown() {
+        receiver?.stop()
+        smtp?.stop()
+    }
+
+    func event(_ alert: String, signal: String = "abnormal", configId: Int = 3, groups: [String] = ["ops"],
+               status: String? = nil, extra: [String: JSONValue] = [:]) -> JSONValue {
+        let st = status ?? (signal == "recovered" ? "RECOVERED" : signal == "closed" ? "CLOSED" : "ABNORMAL")
+        var o: [String: JSONValue] = [
+            "signal": .string(signal),
+            "alert": ["id": .string(alert), "alert_name": "CPU usage high", "strategy_id": 7, "severity": 1, "status": .string(st),
+                      "begin_time": .int(t0), "latest_time": .int(t0), "event": ["bk_biz_id": 2]],
+            "strategy": ["id": 7, "name": "cpu high", "bk_biz_id": 2,
+                         "notice": ["id": 70, "config_id": .int(Int64(configId)), "signal": ["abnormal", "recovered", "closed"],
+                                    "user_groups": .array(groups.map { .string($0) })]],
+        ]
+        for (k, v) in extra { o[k] = v }
+        return .object(o)
+    }
+
+    @discardableResult
+    func ingest(_ events: [JSONValue], at t: Int64? = nil, expect status: Int32 = 0) throws -> (ids: [Int64], result: CommandResult) {
+        let r = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t ?? t0)", "-"], stdin: Actions.lines(events))
+        XCTAssertEqual(r.status, status, r.stderr)
+        return (r.stdout.split(separator: "\n").compactMap { Int64($0) }, r)
+    }
+
+    func pass(at t: Int64) throws {
+        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    func rows(_ sql: String = "SELECT * FROM action_instance ORDER BY id") throws -> [Row] {
+        let queue = try DatabaseQueue(path: db)
+        defer { try? queue.close() }
+        return try queue.read { try Row.fetchAll($0, sql: sql) }
+    }
+
+    func json(_ row: Row, _ column: String) throws -> JSONValue { try JSONParser.parse(row[column] as String) }
+
+    func testAbnormalEvent_mailAndSMSToAGroupOfThree_rowsAsTheOriginal_oneMergedSendPerWay_parentSuccess() throws {
+        let (ids, _) = try ingest([event("a-1")])
+        let all = try rows()
+        XCTAssertEqual(ids.count, 7)
+        XCTAssertEqual(all.count, 7, "1 parent + 3 users × 2 ways")
+        let parent = all[0]
+        XCTAssertEqual(parent["is_parent_action"] as Int, 1)
+        XCTAssertEqual(try json(parent, "action_plugin")["plugin_type"]?.stringValue, "notice")
+        XCTAssertEqual(parent["strategy_relation_id"] as Int, 70)
+        XCTAssertEqual(parent["alert_level"] as Int, 1)
+        XCTAssertEqual(parent["bk_biz_id"] as String, "2")
+        let inputs = try json(parent, "inputs")
+        XCTAssertEqual(inputs["notify_info"], ["mail": ["alice", "bob", "carol"], "sms": ["alice", "bob", "carol"]])
+        XCTAssertEqual(inputs["is_alert_shielded"], false)
+        XCTAssertEqual(inputs["time_range"], "00:00:00--23:59:59")
+        let uuid: String = parent["generate_uuid"]
+        XCTAssertEqual(uuid.count, 32)
+        var pairs: [String] = []
+        for child in all.dropFirst() {
+            XCTAssertEqual(child["parent_action_id"] as Int64, parent["id"] as Int64)
+            XCTAssertEqual(child["generate_uuid"] as String, uuid, "children share the batch id")
+            let i = try json(child, "inputs")
+            pairs.append("\(i["notice_way"]!.stringValue!):\(i["notice_receiver"]!.stringValue!)")
+            XCTAssertEqual(i["followed"], false)
+        }
+        XCTAssertEqual(pairs.sorted(), ["mail:alice", "mail:bob", "mail:carol", "sms:alice", "sms:bob", "sms:carol"])
+
+        try pass(at: t0)
+        let mails = try smtp.messages()
+        XCTAssertEqual(mails.count, 1, "one merged mail")
+        XCTAssertEqual(Set(mails[0]["rcpt_tos"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["alice@example.com", "bob@example.com", "carol@example.com"])
+        XCTAssertEqual(mails[0]["subject"]?.stringValue, "[fatal] alert: CPU usage high")
+        XCTAssertTrue(mails[0]["body"]?.stringValue?.contains("Alert id</td><td>a-1") ?? false)
+        let sms = try receiver.requests().filter { $0["path"]?.stringValue == "/sms" }
+        XCTAssertEqual(sms.count, 1, "one merged SMS request")
+        let body = try JSONParser.parse(try XCTUnwrap(sms.first?["body"]?.stringValue))
+        XCTAssertEqual(Set(body["phones"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["111", "222", "333"])
+        let after = try rows()
+        XCTAssertEqual(after.map { $0["status"] as String }, Array(repeating: "success", count: 7))
+    }
+
+    func testSameEventTwice_noNewActions_andTheSecondRunSaysSo() throws {
+        let first = try ingest([event("a-1")])
+        XCTAssertEqual(first.ids.count, 7)
+        let second = try ingest([event("a-1")])
+        XCTAssertEqual(second.ids, [])
+        XCTAssertTrue(second.result.stderr.contains("already ingested"), second.result.stderr)
+        XCTAssertEqual(try rows().count, 7)
+        // Another alert, or another signal of the same alert, is new.
+        XCTAssertEqual(try ingest([event("a-2")]).ids.count, 7)
+        XCTAssertEqual(try ingest([event("a-1", signal: "recovered")]).ids.count, 7)
+    }
+
+    /// Rounds of abnormal notices created for `alert` (parents), by creation time.
+    func rounds(_ alert: String = "a-1") throws -> [Int64] {
+        try rows("SELECT create_time FROM action_instance WHERE is_parent_action = 1 AND signal = 'abnormal' AND alerts = '[\"\(alert)\"]' ORDER BY id").map { $0[0] as Int64 }
+    }
+
+    func testIntervalIncreasing_repeatsAfter60_120_240s_thenRecoveredStopsThem() throws {
+        try ingest([event("a-1", configId: 1)])
+        for t in stride(from: t0, through: t0 + 430, by: 10) { try pass(at: t) }
+        XCTAssertEqual(try rounds().map { $0 - t0 }, [0, 60, 180, 420], "gaps of 60, 120 and 240 s")
+        let mails = try smtp.messages()
+        XCTAssertEqual(mails.count, 4, "one mail per round")
+        let parents = try rows("SELECT execute_times, need_poll, is_polled FROM action_instance WHERE is_parent_action = 1 ORDER BY id")
+        XCTAssertEqual(parents.map { $0[0] as Int64 }.first, 1, "the first round ran once")
+
+        try ingest([event("a-1", signal: "recovered")], at: t0 + 500)
+        for t in stride(from: t0 + 500, through: t0 + 1500, by: 100) { try pass(at: t) }
+        XCTAssertEqual(try rounds().count, 4, "no repeat after the recovery")
+    }
+
+    func testIntervalStandard_repeatsEvery60s_andOneCatchUpRoundAfterDowntime() throws {
+        try ingest([event("a-1", configId: 2)])
+        for t in [t0, t0 + 30, t0 + 60, t0 + 90, t0 + 120, t0 + 180] { try pass(at: t) }
+        XCTAssertEqual(try rounds().map { $0 - t0 }, [0, 60, 120, 180])
+        // Nothing ran for ten minutes: one catch-up round, then every 60 s from it.
+        try pass(at: t0 + 780)
+        try pass(at: t0 + 800)
+        try pass(at: t0 + 840)
+        XCTAssertEqual(try rounds().map { $0 - t0 }, [0, 60, 120, 180, 780, 840])
+    }
+
+    func testClosedStopsRepeats_andAnOtherAlertKeepsItsOwn() throws {
+        try ingest([event("a-1", configId: 2), event("a-2", configId: 2)])
+        try pass(at: t0)
+        try ingest([event("a-1", signal: "closed")], at: t0 + 30)
+        try pass(at: t0 + 60)
+        XCTAssertEqual(try rounds("a-1").count, 1)
+        XCTAssertEqual(try rounds("a-2").count, 2)
+    }
+
+    func testVoice_twoChildrenForTheSameReceiversWithin120s_oneCall_theOtherSystemAbort() throws {
+        // Two alerts of the voice group: the same receiver lists, one call each per window.
+        try ingest([event("a-1", groups: ["oncall"]), event("a-2", groups: ["oncall"])])
+        try pass(at: t0)
+        let calls = try receiver.requests().filter { $0["path"]?.stringValue == "/voice" }
+        XCTAssertEqual(calls.count, 2, "alice and bob called once: \(calls)")
+        let children = try rows("SELECT status, failure_type, ex_data FROM action_instance WHERE is_parent_action = 0 ORDER BY id")
+        // One voice child per alert, for the group's list [alice, bob].
+        XCTAssertEqual(children.map { $0[0] as String }.sorted(), ["failure", "success"])
+        let aborted = children.filter { ($0[1] as String?) == "system_abort" }
+        XCTAssertEqual(aborted.count, 1)
+        XCTAssertTrue((aborted[0][2] as String).contains("voice alarm defended by package"))
+    }
+
+    func testSerialVoice_oneChildForTheMergedList() throws {
+        let serial = try dir.write("serial.yaml", try String(contentsOfFile: config, encoding: .utf8) + """
+
+              - {id: 9, name: serial voice, plugin_type: notice,
+                 execute_config: {template_detail: {need_poll: false, voice_notice: serial}}}
+            """)
+        config = serial
+        try ingest([event("a-1", configId: 9, groups: ["oncall", "ops"])])
+        let voice = try rows("SELECT inputs FROM action_instance WHERE inputs LIKE '%\"notice_way\":\"voice\"%'")
+        XCTAssertEqual(voice.count, 1)
+        XCTAssertEqual(try JSONParser.parse(voice[0][0] as String)["notice_receiver"], ["alice", "bob"])
+    }
+
+    func testFailingGatewayForOneWay_parentPartialFailure() throws {
+        try receiver.script(path: "/sms", statuses: [500], body: "gateway down")
+        try ingest([event("a-1")])
+        try pass(at: t0)
+        let all = try rows()
+        XCTAssertEqual(all[0]["status"] as String, "partial_failure")
+        XCTAssertEqual(all.dropFirst().map { $0["status"] as String }.sorted(), ["failure", "failure", "failure", "success", "success", "success"])
+    }
+
+    func testTemplateWithASyntaxError_failsThatAction_namingTheTemplate_othersUnaffected() throws {
+        let broken: JSONValue = ["id": 50, "name": "broken", "plugin_type": "notice", "execute_config": ["template_detail": [
+            "need_poll": false, "template": [["signal": "abnormal", "title_tmpl": "x", "message_tmpl": "{% if %}"]]]]]
+        var bad = event("a-1", groups: ["leads"], extra: ["action_configs": [broken]])
+        bad = bad.setting("strategy", bad["strategy"]!.setting("notice", bad["strategy"]!["notice"]!.setting("config_id", 50)))
+        try ingest([bad, event("a-2", groups: ["leads"])])
+        try pass(at: t0)
+        let all = try rows()
+        let failed = all.filter { ($0["status"] as String) == "failure" && ($0["is_parent_action"] as Int) == 0 }
+        XCTAssertEqual(failed.count, 1)
+        XCTAssertTrue(try json(failed[0], "ex_data")["message"]?.stringValue?.contains("template[abnormal].message_tmpl") ?? false)
+        XCTAssertEqual(try smtp.messages().count, 1, "the other alert's mail went out")
+    }
+
+    func testBadEvents_lineNumberedErrors_exit1_goodEventsStored() throws {
+        var unknown = event("a-3")
+        unknown = unknown.setting("strategy", unknown["strategy"]!.setting("notice", unknown["strategy"]!["notice"]!.setting("config_id", 404)))
+        let text = [
+            event("a-1").jsonText,
+            #"{"alert": {"id": "x"}}"#,
+            unknown.jsonText,
+            #"{"signal": "abnormal", "alert": {"id": "#,
+            "",
+            event("a-2").jsonText,
+        ].joined(separator: "\n") + "\n"
+        let file = try dir.write("events.jsonl", text)
+        let r = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0)", file])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.contains("events.jsonl line 2: signal: missing") }, r.stderr)
+        XCTAssertTrue(lines.contains { $0.contains("events.jsonl line 3: strategy.notice.config_id: action config 404 is not in") }, r.stderr)
+        XCTAssertTrue(lines.contains { $0.contains("events.jsonl line 4: malformed JSON") }, r.stderr)
+        XCTAssertEqual(Set(try rows("SELECT alerts FROM action_instance").map { $0[0] as String }), ["[\"a-1\"]", "[\"a-2\"]"])
+        XCTAssertEqual(try rows().count, 14)
+    }
+
+    func testShieldedAlert_parentOnly_skipped_noSends() throws {
+        var shielded = event("a-1")
+        shielded = shielded.setting("alert", shielded["alert"]!.merging(["is_shielded": true, "shield_id": [12]]))
+        try ingest([shielded])
+        let all = try rows()
+        XCTAssertEqual(all.count, 1)
+        XCTAssertEqual(try json(all[0], "inputs")["is_alert_shielded"], true)
+        try pass(at: t0)
+        XCTAssertEqual(try rows()[0]["status"] as String, "skipped")
+        XCTAssertEqual(try smtp.messages().count, 0)
+    }
+
+    func testStatusMismatch_andRelationsNotForTheSignal_createNothing() throws {
+        // The alert has recovered already (beyond the one-minute grace): the abnormal event is stale.
+        let stale = event("a-1", status: "RECOVERED")
+        let r = try ingest([stale], at: t0 + 300)
+        XCTAssertEqual(r.ids, [])
+        XCTAssertEqual(try rows().count, 0)
+        // ack is not among the notice relation's signals.
+        XCTAssertEqual(try ingest([event("a-2", signal: "ack")]).ids, [])
+    }
+}
