@@ -268,4 +268,53 @@ final class IngestEndToEndTests: XCTestCase {
         // ack is not among the notice relation's signals.
         XCTAssertEqual(try ingest([event("a-2", signal: "ack")]).ids, [])
     }
+
+    // MARK: Execution notices
+
+    /// An event whose strategy has a webhook action, and a notice relation to `leads` (mail)
+    /// asking for the execution signals.
+    func webhookEvent(_ alert: String, maxRetryTimes: Int) -> JSONValue {
+        let hook = Actions.webhook(url: "\(receiver.baseURL)/hook", maxRetryTimes: maxRetryTimes)["action_config"]!
+            .merging(["id": 20, "name": "restart service", "plugin_type": "webhook"])
+        var e = event(alert, groups: ["leads"], extra: ["action_configs": [hook]])
+        var strategy = e["strategy"]!
+        strategy = strategy.setting("notice", strategy["notice"]!.setting("signal", ["execute", "execute_success", "execute_failed"]))
+        strategy = strategy.setting("actions", [["id": 71, "config_id": 20, "signal": ["abnormal"], "user_groups": ["leads"]]])
+        e = e.setting("strategy", strategy)
+        return e
+    }
+
+    func executionMails() throws -> [String] {
+        try smtp.messages().compactMap { $0["subject"]?.stringValue }.sorted()
+    }
+
+    func testExecutionNotices_startAndSuccess_toTheStrategysNoticeGroups() throws {
+        try ingest([webhookEvent("a-1", maxRetryTimes: 0)])
+        try pass(at: t0)   // the webhook runs
+        try pass(at: t0 + 1)   // its notices go out
+        XCTAssertEqual(try receiver.requests().filter { $0["path"]?.stringValue == "/hook" }.count, 1)
+        XCTAssertEqual(try executionMails(), ["[fatal] action started: restart service", "[fatal] action succeeded: restart service"])
+        let notices = try rows("SELECT signal, status, inputs FROM action_instance WHERE signal LIKE 'execute%' ORDER BY id")
+        XCTAssertEqual(notices.map { $0[0] as String }, ["execute", "execute_success"])
+        XCTAssertEqual(notices.map { $0[1] as String }, ["success", "success"])
+        XCTAssertEqual(try JSONParser.parse(notices[0][2] as String)["notice_receiver"], "dave")
+    }
+
+    func testExecutionNotices_failureOnEachAttempt_orOnlyTheFinalOneWhenConfigured() throws {
+        try receiver.script(path: "/hook", statuses: [500, 500, 500, 500], body: "down")
+        try ingest([webhookEvent("a-1", maxRetryTimes: 1)])
+        for t in [t0, t0 + 1, t0 + 2, t0 + 3] { try pass(at: t) }
+        XCTAssertEqual(try executionMails(), ["[fatal] action failed: restart service", "[fatal] action failed: restart service",
+                                              "[fatal] action started: restart service"])
+        let body = try XCTUnwrap(smtp.messages().first { $0["subject"]?.stringValue?.contains("failed") ?? false }?["body"]?.stringValue)
+        XCTAssertTrue(body.contains("status_code: 500, content: down") && body.contains("retrying"), body)
+
+        // The same with tick.execute_notice_final_failure_only: one notice, after the last attempt.
+        let finalOnly = try dir.write("final.yaml", try String(contentsOfFile: config, encoding: .utf8) + "\ntick: {execute_notice_final_failure_only: true}\n")
+        config = finalOnly
+        try ingest([webhookEvent("a-2", maxRetryTimes: 1)])
+        for t in [t0 + 10, t0 + 11, t0 + 12, t0 + 13] { try pass(at: t) }
+        let forA2 = try rows("SELECT signal FROM action_instance WHERE signal LIKE 'execute%' AND alerts = '[\"a-2\"]'").map { $0[0] as String }
+        XCTAssertEqual(forA2, ["execute_failed"])
+    }
 }

@@ -248,8 +248,12 @@ public final class TickPass {
                 let finished = queue.results(atLeast: flushSize, timeout: flushInterval)
                 let now = clock.now()
                 for done in finished {
-                    let update = OutcomeResolver.resolve(action: done.action, outcome: done.result.outcome,
+                    var update = OutcomeResolver.resolve(action: done.action, outcome: done.result.outcome,
                                                          policy: done.result.policy, now: now, random: random())
+                    if let creation {
+                        update.spawn = ExecutionNotice.drafts(action: done.action, update: update, directory: creation.directory,
+                                                              finalFailureOnly: settings.executeNoticeFinalFailureOnly)
+                    }
                     pendingUpdates.append((update, done))
                 }
                 if pendingUpdates.count >= flushSize || elapsed() - lastFlush >= flushInterval || queue.outstanding == 0 {

@@ -248,6 +248,8 @@ public struct ActionStore: Sendable {
             let log = try db.cachedStatement(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, ?, ?, ?)")
             var lost: [Int64] = []
             var parents = Set<Int64>()
+            var inserter: RowInserter?
+            defer { inserter?.finish() }
             for u in updates {
                 let args: [DatabaseValueConvertible?] = [
                     u.status.rawValue, u.failureType, u.exData.jsonText, u.outputs.jsonText, u.endTime,
@@ -258,6 +260,10 @@ public struct ActionStore: Sendable {
                 if db.changesCount == 0 { lost.append(u.id); continue }
                 for line in u.log {
                     try log.execute(arguments: [line.time, line.actionId, line.step, line.level, line.message])
+                }
+                if !u.spawn.isEmpty {
+                    if inserter == nil { inserter = try RowInserter(db: db, path: database.path) }
+                    for d in u.spawn { _ = try inserter!.insert(d, now: now) }
                 }
                 if u.isParentAction { parents.insert(u.id) } else if u.parentActionId > 0 { parents.insert(u.parentActionId) }
             }

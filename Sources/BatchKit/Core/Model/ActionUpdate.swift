@@ -17,6 +17,8 @@ public struct ActionUpdate: Sendable {
     public var executeTimes: Int64
     public var log: [ActionLogLine]
     public var kind: Kind
+    /// New rows to store with this update (execution notices), only if the update is applied.
+    public var spawn: [ActionDraft] = []
 
     public enum Kind: String, Sendable { case succeeded, failed, retried, continued, finished }
 }

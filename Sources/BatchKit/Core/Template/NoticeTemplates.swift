@@ -66,10 +66,37 @@ public struct NoticeTemplates: Sendable, Equatable {
             if let c = pair.content { content = content ?? Source(name: "templates.\(s).\(w).content", text: c) }
         }
         let kind = NoticeTemplates.kind(of: way)
-        let defaults = NoticeTemplates.defaults[language] ?? [:]
+        let defaults = (signal.hasPrefix("execute") ? NoticeTemplates.executionDefaults : NoticeTemplates.defaults)[language] ?? [:]
         return (title ?? Source(name: "default \(language.rawValue) title", text: defaults[.short]?.title ?? ""),
                 content ?? Source(name: "default \(language.rawValue) \(kind.rawValue) content", text: defaults[kind]?.content ?? ""))
     }
+
+    /// Shipped defaults of execution notices (`execute`, `execute_success`, `execute_failed`).
+    static let executionDefaults: [Language: [Kind: (title: String, content: String)]] = {
+        let en = (short: "[{{ notice.level_name }}] {{ notice.signal_name }}: {{ notice.action_name }}",
+                  line: "[{{ notice.level_name }}] {{ notice.signal_name }}: {{ notice.action_name }} for {{ notice.alert_name }}{% if notice.action_message %}: {{ notice.action_message }}{% endif %}",
+                  text: """
+                      [{{ notice.level_name }}] {{ notice.signal_name }}: {{ notice.action_name }}
+                      Alert: {{ notice.alert_name }} ({{ alert.id }})
+                      Action: {{ notice.action_name }} (action {{ notice.action_id }}, {{ notice.action_status }})
+                      {% if notice.action_message %}Result: {{ notice.action_message }}
+                      {% endif %}
+                      """)
+        let zh = (short: "【{{ notice.level_name }}】{{ notice.signal_name }}：{{ notice.action_name }}",
+                  line: "【{{ notice.level_name }}】{{ notice.signal_name }}：{{ notice.action_name }}（{{ notice.alert_name }}）{% if notice.action_message %}：{{ notice.action_message }}{% endif %}",
+                  text: """
+                      【{{ notice.level_name }}】{{ notice.signal_name }}：{{ notice.action_name }}
+                      告警：{{ notice.alert_name }}（{{ alert.id }}）
+                      套餐：{{ notice.action_name }}（处理记录 {{ notice.action_id }}，{{ notice.action_status }}）
+                      {% if notice.action_message %}结果：{{ notice.action_message }}
+                      {% endif %}
+                      """)
+        func kinds(_ t: (short: String, line: String, text: String)) -> [Kind: (title: String, content: String)] {
+            [.short: (t.short, t.line), .text: ("", t.text), .markdown: ("", t.text),
+             .html: ("", "<pre>" + t.text.replacingOccurrences(of: " }}", with: "|escape }}") + "</pre>")]
+        }
+        return [.en: kinds(en), .zh: kinds(zh)]
+    }()
 
     /// Shipped defaults (Stencil syntax) over the context of ``NoticeContext``.
     static let defaults: [Language: [Kind: (title: String, content: String)]] = [
@@ -144,8 +171,10 @@ public struct NoticeTemplates: Sendable, Equatable {
 public enum NoticeContext {
     static let levels: [NoticeTemplates.Language: [Int64: String]] = [.en: [1: "fatal", 2: "warning", 3: "remind"], .zh: [1: "致命", 2: "预警", 3: "提醒"]]
     static let signals: [NoticeTemplates.Language: [String: String]] = [
-        .en: ["abnormal": "alert", "no_data": "no data", "recovered": "recovered", "closed": "closed", "ack": "acknowledged", "manual": "alert"],
-        .zh: ["abnormal": "告警", "no_data": "无数据告警", "recovered": "恢复", "closed": "关闭", "ack": "已确认", "manual": "告警"],
+        .en: ["abnormal": "alert", "no_data": "no data", "recovered": "recovered", "closed": "closed", "ack": "acknowledged", "manual": "alert",
+              "execute": "action started", "execute_success": "action succeeded", "execute_failed": "action failed"],
+        .zh: ["abnormal": "告警", "no_data": "无数据告警", "recovered": "恢复", "closed": "关闭", "ack": "已确认", "manual": "告警",
+              "execute": "套餐开始执行", "execute_success": "套餐执行成功", "execute_failed": "套餐执行失败"],
     ]
 
     /// `base` (with `alert`, `strategy`, `action`) plus `notice`: level and signal names in the
@@ -167,6 +196,13 @@ public enum NoticeContext {
             "latest_time": .string(time(alert["latest_time"])),
             "bk_biz_id": .string(alert["event"]?["bk_biz_id"]?.scalarText ?? base["action"]?["bk_biz_id"]?.scalarText ?? ""),
         ]
-        return base.setting("notice", notice)
+        var fields = notice.objectValue ?? [:]
+        if let source = base["action"]?["inputs"]?["source_action"], source.objectValue != nil {
+            fields["action_name"] = .string(source["name"]?.scalarText ?? "")
+            fields["action_id"] = .string(source["id"]?.scalarText ?? "")
+            fields["action_status"] = .string(source["status"]?.scalarText ?? "")
+            fields["action_message"] = .string(source["message"]?.scalarText ?? "")
+        }
+        return base.setting("notice", .object(fields))
     }
 }
