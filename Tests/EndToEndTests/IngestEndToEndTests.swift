@@ -317,4 +317,44 @@ final class IngestEndToEndTests: XCTestCase {
         let forA2 = try rows("SELECT signal FROM action_instance WHERE signal LIKE 'execute%' AND alerts = '[\"a-2\"]'").map { $0[0] as String }
         XCTAssertEqual(forA2, ["execute_failed"])
     }
+
+    // MARK: Per-recipient cap
+
+    func testRecipientCap_furtherNoticesFoldIntoOneDigest_sentWhenTheWindowEnds() throws {
+        let capped = try dir.write("capped.yaml", try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "security: none, from: fta@example.com}", with: "security: none, from: fta@example.com, recipient_cap: {max: 2, window: 600}}"))
+        config = capped
+        let storm = (1...5).map { i in
+            event("a-\(i)", groups: ["leads"]).setting("alert", event("a-\(i)")["alert"]!.setting("alert_name", .string("disk full on host-\(i)")))
+        }
+        try ingest(storm)
+        try pass(at: t0)
+        XCTAssertEqual(try smtp.messages().count, 2, "two mails reach dave, the rest wait for the digest")
+        // Workers run the five sends concurrently: which two go out first is not fixed.
+        let children = try rows("SELECT status, ex_data, alerts FROM action_instance WHERE is_parent_action = 0 ORDER BY id")
+        XCTAssertEqual(children.map { $0[0] as String }.sorted(), ["skipped", "skipped", "skipped", "success", "success"])
+        let heldBack = children.filter { ($0[0] as String) == "skipped" }
+        for h in heldBack {
+            XCTAssertTrue((h[1] as String).contains("folded into dave's mail digest: cap of 2 per 600 s"), h[1] as String)
+        }
+        let heldAlerts = heldBack.compactMap { try? JSONParser.parse($0[2] as String).arrayValue?.first?.stringValue }
+
+        try pass(at: t0 + 300)
+        XCTAssertEqual(try smtp.messages().count, 2, "no digest before the window ends")
+        try pass(at: t0 + 600)
+        let mails = try smtp.messages()
+        XCTAssertEqual(mails.count, 3)
+        let digest = mails[2]
+        XCTAssertEqual(digest["subject"]?.stringValue, "3 notices held back")
+        XCTAssertEqual(digest["rcpt_tos"], ["dave@example.com"])
+        let body = try XCTUnwrap(digest["body"]?.stringValue)
+        for alert in heldAlerts {
+            XCTAssertTrue(body.contains("disk full on host-\(alert.dropFirst(2))"), body)
+        }
+        XCTAssertEqual(heldAlerts.count, 3)
+        // A new window: sends go out again.
+        try ingest([event("a-9", groups: ["leads"])], at: t0 + 700)
+        try pass(at: t0 + 700)
+        XCTAssertEqual(try smtp.messages().count, 4)
+    }
 }

@@ -16,10 +16,25 @@ public enum ChannelSettings {
                               "success_value", "timeout", "verify_tls", "max_length", "dedupe_window"]
 
     static func parse(_ value: JSONValue, reader: ConfigReader) throws -> [String: any NoticeChannel] {
+        try parseWithCaps(value, reader: reader).channels
+    }
+
+    /// Channels, and the per-recipient caps (`recipient_cap: {max: 10, window: 3600}`) any
+    /// channel may carry.
+    static func parseWithCaps(_ value: JSONValue, reader: ConfigReader) throws -> (channels: [String: any NoticeChannel], caps: [String: RecipientCap]) {
         guard case .object(let ways) = value else { throw FTAError.config("config \(reader.source): channels: expected a mapping of notice ways") }
         var channels: [String: any NoticeChannel] = [:]
-        for (way, spec) in ways {
+        var caps: [String: RecipientCap] = [:]
+        for (way, rawSpec) in ways {
             let r = reader.at(way)
+            var spec = rawSpec
+            if case .object(var o) = rawSpec, let capValue = o.removeValue(forKey: "recipient_cap") {
+                spec = .object(o)
+                let c = try r.at("recipient_cap").object(capValue, allowed: ["max", "window"])
+                guard let max = c["max"] else { throw r.fail("recipient_cap.max", "missing (notices per receiver per window)") }
+                caps[way] = RecipientCap(max: Int(try r.number(max, "recipient_cap.max", min: 1, max: 1_000_000)),
+                                         window: Int64(try r.number(c["window"] ?? .int(3600), "recipient_cap.window", min: 1, max: 7 * 86400)))
+            }
             switch way {
             case "mail": channels[way] = try mail(spec, r)
             case "wxwork-bot": channels[way] = try bot(spec, r)
@@ -30,7 +45,7 @@ public enum ChannelSettings {
                 channels[way] = try gateway(way, spec, r)
             }
         }
-        return channels
+        return (channels, caps)
     }
 
     static func mail(_ spec: JSONValue, _ r: ConfigReader) throws -> MailChannel {

@@ -11,6 +11,8 @@ public struct FTAConfig: Sendable {
     public var tick = TickSettings()
     /// Notice channels by way (`channels:`).
     public var channels: [String: any NoticeChannel] = [:]
+    /// Per-recipient caps by way (`channels.<way>.recipient_cap`).
+    public var recipientCaps: [String: RecipientCap] = [:]
     /// Notice templates (`templates:`).
     public var templates = NoticeTemplates()
     /// Users and user groups (`users:`, `user_groups:`).
@@ -65,7 +67,9 @@ public struct FTAConfig: Sendable {
         let reader = ConfigReader(source: source)
         if let db = top["database"] { config.database = try DatabaseSettings(db, reader: reader.at("database")) }
         if let tick = top["tick"] { config.tick = try TickSettings(tick, reader: reader.at("tick")) }
-        if let channels = top["channels"] { config.channels = try ChannelSettings.parse(channels, reader: reader.at("channels")) }
+        if let channels = top["channels"] {
+            (config.channels, config.recipientCaps) = try ChannelSettings.parseWithCaps(channels, reader: reader.at("channels"))
+        }
         if let t = top["templates"] { config.templates = try TemplateSettings.parse(t, reader: reader) }
         config.directory = try UserSettings.parse(users: top["users"], groups: top["user_groups"], reader: reader)
         if let a = top["action_configs"] { config.actionConfigs = try parseActionConfigs(a, source: source) }

@@ -117,6 +117,9 @@ public final class TickPass {
             }
         }
 
+        let digests = try store.createDueDigests(now: clock.now())
+        if !digests.isEmpty { logger.info("digests of held-back notices: \(digests.count) created") }
+
         let queue = WorkQueue()
         let group = DispatchGroup()
         var workersStarted = 0

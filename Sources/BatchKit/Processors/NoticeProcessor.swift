@@ -12,11 +12,14 @@ public struct NoticeProcessor: ActionProcessor {
     let channels: [String: any NoticeChannel]
     let directory: UserDirectory
     let templates: NoticeTemplates
+    /// Per-recipient caps by way; beyond the cap, notices fold into a digest.
+    let caps: [String: RecipientCap]
 
-    public init(channels: [String: any NoticeChannel], directory: UserDirectory, templates: NoticeTemplates) {
+    public init(channels: [String: any NoticeChannel], directory: UserDirectory, templates: NoticeTemplates, caps: [String: RecipientCap] = [:]) {
         self.channels = channels
         self.directory = directory
         self.templates = templates
+        self.caps = caps
     }
 
     public func validate(actionConfig: JSONValue) throws {
@@ -45,7 +48,8 @@ public struct NoticeProcessor: ActionProcessor {
     }
 
     public func mergeKey(for action: ClaimedAction) -> String? {
-        guard !action.isParentAction, action.nextStep == "execute", let c = NoticeProcessor.child(action), c.way != "voice" else { return nil }
+        // Digests (`collect`) are one per receiver and never merged; nor is voice.
+        guard !action.isParentAction, action.nextStep == "execute", action.signal != "collect", let c = NoticeProcessor.child(action), c.way != "voice" else { return nil }
         return "\(action.signal)|\(c.followed ? "follower_" : "")\(c.way)|\(action.text.alerts)"
     }
 
@@ -83,12 +87,11 @@ public struct NoticeProcessor: ActionProcessor {
             let found = receivers.compactMap { directory.address(of: $0, on: c.way) }
             if found.isEmpty { missing[a.id] = "no \(c.way) address for \(receivers.joined(separator: ", ")) (users.<id>)" } else { addressesOf[a.id] = found }
         }
-        var seen = Set<String>()
-        let all = group.flatMap { addressesOf[$0.id] ?? [] }.filter { seen.insert($0).inserted }
-
         var results: [String: NoticeResult] = [:]
         var title = "", content = ""
-        if !all.isEmpty {
+        var folded: [Int64: String] = [:]
+        var all: [String] = []
+        if !addressesOf.isEmpty {
             do {
                 let base = ActionContext.build(first)
                 let actionTemplates = first.json(\.actionConfig)["execute_config"]?["template_detail"]?["template"]
@@ -97,6 +100,26 @@ public struct NoticeProcessor: ActionProcessor {
             } catch {
                 return failAll("\(error)")
             }
+            // Per-recipient cap: a receiver past it gets this notice in a digest later instead.
+            if let cap = caps[c.way], c.way != "voice", first.signal != "collect", let gate = worker.dedupe {
+                let alertId = (try? JSONParser.parse(first.text.alerts).arrayValue?.first?.scalarText) ?? nil
+                for a in group where addressesOf[a.id] != nil {
+                    guard let receiver = NoticeProcessor.child(a)?.receivers.first else { continue }
+                    do {
+                        if let at = try gate.admit(way: c.way, receiver: receiver, cap: cap.max, window: cap.window, now: worker.clock.now(),
+                                                   fold: DigestItem(title: title, alertId: alertId ?? "", bkBizId: a.bkBizId)) {
+                            folded[a.id] = "folded into \(receiver)'s \(c.way) digest: cap of \(cap.max) per \(cap.window) s reached; the digest goes out at \(TimeParser.iso(at))"
+                            addressesOf[a.id] = nil
+                        }
+                    } catch {
+                        return failAll("recipient cap unavailable: \(error)")
+                    }
+                }
+            }
+            var seen = Set<String>()
+            all = group.flatMap { addressesOf[$0.id] ?? [] }.filter { seen.insert($0).inserted }
+        }
+        if !all.isEmpty {
             guard let sender = worker.channels else { return failAll("no network handle could be allocated") }
             // Voice: one call per identical receiver list per window, across passes.
             if c.way == "voice", let window = (channel as? GatewayChannel)?.dedupeWindow, window > 0, let gate = worker.dedupe {
@@ -114,6 +137,7 @@ public struct NoticeProcessor: ActionProcessor {
         let outputs: [String: JSONValue] = ["title": .string(title), "message": .string(content)]
         return group.map { a in
             if let why = missing[a.id] { return StepResult(outcome: ActionOutcome(.finished(.failure), message: why)) }
+            if let why = folded[a.id] { return StepResult(outcome: ActionOutcome(.finished(.skipped), message: why, outputs: outputs)) }
             let mine = (addressesOf[a.id] ?? []).compactMap { results[$0] }
             let shared = all.count > 1 ? " (one message to \(all.count) receivers)" : ""
             if let ok = mine.first(where: \.ok) {

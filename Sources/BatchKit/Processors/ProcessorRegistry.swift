@@ -9,7 +9,7 @@ public struct ProcessorRegistry: Sendable {
     public static func standard(config: FTAConfig = FTAConfig()) -> ProcessorRegistry {
         ProcessorRegistry([
             WebhookProcessor(settings: config.tick),
-            NoticeProcessor(channels: config.channels, directory: config.directory, templates: config.templates),
+            NoticeProcessor(channels: config.channels, directory: config.directory, templates: config.templates, caps: config.recipientCaps),
         ])
     }
 

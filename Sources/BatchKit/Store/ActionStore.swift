@@ -153,6 +153,7 @@ public struct ActionStore: Sendable {
             }
             // Expired once-per-window send keys (voice de-dupe) go with the same transaction.
             try db.execute(sql: "DELETE FROM notice_dedupe WHERE expires_at <= ?", arguments: [now])
+            try db.execute(sql: "DELETE FROM notice_quota WHERE expires_at <= ?", arguments: [now])
             return report
         }
     }

@@ -162,4 +162,34 @@ extension ActionStore {
             return (row?[0] ?? 0, row?[1])
         }
     }
+
+    /// Turns digests whose window has ended into notice rows (signal `collect`, one per way and
+    /// receiver, never capped themselves). Returns the new ids.
+    public func createDueDigests(now: Int64, limit: Int = 500) throws -> [Int64] {
+        try database.write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT way, receiver, due_at, count, titles, alerts, bk_biz_id FROM notice_digest INDEXED BY notice_digest_due
+                WHERE due_at <= ? ORDER BY due_at LIMIT ?
+                """, arguments: [now, limit])
+            guard !rows.isEmpty else { return [] }
+            var inserter = try RowInserter(db: db, path: database.path)
+            defer { inserter.finish() }
+            var ids: [Int64] = []
+            for row in rows {
+                let way: String = row[0], receiver: String = row[1], due: Int64 = row[2], count: Int64 = row[3]
+                var d = ActionDraft(signal: "collect", pluginType: "notice")
+                d.actionPlugin = JSONValue.object(["plugin_type": "notice", "plugin_key": "notice", "name": "digest"]).jsonText
+                d.alerts = row[5]
+                d.bkBizId = row[6]
+                d.inputs = JSONValue.object([
+                    "notice_way": .string(way), "notice_receiver": .string(receiver), "followed": false, "notice_type": "digest",
+                    "digest": ["count": .int(count), "titles": (try? JSONParser.parse(row[4] as String)) ?? .array([]), "window_end": .int(due)],
+                ]).jsonText
+                d.dedupeKey = "digest|\(way)|\(receiver)|\(due)"
+                if case .stored(let id) = try inserter.insert(d, now: now) { ids.append(id) }
+                try db.execute(sql: "DELETE FROM notice_digest WHERE way = ? AND receiver = ?", arguments: [way, receiver])
+            }
+            return ids
+        }
+    }
 }

@@ -4,7 +4,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5]
 
     static func migrate(_ db: Database) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -125,6 +125,29 @@ enum Schema {
                 PRIMARY KEY (alert_id, relation_id, config_id)
             ) WITHOUT ROWID;
             CREATE INDEX alert_cycle_next ON alert_cycle(next_at) WHERE next_at IS NOT NULL;
+            """)
+    }
+
+    /// Per-recipient caps: sends counted per way and receiver in a window, and the digest of
+    /// what was held back once the cap was reached, sent when the window ends.
+    static func v5(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE notice_quota (
+                key TEXT PRIMARY KEY,
+                count INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE notice_digest (
+                way TEXT NOT NULL,
+                receiver TEXT NOT NULL,
+                due_at INTEGER NOT NULL,
+                count INTEGER NOT NULL,
+                titles TEXT NOT NULL,
+                alerts TEXT NOT NULL,
+                bk_biz_id TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (way, receiver)
+            ) WITHOUT ROWID;
+            CREATE INDEX notice_digest_due ON notice_digest(due_at);
             """)
     }
 }

@@ -66,10 +66,32 @@ public struct NoticeTemplates: Sendable, Equatable {
             if let c = pair.content { content = content ?? Source(name: "templates.\(s).\(w).content", text: c) }
         }
         let kind = NoticeTemplates.kind(of: way)
-        let defaults = (signal.hasPrefix("execute") ? NoticeTemplates.executionDefaults : NoticeTemplates.defaults)[language] ?? [:]
+        let set = signal == "collect" ? NoticeTemplates.digestDefaults : signal.hasPrefix("execute") ? NoticeTemplates.executionDefaults : NoticeTemplates.defaults
+        let defaults = set[language] ?? [:]
         return (title ?? Source(name: "default \(language.rawValue) title", text: defaults[.short]?.title ?? ""),
                 content ?? Source(name: "default \(language.rawValue) \(kind.rawValue) content", text: defaults[kind]?.content ?? ""))
     }
+
+    /// Shipped defaults of digests (notices held back by a per-recipient cap).
+    static let digestDefaults: [Language: [Kind: (title: String, content: String)]] = {
+        let en = (short: "{{ notice.digest_count }} notices held back",
+                  line: "{{ notice.digest_count }} notices held back (recipient cap) until {{ notice.digest_window_end }}: {{ notice.digest_titles_inline }}",
+                  text: """
+                      {{ notice.digest_count }} notices were held back for you (recipient cap) until {{ notice.digest_window_end }}:
+                      {{ notice.digest_titles_text }}
+                      """)
+        let zh = (short: "{{ notice.digest_count }} 条通知已合并",
+                  line: "截至 {{ notice.digest_window_end }} 有 {{ notice.digest_count }} 条通知因接收人上限合并：{{ notice.digest_titles_inline }}",
+                  text: """
+                      截至 {{ notice.digest_window_end }}，有 {{ notice.digest_count }} 条通知因接收人上限合并发送：
+                      {{ notice.digest_titles_text }}
+                      """)
+        func kinds(_ t: (short: String, line: String, text: String)) -> [Kind: (title: String, content: String)] {
+            [.short: (t.short, t.line), .text: ("", t.text), .markdown: ("", t.text),
+             .html: ("", "<pre>" + t.text.replacingOccurrences(of: " }}", with: "|escape }}") + "</pre>")]
+        }
+        return [.en: kinds(en), .zh: kinds(zh)]
+    }()
 
     /// Shipped defaults of execution notices (`execute`, `execute_success`, `execute_failed`).
     static let executionDefaults: [Language: [Kind: (title: String, content: String)]] = {
@@ -172,9 +194,9 @@ public enum NoticeContext {
     static let levels: [NoticeTemplates.Language: [Int64: String]] = [.en: [1: "fatal", 2: "warning", 3: "remind"], .zh: [1: "致命", 2: "预警", 3: "提醒"]]
     static let signals: [NoticeTemplates.Language: [String: String]] = [
         .en: ["abnormal": "alert", "no_data": "no data", "recovered": "recovered", "closed": "closed", "ack": "acknowledged", "manual": "alert",
-              "execute": "action started", "execute_success": "action succeeded", "execute_failed": "action failed"],
+              "execute": "action started", "execute_success": "action succeeded", "execute_failed": "action failed", "collect": "digest"],
         .zh: ["abnormal": "告警", "no_data": "无数据告警", "recovered": "恢复", "closed": "关闭", "ack": "已确认", "manual": "告警",
-              "execute": "套餐开始执行", "execute_success": "套餐执行成功", "execute_failed": "套餐执行失败"],
+              "execute": "套餐开始执行", "execute_success": "套餐执行成功", "execute_failed": "套餐执行失败", "collect": "汇总"],
     ]
 
     /// `base` (with `alert`, `strategy`, `action`) plus `notice`: level and signal names in the
@@ -202,6 +224,15 @@ public enum NoticeContext {
             fields["action_id"] = .string(source["id"]?.scalarText ?? "")
             fields["action_status"] = .string(source["status"]?.scalarText ?? "")
             fields["action_message"] = .string(source["message"]?.scalarText ?? "")
+        }
+        if let digest = base["action"]?["inputs"]?["digest"], digest.objectValue != nil {
+            let titles = (digest["titles"]?.arrayValue ?? []).compactMap(\.scalarText)
+            let count = digest["count"]?.intValue ?? Int64(titles.count)
+            let more = count > Int64(titles.count) ? ["… and \(count - Int64(titles.count)) more"] : []
+            fields["digest_count"] = .string(String(count))
+            fields["digest_titles_text"] = .string((titles.map { "- " + $0 } + more).joined(separator: "\n"))
+            fields["digest_titles_inline"] = .string((titles + more).joined(separator: "; "))
+            fields["digest_window_end"] = .string(time(digest["window_end"]))
         }
         return base.setting("notice", .object(fields))
     }
