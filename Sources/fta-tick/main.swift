@@ -19,7 +19,7 @@ struct FtaTick: ParsableCommand {
             3 environment error (database cannot be opened or is locked).
             """,
         version: FTAVersion.string,
-        subcommands: [Run.self, Ingest.self, Enqueue.self, Status.self, Show.self, Retry.self, Skip.self],
+        subcommands: [Run.self, Ingest.self, Enqueue.self, Groups.self, Status.self, Show.self, Retry.self, Skip.self],
         defaultSubcommand: Run.self
     )
 }
@@ -39,7 +39,7 @@ extension FtaTick {
         @Flag(help: "Print the pass report as JSON on stdout.") var json = false
 
         func run() throws {
-            let env = try global.prepare(label: "fta-tick")
+            var env = try global.prepare(label: "fta-tick")
             var options = TickOptions(settings: env.config.tick, workerId: workerId)
             if let batch { guard (1...100_000).contains(batch) else { throw FTAError.usage("--batch: must be 1...100000") }; options.batch = batch }
             if let concurrency { guard (1...512).contains(concurrency) else { throw FTAError.usage("--concurrency: must be 1...512") }; options.concurrency = concurrency }
@@ -47,6 +47,7 @@ extension FtaTick {
             if let maxRuntime { guard maxRuntime > 0 else { throw FTAError.usage("--max-runtime: must be positive") }; options.maxRuntime = maxRuntime }
             let database = try env.openDatabase()
             let store = ActionStore(database: database)
+            env.config.directory = try DirectoryStore(database: database).load().overlaid(by: env.config.directory)
             StopSignals.install()
             let pass = TickPass(store: store, registry: .standard(config: env.config), options: options,
                                 settings: env.config.tick, clock: env.clock, logger: env.logger)
@@ -142,9 +143,11 @@ extension FtaTick {
         @Flag(help: "Print one JSON object per event instead of one new id per line.") var json = false
 
         func run() throws {
-            let env = try global.prepare(label: "fta-tick")
+            var env = try global.prepare(label: "fta-tick")
             let reader = try LineReader(path: file)
-            let store = ActionStore(database: try env.openDatabase())
+            let database = try env.openDatabase()
+            let store = ActionStore(database: database)
+            env.config.directory = try DirectoryStore(database: database).load().overlaid(by: env.config.directory)
             let source = file == "-" ? "stdin" : file
             let stage = env.config.creationStage(registry: .standard(config: env.config))
             let report = try IngestRun(store: store, stage: stage, clock: env.clock).run(reader) { r in
@@ -176,6 +179,62 @@ extension FtaTick {
                                                       "duplicates": "\(report.duplicateCount)", "rejected": "\(report.rejected.count)",
                                                       "warnings": "\(report.warningCount)", "source": "\(source)"])
             if !report.rejected.isEmpty || report.warningCount > 0 { throw CommandExit(.attention) }
+        }
+    }
+
+    struct Groups: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Users and user groups kept in the database (next to the config file's).",
+            subcommands: [Import.self, List.self])
+
+        struct Import: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Store the users and user groups of a YAML file (the config file's users: and user_groups: shape).",
+                discussion: """
+                    Example: fta-tick groups import --db fta.db directory.yaml
+                      users:
+                        alice: {email: alice@example.com, phone: "13800000001"}
+                      user_groups:
+                        ops: {users: [alice], notice_ways: {default: [mail], 1: [mail, sms, voice]}}
+                    Stored entries with the same id are replaced; the config file's win over stored ones.
+                    """)
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "YAML file with users: and user_groups:.") var file: String
+            @Flag(help: "Remove stored users and groups that are not in the file.") var replace = false
+
+            func run() throws {
+                let env = try global.prepare(label: "fta-tick")
+                let store = DirectoryStore(database: try env.openDatabase())
+                let known = replace ? [] : Set(try store.load().users.keys)
+                let directory = try UserSettings.load(path: file, knownUsers: known, environment: ProcessInfo.processInfo.environment)
+                let r = try store.save(directory, replace: replace, now: env.clock.now())
+                print("stored \(r.users) users and \(r.groups) groups" + (replace ? " (\(r.removed) groups removed first)" : ""))
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "The user groups in effect: stored ones with the config file's over them.")
+            @OptionGroup var global: GlobalOptions
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() throws {
+                let env = try global.prepare(label: "fta-tick")
+                let directory = try DirectoryStore(database: try env.openDatabase()).load().overlaid(by: env.config.directory)
+                let groups = directory.groups.keys.sorted().map { directory.groups[$0]! }
+                if json {
+                    let out = JSONValue.array(groups.map { g in
+                        ["id": .string(g.id), "name": .string(g.name), "users": .array(g.users.map { .string($0) }),
+                         "followers": .array(g.followers.map { .string($0) }), "chat_ids": .array(g.chatIds.map { .string($0) }),
+                         "notice_ways": .object(Dictionary(uniqueKeysWithValues: g.noticeWays.map { ($0.key == 0 ? "default" : String($0.key), JSONValue.array($0.value.map { .string($0) })) }))]
+                    })
+                    print(out.jsonText)
+                } else {
+                    for g in groups {
+                        let ways = g.noticeWays.keys.sorted().map { "\($0 == 0 ? "default" : String($0)): \(g.noticeWays[$0]!.joined(separator: ","))" }.joined(separator: "; ")
+                        print("\(g.id)\t\(g.name)\tusers: \(g.users.joined(separator: ","))\tways: \(ways)")
+                    }
+                }
+            }
         }
     }
 

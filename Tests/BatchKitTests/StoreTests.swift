@@ -84,15 +84,17 @@ final class StoreTests: XCTestCase {
         // Make it look like a version-1 file.
         try FTADatabase(path: path).write { db in
             try db.execute(sql: "DROP INDEX action_instance_parent")
-            try db.execute(sql: "DROP TABLE notice_dedupe")
+            for table in ["notice_dedupe", "alert_cycle", "notice_quota", "notice_digest", "notice_user", "user_group"] {
+                try db.execute(sql: "DROP TABLE \(table)")
+            }
             try db.execute(sql: "PRAGMA user_version = 1")
         }
         let reopened = try FTADatabase(path: path)
         let (version, names) = try reopened.read { db in
             (try Int.fetchOne(db, sql: "PRAGMA user_version"),
-             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('action_instance_parent', 'notice_dedupe') ORDER BY name"))
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('action_instance_parent', 'notice_dedupe', 'alert_cycle', 'user_group') ORDER BY name"))
         }
         XCTAssertEqual(version, Schema.migrations.count)
-        XCTAssertEqual(names, ["action_instance_parent", "notice_dedupe"])
+        XCTAssertEqual(names, ["action_instance_parent", "alert_cycle", "notice_dedupe", "user_group"])
     }
 }

@@ -357,4 +357,39 @@ final class IngestEndToEndTests: XCTestCase {
         try pass(at: t0 + 700)
         XCTAssertEqual(try smtp.messages().count, 4)
     }
+
+    // MARK: Stored user groups
+
+    func testGroupsImportedIntoTheDatabase_serveIngest_andBadFilesAreRefused() throws {
+        let file = try dir.write("directory.yaml", """
+            users:
+              erin: {email: erin@example.com, phone: "555"}
+            user_groups:
+              dbops: {name: Database ops, users: [erin, alice], notice_ways: {default: [mail]}}
+            """)
+        // alice is not in this file: refused until she is stored.
+        let refused = try Binaries.run("fta-tick", ["groups", "import", "--db", db, file])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("user_groups.dbops: user 'alice' is not in users"), refused.stderr)
+        let users = try dir.write("users.yaml", "users:\n  alice: {email: alice@example.com}\n")
+        XCTAssertEqual(try Binaries.run("fta-tick", ["groups", "import", "--db", db, users]).status, 0)
+        let stored = try Binaries.run("fta-tick", ["groups", "import", "--db", db, file])
+        XCTAssertEqual(stored.status, 0, stored.stderr)
+        XCTAssertEqual(stored.stdout, "stored 1 users and 1 groups\n")
+
+        let list = try JSONParser.parse(try Binaries.run("fta-tick", ["groups", "list", "--db", db, "--config", config, "--json"]).stdout)
+        XCTAssertEqual(list.arrayValue?.compactMap { $0["id"]?.stringValue }, ["dbops", "leads", "oncall", "ops"])
+
+        try ingest([event("a-1", groups: ["dbops"])])
+        let parent = try rows()[0]
+        XCTAssertEqual(try json(parent, "inputs")["notify_info"], ["mail": ["erin", "alice"]])
+        try pass(at: t0)
+        XCTAssertEqual(Set(try smtp.messages()[0]["rcpt_tos"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["erin@example.com", "alice@example.com"])
+    }
+
+    func testUnknownGroup_isAWarning_theOtherGroupsAreNotified() throws {
+        let r = try ingest([event("a-1", groups: ["ghosts", "leads"])], expect: 1)
+        XCTAssertTrue(r.result.stderr.contains("line 1: strategy.notice.user_groups: group 'ghosts' is not in the config's user_groups"), r.result.stderr)
+        XCTAssertEqual(try json(try rows()[0], "inputs")["notify_info"], ["mail": ["dave"]])
+    }
 }

@@ -1,3 +1,6 @@
+import Foundation
+import Yams
+
 /// The `users:` and `user_groups:` sections.
 ///
 /// ```yaml
@@ -11,8 +14,8 @@
 ///     notice_ways: {default: [mail], 1: [mail, sms, voice], 2: [mail, sms]}
 ///     chat_ids: [chat-ops]          # wxwork-bot chats
 /// ```
-enum UserSettings {
-    static func parse(users: JSONValue?, groups: JSONValue?, reader: ConfigReader) throws -> UserDirectory {
+public enum UserSettings {
+    static func parse(users: JSONValue?, groups: JSONValue?, reader: ConfigReader, knownUsers: Set<String> = []) throws -> UserDirectory {
         var directory = UserDirectory()
         if let users {
             guard case .object(let o) = users else { throw FTAError.config("config \(reader.source): users: expected a mapping of user ids") }
@@ -35,7 +38,7 @@ enum UserSettings {
                     return try items.map { try r.string($0, key) }
                 }
                 let users = try list("users"), followers = try list("followers")
-                for u in users + followers where directory.users[u] == nil {
+                for u in users + followers where directory.users[u] == nil && !knownUsers.contains(u) {
                     throw FTAError.config("config \(reader.source): user_groups.\(id): user '\(u)' is not in users")
                 }
                 var ways: [Int: [String]] = [0: ["mail"]]
@@ -62,5 +65,21 @@ enum UserSettings {
             }
         }
         return directory
+    }
+
+    /// A file of `users:` and `user_groups:` (the config file's shape) for `fta-tick groups
+    /// import`. Groups may name users already stored (`knownUsers`).
+    public static func load(path: String, knownUsers: Set<String>, environment: [String: String]) throws -> UserDirectory {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw FTAError.config("\(path): cannot read the file")
+        }
+        let node: Any?
+        do { node = try Yams.load(yaml: text) } catch { throw FTAError.config("\(path): invalid YAML: \(FTAConfig.oneLine("\(error)"))") }
+        let root = try ConfigReader.json(from: node as Any, path: "", source: path, environment: environment)
+        guard case .object(let top) = root else { throw FTAError.config("\(path): expected a mapping with users: and user_groups:") }
+        for key in top.keys.sorted() where key != "users" && key != "user_groups" {
+            throw FTAError.config("\(path): unknown section '\(key)' (a directory file has users: and user_groups:)")
+        }
+        return try parse(users: top["users"], groups: top["user_groups"], reader: ConfigReader(source: path), knownUsers: knownUsers)
     }
 }

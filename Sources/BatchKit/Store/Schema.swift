@@ -4,7 +4,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6]
 
     static func migrate(_ db: Database) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -148,6 +148,28 @@ enum Schema {
                 PRIMARY KEY (way, receiver)
             ) WITHOUT ROWID;
             CREATE INDEX notice_digest_due ON notice_digest(due_at);
+            """)
+    }
+
+    /// Users and user groups kept in the database (`fta-tick groups import`), next to the
+    /// config file's. JSON columns hold JSON text.
+    static func v6(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE notice_user (
+                id TEXT PRIMARY KEY,
+                addresses TEXT NOT NULL DEFAULT '{}',
+                update_time INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE user_group (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL DEFAULT '',
+                users TEXT NOT NULL DEFAULT '[]',
+                followers TEXT NOT NULL DEFAULT '[]',
+                notice_ways TEXT NOT NULL DEFAULT '{}',
+                chat_ids TEXT NOT NULL DEFAULT '[]',
+                duty_rules TEXT NOT NULL DEFAULT '[]',
+                update_time INTEGER NOT NULL
+            ) WITHOUT ROWID;
             """)
     }
 }
