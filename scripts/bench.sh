@@ -37,9 +37,13 @@ sleep 0.3
 # ms OUTFILE CMD...: runs CMD with stdout to OUTFILE (stderr discarded), prints its wall time in seconds.
 ms() { python3 -c 'import sys,time,subprocess; out=open(sys.argv[1],"w"); t=time.perf_counter(); r=subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL); print("%.3f" % (time.perf_counter()-t)); sys.exit(r.returncode)' "$@"; }
 
+# BENCH_ONLY="notice" (or "core") runs only those sections.
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
+
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -srm)"
 echo "swift: $(swift --version 2>&1 | head -1)"
 
+if want core; then
 # 1. enqueue of 100,000 actions (median of 3 runs, each into a new database)
 $BIN/fta-bench gen 100000 "$URL" > "$OUT/100k.jsonl"
 for i in 1 2 3; do
@@ -115,3 +119,53 @@ rm -f "$OUT"/big.db*
 /usr/bin/time -f "%M %e" -o "$OUT/rss.txt" $BIN/fta-tick run --db "$OUT/enqueue.db" --now $NOW --concurrency 32 --batch 1000 --max-runtime 600 --log-level warning --json 2>/dev/null > "$OUT/rss.json"
 python3 -c "import json; kb,s=open('$OUT/rss.txt').read().split(); r=json.load(open('$OUT/rss.json')); print('pass over 100,000 due actions: peak RSS %.1f MB, %d succeeded in %s s (%.0f actions/s)' % (int(kb)/1024, r['succeeded'], s, r['succeeded']/float(s)))"
 rm -f "$OUT"/*.jsonl
+fi
+
+if want notice; then
+# 5. alert events to notices: ingest 10,000 events (a group of 3 users reached by sms and weixin
+#    through HTTP gateways on the local nginx), then one pass delivering every notice
+python3 - "$OUT" "$PORT" $NOW <<'PY'
+import json, sys
+out, port, now = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(out + "/notice.yaml", "w") as f:
+    f.write(f"""channels:
+  sms: {{url: "http://127.0.0.1:{port}/sms", body: '{{{{"phones": {{{{ receivers|tojson }}}}, "text": {{{{ content|tojson }}}}}}}}'}}
+  weixin: {{url: "http://127.0.0.1:{port}/weixin", body: '{{{{"to": {{{{ receivers|tojson }}}}, "title": {{{{ title|tojson }}}}, "text": {{{{ content|tojson }}}}}}}}'}}
+users:
+  u1: {{phone: "13800000001", weixin: wx1}}
+  u2: {{phone: "13800000002", weixin: wx2}}
+  u3: {{phone: "13800000003", weixin: wx3}}
+user_groups:
+  ops: {{users: [u1, u2, u3], notice_ways: {{default: [sms, weixin]}}}}
+action_configs:
+  - {{id: 1, name: ops notice, plugin_type: notice, execute_config: {{template_detail: {{notify_interval: 3600}}}}}}
+""")
+with open(out + "/events.jsonl", "w") as f:
+    for i in range(10000):
+        f.write(json.dumps({"signal": "abnormal",
+            "alert": {"id": f"bench-{i}", "alert_name": f"CPU usage high on host-{i}", "strategy_id": 7, "severity": 2,
+                      "status": "ABNORMAL", "begin_time": now, "latest_time": now, "event": {"bk_biz_id": 2},
+                      "dimensions": [{"key": "ip", "value": f"10.0.{i // 256}.{i % 256}"}]},
+            "strategy": {"id": 7, "name": "cpu high", "notice": {"id": 70, "config_id": 1, "signal": ["abnormal", "recovered"], "user_groups": ["ops"]}}}) + "\n")
+PY
+for i in 1 2 3; do
+  rm -f "$OUT"/notice.db*
+  ms /dev/null $BIN/fta-tick ingest --db "$OUT/notice.db" --config "$OUT/notice.yaml" --now $NOW --log-level warning "$OUT/events.jsonl" >> "$OUT/ingest.times"
+  ms "$OUT/notice-$i.json" $BIN/fta-tick run --db "$OUT/notice.db" --config "$OUT/notice.yaml" --now $NOW --concurrency 32 --batch 1000 --max-runtime 600 --log-level warning --json >> "$OUT/notice.times"
+  sqlite3 "$OUT/notice.db" "SELECT count(*) FROM action_instance WHERE is_parent_action = 0 AND status = 'success'" > "$OUT/notice-ok-$i.txt"
+done
+python3 - "$OUT" <<'PY'
+import statistics, sys
+out = sys.argv[1]
+ing = [float(x) for x in open(out + "/ingest.times")]
+run = [float(x) for x in open(out + "/notice.times")]
+ok = [int(open("%s/notice-ok-%d.txt" % (out, i)).read()) for i in (1, 2, 3)]
+assert all(n == 60000 for n in ok), ok
+mi, mr = statistics.median(ing), statistics.median(run)
+print("ingest: 10000 events -> 70000 rows (parent + 3 receivers x 2 ways): %s s, median %.0f events/s" % (", ".join("%.2f" % t for t in ing), 10000 / mi))
+print("pass: 60000 notices (20000 merged gateway requests), all success: %s s, median %.0f notices/s" % (", ".join("%.2f" % t for t in run), 60000 / mr))
+tot = [a + b for a, b in zip(ing, run)]
+print("end to end (ingest + pass): median %.0f notices/s" % (60000 / statistics.median(tot)))
+PY
+rm -f "$OUT"/events.jsonl "$OUT"/notice.db*
+fi

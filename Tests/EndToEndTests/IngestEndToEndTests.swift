@@ -33,6 +33,7 @@ final class IngestEndToEndTests: XCTestCase {
               ops: {users: [alice, bob, carol], notice_ways: {default: [mail, sms]}}
               oncall: {users: [alice, bob], notice_ways: {default: [voice]}}
               leads: {users: [dave], notice_ways: {default: [mail]}}
+              watched: {users: [alice], followers: [bob, alice], notice_ways: {default: [mail, voice]}}
             action_configs:
               - {id: 1, name: notice every minute, plugin_type: notice,
                  execute_config: {template_detail: {notify_interval: 60, interval_notify_mode: increasing}}}
@@ -148,7 +149,9 @@ final class IngestEndToEndTests: XCTestCase {
         let mails = try smtp.messages()
         XCTAssertEqual(mails.count, 4, "one mail per round")
         let parents = try rows("SELECT execute_times, need_poll, is_polled FROM action_instance WHERE is_parent_action = 1 ORDER BY id")
-        XCTAssertEqual(parents.map { $0[0] as Int64 }.first, 1, "the first round ran once")
+        XCTAssertEqual(parents.map { $0[0] as Int64 }, [1, 2, 3, 4], "execute_times counts the rounds")
+        XCTAssertEqual(parents.map { $0[2] as Int64 }, [1, 1, 1, 0], "earlier rounds are marked polled")
+        XCTAssertEqual(parents.last?[1] as Int64?, 1, "the latest round waits for the next")
 
         try ingest([event("a-1", signal: "recovered")], at: t0 + 500)
         for t in stride(from: t0 + 500, through: t0 + 1500, by: 100) { try pass(at: t) }
@@ -391,5 +394,32 @@ final class IngestEndToEndTests: XCTestCase {
         let r = try ingest([event("a-1", groups: ["ghosts", "leads"])], expect: 1)
         XCTAssertTrue(r.result.stderr.contains("line 1: strategy.notice.user_groups: group 'ghosts' is not in the config's user_groups"), r.result.stderr)
         XCTAssertEqual(try json(try rows()[0], "inputs")["notify_info"], ["mail": ["dave"]])
+    }
+
+    // MARK: Followers and the message queue
+
+    func testFollowers_getTheirOwnChildren_membersAreNotNotifiedTwice() throws {
+        try ingest([event("a-1", groups: ["watched"])])
+        let parent = try rows()[0]
+        let inputs = try json(parent, "inputs")
+        XCTAssertEqual(inputs["notify_info"], ["mail": ["alice"], "voice": [["alice"]]])
+        XCTAssertEqual(inputs["follow_notify_info"], ["mail": ["bob"], "voice": [["bob"]]])
+        let children = try rows("SELECT inputs FROM action_instance WHERE is_parent_action = 0 ORDER BY id").map { try JSONParser.parse($0[0] as String) }
+        let described = children.map { "\($0["notice_way"]!.stringValue!):\($0["notice_receiver"]!.jsonText):\($0["followed"]!.jsonText)" }
+        XCTAssertEqual(described.sorted(), ["mail:\"alice\":false", "mail:\"bob\":true", "voice:[\"alice\"]:false", "voice:[\"bob\"]:true"])
+    }
+
+    func testMessageQueueConfigured_everyEventAlsoMakesAMessageQueueAction() throws {
+        config = try dir.write("mq.yaml", try String(contentsOfFile: config, encoding: .utf8) + "message_queue: {dsn: \"redis://127.0.0.1:6379/0/fta\"}\n")
+        try ingest([event("a-1"), event("a-1", signal: "recovered")])
+        let mq = try rows("SELECT signal, alerts, action_plugin, action_config FROM action_instance WHERE json_extract(action_plugin, '$.plugin_type') = 'message_queue' ORDER BY id")
+        XCTAssertEqual(mq.map { $0[0] as String }, ["abnormal", "recovered"])
+        XCTAssertEqual(mq.map { $0[1] as String }, ["[\"a-1\"]", "[\"a-1\"]"])
+        XCTAssertEqual(mq[0][3] as String, "{}", "no action config, as the original")
+        // Shielded alerts are pushed unless message_queue.push_shielded_alerts is false.
+        config = try dir.write("mq2.yaml", try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "message_queue: {dsn:", with: "message_queue: {push_shielded_alerts: false, dsn:"))
+        let shielded = event("a-2").setting("alert", event("a-2")["alert"]!.setting("is_shielded", true))
+        try ingest([shielded])
+        XCTAssertEqual(try rows("SELECT count(*) FROM action_instance WHERE alerts = '[\"a-2\"]' AND json_extract(action_plugin, '$.plugin_type') = 'message_queue'")[0][0] as Int, 0)
     }
 }
