@@ -410,7 +410,7 @@ final class IngestEndToEndTests: XCTestCase {
     }
 
     func testMessageQueueConfigured_everyEventAlsoMakesAMessageQueueAction() throws {
-        config = try dir.write("mq.yaml", try String(contentsOfFile: config, encoding: .utf8) + "message_queue: {dsn: \"redis://127.0.0.1:6379/0/fta\"}\n")
+        config = try dir.write("mq.yaml", try String(contentsOfFile: config, encoding: .utf8) + "\nmessage_queue: {dsn: \"redis://127.0.0.1:6379/0/fta\"}\n")
         try ingest([event("a-1"), event("a-1", signal: "recovered")])
         let mq = try rows("SELECT signal, alerts, action_plugin, action_config FROM action_instance WHERE json_extract(action_plugin, '$.plugin_type') = 'message_queue' ORDER BY id")
         XCTAssertEqual(mq.map { $0[0] as String }, ["abnormal", "recovered"])
