@@ -1,5 +1,121 @@
+import ArgumentParser
+import BatchKit
 import Foundation
 
-// fta-replay lands with its own issue; until then it says so and exits with the usage code.
-fputs("fta-replay: not implemented yet in this version of fta\n", stderr)
-exit(2)
+/// fta-replay: re-sends the notices the circuit breaker held back, once the storm is over.
+struct FtaReplay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fta-replay",
+        abstract: "Re-send notices the circuit breaker held back (status blocked, with their rendered send saved).",
+        discussion: """
+            Selects held notices, refuses while a breaker rule still matches one of them (unless
+            --force), sends each through the configured channel at most --rate per second, and
+            marks each row (success, or failure that stays replayable) so a second run never
+            resends it.
+            Examples:
+              fta-replay --db fta.db --config fta.yaml --dry-run
+              fta-replay --db fta.db --config fta.yaml --strategy 12345 --since 2026-11-23T08:00:00Z --rate 20
+              fta-replay --db fta.db --config fta.yaml --way mail --digest
+            Exit: 0 all sent, 1 some failed (they stay replayable) or refused, 2 bad usage.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Strategy id (repeatable).") var strategy: [Int64] = []
+    @Option(help: "Business id (repeatable).") var biz: [String] = []
+    @Option(help: "Notice way (repeatable): mail, sms, voice, ...") var way: [String] = []
+    @Option(help: "Held notices created at or after this time (ISO-8601 or epoch seconds).") var since: String?
+    @Option(help: "Held notices created before this time.") var until: String?
+    @Option(help: "Action id (repeatable).") var id: [Int64] = []
+    @Option(help: "At most this many notices.") var limit: Int?
+    @Option(help: "Sends per second (default 10).") var rate: Double = 10
+    @Flag(name: .customLong("dry-run"), help: "List what would be sent; send nothing.") var dryRun = false
+    @Flag(help: "Send even while a breaker rule still matches.") var force = false
+    @Flag(help: "One message per receiver list and way, folding their held notices.") var digest = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let env = try global.prepare(label: "fta-replay")
+        guard rate > 0, rate <= 10_000 else { throw FTAError.usage("--rate: must be more than 0 and at most 10000") }
+        if let limit, limit < 1 { throw FTAError.usage("--limit: must be at least 1") }
+        var filter = ActionStore.HeldFilter()
+        filter.strategies = strategy
+        filter.bizIds = biz
+        filter.ways = way
+        filter.ids = id
+        filter.limit = limit
+        if let since {
+            guard let t = TimeParser.parse(since) else { throw FTAError.usage("--since '\(since)': expected ISO-8601 or epoch seconds") }
+            filter.since = t
+        }
+        if let until {
+            guard let t = TimeParser.parse(until) else { throw FTAError.usage("--until '\(until)': expected ISO-8601 or epoch seconds") }
+            filter.until = t
+        }
+        let database = try env.openDatabase()
+        let store = ActionStore(database: database)
+        let held = try store.heldNotices(filter)
+
+        if dryRun {
+            if json {
+                print(JSONValue.array(held.map { h in
+                    let s = h.sends.first
+                    return ["id": .int(h.id), "create_time": .int(h.createTime), "strategy_id": .int(h.strategyId), "bk_biz_id": .string(h.bkBizId),
+                            "signal": .string(h.signal), "way": .string(h.way), "receivers": s?["receivers"] ?? .array([]),
+                            "addresses": s?["addresses"] ?? .array([]), "title": s?["title"] ?? "", "status": .string(h.status)]
+                }).jsonText)
+            } else {
+                print("id\tcreated\tstrategy\tbiz\tway\treceivers\ttitle")
+                for h in held {
+                    let s = h.sends.first
+                    let receivers = (s?["receivers"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
+                    print("\(h.id)\t\(TimeParser.iso(h.createTime))\t\(h.strategyId)\t\(h.bkBizId)\t\(h.way)\t\(receivers)\t\(s?["title"]?.stringValue ?? "")")
+                }
+                fputs("fta-replay: \(held.count) held notices would be sent\n", stderr)
+            }
+            return
+        }
+        if held.isEmpty {
+            fputs("fta-replay: no held notices match\n", stderr)
+            return
+        }
+        if !force {
+            let matcher = try BreakerStore(database: database).matcher(now: env.clock.now())
+            var byRule: [Int64: Int] = [:]
+            for h in held { if let rules = matcher.match(h.dimensions) { byRule[rules[0].id, default: 0] += 1 } }
+            if !byRule.isEmpty {
+                let total = byRule.values.reduce(0, +)
+                let rules = byRule.keys.sorted().map(String.init).joined(separator: ", ")
+                fputs("fta-replay: \(total) of the \(held.count) selected notices still match breaker rule \(rules); remove the rule (fta-tick breaker remove \(rules)) or use --force\n", stderr)
+                throw CommandExit(.attention)
+            }
+        }
+        var replay = ReplayRun(store: store, channels: env.config.channels, settings: env.config.tick, clock: env.clock)
+        replay.rate = rate
+        replay.digest = digest
+        let terminal = isatty(2) == 1
+        let outcomes = try replay.run(held) { p in
+            if terminal { fputs("\rsent \(p.sent)  failed \(p.failed)  left \(p.left)   ", stderr) }
+        }
+        if terminal { fputs("\n", stderr) }
+        let sent = outcomes.filter(\.ok).count, failed = outcomes.count - sent
+        if json {
+            print(JSONValue.object([
+                "sent": .int(Int64(sent)), "failed": .int(Int64(failed)),
+                "results": .array(outcomes.map { ["id": .int($0.id), "ok": .bool($0.ok), "message": .string($0.message)] }),
+            ]).jsonText)
+        } else {
+            for o in outcomes where !o.ok { fputs("fta-replay: action \(o.id): \(o.message)\n", stderr) }
+            print("replayed \(outcomes.count) held notices: \(sent) sent, \(failed) failed")
+        }
+        env.logger.info("replay done", metadata: ["sent": "\(sent)", "failed": "\(failed)", "selected": "\(held.count)"])
+        if let path = env.metricsFile {
+            try MetricsFile.write([
+                MetricsFile.Family(name: "fta_replay_sent", help: "Held notices sent by the last replay.", samples: [.init("fta_replay_sent", [], Double(sent))]),
+                MetricsFile.Family(name: "fta_replay_failed", help: "Held notices whose replay failed (still replayable).", samples: [.init("fta_replay_failed", [], Double(failed))]),
+            ], to: path)
+        }
+        if failed > 0 { throw CommandExit(.attention) }
+    }
+}
+
+CommandRunner.main(FtaReplay.self)

@@ -103,7 +103,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testPendingCommands_sayTheyAreNotImplemented_exit2() throws {
-        for name in ["fta-sync", "fta-rota", "fta-replay"] {
+        for name in ["fta-sync", "fta-rota"] {
             let r = try Binaries.run(name, [])
             XCTAssertEqual(r.status, 2, name)
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1)

@@ -381,7 +381,7 @@ final class IngestEndToEndTests: XCTestCase {
         XCTAssertEqual(stored.stdout, "stored 1 users and 1 groups\n")
 
         let list = try JSONParser.parse(try Binaries.run("fta-tick", ["groups", "list", "--db", db, "--config", config, "--json"]).stdout)
-        XCTAssertEqual(list.arrayValue?.compactMap { $0["id"]?.stringValue }, ["dbops", "leads", "oncall", "ops"])
+        XCTAssertEqual(list.arrayValue?.compactMap { $0["id"]?.stringValue }, ["dbops", "leads", "oncall", "ops", "watched"])
 
         try ingest([event("a-1", groups: ["dbops"])])
         let parent = try rows()[0]

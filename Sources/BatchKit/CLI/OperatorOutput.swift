@@ -2,6 +2,15 @@ import Foundation
 
 /// Prints the per-id results of `retry` / `skip`; exits 1 when any id was refused or unknown.
 public enum OperatorOutput {
+    /// `42s`, `5m`, `3h12m`, `2d4h`.
+    public static func duration(_ seconds: Int64) -> String {
+        let s = max(0, seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 86400 { return s % 3600 / 60 == 0 ? "\(s / 3600)h" : "\(s / 3600)h\(s % 3600 / 60)m" }
+        return s % 86400 / 3600 == 0 ? "\(s / 86400)d" : "\(s / 86400)d\(s % 86400 / 3600)h"
+    }
+
     public static func print(_ results: [ActionStore.OperatorResult], verb: String, json: Bool) throws {
         var failed = false
         var items: [JSONValue] = []

@@ -23,6 +23,11 @@ public enum TickMetrics {
                                samples: [.init("fta_tick_actions_released", [], Double(report.released))]),
             MetricsFile.Family(name: "fta_tick_outcomes_lost", help: "Outcomes discarded because the lease was taken over.",
                                samples: [.init("fta_tick_outcomes_lost", [], Double(report.lost))]),
+            MetricsFile.Family(name: "fta_tick_actions_held", help: "Actions held by the circuit breaker in the last pass, by stage and rule.",
+                               samples: report.held.keys.sorted().map { k in
+                                   let parts = k.split(separator: "|").map(String.init)
+                                   return .init("fta_tick_actions_held", [("stage", parts[0]), ("rule", parts.count > 1 ? parts[1] : "")], Double(report.held[k]!))
+                               }),
             MetricsFile.Family(name: "fta_queue_depth", help: "Live (not finished) actions by status.",
                                samples: statuses.map { .init("fta_queue_depth", [("status", $0)], Double(queue.byStatus[$0] ?? 0)) }),
             MetricsFile.Family(name: "fta_queue_due", help: "Actions due now.", samples: [.init("fta_queue_due", [], Double(queue.dueNow))]),

@@ -51,6 +51,8 @@ public struct PassReport: Sendable {
     public var lost = 0
     /// Interval-repeat rounds created before the claim.
     public var repeatsCreated = 0
+    /// Actions held by the circuit breaker, by "stage|rule id".
+    public var held: [String: Int] = [:]
     public var seconds: Double = 0
 
     public init() {}
@@ -117,6 +119,7 @@ public final class TickPass {
             }
         }
 
+        let breaker = try BreakerStore(database: store.database).matcher(now: clock.now())
         let digests = try store.createDueDigests(now: clock.now())
         if !digests.isEmpty { logger.info("digests of held-back notices: \(digests.count) created") }
 
@@ -136,13 +139,17 @@ public final class TickPass {
             while workersStarted < min(n, options.concurrency) {
                 workersStarted += 1
                 group.enter()
-                let thread = Thread { [registry, settings, clock, store] in
+                let thread = Thread { [registry, settings, clock, store, breaker] in
                     let worker = WorkerContext(settings: settings, clock: clock)
                     worker?.dedupe = NoticeDedupe(database: store.database)
+                    if let worker { worker.breaker = breaker }
                     while let actions = queue.next(), let first = actions.first {
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         let results: [StepResult]
-                        if let worker, let processor = registry.processor(for: first.pluginType) {
+                        if let worker, let held = worker.breaker.executionHold(first) {
+                            // Held at the execution stage: the step is not run.
+                            results = actions.map { worker.breaker.executionHold($0) ?? held }
+                        } else if let worker, let processor = registry.processor(for: first.pluginType) {
                             results = processor.run(group: actions, worker: worker)
                         } else {
                             // Out of memory, or a row of a type this build cannot run: recorded as a failure.
@@ -194,6 +201,11 @@ public final class TickPass {
                 case .finished: c.finishedOther += 1
                 }
                 report.byPlugin[plugin] = c
+                if update.status == .blocked, let rule = update.exData["breaker_rule"]?.intValue {
+                    let stage = plugin == "notice" || plugin == "collect" ? "notice" : "execution"
+                    report.held["\(stage)|\(rule)", default: 0] += 1
+                    logger.warning("held by breaker rule \(rule)", metadata: ["action": "\(update.id)", "plugin": "\(plugin)", "stage": "\(stage)", "rule": "\(rule)"])
+                }
                 if let due = update.dueAt, due <= now { exhausted = false }
                 let message = update.exData["message"]?.stringValue ?? ""
                 let meta: Logger.Metadata = [

@@ -100,6 +100,23 @@ public struct NoticeProcessor: ActionProcessor {
             } catch {
                 return failAll("\(error)")
             }
+            // Circuit breaker, notice stage: hold the rendered send for fta-replay instead.
+            if let rules = worker.breaker.match(BreakerMatcher.dimensions(of: first)) {
+                let ids = rules.map { String($0.id) }.joined(separator: ",")
+                let outputs: [String: JSONValue] = ["title": .string(title), "message": .string(content)]
+                return group.map { a in
+                    if let why = missing[a.id] { return StepResult(outcome: ActionOutcome(.finished(.failure), message: why)) }
+                    let send: JSONValue = [
+                        "channel": .string(c.way), "way": .string(c.way),
+                        "receivers": .array((NoticeProcessor.child(a)?.receivers ?? []).map { .string($0) }),
+                        "addresses": .array((addressesOf[a.id] ?? []).map { .string($0) }),
+                        "title": .string(title), "content": .string(content), "signal": .string(a.signal),
+                    ]
+                    return StepResult(outcome: ActionOutcome(.finished(.blocked), message: "\(c.way) notice circuit-broken by breaker rule \(ids)", outputs: outputs,
+                                                             exData: ["circuit_breaking": true, "breaker_rule": .int(rules[0].id), "retry_params": [send]]),
+                                      detail: "held by breaker rule \(ids)")
+                }
+            }
             // Per-recipient cap: a receiver past it gets this notice in a digest later instead.
             if let cap = caps[c.way], c.way != "voice", first.signal != "collect", let gate = worker.dedupe {
                 let alertId = (try? JSONParser.parse(first.text.alerts).arrayValue?.first?.scalarText) ?? nil

@@ -267,6 +267,9 @@ public struct ActionStore: Sendable {
                     for d in u.spawn { _ = try inserter!.insert(d, now: now) }
                 }
                 if u.isParentAction { parents.insert(u.id) } else if u.parentActionId > 0 { parents.insert(u.parentActionId) }
+                if u.status == .blocked, let rule = u.exData["breaker_rule"]?.intValue {
+                    try db.execute(sql: "UPDATE breaker_rule SET held = held + 1 WHERE id = ?", arguments: [rule])
+                }
             }
             for parent in parents { try aggregateParent(parent, db: db, now: now) }
             return lost

@@ -4,7 +4,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7]
 
     static func migrate(_ db: Database) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -170,6 +170,27 @@ enum Schema {
                 duty_rules TEXT NOT NULL DEFAULT '[]',
                 update_time INTEGER NOT NULL
             ) WITHOUT ROWID;
+            """)
+    }
+
+    /// Circuit-breaker rules (kept until removed or expired, unlike the original's 24-hour
+    /// cache), and the rows they hold, for `fta-replay`.
+    static func v7(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE breaker_rule (
+                id INTEGER PRIMARY KEY,
+                module TEXT NOT NULL DEFAULT 'action',
+                key TEXT NOT NULL,
+                method TEXT NOT NULL,
+                value TEXT NOT NULL,
+                condition TEXT NOT NULL DEFAULT 'and',
+                description TEXT NOT NULL DEFAULT '',
+                creator TEXT NOT NULL DEFAULT '',
+                create_time INTEGER NOT NULL,
+                expires_at INTEGER,
+                held INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX action_instance_held ON action_instance(id) WHERE failure_type = 'blocked';
             """)
     }
 }

@@ -36,7 +36,8 @@ public enum OutcomeResolver {
         switch outcome.result {
         case .finished(let status):
             let level = status == .success ? 20 : (status == .failure ? 40 : 20)
-            return update(status, failureType: status == .failure ? FailureType.executeError.rawValue : nil, due: nil,
+            let failureType: String? = status == .failure ? FailureType.executeError.rawValue : status == .blocked ? FailureType.blocked.rawValue : nil
+            return update(status, failureType: failureType, due: nil,
                           next: step, kind: status == .success ? .succeeded : (status == .failure ? .failed : .finished),
                           level: level, text: "round \(executeTimes) finished: \(status.rawValue): \(outcome.message)")
         case .failed(let type, let retryAfter):

@@ -4,6 +4,16 @@ import Foundation
 /// (`2026-11-23T10:00:00Z`, with an offset, with fractions, or `2026-11-23 10:00:00`
 /// which is read as UTC). Returns epoch seconds.
 public enum TimeParser {
+    /// A duration: `90`, `90s`, `30m`, `2h`, `1d`, `1w` (seconds; nil when not one).
+    public static func duration(_ text: String) -> Int64? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let last = t.last else { return nil }
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800]
+        if let unit = units[last], let n = Int64(t.dropLast()), n > 0 { return n * unit }
+        if let n = Int64(t), n > 0 { return n }
+        return nil
+    }
+
     public static func parse(_ text: String) -> Int64? {
         let s = text.trimmingCharacters(in: .whitespaces)
         guard !s.isEmpty else { return nil }
