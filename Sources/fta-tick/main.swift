@@ -149,13 +149,15 @@ extension FtaTick {
             let store = ActionStore(database: database)
             env.config.directory = try DirectoryStore(database: database).load().overlaid(by: env.config.directory)
             let source = file == "-" ? "stdin" : file
-            let stage = env.config.creationStage(registry: .standard(config: env.config))
+            var stage = env.config.creationStage(registry: .standard(config: env.config))
+            stage.breaker = try BreakerStore(database: database).matcher(now: env.clock.now())
             let report = try IngestRun(store: store, stage: stage, clock: env.clock).run(reader) { r in
                 fputs("fta-tick: \(source) line \(r.line): \(r.reason)\n", stderr)
             }
             var out = ""
             for e in report.events {
                 for w in e.warnings { fputs("fta-tick: \(source) line \(e.line): \(w)\n", stderr) }
+                for n in e.notes { env.logger.info("\(source) line \(e.line): \(n)") }
                 if !e.duplicates.isEmpty {
                     fputs("fta-tick: \(source) line \(e.line): alert \(e.alertId) \(e.signal) already ingested (actions \(e.duplicates.map(String.init).joined(separator: ", "))); nothing new\n", stderr)
                 }

@@ -42,8 +42,10 @@ extension ActionStore {
             for e in events {
                 var r = PlanResult()
                 if e.plan.stopsRepeats {
-                    try stop.execute(arguments: [now, e.alertId])
-                    r.stoppedRepeats = db.changesCount
+                    for id in e.plan.alertIds.isEmpty ? [e.alertId] : e.plan.alertIds {
+                        try stop.execute(arguments: [now, id])
+                        r.stoppedRepeats += db.changesCount
+                    }
                 }
                 for family in e.plan.families {
                     switch try inserter.insert(family.action, now: now) {

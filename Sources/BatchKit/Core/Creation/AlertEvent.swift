@@ -18,6 +18,18 @@ public struct AlertEvent: Sendable {
     public var isUnshielded = false
     /// The producer's own identity of the event; the default is derived (``CreationStage``).
     public var eventKey: String?
+    /// Further alerts of the same event (`alerts: [...]`), after `alert`.
+    public var otherAlerts: [JSONValue] = []
+
+    /// This event for one of its alerts.
+    func forAlert(_ a: JSONValue) -> AlertEvent {
+        var e = self
+        e.alert = a
+        e.alertId = a["id"]?.scalarText ?? ""
+        e.otherAlerts = []
+        if strategy["id"] == nil, let sid = a["strategy_id"]?.intValue { e.strategyId = sid }
+        return e
+    }
 
     public var severity: Int64 {
         let level = alert["severity"]?.intValue ?? 3
@@ -48,7 +60,19 @@ public struct AlertEvent: Sendable {
         guard let signal = signalValue.stringValue, signals.contains(signal) else {
             throw FieldError("signal", "'\(signalValue.scalarText ?? signalValue.typeName)' is not an event signal (one of \(signals.sorted().joined(separator: ", ")))")
         }
-        guard let alert = o["alert"] else { throw FieldError("alert", "missing") }
+        // Several alerts of one strategy and signal: `alerts` (the message-queue action carries
+        // them all; everything else is made per alert).
+        var others: [JSONValue] = []
+        var single = o["alert"]
+        if single == nil, let list = o["alerts"] {
+            guard let items = list.arrayValue, !items.isEmpty else { throw FieldError("alerts", "expected a non-empty list of alert objects") }
+            for (i, a) in items.enumerated() where a["id"]?.scalarText == nil {
+                throw FieldError("alerts[\(i)].id", a.objectValue == nil ? "expected an alert object" : "missing")
+            }
+            single = items[0]
+            others = Array(items.dropFirst())
+        }
+        guard let alert = single else { throw FieldError("alert", "missing") }
         guard case .object(let a) = alert else { throw FieldError("alert", "expected an object, got \(alert.typeName)") }
         guard let id = a["id"]?.scalarText, !id.isEmpty else { throw FieldError("alert.id", "missing") }
         if let s = a["severity"], s.intValue == nil { throw FieldError("alert.severity", "expected 1 (fatal), 2 (warning) or 3 (remind)") }
@@ -63,6 +87,7 @@ public struct AlertEvent: Sendable {
             strategyId = i
         }
         var event = AlertEvent(signal: signal, alert: alert, alertId: id, strategy: strategy, strategyId: strategyId)
+        event.otherAlerts = others
         if let n = s["notice"], !n.isNull { _ = try Relation.parse(n, field: "strategy.notice", isNotice: true) }
         if let list = s["actions"], !list.isNull {
             guard let items = list.arrayValue else { throw FieldError("strategy.actions", "expected a list of relations") }

@@ -9,6 +9,8 @@ public struct CreationStage: Sendable {
     public var messageQueue = false
     /// Push shielded alerts to the queue too (the original's `ENABLE_PUSH_SHIELDED_ALERT`).
     public var pushShieldedAlerts = true
+    /// Circuit breaker for the message-queue action (creation stage, reference §4.5).
+    public var breaker = BreakerMatcher(rules: [])
     /// Checks that a config can run here (plugin type known, config complete).
     public var validate: @Sendable (String, JSONValue) throws -> Void = { _, _ in }
 
@@ -34,6 +36,8 @@ public struct CreationStage: Sendable {
         public var warnings: [String] = []
         /// The alert ended: its interval repeats stop.
         public var stopsRepeats = false
+        /// The alerts this plan is about.
+        public var alertIds: [String] = []
     }
 
     /// The default notice package for config id 0 (the original's `DEFAULT_NOTICE_ACTION` config).
@@ -59,7 +63,62 @@ public struct CreationStage: Sendable {
     /// (the snapshot of an earlier round). Throws a ``FieldError`` for an event that cannot be
     /// acted on as written (an unknown config id, a config this build cannot run).
     public func plan(_ event: AlertEvent, now: Int64, fallbackConfigs: [Int64: JSONValue] = [:]) throws -> Plan {
+        guard !event.otherAlerts.isEmpty else { return try planOne(event, now: now, fallbackConfigs: fallbackConfigs) }
+        // Several alerts: one message-queue action for those the breaker lets through, the
+        // rest per alert.
+        let alerts = [event.alert] + event.otherAlerts
         var plan = Plan()
+        plan.stopsRepeats = event.signal == "recovered" || event.signal == "closed"
+        plan.alertIds = alerts.compactMap { $0["id"]?.scalarText }
+        var perAlert = self
+        perAlert.messageQueue = false
+        if messageQueue, event.round == 0, event.relationId == nil {
+            var ids: [String] = []
+            for a in alerts {
+                let e = event.forAlert(a)
+                if e.isShielded && !pushShieldedAlerts { continue }
+                if let rules = breaker.match(BreakerMatcher.dimensions(strategyId: e.strategyId, bkBizId: e.bkBizId, strategy: e.strategy, pluginKey: "message_queue")) {
+                    plan.notes.append("alert \(e.alertId) left out of the message-queue action: held by breaker rule \(rules[0].id)")
+                    continue
+                }
+                ids.append(e.alertId)
+            }
+            if ids.isEmpty {
+                plan.notes.append("every alert is held by the breaker: no message-queue action")
+            } else {
+                var mq = messageQueueDraft(event, now: now)
+                mq.alerts = JSONValue.array(ids.map { .string($0) }).jsonText
+                mq.dedupeKey = "ingest|\(event.eventKey ?? alerts.compactMap { $0["id"]?.scalarText }.joined(separator: ","))|\(event.signal)|mq"
+                plan.families.append(Family(action: mq, relationId: 0))
+            }
+        }
+        for a in alerts {
+            let sub = try perAlert.planOne(event.forAlert(a), now: now, fallbackConfigs: fallbackConfigs)
+            plan.families += sub.families
+            plan.notes += sub.notes
+            plan.warnings += sub.warnings
+        }
+        return plan
+    }
+
+    /// The message-queue action for `event` (no action config, as the original).
+    func messageQueueDraft(_ event: AlertEvent, now: Int64) -> ActionDraft {
+        var mq = ActionDraft(signal: event.signal, pluginType: "message_queue")
+        mq.actionPlugin = JSONValue.object(["plugin_type": "message_queue"]).jsonText
+        mq.strategyId = event.strategyId
+        mq.alertLevel = event.severity
+        mq.bkBizId = event.bkBizId
+        mq.generateUUID = CreationStage.batchId(event.strategyId, event.signal, event.alertId, event.round, -1)
+        mq.strategy = event.strategy.jsonText
+        mq.dimensions = (event.alert["dimensions"]?.arrayValue.map { JSONValue.array($0) } ?? .array([])).jsonText
+        mq.alerts = JSONValue.array([.string(event.alertId)]).jsonText
+        mq.alert = event.alert.jsonText
+        return mq
+    }
+
+    func planOne(_ event: AlertEvent, now: Int64, fallbackConfigs: [Int64: JSONValue]) throws -> Plan {
+        var plan = Plan()
+        plan.alertIds = [event.alertId]
         let signal = event.signal
         plan.stopsRepeats = signal == "recovered" || signal == "closed"
         let relations = try event.relations()
@@ -92,10 +151,13 @@ public struct CreationStage: Sendable {
 
         // The message-queue action: every signal, first round only, before any other filtering.
         if messageQueue, event.round == 0, event.relationId == nil, !event.isShielded || pushShieldedAlerts {
-            var mq = draft(pluginType: "message_queue", pluginKey: "message_queue", config: .null, configId: 0, relation: nil, inputs: .object([:]))
-            mq.actionPlugin = JSONValue.object(["plugin_type": "message_queue"]).jsonText
-            mq.dedupeKey = "ingest|\(identity)|mq"
-            plan.families.append(Family(action: mq, relationId: 0))
+            if let rules = breaker.match(BreakerMatcher.dimensions(strategyId: event.strategyId, bkBizId: event.bkBizId, strategy: event.strategy, pluginKey: "message_queue")) {
+                plan.notes.append("alert \(event.alertId) is held by breaker rule \(rules[0].id): no message-queue action")
+            } else {
+                var mq = messageQueueDraft(event, now: now)
+                mq.dedupeKey = "ingest|\(identity)|mq"
+                plan.families.append(Family(action: mq, relationId: 0))
+            }
         }
         if relations.isEmpty {
             plan.notes.append("no relation of strategy \(event.strategyId) answers signal \(signal)")
