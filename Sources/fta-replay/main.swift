@@ -23,7 +23,7 @@ struct FtaReplay: ParsableCommand {
     @Option(help: "Strategy id (repeatable).") var strategy: [Int64] = []
     @Option(help: "Business id (repeatable).") var biz: [String] = []
     @Option(help: "Notice way (repeatable): mail, sms, voice, ...") var way: [String] = []
-    @Option(help: "Held notices created at or after this time (ISO-8601 or epoch seconds).") var since: String?
+    @Option(help: "Held notices created at or after this time (ISO-8601, epoch seconds, or 2h for two hours ago).") var since: String?
     @Option(help: "Held notices created before this time.") var until: String?
     @Option(help: "Action id (repeatable).") var id: [Int64] = []
     @Option(help: "At most this many notices.") var limit: Int?
@@ -43,14 +43,14 @@ struct FtaReplay: ParsableCommand {
         filter.ways = way
         filter.ids = id
         filter.limit = limit
-        if let since {
-            guard let t = TimeParser.parse(since) else { throw FTAError.usage("--since '\(since)': expected ISO-8601 or epoch seconds") }
-            filter.since = t
+        // A time, or a duration back from now (`2h`).
+        func time(_ text: String, _ flag: String) throws -> Int64 {
+            if let d = TimeParser.duration(text), Int64(text) == nil { return env.clock.now() - d }
+            guard let t = TimeParser.parse(text) else { throw FTAError.usage("\(flag) '\(text)': expected ISO-8601, epoch seconds or a duration back from now (2h)") }
+            return t
         }
-        if let until {
-            guard let t = TimeParser.parse(until) else { throw FTAError.usage("--until '\(until)': expected ISO-8601 or epoch seconds") }
-            filter.until = t
-        }
+        if let since { filter.since = try time(since, "--since") }
+        if let until { filter.until = try time(until, "--until") }
         let database = try env.openDatabase()
         let store = ActionStore(database: database)
         let held = try store.heldNotices(filter)

@@ -88,3 +88,48 @@ final class CreationTests: XCTestCase {
                        "strategy.actions[0].user_groups: expected a list of user group ids")
     }
 }
+
+final class BreakerMatchingTests: XCTestCase {
+    func rule(_ key: String, _ method: String, _ values: [String], _ condition: String = "and") -> BreakerRule {
+        BreakerRule(key: key, method: method, values: values, condition: condition)
+    }
+
+    func testFoldingIntoOrOfAndGroups_andMissingDimensionsNeverMatch() {
+        let m = BreakerMatcher(rules: [rule("strategy_id", "eq", ["1"], "or"), rule("bk_biz_id", "eq", ["2"]), rule("plugin_type", "eq", ["webhook"], "or")])
+        XCTAssertNotNil(m.match(["strategy_id": ["1"], "bk_biz_id": ["2"]]))
+        XCTAssertNil(m.match(["strategy_id": ["1"], "bk_biz_id": ["3"]]))
+        XCTAssertNotNil(m.match(["strategy_id": ["9"], "plugin_type": ["webhook"]]))
+        XCTAssertNil(m.match(["bk_biz_id": ["2"]]), "strategy_id missing: the first group cannot match")
+        XCTAssertNil(BreakerMatcher(rules: []).match(["strategy_id": ["1"]]))
+    }
+
+    func testMethods() {
+        let d: [String: [String]] = ["strategy_id": ["12345"], "strategy_source": ["bk_monitor:time_series"]]
+        XCTAssertTrue(rule("strategy_id", "eq", ["1", "12345"]).holds(d["strategy_id"]))
+        XCTAssertTrue(rule("strategy_id", "neq", ["1"]).holds(d["strategy_id"]))
+        XCTAssertTrue(rule("strategy_source", "include", ["time_series"]).holds(d["strategy_source"]))
+        XCTAssertFalse(rule("strategy_source", "exclude", ["time_series"]).holds(d["strategy_source"]))
+        XCTAssertTrue(rule("strategy_id", "reg", ["^123"]).holds(d["strategy_id"]))
+        XCTAssertFalse(rule("strategy_id", "nreg", ["^123"]).holds(d["strategy_id"]))
+        XCTAssertTrue(rule("strategy_id", "gt", ["100"]).holds(d["strategy_id"]))
+        XCTAssertFalse(rule("strategy_id", "lt", ["100"]).holds(d["strategy_id"]))
+        XCTAssertTrue(rule("strategy_id", "gte", ["12345"]).holds(d["strategy_id"]))
+        XCTAssertTrue(rule("strategy_id", "issuperset", ["12345"]).holds(d["strategy_id"]))
+        XCTAssertFalse(rule("strategy_id", "eq", ["1"]).holds(nil))
+    }
+
+    func testDimensions_fromTheStrategysFirstQueryConfig() {
+        let strategy: JSONValue = ["items": [["query_configs": [["data_source_label": "bk_monitor", "data_type_label": "time_series"]]]]]
+        let d = BreakerMatcher.dimensions(strategyId: 0, bkBizId: "2", strategy: strategy, pluginKey: "sops_common")
+        XCTAssertEqual(d["strategy_id"], ["0"], "included even when 0")
+        XCTAssertEqual(d["strategy_source"], ["bk_monitor:time_series"])
+        XCTAssertEqual(d["plugin_type"], ["sops_common"])
+        XCTAssertNil(BreakerMatcher.dimensions(strategyId: 1, bkBizId: "", strategy: [:], pluginKey: "webhook")["strategy_source"])
+    }
+
+    func testDurations() {
+        XCTAssertEqual(["90", "90s", "30m", "2h", "1d"].map { TimeParser.duration($0) }, [90, 90, 1800, 7200, 86400])
+        XCTAssertNil(TimeParser.duration("soon"))
+        XCTAssertNil(TimeParser.duration("-5m"))
+    }
+}
