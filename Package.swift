@@ -22,7 +22,7 @@ let package = Package(
         // libcurl's headers plus typed, non-variadic wrappers for setopt/getinfo.
         .target(
             name: "CCurl",
-            linkerSettings: [.linkedLibrary("curl")]
+            linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("z")]
         ),
         .target(
             name: "BatchKit",

@@ -3,7 +3,7 @@
 #   scripts/deps.sh          build + test: libcurl, libsqlite3, sqlite3, openssl, python3, aiosmtpd
 #   scripts/deps.sh bench    also nginx (the benchmark's keep-alive receiver)
 set -euo pipefail
-pkgs=(libcurl4-openssl-dev libsqlite3-dev sqlite3 openssl python3 ca-certificates curl)
+pkgs=(libcurl4-openssl-dev zlib1g-dev libsqlite3-dev sqlite3 openssl python3 ca-certificates curl)
 [ "${1:-}" = "bench" ] && pkgs+=(nginx-light)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -76,6 +76,13 @@ final class StoreTests: XCTestCase {
             XCTAssertTrue(plan.contains { $0.contains("INDEX action_instance_due") }, "\(name): \(plan)")
             XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN action_instance") && !$0.contains("INDEX") }, "\(name) scans the table: \(plan)")
         }
+        // The change trigger (every exported update) and the exporter read the change index only.
+        for (name, sql, args) in [("latest change", Schema.latestChangeSQL, [] as StatementArguments),
+                                  ("changes", "SELECT id FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ? ORDER BY change_seq LIMIT 10", [0] as StatementArguments)] {
+            let plan = try store.queryPlan(sql, arguments: args)
+            XCTAssertTrue(plan.contains { $0.contains("INDEX action_instance_change") }, "\(name): \(plan)")
+            XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN action_instance") && !$0.contains("INDEX") }, "\(name) scans the table: \(plan)")
+        }
     }
 
     func testOpeningAnOlderSchema_appliesTheMissingMigrations() throws {
@@ -85,7 +92,10 @@ final class StoreTests: XCTestCase {
         try FTADatabase(path: path).write { db in
             try db.execute(sql: "DROP INDEX action_instance_parent")
             try db.execute(sql: "DROP INDEX action_instance_held")
-            for table in ["notice_dedupe", "alert_cycle", "notice_quota", "notice_digest", "notice_user", "user_group", "breaker_rule"] {
+            try db.execute(sql: "DROP TRIGGER action_instance_change")
+            try db.execute(sql: "DROP INDEX action_instance_change")
+            try db.execute(sql: "ALTER TABLE action_instance DROP COLUMN change_seq")
+            for table in ["notice_dedupe", "alert_cycle", "notice_quota", "notice_digest", "notice_user", "user_group", "breaker_rule", "sync_checkpoint", "sync_dead_letter"] {
                 try db.execute(sql: "DROP TABLE \(table)")
             }
             try db.execute(sql: "PRAGMA user_version = 1")

@@ -236,3 +236,41 @@ public final class SMTPServer {
         return try text.split(separator: "\n").map { try JSONParser.parse(String($0)) }
     }
 }
+
+/// The Elasticsearch stand-in (Tests/Support/es_fixture.py) on 127.0.0.1.
+public final class ESFixture {
+    public let port: Int
+    let process: Process
+    let client = HTTPClient(maxResponseBytes: 1 << 28)!
+    public var url: String { "http://127.0.0.1:\(port)" }
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("es_fixture.py").path
+
+    public init(port: Int = 0) throws {
+        (process, self.port) = try PythonServer.start([ESFixture.script, "\(port)"], what: "elasticsearch fixture")
+    }
+
+    deinit { stop() }
+
+    public func stop() { PythonServer.stop(process) }
+
+    @discardableResult
+    public func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
+        let request = HTTPRequest(method: method, url: url + path, headers: [("Content-Type", "application/json")],
+                                  body: body.map { Array($0.jsonText.utf8) } ?? [], timeout: 60)
+        switch client.perform(request) {
+        case .success(let r): return try JSONParser.parse(r.bodyText)
+        case .failure(let e): throw e
+        }
+    }
+
+    public func configure(_ config: JSONValue) throws { try call("POST", "/_fixture/config", config) }
+    public func stats() throws -> JSONValue { try call("GET", "/_fixture/stats") }
+    /// Every stored document by `_id`: (index, version, source).
+    public func documents() throws -> [String: (index: String, version: Int64, source: JSONValue)] {
+        var out: [String: (String, Int64, JSONValue)] = [:]
+        for hit in try call("POST", "/bkfta_action_*/_search", ["query": ["match_all": [:]]])["hits"]?["hits"]?.arrayValue ?? [] {
+            out[hit["_id"]!.stringValue!] = (hit["_index"]!.stringValue!, hit["_version"]!.intValue!, hit["_source"]!)
+        }
+        return out
+    }
+}

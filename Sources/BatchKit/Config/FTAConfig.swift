@@ -22,6 +22,8 @@ public struct FTAConfig: Sendable {
     /// `message_queue.dsn` is set: ingest makes a message-queue action for every event.
     public var messageQueueEnabled = false
     public var pushShieldedAlerts = true
+    /// `elasticsearch:` (fta-sync).
+    public var elasticsearch = ElasticsearchSettings()
     public var sections: [String: JSONValue] = [:]
     /// The file it was read from, for messages.
     public var source: String = "(defaults)"
@@ -72,6 +74,7 @@ public struct FTAConfig: Sendable {
         }
         if let t = top["templates"] { config.templates = try TemplateSettings.parse(t, reader: reader) }
         config.directory = try UserSettings.parse(users: top["users"], groups: top["user_groups"], reader: reader)
+        if let es = top["elasticsearch"] { config.elasticsearch = try ElasticsearchSettings(es, reader: reader.at("elasticsearch")) }
         if let a = top["action_configs"] { config.actionConfigs = try parseActionConfigs(a, source: source) }
         if let mq = top["message_queue"], !mq.isNull {
             guard case .object(let o) = mq else { throw FTAError.config("config \(source): message_queue: expected a mapping") }

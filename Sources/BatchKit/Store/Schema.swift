@@ -4,7 +4,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8]
 
     static func migrate(_ db: Database) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -191,6 +191,42 @@ enum Schema {
                 held INTEGER NOT NULL DEFAULT 0
             );
             CREATE INDEX action_instance_held ON action_instance(id) WHERE failure_type = 'blocked';
+            """)
+    }
+
+    /// Change tracking for the Elasticsearch export. Every update of an exported column gives
+    /// the row the next `change_seq`, inside the writing transaction, by trigger (so every
+    /// command's writes count). SQLite runs one writer at a time and the number is taken inside
+    /// it, so sequence order is commit order: a reader never sees a gap that fills in later.
+    /// New rows are `received`, which is not exported, so inserts need no number (enqueue pays
+    /// nothing). Checkpoints per target and a dead-letter table for refused documents.
+    /// The latest change number, from the partial index (a plain `max()` would scan the table
+    /// on every update).
+    static let latestChangeSQL = "SELECT change_seq FROM action_instance WHERE change_seq IS NOT NULL ORDER BY change_seq DESC LIMIT 1"
+
+    static func v8(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE action_instance ADD COLUMN change_seq INTEGER;
+            CREATE INDEX action_instance_change ON action_instance(change_seq) WHERE change_seq IS NOT NULL;
+            CREATE TRIGGER action_instance_change AFTER UPDATE OF status, failure_type, ex_data, outputs, end_time, inputs,
+                real_status, execute_times, need_poll, is_polled, assignee ON action_instance
+            BEGIN
+                UPDATE action_instance SET change_seq = coalesce((\(latestChangeSQL)), 0) + 1 WHERE id = NEW.id;
+            END;
+            CREATE TABLE sync_checkpoint (
+                target TEXT PRIMARY KEY,
+                change_seq INTEGER NOT NULL DEFAULT 0,
+                update_time INTEGER NOT NULL,
+                exported INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID;
+            CREATE TABLE sync_dead_letter (
+                action_id INTEGER NOT NULL,
+                target TEXT NOT NULL,
+                change_seq INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                create_time INTEGER NOT NULL,
+                PRIMARY KEY (target, action_id)
+            ) WITHOUT ROWID;
             """)
     }
 }

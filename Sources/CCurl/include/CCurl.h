@@ -17,3 +17,7 @@ CURLcode ccurl_getinfo_double(CURL *h, CURLINFO i, double *v);
 CURLcode ccurl_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v);
 
 #endif
+
+/// gzip-compresses `len` bytes of `in` into `out` (capacity `cap`); returns the compressed size,
+/// or -1 when `out` is too small or zlib fails.
+long fta_gzip(const unsigned char *in, unsigned long len, unsigned char *out, unsigned long cap, int level);

@@ -1,0 +1,63 @@
+/// `elasticsearch:` section, for `fta-sync`.
+///
+/// ```yaml
+/// elasticsearch:
+///   url: [https://es1.example.com:9200, https://es2.example.com:9200]
+///   username: fta
+///   password: ${ES_PASSWORD}        # or api_key: ${ES_API_KEY}
+///   prefix: bkfta_action            # indices <prefix>_YYYYMMDD
+///   batch_size: 500
+///   batch_bytes: 5242880
+/// ```
+public struct ElasticsearchSettings: Sendable, Equatable {
+    public var urls: [String] = []
+    public var username: String?
+    public var password: String?
+    public var apiKey: String?
+    public var prefix = "bkfta_action"
+    public var batchSize = 500
+    public var batchBytes = 5 * 1024 * 1024
+    public var timeout: Double = 30
+    public var verifyTLS = true
+    /// Attempts for items refused with 429/5xx before the run stops (the checkpoint stays).
+    public var maxRetries = 6
+    public var gzip = true
+    public var shards = 3
+    public var replicas = 1
+    /// The checkpoint's name: one per target cluster.
+    public var target = "default"
+
+    public init() {}
+
+    init(_ value: JSONValue, reader: ConfigReader) throws {
+        let o = try reader.object(value, allowed: ["url", "username", "password", "api_key", "prefix", "batch_size", "batch_bytes", "timeout",
+                                                   "verify_tls", "max_retries", "gzip", "shards", "replicas", "target"])
+        switch o["url"] {
+        case .array(let list)?: urls = try list.map { try reader.string($0, "url") }
+        case let v?: urls = [try reader.string(v, "url")]
+        case nil: break
+        }
+        for u in urls where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
+            throw reader.fail("url", "'\(Redactor.safeURL(u))' must start with http:// or https://")
+        }
+        urls = urls.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        if let v = o["username"] { username = try reader.string(v, "username") }
+        if let v = o["password"] { password = try reader.string(v, "password") }
+        if let v = o["api_key"] { apiKey = try reader.string(v, "api_key") }
+        if let v = o["prefix"] {
+            prefix = try reader.string(v, "prefix")
+            guard !prefix.isEmpty, prefix == prefix.lowercased(), !prefix.contains(where: { " ,/*?\"<>|\\#:".contains($0) }) else {
+                throw reader.fail("prefix", "an index name prefix is lower-case, without spaces or , / * ? \" < > | \\ # :")
+            }
+        }
+        if let v = o["batch_size"] { batchSize = Int(try reader.number(v, "batch_size", min: 1, max: 100_000)) }
+        if let v = o["batch_bytes"] { batchBytes = Int(try reader.number(v, "batch_bytes", min: 1024, max: 1_073_741_824)) }
+        if let v = o["timeout"] { timeout = try reader.number(v, "timeout", min: 0.1, max: 3600) }
+        if let v = o["verify_tls"] { verifyTLS = try reader.bool(v, "verify_tls") }
+        if let v = o["max_retries"] { maxRetries = Int(try reader.number(v, "max_retries", min: 0, max: 100)) }
+        if let v = o["gzip"] { gzip = try reader.bool(v, "gzip") }
+        if let v = o["shards"] { shards = Int(try reader.number(v, "shards", min: 1, max: 1000)) }
+        if let v = o["replicas"] { replicas = Int(try reader.number(v, "replicas", min: 0, max: 100)) }
+        if let v = o["target"] { target = try reader.string(v, "target") }
+    }
+}

@@ -1,0 +1,241 @@
+import BatchKit
+import FTATestSupport
+import Foundation
+import GRDB
+import XCTest
+
+/// fta-sync against the Elasticsearch fixture: what arrives, once; re-export of changed rows;
+/// 429s, mapping errors, an unreachable cluster, kill -9 and overlapping runs.
+final class SyncTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var es: ESFixture!
+    var db: String { dir.file("fta.db") }
+    var config: String!
+    let t0: Int64 = 1_795_000_000   // 2026-11-18T08:53:20Z
+
+    override func setUpWithError() throws {
+        dir = try TemporaryDirectory()
+        es = try ESFixture()
+        try writeConfig(batch: 500)
+    }
+
+    override func tearDown() { es?.stop() }
+
+    func writeConfig(batch: Int, extra: String = "") throws {
+        config = try dir.write("fta.yaml", """
+            elasticsearch:
+              url: \(es.url)
+              username: fta
+              password: s3cret-pass
+              batch_size: \(batch)
+              max_retries: 8
+            \(extra)
+            """)
+    }
+
+    func sync(_ args: [String] = [], expect status: Int32 = 0, at t: Int64? = nil) throws -> CommandResult {
+        let r = try Binaries.run("fta-sync", args + ["--db", db, "--config", config, "--now", "\(t ?? t0 + 3600)"])
+        XCTAssertEqual(r.status, status, r.stderr)
+        XCTAssertFalse(r.stderr.contains("s3cret-pass"), "no secret in the output")
+        return r
+    }
+
+    func write(_ sql: String) throws {
+        let queue = try DatabaseQueue(path: db)
+        defer { try? queue.close() }
+        try queue.write { try $0.execute(sql: sql) }
+    }
+
+    func rows(_ sql: String) throws -> [Row] {
+        let queue = try DatabaseQueue(path: db)
+        defer { try? queue.close() }
+        return try queue.read { try Row.fetchAll($0, sql: sql) }
+    }
+
+    /// `n` webhook actions; then statuses set by SQL as other commands (or a person) would.
+    func seed(_ n: Int) throws {
+        let lines = (0..<n).map { i in
+            Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["signal": .string(i % 10 == 8 ? "execute" : "abnormal"), "strategy_id": .int(Int64(i % 7))],
+                            alertId: "a\(i)").jsonText
+        }
+        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "-"], stdin: lines.joined(separator: "\n") + "\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try write("""
+            UPDATE action_instance SET status = CASE id % 5 WHEN 1 THEN 'success' WHEN 2 THEN 'failure' WHEN 3 THEN 'running' WHEN 4 THEN 'skipped' ELSE status END,
+                end_time = CASE WHEN id % 5 IN (1, 2, 4) THEN create_time + 30 END, update_time = create_time + 30
+            WHERE id % 5 != 0
+            """)
+    }
+
+    /// Ids of rows that should be exported: a normal signal and a status other than received.
+    func exportable() throws -> Set<String> {
+        Set(try rows("SELECT create_time, id FROM action_instance WHERE signal = 'abnormal' AND status != 'received'").map { "\($0[0] as Int64)\($0[1] as Int64)" })
+    }
+
+    func testTenThousandMixedRows_exactlyTheExportableOnesArriveOnce_aSecondRunSendsNothing() throws {
+        try seed(10_000)
+        let first = try sync(["--json"])
+        let report = try JSONParser.parse(first.stdout)
+        let expected = try exportable()
+        XCTAssertEqual(expected.count, 7_000, "not received (1 in 5), not execution notices (1 in 10, all skipped)")
+        XCTAssertEqual(report["exported"]?.intValue, 7_000)
+        let docs = try es.documents()
+        XCTAssertEqual(Set(docs.keys), expected)
+        let stats = try es.stats()
+        XCTAssertEqual(stats["writes"]?.objectValue?.values.allSatisfy { $0 == 1 }, true, "each document written once")
+        XCTAssertEqual(stats["templates"], ["bkfta_action"])
+        XCTAssertEqual(stats["indices"], ["bkfta_action_20261118"], "the UTC date of create_time")
+        XCTAssertGreaterThan(stats["gzip_requests"]?.intValue ?? 0, 0)
+
+        let row = try rows("SELECT id, create_time, change_seq, status FROM action_instance WHERE id = 3")[0]
+        let doc = try XCTUnwrap(docs["\(row[1] as Int64)3"])
+        XCTAssertEqual(doc.version, row[2] as Int64, "versioned by the change number")
+        XCTAssertEqual(doc.source["status"], "running")
+        XCTAssertEqual(doc.source["raw_id"], 3)
+        XCTAssertEqual(doc.source["strategy_id"], "2")
+        XCTAssertEqual(doc.source["action_plugin_type"], "webhook")
+        XCTAssertEqual(doc.source["action_name"], "test hook")
+        XCTAssertEqual(doc.source["alert_id"], ["a2"])
+        XCTAssertNil(doc.source["end_time"], "empty values are left out")
+        let failed = try XCTUnwrap(docs["\(row[1] as Int64)2"])
+        XCTAssertEqual(failed.source["status"], "failure")
+        XCTAssertEqual(failed.source["duration"], 30)
+
+        let before = try es.stats()["bulk_requests"]?.intValue
+        let second = try JSONParser.parse(try sync(["--json"]).stdout)
+        XCTAssertEqual(second["exported"]?.intValue, 0)
+        XCTAssertEqual(try es.stats()["bulk_requests"]?.intValue, before, "nothing sent")
+        let status = try JSONParser.parse(try sync(["status", "--json"]).stdout)
+        XCTAssertEqual(status["pending_changes"]?.intValue, 0)
+        XCTAssertEqual(status["checkpoint"], status["latest_change"])
+    }
+
+    func testRowsUpdatedBetweenRuns_includingANoticeResult_areExportedAgainOnce() throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        config = try dir.write("fta.yaml", """
+            elasticsearch: {url: \(es.url), batch_size: 100}
+            channels:
+              sms: {url: "\(receiver.baseURL)/sms"}
+            users:
+              dave: {phone: "444"}
+            user_groups:
+              leads: {users: [dave], notice_ways: {default: [sms]}}
+            """)
+        try receiver.script(path: "/sms", statuses: [500], body: "down")
+        let event: JSONValue = ["signal": "abnormal", "alert": ["id": "n1", "strategy_id": 7, "status": "ABNORMAL", "begin_time": .int(t0)],
+                                "strategy": ["id": 7, "notice": ["id": 70, "config_id": 0, "signal": ["abnormal"], "user_groups": ["leads"]]]]
+        XCTAssertEqual(try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: Actions.lines([event])).status, 0)
+        XCTAssertEqual(try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)"]).status, 0)
+        _ = try sync()
+        let child = try rows("SELECT id, create_time FROM action_instance WHERE is_parent_action = 0")[0]
+        let childId = "\(child[1] as Int64)\(child[0] as Int64)"
+        XCTAssertEqual(try es.documents()[childId]?.source["status"], "failure")
+
+        // Retried by an operator, sent by the next pass: the notice's result changes.
+        XCTAssertEqual(try Binaries.run("fta-tick", ["retry", "--db", db, "--now", "\(t0 + 60)", "\(child[0] as Int64)"]).status, 0)
+        XCTAssertEqual(try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0 + 60)"]).status, 0)
+        let before = try es.stats()["writes"]?[childId]?.intValue ?? 0
+        _ = try sync()
+        let docs = try es.documents()
+        XCTAssertEqual(docs[childId]?.source["status"], "success")
+        XCTAssertEqual(try es.stats()["writes"]?[childId]?.intValue, before + 1, "re-exported once")
+        let parent = try rows("SELECT id, create_time, status FROM action_instance WHERE is_parent_action = 1")[0]
+        XCTAssertEqual(docs["\(parent[1] as Int64)\(parent[0] as Int64)"]?.source["status"]?.stringValue, parent[2] as String, "the parent's aggregated status")
+    }
+
+    func testThirtyPercentOf429s_everythingArrives_checkpointAtTheLastChange() throws {
+        try seed(2_000)
+        try es.configure(["reject_fraction": 0.3])
+        let report = try JSONParser.parse(try sync(["--json"]).stdout)
+        XCTAssertGreaterThan(report["retried_items"]?.intValue ?? 0, 100)
+        XCTAssertEqual(Set(try es.documents().keys), try exportable())
+        let status = try JSONParser.parse(try sync(["status", "--json"]).stdout)
+        XCTAssertEqual(status["checkpoint"], status["latest_change"])
+        // No document is stale: each carries its row's current change number.
+        let versions = try es.documents().mapValues(\.version)
+        for r in try rows("SELECT create_time, id, change_seq FROM action_instance WHERE signal = 'abnormal' AND status != 'received'") {
+            XCTAssertEqual(versions["\(r[0] as Int64)\(r[1] as Int64)"], r[2] as Int64)
+        }
+    }
+
+    func testAMappingError_deadLettersThatDocument_othersExported_exit1_retryDeadAfterTheFix() throws {
+        try seed(100)
+        try write("UPDATE action_instance SET outputs = '{\"target_info\":{\"bk_target_display\":\"host-1\"}}' WHERE id = 2")
+        try es.configure(["mapping_error_field": "bk_target_display"])
+        let r = try sync([], expect: 1)
+        XCTAssertTrue(r.stderr.contains("mapper_parsing_exception"), r.stderr)
+        XCTAssertEqual(try es.documents().count, try exportable().count - 1)
+        let status = try JSONParser.parse(try sync(["status", "--json"]).stdout)
+        XCTAssertEqual(status["dead_letters"]?.arrayValue?.count, 1)
+        XCTAssertEqual(status["checkpoint"], status["latest_change"], "a dead letter does not block the stream")
+
+        try es.configure([:])
+        XCTAssertEqual(try sync(["retry-dead"]).stdout, "retried dead letters: 1 exported, 0 still refused\n")
+        XCTAssertEqual(Set(try es.documents().keys), try exportable())
+        XCTAssertEqual(try JSONParser.parse(try sync(["status", "--json"]).stdout)["dead_letters"], [])
+    }
+
+    func testElasticsearchDown_exit3_checkpointUnchanged_nextRunCatchesUp() throws {
+        try seed(200)
+        let port = es.port
+        es.stop()
+        let r = try sync([], expect: 3)
+        XCTAssertTrue(r.stderr.contains("elasticsearch unreachable"), r.stderr)
+        XCTAssertEqual(try JSONParser.parse(try sync(["status", "--json"]).stdout)["checkpoint"], 0)
+        es = try ESFixture(port: port)
+        _ = try sync()
+        XCTAssertEqual(Set(try es.documents().keys), try exportable())
+    }
+
+    func testKill9DuringARun_theNextRunExportsEverythingNotAcknowledged() throws {
+        try seed(10_000)
+        try writeConfig(batch: 50)
+        let p = try Binaries.start("fta-sync", ["--db", db, "--config", config, "--now", "\(t0 + 3600)"])
+        let deadline = Date().addingTimeInterval(60)
+        while (try es.stats()["documents"]?.intValue ?? 0) < 500, Date() < deadline { usleep(20_000) }
+        kill(p.process.processIdentifier, SIGKILL)
+        p.process.waitUntilExit()
+        let partial = try es.stats()["documents"]?.intValue ?? 0
+        XCTAssertLessThan(partial, 7_000, "killed before the end")
+        _ = try sync()
+        XCTAssertEqual(Set(try es.documents().keys), try exportable())
+    }
+
+    func testTwoOverlappingRuns_noLostOrStaleDocuments() throws {
+        try seed(5_000)
+        try writeConfig(batch: 100)
+        let a = try Binaries.start("fta-sync", ["--db", db, "--config", config, "--now", "\(t0 + 3600)"])
+        // Rows change while both run.
+        try write("UPDATE action_instance SET status = 'success', end_time = create_time + 60 WHERE id % 5 = 3 AND id < 2000")
+        let b = try Binaries.start("fta-sync", ["--db", db, "--config", config, "--now", "\(t0 + 3600)"])
+        a.process.waitUntilExit()
+        b.process.waitUntilExit()
+        XCTAssertEqual(a.process.terminationStatus, 0)
+        XCTAssertEqual(b.process.terminationStatus, 0)
+        _ = try sync()
+        let docs = try es.documents()
+        XCTAssertEqual(Set(docs.keys), try exportable())
+        for r in try rows("SELECT create_time, id, change_seq, status FROM action_instance WHERE signal = 'abnormal' AND status != 'received'") {
+            let doc = docs["\(r[0] as Int64)\(r[1] as Int64)"]
+            XCTAssertEqual(doc?.version, r[2] as Int64)
+            let status: String = r[3]
+            XCTAssertEqual(doc?.source["status"]?.stringValue, status == "running" ? "running" : status)
+        }
+    }
+
+    func testDryRun_printsTheNDJSON_sendsNothing_andBackfillLeavesTheCheckpoint() throws {
+        try seed(20)
+        let dry = try sync(["--dry-run"])
+        let lines = dry.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2 * (try exportable().count))
+        let meta = try JSONParser.parse(String(lines[0]))
+        XCTAssertEqual(meta["index"]?["version_type"], "external")
+        XCTAssertEqual(try es.stats()["bulk_requests"], 0)
+        _ = try sync(["--full"])
+        XCTAssertEqual(Set(try es.documents().keys), try exportable())
+        XCTAssertEqual(try JSONParser.parse(try sync(["status", "--json"]).stdout)["checkpoint"], 0, "a backfill does not move the live checkpoint")
+        let bad = try sync(["--since", "yesterday-ish"], expect: 2)
+        XCTAssertTrue(bad.stderr.contains("--since 'yesterday-ish'"), bad.stderr)
+    }
+}
