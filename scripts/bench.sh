@@ -169,3 +169,41 @@ print("end to end (ingest + pass): median %.0f notices/s" % (60000 / statistics.
 PY
 rm -f "$OUT"/events.jsonl "$OUT"/notice.db*
 fi
+
+if want sync; then
+# 6. fta-sync: export of 100,000 actions to the Elasticsearch fixture (Tests/Support/es_fixture.py),
+#    beside the fixture's own ceiling (the same NDJSON posted by fta-bench, no database work)
+$BIN/fta-bench gen 100000 "$URL" > "$OUT/sync.jsonl"
+rm -f "$OUT"/sync.db*
+$BIN/fta-tick enqueue --db "$OUT/sync.db" --now $NOW --log-level warning "$OUT/sync.jsonl" >/dev/null
+rm -f "$OUT/sync.jsonl"
+sqlite3 "$OUT/sync.db" "UPDATE action_instance SET status = CASE id % 2 WHEN 0 THEN 'success' ELSE 'failure' END, end_time = create_time + 5; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+python3 Tests/Support/es_fixture.py 0 > "$OUT/es.port" &
+ES_PID=$!
+trap 'kill $(cat $OUT/nginx.pid) 2>/dev/null || true; kill $ES_PID 2>/dev/null || true' EXIT
+sleep 0.5
+ES="http://127.0.0.1:$(head -1 "$OUT/es.port")"
+printf 'elasticsearch:\n  url: %s\n' "$ES" > "$OUT/sync.yaml"
+$BIN/fta-sync --db "$OUT/sync.db" --config "$OUT/sync.yaml" --now $NOW --dry-run --log-level warning > "$OUT/sync.ndjson" 2>/dev/null
+for i in 1 2 3; do
+  curl -s -X POST "$ES/_fixture/reset" >/dev/null
+  $BIN/fta-bench es-ceiling "$ES" "$OUT/sync.ndjson" >> "$OUT/es-ceiling.txt"
+  curl -s -X POST "$ES/_fixture/reset" >/dev/null
+  cp "$OUT/sync.db" "$OUT/sync-run.db"
+  ms "$OUT/sync-$i.json" $BIN/fta-sync --db "$OUT/sync-run.db" --config "$OUT/sync.yaml" --now $NOW --max-runtime 600 --log-level warning --json >> "$OUT/sync.times"
+  rm -f "$OUT"/sync-run.db*
+done
+kill $ES_PID 2>/dev/null || true
+python3 - "$OUT" <<'PY'
+import json, re, statistics, sys
+out = sys.argv[1]
+ceil = [float(re.search(r"= (\d+) docs/s", l).group(1)) for l in open(out + "/es-ceiling.txt")]
+times = [float(x) for x in open(out + "/sync.times")]
+runs = [json.load(open("%s/sync-%d.json" % (out, i))) for i in (1, 2, 3)]
+assert all(r["exported"] == 100000 for r in runs), runs
+rates = [100000 / t for t in times]
+print("fta-sync: 100000 actions exported (gzip bulk of 500): %s docs/s (median %.0f)" % (", ".join("%.0f" % r for r in rates), statistics.median(rates)))
+print("fixture ceiling, same run: %s docs/s sequential bulk posts of the same NDJSON, uncompressed (median %.0f)" % (", ".join("%.0f" % c for c in ceil), statistics.median(ceil)))
+PY
+rm -f "$OUT"/sync.db* "$OUT"/sync.ndjson
+fi

@@ -51,10 +51,8 @@ extension FtaSync {
             let pass = SyncPass(store: SyncStore(database: try env.openDatabase()), settings: env.config.elasticsearch, clock: env.clock, logger: env.logger)
             pass.maxRuntime = maxRuntime
             if dryRun {
-                var out = FileHandle.standardOutput
-                let n = try pass.dryRun(mode: mode) { text in out.write(Data(text.utf8)) }
+                let n = try pass.dryRun(mode: mode) { bytes in FileHandle.standardOutput.write(Data(bytes)) }
                 fputs("fta-sync: \(n) documents would be sent\n", stderr)
-                _ = out
                 return
             }
             if mode != .live, isatty(2) == 1 {

@@ -46,6 +46,14 @@ def fresh():
 STATE = fresh()
 
 
+def bad_field_needed():
+    return bool(STATE["config"].get("mapping_error_field"))
+
+
+def source(stored):
+    return json.loads(stored) if isinstance(stored, (bytes, bytearray)) else stored
+
+
 def error_body(status, etype, reason, index=None):
     cause = {"type": etype, "reason": reason}
     if index:
@@ -129,7 +137,7 @@ class Handler(BaseHTTPRequestHandler):
                 d = docs.get(parts[2])
                 if d is None:
                     return self.reply(404, {"_index": parts[0], "_id": parts[2], "found": False})
-                return self.reply(200, {"_index": parts[0], "_id": parts[2], "_version": d[0], "found": True, "_source": d[1]})
+                return self.reply(200, {"_index": parts[0], "_id": parts[2], "_version": d[0], "found": True, "_source": source(d[1])})
             if len(parts) == 2 and parts[1] == "_search":
                 q = json.loads(raw or b"{}").get("query", {})
                 ids = set(q.get("ids", {}).get("values", [])) if "ids" in q else None
@@ -137,7 +145,7 @@ class Handler(BaseHTTPRequestHandler):
                 for i in match_indices(parts[0]):
                     for k, (v, src) in STATE["indices"][i].items():
                         if ids is None or k in ids:
-                            hits.append({"_index": i, "_id": k, "_version": v, "_source": src})
+                            hits.append({"_index": i, "_id": k, "_version": v, "_source": source(src)})
                 return self.reply(200, {"hits": {"total": {"value": len(hits), "relation": "eq"}, "hits": hits}})
             return self.reply(404, error_body(404, "resource_not_found_exception", "no handler for %s %s" % (method, path)))
 
@@ -169,8 +177,18 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             meta = json.loads(lines[i])
             op, m = next(iter(meta.items()))
-            doc = json.loads(lines[i + 1])
+            raw_doc = lines[i + 1]
             i += 2
+            try:
+                # Documents are checked as JSON objects; they are kept as sent and decoded when read.
+                doc = json.loads(raw_doc) if bad_field_needed() else None
+                if doc is None and not (raw_doc.startswith(b"{") and raw_doc.rstrip().endswith(b"}")):
+                    raise ValueError("not an object")
+            except ValueError as e:
+                errors = True
+                items.append({op: {"_index": m.get("_index", default_index), "_id": m["_id"], "status": 400, "error": {
+                    "type": "mapper_parsing_exception", "reason": "failed to parse", "caused_by": {"type": "json_parse_exception", "reason": str(e)}}}})
+                continue
             index = m.get("_index", default_index)
             _id = m["_id"]
             stats["items"] += 1
@@ -185,7 +203,7 @@ class Handler(BaseHTTPRequestHandler):
                     "reason": "rejected execution of org.elasticsearch.action.support.replication.TransportWriteAction on EsThreadPoolExecutor[name = fixture/write, queue capacity = 10000]"}}})
                 continue
             bad = cfg.get("mapping_error_field")
-            if bad and isinstance(doc.get(bad), str):
+            if bad and doc is not None and isinstance(doc.get(bad), str):
                 stats["mapping_errors"] += 1
                 errors = True
                 items.append({op: {"_index": index, "_id": _id, "status": 400, "error": {
@@ -204,7 +222,7 @@ class Handler(BaseHTTPRequestHandler):
                     "index": index}}})
                 continue
             new_version = version if version is not None else (current[0] + 1 if current else 1)
-            docs[_id] = (new_version, doc)
+            docs[_id] = (new_version, doc if doc is not None else raw_doc)
             stats["writes"][_id] = stats["writes"].get(_id, 0) + 1
             result = "updated" if current else "created"
             stats[result] += 1
@@ -219,6 +237,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"ok": True})
         if what == "reset":
             STATE = fresh()
+
             return self.reply(200, {"ok": True})
         if what == "stats":
             s = dict(STATE["stats"])

@@ -42,39 +42,45 @@ public final class SyncPass {
         self.logger = logger
     }
 
+    /// Rows read after the cursor and their encoded items.
+    struct Batch {
+        var rows: [ExportRow]
+        var items: [Item] = []
+        var skipped = 0
+    }
+
     /// One bulk item: its action line and document, and the change it carries.
     struct Item {
         var row: ExportRow
         var lines: [UInt8]
     }
 
-    func item(_ row: ExportRow, doc: JSONValue) -> Item {
-        let meta: JSONValue = ["index": [
-            "_index": .string(ActionDocument.indexName(prefix: settings.prefix, createTime: row.createTime)),
-            "_id": .string(ActionDocument.documentId(createTime: row.createTime, id: row.id)),
-            "version": .int(row.changeSeq), "version_type": "external",
-        ]]
-        var bytes = Array(meta.jsonText.utf8)
-        bytes.append(0x0A)
-        bytes += Array(doc.jsonText.utf8)
+    func item(_ row: ExportRow, doc: [UInt8]) -> Item {
+        let index = ActionDocument.indexName(prefix: settings.prefix, createTime: row.createTime)
+        let id = ActionDocument.documentId(createTime: row.createTime, id: row.id)
+        var bytes = Array("{\"index\":{\"_index\":\"\(index)\",\"_id\":\"\(id)\",\"version\":\(row.changeSeq),\"version_type\":\"external\"}}\n".utf8)
+        bytes.reserveCapacity(bytes.count + doc.count + 1)
+        bytes += doc
         bytes.append(0x0A)
         return Item(row: row, lines: bytes)
     }
 
     /// The NDJSON a pass would send, without sending (`--dry-run`).
-    public func dryRun(mode: Mode, write: (String) -> Void) throws -> Int {
+    public func dryRun(mode: Mode, write: ([UInt8]) -> Void) throws -> Int {
         var cursor: Int64 = mode == .live ? try store.checkpoint(settings.target) : 0
         let since: Int64? = { if case .backfill(let s) = mode { return s } else { return nil } }()
         var count = 0
         while true {
             let rows = try store.changes(after: cursor, limit: settings.batchSize, updatedSince: since)
             guard let last = rows.last else { break }
+            var batch: [UInt8] = []
             for r in rows {
-                if let doc = ActionDocument.build(r, now: clock.now()) {
-                    write(String(decoding: item(r, doc: doc).lines, as: UTF8.self))
+                if let doc = ActionDocument.encode(r, now: clock.now()) {
+                    batch += item(r, doc: doc).lines
                     count += 1
                 }
             }
+            write(batch)
             cursor = last.changeSeq
         }
         return count
@@ -96,14 +102,41 @@ public final class SyncPass {
         let since: Int64? = { if case .backfill(let s) = mode { return s } else { return nil } }()
         var cursor: Int64 = live ? try store.checkpoint(settings.target) : 0
         report.checkpoint = cursor
-        while elapsed() < maxRuntime {
-            let rows = try store.changes(after: cursor, limit: settings.batchSize, updatedSince: since)
-            guard let last = rows.last else { break }
-            var items: [Item] = []
-            for r in rows {
-                if let doc = ActionDocument.build(r, now: clock.now()) { items.append(item(r, doc: doc)) } else { report.skipped += 1 }
+
+        // Reading and encoding the next batch runs on a second thread while this one waits for
+        // Elasticsearch's answer to the previous one.
+        let queue = BoundedQueue<Result<Batch, Error>>(capacity: 2)
+        let stop = StopFlag()
+        let producer = Thread { [store, settings, clock] in
+            var readCursor = cursor
+            while !stop.isSet {
+                do {
+                    let rows = try store.changes(after: readCursor, limit: settings.batchSize, updatedSince: since)
+                    guard let last = rows.last else { break }
+                    var batch = Batch(rows: rows)
+                    for r in rows {
+                        if let doc = ActionDocument.encode(r, now: clock.now()) { batch.items.append(self.item(r, doc: doc)) } else { batch.skipped += 1 }
+                    }
+                    readCursor = last.changeSeq
+                    queue.put(.success(batch))
+                } catch {
+                    queue.put(.failure(error))
+                    break
+                }
             }
-            let result = try deliver(items, client: client, report: &report)
+            queue.close()
+        }
+        producer.stackSize = 1 << 20
+        producer.start()
+        defer {
+            stop.set()
+            while queue.take() != nil {}
+        }
+
+        while elapsed() < maxRuntime, let next = queue.take() {
+            let batch = try next.get()
+            report.skipped += batch.skipped
+            let result = try deliver(batch.items, client: client, report: &report)
             if !result.dead.isEmpty {
                 try store.addDeadLetters(settings.target, result.dead.map {
                     SyncStore.DeadLetter(actionId: $0.row.id, changeSeq: $0.row.changeSeq, reason: $0.reason, createTime: clock.now())
@@ -117,12 +150,12 @@ public final class SyncPass {
             // Advance over the contiguous run of acknowledged (or dead-lettered) changes.
             let reached: Int64
             if let firstFailed = result.unacknowledged.min() {
-                reached = rows.last(where: { $0.changeSeq < firstFailed })?.changeSeq ?? cursor
+                reached = batch.rows.last(where: { $0.changeSeq < firstFailed })?.changeSeq ?? cursor
             } else {
-                reached = last.changeSeq
+                reached = batch.rows.last?.changeSeq ?? cursor
             }
             if live, reached > cursor { try store.advance(settings.target, to: reached, exported: result.acked, now: clock.now()) }
-            cursor = reached
+            cursor = max(cursor, reached)
             report.checkpoint = cursor
             progress?(report)
             if !result.unacknowledged.isEmpty {
@@ -219,7 +252,7 @@ public final class SyncPass {
         // Rows deleted since they were refused have nothing left to send.
         var gone: [Int64] = Array(Set(letters.map(\.actionId)).subtracting(rows.map(\.id)))
         for r in rows {
-            if let doc = ActionDocument.build(r, now: clock.now()) { items.append(item(r, doc: doc)) } else { gone.append(r.id) }
+            if let doc = ActionDocument.encode(r, now: clock.now()) { items.append(item(r, doc: doc)) } else { gone.append(r.id) }
         }
         var report = Report()
         let d = try deliver(items, client: client, report: &report)
@@ -229,4 +262,46 @@ public final class SyncPass {
         try store.addDeadLetters(settings.target, d.dead.map { SyncStore.DeadLetter(actionId: $0.row.id, changeSeq: $0.row.changeSeq, reason: $0.reason, createTime: clock.now()) })
         return (done.count, stillDead.count)
     }
+}
+
+/// A small blocking queue between two threads; `take` returns nil once closed and drained.
+final class BoundedQueue<T>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [T] = []
+    private var closed = false
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func put(_ item: T) {
+        condition.lock()
+        while items.count >= capacity && !closed { condition.wait() }
+        if !closed { items.append(item) }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func take() -> T? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !closed { condition.wait() }
+        guard !items.isEmpty else { return nil }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }

@@ -83,6 +83,28 @@ case "ceiling":
         }
     }
     print(String(format: "ceiling: %d sequential POSTs (%d ok) over one reused handle in %.3f s = %.0f req/s", n, ok, s, Double(n) / s))
+case "es-ceiling":
+    // The Elasticsearch fixture's own ceiling: the NDJSON fta-sync would send (from
+    // `fta-sync --dry-run`), posted in bulk requests of 500 documents, one after the other.
+    let url = args[2]
+    guard let data = FileManager.default.contents(atPath: args[3]), let client = HTTPClient(maxResponseBytes: 1 << 28) else { exit(3) }
+    let lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
+    var bodies: [[UInt8]] = []
+    var i = 0
+    while i < lines.count {
+        var body: [UInt8] = []
+        for l in lines[i..<min(i + 1000, lines.count)] { body += l; body.append(0x0A) }
+        bodies.append(body)
+        i += 1000
+    }
+    var ok = 0
+    let s = seconds {
+        for b in bodies {
+            if case .success(let r) = client.perform(HTTPRequest(method: "POST", url: url + "/_bulk", headers: [("Content-Type", "application/x-ndjson")], body: b, timeout: 60)),
+               r.status == 200 { ok += 1 }
+        }
+    }
+    print(String(format: "fixture ceiling: %d documents in %d bulk requests (%d ok), sequential, in %.3f s = %.0f docs/s", lines.count / 2, bodies.count, ok, s, Double(lines.count / 2) / s))
 case "claim-record":
     let n = Int(args[2]) ?? 10000
     LoggingSystem.bootstrap { FTALogHandler(label: $0, format: .text, level: .warning) }

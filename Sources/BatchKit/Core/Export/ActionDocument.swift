@@ -61,69 +61,127 @@ public enum ActionDocument {
     /// The index a row's document is written to: `<prefix>_<YYYYMMDD>` by the UTC date of
     /// `create_time`.
     public static func indexName(prefix: String, createTime: Int64) -> String {
-        let iso = TimeParser.iso(createTime)   // 2026-11-23T10:00:00Z
-        let day = iso.prefix(10).replacingOccurrences(of: "-", with: "")
-        return "\(prefix)_\(day)"
+        let days = Int(createTime >= 0 ? createTime / 86400 : (createTime - 86399) / 86400)
+        let (y, m, d) = TimeParser.civilFromDays(days)
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(prefix)_\(pad(y, 4))\(pad(m, 2))\(pad(d, 2))"
     }
 
     /// The document, or nil when the row is not exported. Empty values are left out.
     public static func build(_ r: ExportRow, now: Int64) -> JSONValue? {
-        guard isExported(signal: r.signal, status: r.status) else { return nil }
-        func parse(_ t: String) -> JSONValue { (try? JSONParser.parse(t)) ?? .null }
-        let inputs = parse(r.inputs), outputs = parse(r.outputs), exData = parse(r.exData)
-        let plugin = parse(r.actionPlugin), config = parse(r.actionConfig), strategy = parse(r.strategy)
-        let terminal = ActionStatus(rawValue: r.status)?.isTerminal ?? false
-        var seen = Set<String>()
-        let alertIds = (parse(r.alerts).arrayValue ?? []).compactMap(\.scalarText).filter { seen.insert($0).inserted }
-        let operators: [JSONValue]
-        switch inputs["notice_receiver"] {
-        case .array(let list)?: operators = list
-        case let v? where v.scalarText != nil: operators = [v]
-        default: operators = parse(r.assignee).arrayValue ?? []
+        guard let bytes = encode(r, now: now) else { return nil }
+        return try? JSONParser.parse(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// One member of a JSON object's text, parsed alone (the rest is only scanned).
+    static func member(_ text: String, _ key: String) -> JSONValue? { members(text, [key])[key] }
+
+    /// Several members of a JSON object's text, with one scan.
+    static func members(_ text: String, _ keys: [String]) -> [String: JSONValue] {
+        guard text.utf8.count > 2 else { return [:] }
+        var text = text
+        return text.withUTF8 { buf -> [String: JSONValue] in
+            guard let fields = try? JSONParser.topLevelFields(bytes: buf) else { return [:] }
+            var out: [String: JSONValue] = [:]
+            for f in fields where keys.contains(f.key) {
+                out[f.key] = try? JSONParser.parse(bytes: UnsafeBufferPointer(rebasing: buf[f.range]))
+            }
+            return out
         }
+    }
+
+    static func isEmptyText(_ t: String) -> Bool { t.isEmpty || t == "{}" || t == "[]" || t == "null" || t == "\"\"" }
+
+    /// The document as JSON bytes, written directly: the big JSON columns (action config,
+    /// inputs, outputs...) go in as the text they are stored as, and only the few members the
+    /// document needs are read out of them.
+    public static func encode(_ r: ExportRow, now: Int64) -> [UInt8]? {
+        guard isExported(signal: r.signal, status: r.status) else { return nil }
+        let input = members(r.inputs, ["notice_receiver", "notice_way", "converge_id"])
+        let receiver = input["notice_receiver"]
+        let way = input["notice_way"]?.stringValue
+        let pluginText = r.actionPlugin
+        let plugin = members(pluginText, ["plugin_key", "plugin_type"])
         let pluginKey = plugin["plugin_key"]?.stringValue ?? plugin["plugin_type"]?.stringValue ?? ""
-        let name = config["name"]?.stringValue ?? (pluginKey == "message_queue" ? "message queue" : "")
-        let way = inputs["notice_way"]?.stringValue
-        let message = exData["message"]?.stringValue ?? ""
+        let name = member(r.actionConfig, "name")?.stringValue ?? (pluginKey == "message_queue" ? "message queue" : "")
+        let message = member(r.exData, "message")?.stringValue ?? ""
+        let target = member(r.outputs, "target_info")?.objectValue ?? [:]
+        let terminal = ActionStatus(rawValue: r.status)?.isTerminal ?? false
         var statusText = terminal ? r.status : "running"
         if r.status == "failure" || r.status == "skipped", !message.isEmpty { statusText += ", reason: \(message)" }
         let contentText = [way.map { wayNames[$0] ?? $0 }, name.isEmpty ? nil : name, statusText].compactMap { $0 }.joined(separator: " ")
-        let target = outputs["target_info"]?.objectValue ?? [:]
-        var d: [String: JSONValue] = [
-            "id": .string(documentId(createTime: r.createTime, id: r.id)),
-            "raw_id": .int(r.id),
-            "op_type": "ACTION",
-            "create_time": .int(r.createTime),
-            "update_time": .int(r.updateTime),
-            "end_time": r.endTime.map { .int($0) } ?? .null,
-            "status": .string(terminal ? r.status : "running"),
-            "failure_type": r.failureType.map { .string($0) } ?? .null,
-            "ex_data": exData,
-            "strategy_id": .string(String(r.strategyId)),
-            "strategy_name": strategy["name"] ?? target["strategy_name"] ?? .null,
-            "signal": .string(r.signal),
-            "alert_level": .int(r.alertLevel),
-            "alert_id": .array(alertIds.map { .string($0) }),
-            "operator": .array(operators),
-            "inputs": inputs, "outputs": outputs, "action_plugin": plugin, "action_config": config,
-            "execute_times": .int(r.executeTimes),
-            "action_plugin_type": .string(pluginKey),
-            "action_name": .string(name),
-            "action_config_id": .string(String(r.actionConfigId)),
-            "is_parent_action": .bool(r.isParentAction),
-            "parent_action_id": .string(String(r.parentActionId)),
-            "duration": .int(max((r.endTime ?? now) - r.createTime, 0)),
-            "converge_id": .string(inputs["converge_id"]?.scalarText ?? "0"),
-            "is_converge_primary": .bool(false),
-            "content": ["text": .string(contentText), "action_plugin_type": .string(pluginKey)],
-            "dimensions": parse(r.dimensions),
-            "bk_biz_id": .string(r.bkBizId),
-        ]
-        for key in ["bk_biz_name", "bk_target_display", "operate_target_string", "bk_set_ids", "bk_set_names", "bk_module_ids", "bk_module_names"] {
-            if let v = target[key] { d[key] = v }
+        var seen = Set<String>()
+        let alertIds = ((try? JSONParser.parse(r.alerts))?.arrayValue ?? []).compactMap(\.scalarText).filter { seen.insert($0).inserted }
+        let operators: JSONValue
+        switch receiver {
+        case .array(let list)?: operators = .array(list)
+        case let v? where v.scalarText != nil: operators = .array([v])
+        default: operators = (try? JSONParser.parse(r.assignee)) ?? .array([])
         }
-        if let way, d["operate_target_string"] == nil { d["operate_target_string"] = .string(wayNames[way] ?? way) }
-        return .object(d.filter { !isEmpty($0.value) })
+
+        var out: [UInt8] = []
+        out.reserveCapacity(r.actionConfig.utf8.count + r.inputs.utf8.count + r.outputs.utf8.count + r.exData.utf8.count + 768)
+        var first = true
+        func key(_ k: String) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: k.utf8)
+            out.append(contentsOf: "\":".utf8)
+        }
+        func raw(_ k: String, _ text: String) {
+            guard !isEmptyText(text) else { return }
+            key(k)
+            out.append(contentsOf: text.utf8)
+        }
+        func value(_ k: String, _ v: JSONValue) {
+            guard !isEmpty(v) else { return }
+            key(k)
+            JSONWriter.append(v, to: &out, pretty: false, indent: 0)
+        }
+        func string(_ k: String, _ s: String) { value(k, .string(s)) }
+        func int(_ k: String, _ i: Int64) { key(k); out.append(contentsOf: String(i).utf8) }
+
+        raw("action_config", r.actionConfig)
+        string("action_config_id", String(r.actionConfigId))
+        string("action_name", name)
+        raw("action_plugin", pluginText)
+        string("action_plugin_type", pluginKey)
+        value("alert_id", .array(alertIds.map { .string($0) }))
+        int("alert_level", r.alertLevel)
+        string("bk_biz_id", r.bkBizId)
+        for k in ["bk_biz_name", "bk_module_ids", "bk_module_names", "bk_set_ids", "bk_set_names", "bk_target_display"] {
+            if let v = target[k] { value(k, v) }
+        }
+        value("content", ["action_plugin_type": .string(pluginKey), "text": .string(contentText)])
+        string("converge_id", input["converge_id"]?.scalarText ?? "0")
+        int("create_time", r.createTime)
+        raw("dimensions", r.dimensions)
+        int("duration", max((r.endTime ?? now) - r.createTime, 0))
+        if let end = r.endTime { int("end_time", end) }
+        raw("ex_data", r.exData)
+        int("execute_times", r.executeTimes)
+        if let f = r.failureType { string("failure_type", f) }
+        string("id", documentId(createTime: r.createTime, id: r.id))
+        raw("inputs", r.inputs)
+        value("is_converge_primary", .bool(false))
+        value("is_parent_action", .bool(r.isParentAction))
+        string("op_type", "ACTION")
+        if let t = target["operate_target_string"] { value("operate_target_string", t) } else if let way { string("operate_target_string", wayNames[way] ?? way) }
+        value("operator", operators)
+        raw("outputs", r.outputs)
+        string("parent_action_id", String(r.parentActionId))
+        int("raw_id", r.id)
+        string("signal", r.signal)
+        string("status", terminal ? r.status : "running")
+        string("strategy_id", String(r.strategyId))
+        if let n = member(r.strategy, "name") ?? target["strategy_name"] { value("strategy_name", n) }
+        int("update_time", r.updateTime)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     static func isEmpty(_ v: JSONValue) -> Bool {
