@@ -238,4 +238,20 @@ final class SyncTests: XCTestCase {
         let bad = try sync(["--since", "yesterday-ish"], expect: 2)
         XCTAssertTrue(bad.stderr.contains("--since 'yesterday-ish'"), bad.stderr)
     }
+
+    func testMonthlyIndexPattern_andTheTemplateCoversIt() throws {
+        try seed(10)
+        config = try dir.write("monthly.yaml", """
+            elasticsearch: {url: "\(es.url)", prefix: fta_actions, index_pattern: "{prefix}-{YYYY}.{MM}"}
+            """)
+        _ = try sync()
+        let stats = try es.stats()
+        XCTAssertEqual(stats["indices"], ["fta_actions-2026.11"])
+        let template = try es.call("GET", "/_index_template/fta_actions")
+        XCTAssertEqual(template["index_templates"]?.arrayValue?.first?["index_template"]?["index_patterns"], ["fta_actions-*.*"])
+        let bad = try dir.write("bad.yaml", "elasticsearch: {url: \"\(es.url)\", index_pattern: \"{prefix}/{YYYY}\"}\n")
+        let r = try Binaries.run("fta-sync", ["--db", db, "--config", bad])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("elasticsearch.index_pattern"), r.stderr)
+    }
 }

@@ -6,6 +6,7 @@
 ///   username: fta
 ///   password: ${ES_PASSWORD}        # or api_key: ${ES_API_KEY}
 ///   prefix: bkfta_action            # indices <prefix>_YYYYMMDD
+///   index_pattern: "{prefix}_{YYYY}{MM}{DD}"   # or monthly: "{prefix}_{YYYY}{MM}"
 ///   batch_size: 500
 ///   batch_bytes: 5242880
 /// ```
@@ -15,6 +16,8 @@ public struct ElasticsearchSettings: Sendable, Equatable {
     public var password: String?
     public var apiKey: String?
     public var prefix = "bkfta_action"
+    /// The write index's name: `{prefix}`, `{YYYY}`, `{MM}`, `{DD}` (UTC date of create_time).
+    public var indexPattern = "{prefix}_{YYYY}{MM}{DD}"
     public var batchSize = 500
     public var batchBytes = 5 * 1024 * 1024
     public var timeout: Double = 30
@@ -31,7 +34,7 @@ public struct ElasticsearchSettings: Sendable, Equatable {
 
     init(_ value: JSONValue, reader: ConfigReader) throws {
         let o = try reader.object(value, allowed: ["url", "username", "password", "api_key", "prefix", "batch_size", "batch_bytes", "timeout",
-                                                   "verify_tls", "max_retries", "gzip", "shards", "replicas", "target"])
+                                                   "verify_tls", "max_retries", "gzip", "shards", "replicas", "target", "index_pattern"])
         switch o["url"] {
         case .array(let list)?: urls = try list.map { try reader.string($0, "url") }
         case let v?: urls = [try reader.string(v, "url")]
@@ -59,5 +62,16 @@ public struct ElasticsearchSettings: Sendable, Equatable {
         if let v = o["shards"] { shards = Int(try reader.number(v, "shards", min: 1, max: 1000)) }
         if let v = o["replicas"] { replicas = Int(try reader.number(v, "replicas", min: 0, max: 100)) }
         if let v = o["target"] { target = try reader.string(v, "target") }
+        if let v = o["index_pattern"] {
+            indexPattern = try reader.string(v, "index_pattern")
+            guard indexPattern.contains("{YYYY}") || indexPattern.contains("{MM}") || indexPattern.contains("{DD}") || indexPattern.contains("{prefix}") else {
+                throw reader.fail("index_pattern", "expected a name with {prefix} and date parts {YYYY} {MM} {DD}, e.g. {prefix}_{YYYY}{MM}{DD}")
+            }
+            let probe = indexPattern.replacingOccurrences(of: "{prefix}", with: prefix).replacingOccurrences(of: "{YYYY}", with: "2026")
+                .replacingOccurrences(of: "{MM}", with: "11").replacingOccurrences(of: "{DD}", with: "23")
+            guard probe == probe.lowercased(), !probe.contains(where: { " ,/*?\"<>|\\#:{}".contains($0) }) else {
+                throw reader.fail("index_pattern", "'\(indexPattern)' does not make a valid index name")
+            }
+        }
     }
 }

@@ -56,7 +56,7 @@ public final class SyncPass {
     }
 
     func item(_ row: ExportRow, doc: [UInt8]) -> Item {
-        let index = ActionDocument.indexName(prefix: settings.prefix, createTime: row.createTime)
+        let index = ActionDocument.indexName(prefix: settings.prefix, createTime: row.createTime, pattern: settings.indexPattern)
         let id = ActionDocument.documentId(createTime: row.createTime, id: row.id)
         var bytes = Array("{\"index\":{\"_index\":\"\(index)\",\"_id\":\"\(id)\",\"version\":\(row.changeSeq),\"version_type\":\"external\"}}\n".utf8)
         bytes.reserveCapacity(bytes.count + doc.count + 1)
@@ -94,7 +94,7 @@ public final class SyncPass {
         guard (200..<300).contains(info.status) else {
             throw FTAError.environment("elasticsearch \(Redactor.safeURL(settings.urls[0])): GET / answered \(info.status): \(TextLimit.excerpt(info.bodyText))")
         }
-        if try client.ensureTemplate(prefix: settings.prefix, shards: settings.shards, replicas: settings.replicas) {
+        if try client.ensureTemplate(prefix: settings.prefix, shards: settings.shards, replicas: settings.replicas, pattern: settings.indexPattern) {
             logger.info("index template installed", metadata: ["template": "\(settings.prefix)", "version": "\(ActionDocument.templateVersion)"])
         }
         var report = Report()
@@ -107,8 +107,9 @@ public final class SyncPass {
         // Elasticsearch's answer to the previous one.
         let queue = BoundedQueue<Result<Batch, Error>>(capacity: 2)
         let stop = StopFlag()
+        let startCursor = cursor
         let producer = Thread { [store, settings, clock] in
-            var readCursor = cursor
+            var readCursor = startCursor
             while !stop.isSet {
                 do {
                     let rows = try store.changes(after: readCursor, limit: settings.batchSize, updatedSince: since)
@@ -246,7 +247,7 @@ public final class SyncPass {
         let letters = try store.deadLetters(settings.target)
         guard !letters.isEmpty else { return (0, 0) }
         let client = try ElasticsearchClient(settings: settings, userAgent: userAgent)
-        _ = try client.ensureTemplate(prefix: settings.prefix, shards: settings.shards, replicas: settings.replicas)
+        _ = try client.ensureTemplate(prefix: settings.prefix, shards: settings.shards, replicas: settings.replicas, pattern: settings.indexPattern)
         let rows = try store.rows(ids: letters.map(\.actionId))
         var items: [Item] = []
         // Rows deleted since they were refused have nothing left to send.

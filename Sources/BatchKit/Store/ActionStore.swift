@@ -243,7 +243,8 @@ public struct ActionStore: Sendable {
         return try database.write { db in
             let update = try db.cachedStatement(sql: """
                 UPDATE action_instance SET status = ?, failure_type = ?, ex_data = ?, outputs = ?, end_time = ?,
-                    due_at = ?, next_step = ?, execute_times = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL
+                    due_at = ?, next_step = ?, execute_times = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL,
+                    change_seq = coalesce((\(Schema.latestChangeSQL)), 0) + 1
                 WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
                 """)
             let log = try db.cachedStatement(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, ?, ?, ?)")

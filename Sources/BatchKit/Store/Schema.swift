@@ -195,8 +195,9 @@ enum Schema {
     }
 
     /// Change tracking for the Elasticsearch export. Every update of an exported column gives
-    /// the row the next `change_seq`, inside the writing transaction, by trigger (so every
-    /// command's writes count). SQLite runs one writer at a time and the number is taken inside
+    /// the row the next `change_seq`, inside the writing transaction: the pass's own outcome
+    /// writes set it in the same statement (``ActionStore/record``), and a trigger numbers every
+    /// other write that did not (so every command's writes count). SQLite runs one writer at a time and the number is taken inside
     /// it, so sequence order is commit order: a reader never sees a gap that fills in later.
     /// New rows are `received`, which is not exported, so inserts need no number (enqueue pays
     /// nothing). Checkpoints per target and a dead-letter table for refused documents.
@@ -210,6 +211,7 @@ enum Schema {
             CREATE INDEX action_instance_change ON action_instance(change_seq) WHERE change_seq IS NOT NULL;
             CREATE TRIGGER action_instance_change AFTER UPDATE OF status, failure_type, ex_data, outputs, end_time, inputs,
                 real_status, execute_times, need_poll, is_polled, assignee ON action_instance
+                WHEN NEW.change_seq IS OLD.change_seq
             BEGIN
                 UPDATE action_instance SET change_seq = coalesce((\(latestChangeSQL)), 0) + 1 WHERE id = NEW.id;
             END;

@@ -60,14 +60,24 @@ public enum ActionDocument {
 
     /// The index a row's document is written to: `<prefix>_<YYYYMMDD>` by the UTC date of
     /// `create_time`.
-    public static func indexName(prefix: String, createTime: Int64) -> String {
+    public static func indexName(prefix: String, createTime: Int64, pattern: String = "{prefix}_{YYYY}{MM}{DD}") -> String {
         let days = Int(createTime >= 0 ? createTime / 86400 : (createTime - 86399) / 86400)
         let (y, m, d) = TimeParser.civilFromDays(days)
         func pad(_ v: Int, _ width: Int) -> String {
             let s = String(v)
             return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
         }
-        return "\(prefix)_\(pad(y, 4))\(pad(m, 2))\(pad(d, 2))"
+        if pattern == "{prefix}_{YYYY}{MM}{DD}" { return "\(prefix)_\(pad(y, 4))\(pad(m, 2))\(pad(d, 2))" }
+        return pattern.replacingOccurrences(of: "{prefix}", with: prefix).replacingOccurrences(of: "{YYYY}", with: pad(y, 4))
+            .replacingOccurrences(of: "{MM}", with: pad(m, 2)).replacingOccurrences(of: "{DD}", with: pad(d, 2))
+    }
+
+    /// The glob of every index a pattern makes (`bkfta_action_*`), for the index template.
+    public static func indexGlob(prefix: String, pattern: String) -> String {
+        var glob = pattern.replacingOccurrences(of: "{prefix}", with: prefix)
+        for token in ["{YYYY}", "{MM}", "{DD}"] { glob = glob.replacingOccurrences(of: token, with: "*") }
+        while glob.contains("**") { glob = glob.replacingOccurrences(of: "**", with: "*") }
+        return glob
     }
 
     /// The document, or nil when the row is not exported. Empty values are left out.
@@ -195,7 +205,7 @@ public enum ActionDocument {
     }
 
     /// The index template: the original's mapping (dynamic false) for `<prefix>_*`.
-    public static func indexTemplate(prefix: String, shards: Int, replicas: Int) -> JSONValue {
+    public static func indexTemplate(prefix: String, shards: Int, replicas: Int, pattern: String = "{prefix}_{YYYY}{MM}{DD}") -> JSONValue {
         func kw() -> JSONValue { ["type": "keyword"] }
         func text() -> JSONValue { ["type": "text", "fields": ["raw": ["type": "keyword"]]] }
         func date() -> JSONValue { ["type": "date", "format": "epoch_second"] }
@@ -211,7 +221,7 @@ public enum ActionDocument {
             "bk_biz_id": kw(), "bk_biz_name": kw(), "bk_set_ids": kw(), "bk_set_names": kw(), "bk_module_ids": kw(), "bk_module_names": kw(),
         ]
         return [
-            "index_patterns": [.string("\(prefix)_*")],
+            "index_patterns": [.string(indexGlob(prefix: prefix, pattern: pattern))],
             "priority": 100,
             "version": .int(templateVersion),
             "template": [
