@@ -79,9 +79,7 @@ struct FtaReplay: ParsableCommand {
             return
         }
         if !force {
-            let matcher = try BreakerStore(database: database).matcher(now: env.clock.now())
-            var byRule: [Int64: Int] = [:]
-            for h in held { if let rules = matcher.match(h.dimensions) { byRule[rules[0].id, default: 0] += 1 } }
+            let byRule = ReplayRun.stillHeld(held, by: try BreakerStore(database: database).matcher(now: env.clock.now()))
             if !byRule.isEmpty {
                 let total = byRule.values.reduce(0, +)
                 let rules = byRule.keys.sorted().map(String.init).joined(separator: ", ")

@@ -30,6 +30,13 @@ public struct ReplayRun {
         self.clock = clock
     }
 
+    /// Held notices that an active rule still matches, counted by the first matching rule's id.
+    public static func stillHeld(_ held: [ActionStore.HeldNotice], by matcher: BreakerMatcher) -> [Int64: Int] {
+        var byRule: [Int64: Int] = [:]
+        for h in held { if let rules = matcher.match(h.dimensions) { byRule[rules[0].id, default: 0] += 1 } }
+        return byRule
+    }
+
     /// One message to send and the held rows it covers.
     struct Send {
         var rows: [ActionStore.HeldNotice]
