@@ -139,6 +139,8 @@ final class BreakerTests: XCTestCase {
         XCTAssertEqual(send?["addresses"], ["dave@example.com"])
         XCTAssertTrue(send?["title"]?.stringValue?.hasPrefix("[warning] alert: disk full") ?? false)
 
+        // Held is not failed: the parents keep their status, as the original's aggregation.
+        XCTAssertEqual(Set(try rows("SELECT status FROM action_instance WHERE is_parent_action = 1").map { $0[0] as String }), ["success"])
         let dry = try replay(["--dry-run", "--json"])
         XCTAssertEqual(try JSONParser.parse(dry.stdout).arrayValue?.count, 200)
         let refused = try replay([], expect: 1)

@@ -25,8 +25,8 @@ public enum ExecutionNotice {
     /// The notice rows for `update` of `action`: one per step, way and receiver.
     public static func drafts(action: ClaimedAction, update: ActionUpdate, directory: UserDirectory, finalFailureOnly: Bool) -> [ActionDraft] {
         guard !["notice", "message_queue", "collect"].contains(action.pluginType) else { return [] }
-        let strategy = action.json(\.strategy)
-        guard let notice = strategy["notice"], notice.objectValue != nil else { return [] }
+        // Only the notice relation is read out of the strategy snapshot (it can be large).
+        guard let notice = ActionDocument.member(action.text.strategy, "notice"), notice.objectValue != nil else { return [] }
         let signals = Set((notice["signal"]?.arrayValue ?? []).compactMap(\.stringValue))
         let steps = steps(action: action, update: update, finalFailureOnly: finalFailureOnly).filter { signals.contains($0.rawValue) }
         guard !steps.isEmpty else { return [] }

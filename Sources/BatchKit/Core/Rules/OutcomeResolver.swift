@@ -2,10 +2,11 @@
 public enum OutcomeResolver {
     /// A notice parent's status from its children's (reference §5.2, written to the database
     /// here, where the original only did it in ES): children still running or converged away
-    /// (`running, sleep, skipped, shield`) are ignored; all succeeded keeps `success`, all
+    /// (`running, sleep, skipped, shield`) are ignored, and so are children the circuit breaker
+    /// holds (`blocked` is not a failure; a failed replay is); all succeeded keeps `success`, all
     /// failed is `failure`, a mix is `partial_failure`. `nil`: leave the parent as it is.
     public static func parentStatus(children: [ActionStatus]) -> ActionStatus? {
-        let counted = children.filter { ![.running, .sleep, .skipped, .shield].contains($0) }
+        let counted = children.filter { ![.running, .sleep, .skipped, .shield, .blocked].contains($0) }
         guard !counted.isEmpty, counted.allSatisfy(\.isTerminal) else { return nil }
         let ok = counted.filter { $0 == .success || $0 == .partialSuccess }.count
         if ok == counted.count { return .success }
