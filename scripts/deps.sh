@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fta needs when they are missing (run as root on Debian/Ubuntu).
-#   scripts/deps.sh          build + test: libcurl, libsqlite3, sqlite3, openssl, python3, aiosmtpd
+#   scripts/deps.sh          build + test: libcurl, zlib, libsqlite3, sqlite3, openssl, python3, redis-server, aiosmtpd
 #   scripts/deps.sh bench    also nginx (the benchmark's keep-alive receiver)
 set -euo pipefail
-pkgs=(libcurl4-openssl-dev zlib1g-dev libsqlite3-dev sqlite3 openssl python3 ca-certificates curl)
+pkgs=(libcurl4-openssl-dev zlib1g-dev libsqlite3-dev sqlite3 openssl python3 ca-certificates curl redis-server)
 [ "${1:-}" = "bench" ] && pkgs+=(nginx-light)
 missing=()
 for p in "${pkgs[@]}"; do

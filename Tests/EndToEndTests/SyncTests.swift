@@ -11,7 +11,7 @@ final class SyncTests: XCTestCase {
     var es: ESFixture!
     var db: String { dir.file("fta.db") }
     var config: String!
-    let t0: Int64 = 1_795_000_000   // 2026-11-18T08:53:20Z
+    let t0: Int64 = 1_795_000_000   // 2026-11-18T11:06:40Z
 
     override func setUpWithError() throws {
         dir = try TemporaryDirectory()

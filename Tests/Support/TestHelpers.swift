@@ -274,3 +274,51 @@ public final class ESFixture {
         return out
     }
 }
+
+/// A real Redis server (Debian's redis-server) on a free port of 127.0.0.1, without persistence.
+public final class RedisServer {
+    public let port: Int
+    let process: Process
+
+    public init() throws {
+        // A free port: bind to 0, read it, let it go.
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        close(s)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        p.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        process = p
+        // Ready when it answers PING.
+        for _ in 0..<100 {
+            if let r = try? RedisClient(target: .init(host: "127.0.0.1", port: port, password: nil, db: 0, key: ""), timeout: 1).command(["PING"]),
+               r == .status("PONG") { return }
+            usleep(50_000)
+        }
+        throw NSError(domain: "RedisServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "redis-server did not start on \(port)"])
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// The list at `key` (db 0), oldest first.
+    public func list(_ key: String) throws -> [String] {
+        let client = RedisClient(target: .init(host: "127.0.0.1", port: port, password: nil, db: 0, key: key))
+        guard case .array(let items?) = try client.command(["LRANGE", key, "0", "-1"]) else { return [] }
+        return items.compactMap { if case .bulk(let b?) = $0 { return String(decoding: b, as: UTF8.self) } else { return nil } }.reversed()
+    }
+}

@@ -22,6 +22,8 @@ public struct FTAConfig: Sendable {
     /// `message_queue.dsn` is set: ingest makes a message-queue action for every event.
     public var messageQueueEnabled = false
     public var pushShieldedAlerts = true
+    /// `message_queue:`.
+    public var messageQueue = MessageQueueSettings()
     /// `elasticsearch:` (fta-sync).
     public var elasticsearch = ElasticsearchSettings()
     public var sections: [String: JSONValue] = [:]
@@ -77,12 +79,9 @@ public struct FTAConfig: Sendable {
         if let es = top["elasticsearch"] { config.elasticsearch = try ElasticsearchSettings(es, reader: reader.at("elasticsearch")) }
         if let a = top["action_configs"] { config.actionConfigs = try parseActionConfigs(a, source: source) }
         if let mq = top["message_queue"], !mq.isNull {
-            guard case .object(let o) = mq else { throw FTAError.config("config \(source): message_queue: expected a mapping") }
-            if let dsn = o["dsn"] { config.messageQueueEnabled = !(dsn.isNull || dsn.stringValue == "" || dsn.objectValue?.isEmpty == true) }
-            if let push = o["push_shielded_alerts"] {
-                guard let b = push.boolValue else { throw FTAError.config("config \(source): message_queue.push_shielded_alerts: expected true or false") }
-                config.pushShieldedAlerts = b
-            }
+            config.messageQueue = try MessageQueueSettings(mq, reader: reader.at("message_queue"))
+            config.messageQueueEnabled = config.messageQueue.isEnabled
+            config.pushShieldedAlerts = config.messageQueue.pushShieldedAlerts
         }
         config.sections = top
         return config

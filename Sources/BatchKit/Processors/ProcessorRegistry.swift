@@ -10,6 +10,7 @@ public struct ProcessorRegistry: Sendable {
         ProcessorRegistry([
             WebhookProcessor(settings: config.tick),
             NoticeProcessor(channels: config.channels, directory: config.directory, templates: config.templates, caps: config.recipientCaps),
+            MessageQueueProcessor(settings: config.messageQueue),
         ])
     }
 

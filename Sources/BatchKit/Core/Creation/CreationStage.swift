@@ -74,6 +74,7 @@ public struct CreationStage: Sendable {
         perAlert.messageQueue = false
         if messageQueue, event.round == 0, event.relationId == nil {
             var ids: [String] = []
+            var kept: [JSONValue] = []
             for a in alerts {
                 let e = event.forAlert(a)
                 if e.isShielded && !pushShieldedAlerts { continue }
@@ -82,12 +83,15 @@ public struct CreationStage: Sendable {
                     continue
                 }
                 ids.append(e.alertId)
+                kept.append(a)
             }
             if ids.isEmpty {
                 plan.notes.append("every alert is held by the breaker: no message-queue action")
             } else {
                 var mq = messageQueueDraft(event, now: now)
                 mq.alerts = JSONValue.array(ids.map { .string($0) }).jsonText
+                // Every pushed alert's snapshot (the row's `alert` column holds the first).
+                mq.inputs = JSONValue.object(["alerts": .array(kept)]).jsonText
                 mq.dedupeKey = "ingest|\(event.eventKey ?? alerts.compactMap { $0["id"]?.scalarText }.joined(separator: ","))|\(event.signal)|mq"
                 plan.families.append(Family(action: mq, relationId: 0))
             }

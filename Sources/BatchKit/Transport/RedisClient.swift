@@ -1,0 +1,171 @@
+import Foundation
+
+/// A Redis connection speaking RESP over a TCP socket: enough for the message-queue push
+/// (`AUTH`, `SELECT`, `LPUSH`, `LTRIM`).
+public final class RedisClient {
+    public struct Target: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var password: String?
+        public var db: Int
+        public var key: String
+        public init(host: String, port: Int, password: String?, db: Int, key: String) {
+            self.host = host
+            self.port = port
+            self.password = password
+            self.db = db
+            self.key = key
+        }
+
+        /// The address without the password, for messages.
+        public var safe: String { "redis://\(host):\(port)/\(db)/\(key)" }
+    }
+
+    /// Parses `redis://[:password@]host:port/<db>/<list_key>`.
+    public static func parse(_ dsn: String) throws -> Target {
+        guard dsn.hasPrefix("redis://") else {
+            let scheme = dsn.split(separator: ":").first.map(String.init) ?? dsn
+            if scheme == "kafka" {
+                throw FieldError("message_queue.dsn", "kafka:// is not supported by this build (no Kafka client library); use redis://")
+            }
+            throw FieldError("message_queue.dsn", "message queue schema '\(scheme)' is not supported (redis://[:password@]host:port/db/key)")
+        }
+        var rest = String(dsn.dropFirst("redis://".count))
+        var password: String?
+        if let at = rest.lastIndex(of: "@") {
+            let auth = rest[..<at]
+            password = auth.hasPrefix(":") ? String(auth.dropFirst()) : String(auth.split(separator: ":", maxSplits: 1).last ?? "")
+            rest = String(rest[rest.index(after: at)...])
+        }
+        let parts = rest.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, !parts[2].isEmpty, let db = Int(parts[1]) else {
+            throw FieldError("message_queue.dsn", "expected redis://[:password@]host:port/<db>/<list_key> (db and key are required)")
+        }
+        let hostPort = parts[0].split(separator: ":").map(String.init)
+        guard let host = hostPort.first, !host.isEmpty else { throw FieldError("message_queue.dsn", "missing host") }
+        let port = hostPort.count > 1 ? Int(hostPort[1]) : 6379
+        guard let port, (1...65535).contains(port) else { throw FieldError("message_queue.dsn", "bad port") }
+        return Target(host: host, port: port, password: password?.removingPercentEncoding ?? password, db: db, key: parts[2])
+    }
+
+    let target: Target
+    let timeout: Double
+    private var fd: Int32 = -1
+    private var buffer: [UInt8] = []
+
+    public init(target: Target, timeout: Double = 5) {
+        self.target = target
+        self.timeout = timeout
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if fd >= 0 { _ = Glibc.close(fd) }
+        fd = -1
+        buffer = []
+    }
+
+    func connect() throws {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(target.host, String(target.port), &hints, &result) == 0, let first = result else {
+            throw TransportError(kind: .connect, message: "\(target.safe): cannot resolve \(target.host)")
+        }
+        defer { freeaddrinfo(result) }
+        var lastError = "no address"
+        var info: UnsafeMutablePointer<addrinfo>? = first
+        while let ai = info {
+            let s = socket(ai.pointee.ai_family, ai.pointee.ai_socktype, ai.pointee.ai_protocol)
+            if s >= 0 {
+                var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - floor(timeout)) * 1e6))
+                setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                if Glibc.connect(s, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 {
+                    fd = s
+                    break
+                }
+                lastError = String(cString: strerror(errno))
+                _ = Glibc.close(s)
+            }
+            info = ai.pointee.ai_next
+        }
+        guard fd >= 0 else { throw TransportError(kind: .connect, message: "\(target.safe): \(lastError)") }
+        if let password = target.password, !password.isEmpty {
+            let r = try command(["AUTH", password])
+            if case .error(let e) = r { throw TransportError(kind: .other, message: "\(target.safe): AUTH refused: \(e)") }
+        }
+        if target.db != 0 {
+            let r = try command(["SELECT", String(target.db)])
+            if case .error(let e) = r { throw TransportError(kind: .other, message: "\(target.safe): SELECT \(target.db) refused: \(e)") }
+        }
+    }
+
+    public enum Reply: Equatable {
+        case status(String), error(String), integer(Int64), bulk([UInt8]?), array([Reply]?)
+    }
+
+    /// Sends one command and reads its reply; connects (and authenticates) on first use.
+    public func command(_ args: [String]) throws -> Reply {
+        if fd < 0 { try connect() }
+        var out = Array("*\(args.count)\r\n".utf8)
+        for a in args {
+            let bytes = Array(a.utf8)
+            out += Array("$\(bytes.count)\r\n".utf8) + bytes + [13, 10]
+        }
+        var sent = 0
+        while sent < out.count {
+            let n = out[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 {
+                close()
+                throw TransportError(kind: .other, message: "\(target.safe): write failed: \(String(cString: strerror(errno)))")
+            }
+            sent += n
+        }
+        do { return try readReply() } catch { close(); throw error }
+    }
+
+    func fill() throws {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else {
+            throw TransportError(kind: n == 0 ? .other : .timeout, message: "\(target.safe): " + (n == 0 ? "connection closed" : "no reply within \(timeout) s"))
+        }
+        buffer += chunk[0..<n]
+    }
+
+    func line() throws -> String {
+        while true {
+            if let i = buffer.firstIndex(of: 10), i > 0, buffer[i - 1] == 13 {
+                let text = String(decoding: buffer[0..<(i - 1)], as: UTF8.self)
+                buffer.removeSubrange(0...i)
+                return text
+            }
+            try fill()
+        }
+    }
+
+    func readReply() throws -> Reply {
+        let l = try line()
+        guard let kind = l.first else { throw TransportError(kind: .other, message: "\(target.safe): empty reply") }
+        let body = String(l.dropFirst())
+        switch kind {
+        case "+": return .status(body)
+        case "-": return .error(body)
+        case ":": return .integer(Int64(body) ?? 0)
+        case "$":
+            guard let n = Int(body), n >= 0 else { return .bulk(nil) }
+            while buffer.count < n + 2 { try fill() }
+            let data = Array(buffer[0..<n])
+            buffer.removeSubrange(0..<(n + 2))
+            return .bulk(data)
+        case "*":
+            guard let n = Int(body), n >= 0 else { return .array(nil) }
+            return .array(try (0..<n).map { _ in try readReply() })
+        default:
+            throw TransportError(kind: .other, message: "\(target.safe): not a Redis reply")
+        }
+    }
+}
