@@ -16,13 +16,15 @@ public struct TickSettings: Sendable, Equatable {
     /// Execution notices only for a failure that will not be retried (no start, success or
     /// retried-attempt notices).
     public var executeNoticeFinalFailureOnly = false
+    /// Programs script actions may run (paths; an entry ending in `/` allows a directory).
+    public var allowedScripts: [String] = []
 
     public init() {}
 
     init(_ value: JSONValue, reader: ConfigReader) throws {
         let o = try reader.object(value, allowed: ["batch", "concurrency", "lease", "max_runtime", "retry_after_cap",
                                                    "retry_jitter", "default_request_timeout", "max_response_bytes", "user_agent",
-                                                   "execute_notice_final_failure_only"])
+                                                   "execute_notice_final_failure_only", "allowed_scripts"])
         if let v = o["batch"] { batch = Int(try reader.number(v, "batch", min: 1, max: 100_000)) }
         if let v = o["concurrency"] { concurrency = Int(try reader.number(v, "concurrency", min: 1, max: 512)) }
         if let v = o["lease"] { lease = try reader.number(v, "lease", min: 1, max: 86400) }
@@ -32,6 +34,14 @@ public struct TickSettings: Sendable, Equatable {
         if let v = o["default_request_timeout"] { defaultRequestTimeout = try reader.number(v, "default_request_timeout", min: 0.1, max: 7200) }
         if let v = o["max_response_bytes"] { maxResponseBytes = Int(try reader.number(v, "max_response_bytes", min: 1024, max: 1_073_741_824)) }
         if let v = o["user_agent"] { userAgent = try reader.string(v, "user_agent") }
+        if let v = o["allowed_scripts"] {
+            guard let list = v.arrayValue else { throw reader.fail("allowed_scripts", "expected a list of absolute paths") }
+            allowedScripts = try list.map {
+                let p = try reader.string($0, "allowed_scripts")
+                guard p.hasPrefix("/") else { throw reader.fail("allowed_scripts", "'\(p)' is not an absolute path") }
+                return p
+            }
+        }
         if let v = o["execute_notice_final_failure_only"] {
             guard let b = v.boolValue else { throw reader.fail("execute_notice_final_failure_only", "expected true or false") }
             executeNoticeFinalFailureOnly = b

@@ -11,6 +11,7 @@ public struct ProcessorRegistry: Sendable {
             WebhookProcessor(settings: config.tick),
             NoticeProcessor(channels: config.channels, directory: config.directory, templates: config.templates, caps: config.recipientCaps),
             MessageQueueProcessor(settings: config.messageQueue),
+            ScriptProcessor(allowed: config.tick.allowedScripts),
         ])
     }
 

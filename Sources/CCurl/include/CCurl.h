@@ -21,3 +21,7 @@ CURLcode ccurl_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v);
 /// gzip-compresses `len` bytes of `in` into `out` (capacity `cap`); returns the compressed size,
 /// or -1 when `out` is too small or zlib fails.
 long fta_gzip(const unsigned char *in, unsigned long len, unsigned char *out, unsigned long cap, int level);
+
+#include <spawn.h>
+/// Makes a spawned process start in `dir` (glibc's posix_spawn_file_actions_addchdir_np).
+int fta_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *dir);

@@ -3,5 +3,7 @@ public enum PluginType: String, CaseIterable, Sendable, Codable {
     case notice, webhook, job, sops, itsm, common, collect
     case messageQueue = "message_queue"
     case authorize
+    /// fta: a local program (no original counterpart).
+    case script
     case bkIncident = "bk_incident"
 }
