@@ -360,7 +360,7 @@ extension FtaTick {
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Counts by status, actions due now, leased now, and the age of the oldest due action.",
+            abstract: "Counts by status, actions due now, leased now, the age of the oldest due action, interval repeats and breaker rules.",
             discussion: "Example: fta-tick status --db fta.db --json")
 
         @OptionGroup var global: GlobalOptions
@@ -369,8 +369,23 @@ extension FtaTick {
         func run() throws {
             let env = try global.prepare(label: "fta-tick")
             let now = env.clock.now()
-            let s = try ActionStore(database: try env.openDatabase()).statusSummary(now: now)
-            print(json ? TickOutput.json(s, now: now).jsonText : TickOutput.text(s))
+            let database = try env.openDatabase()
+            let store = ActionStore(database: database)
+            let s = try store.statusSummary(now: now)
+            let repeats = try store.repeatSummary()
+            let rules = try BreakerStore(database: database).list(now: now)
+            if json {
+                let extra: [String: JSONValue] = [
+                    "repeats_active": .int(Int64(repeats.active)), "next_repeat_at": repeats.nextAt.map { .int($0) } ?? .null,
+                    "breaker_rules": .int(Int64(rules.count)),
+                ]
+                print(TickOutput.json(s, now: now).merging(extra).jsonText)
+            } else {
+                print(TickOutput.text(s))
+                let next = repeats.nextAt.map { " (next in \(OperatorOutput.duration($0 - now)))" } ?? ""
+                print("interval repeats: \(repeats.active) active\(next)")
+                print("breaker rules: \(rules.count) active" + (rules.isEmpty ? "" : ", holding \(rules.reduce(0) { $0 + $1.held }) actions so far (fta-tick breaker list)"))
+            }
         }
     }
 

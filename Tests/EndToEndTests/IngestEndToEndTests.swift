@@ -153,9 +153,14 @@ final class IngestEndToEndTests: XCTestCase {
         XCTAssertEqual(parents.map { $0[2] as Int64 }, [1, 1, 1, 0], "earlier rounds are marked polled")
         XCTAssertEqual(parents.last?[1] as Int64?, 1, "the latest round waits for the next")
 
+        let status = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 430)"]).stdout)
+        XCTAssertEqual(status["repeats_active"], 1)
+        XCTAssertEqual(status["next_repeat_at"], .int(t0 + 420 + 480))
         try ingest([event("a-1", signal: "recovered")], at: t0 + 500)
         for t in stride(from: t0 + 500, through: t0 + 1500, by: 100) { try pass(at: t) }
         XCTAssertEqual(try rounds().count, 4, "no repeat after the recovery")
+        let after = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 1500)"]).stdout)
+        XCTAssertEqual(after["repeats_active"], 0)
     }
 
     func testIntervalStandard_repeatsEvery60s_andOneCatchUpRoundAfterDowntime() throws {
