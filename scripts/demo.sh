@@ -53,4 +53,33 @@ echo "== fta-tick status"
 $BIN/fta-tick status --db "$DEMO/fta.db"
 echo "== fta-tick show 21 (a flaky receiver, retried)"
 $BIN/fta-tick show --db "$DEMO/fta.db" 21 | sed -n '/^log:/,$p'
-echo "demo database: $DEMO/fta.db   metrics: $DEMO/fta_tick.prom"
+
+# Alert events in, notices out: a group of three reached by SMS and WeChat through two gateways
+# (the local receiver), with a repeat every 60 s while the alert is abnormal.
+cat > "$DEMO/fta.yaml" <<YAML
+channels:
+  sms: {url: "$BASE/sms", body: '{"phones": {{ receivers|tojson }}, "text": {{ content|tojson }}}'}
+  weixin: {url: "$BASE/weixin", body: '{"to": {{ receivers|tojson }}, "title": {{ title|tojson }}}'}
+users:
+  alice: {phone: "13800000001", weixin: alice_wx}
+  bob: {phone: "13800000002", weixin: bob_wx}
+  carol: {phone: "13800000003", weixin: carol_wx}
+user_groups:
+  ops: {name: Operations, users: [alice, bob, carol], notice_ways: {default: [sms, weixin]}}
+action_configs:
+  - {id: 1, name: ops notice, plugin_type: notice,
+     execute_config: {template_detail: {notify_interval: 60, interval_notify_mode: standard}}}
+YAML
+NOW=$(date +%s)
+cat > "$DEMO/events.jsonl" <<JSON
+{"signal":"abnormal","alert":{"id":"cpu-1","alert_name":"CPU usage high on web-1","strategy_id":7,"severity":1,"status":"ABNORMAL","begin_time":$NOW,"latest_time":$NOW,"event":{"bk_biz_id":2},"dimensions":[{"key":"host","value":"web-1"}]},"strategy":{"id":7,"name":"cpu usage","notice":{"id":70,"config_id":1,"signal":["abnormal","recovered"],"user_groups":["ops"]}}}
+JSON
+echo "== fta-tick ingest (one alert event, see $DEMO/events.jsonl; notices for group ops)"
+$BIN/fta-tick ingest --db "$DEMO/fta.db" --config "$DEMO/fta.yaml" "$DEMO/events.jsonl" | tr '\n' ' '; echo
+echo "== fta-tick (sends one merged SMS and one merged WeChat message to the three of them)"
+$BIN/fta-tick --db "$DEMO/fta.db" --config "$DEMO/fta.yaml" 2>&1 | tail -1
+echo "== the gateways received"
+curl -s "$BASE/_requests" | python3 -c 'import json,sys; [print("  POST", r["path"], r["body"][:110]) for r in json.load(sys.stdin) if r["path"] in ("/sms", "/weixin")]'
+echo "== fta-tick status (the notice repeats in 60 s until a recovered event arrives)"
+$BIN/fta-tick status --db "$DEMO/fta.db" | tail -2
+echo "demo database: $DEMO/fta.db   metrics: $DEMO/fta_tick.prom   config: $DEMO/fta.yaml"
