@@ -86,6 +86,7 @@ final class SyncTests: XCTestCase {
         XCTAssertEqual(stats["templates"], ["bkfta_action"])
         XCTAssertEqual(stats["indices"], ["bkfta_action_20261118"], "the UTC date of create_time")
         XCTAssertGreaterThan(stats["gzip_requests"]?.intValue ?? 0, 0)
+        XCTAssertEqual(stats["authorization"]?.stringValue, "Basic " + Data("fta:s3cret-pass".utf8).base64EncodedString())
 
         let row = try rows("SELECT id, create_time, change_seq, status FROM action_instance WHERE id = 3")[0]
         let doc = try XCTUnwrap(docs["\(row[1] as Int64)3"])
@@ -239,12 +240,13 @@ final class SyncTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--since 'yesterday-ish'"), bad.stderr)
     }
 
-    func testMonthlyIndexPattern_andTheTemplateCoversIt() throws {
+    func testMonthlyIndexPattern_andTheTemplateCoversIt_withAnAPIKey() throws {
         try seed(10)
         config = try dir.write("monthly.yaml", """
-            elasticsearch: {url: "\(es.url)", prefix: fta_actions, index_pattern: "{prefix}-{YYYY}.{MM}"}
+            elasticsearch: {url: "\(es.url)", prefix: fta_actions, index_pattern: "{prefix}-{YYYY}.{MM}", api_key: "a2V5OnNlY3JldA=="}
             """)
         _ = try sync()
+        XCTAssertEqual(try es.stats()["authorization"], "ApiKey a2V5OnNlY3JldA==")
         let stats = try es.stats()
         XCTAssertEqual(stats["indices"], ["fta_actions-2026.11"])
         let template = try es.call("GET", "/_index_template/fta_actions")

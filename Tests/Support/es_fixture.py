@@ -20,7 +20,8 @@ It can be told to fail the ways Elasticsearch does (control API, not part of ES)
                          "mapping_error_field": "x",  # 400 mapper_parsing_exception for documents
                                                      # whose field x is a string
                          "reject_all": false, "no_gzip": false}
-  GET  /_fixture/stats   requests, items by result, successful writes per _id
+  GET  /_fixture/stats   requests, items by result, successful writes per _id, the last bulk
+                         request's Authorization header
   POST /_fixture/reset
 
 The port is printed on the first line of stdout (port 0 = any free port).
@@ -165,6 +166,7 @@ class Handler(BaseHTTPRequestHandler):
         cfg = STATE["config"]
         stats = STATE["stats"]
         stats["bulk_requests"] += 1
+        stats["authorization"] = self.headers.get("Authorization", "")
         if cfg.get("reject_all"):
             return self.reply(429, error_body(429, "es_rejected_execution_exception", "rejected execution of coordinating operation"))
         lines = raw.split(b"\n")
