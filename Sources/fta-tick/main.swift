@@ -166,7 +166,7 @@ extension FtaTick {
                         "line": .int(Int64(e.line)), "alert_id": .string(e.alertId), "signal": .string(e.signal),
                         "stored": .array(e.stored.map { .int($0) }), "duplicates": .array(e.duplicates.map { .int($0) }),
                         "stopped_repeats": .int(Int64(e.stoppedRepeats)), "notes": .array(e.notes.map { .string($0) }),
-                        "warnings": .array(e.warnings.map { .string($0) }),
+                        "warnings": .array(e.warnings.map { .string($0) }), "held_by_breaker": .int(Int64(e.heldByBreaker)),
                     ]
                     out += o.jsonText + "\n"
                 } else {
@@ -179,7 +179,8 @@ extension FtaTick {
             FileHandle.standardOutput.write(Data(out.utf8))
             env.logger.info("ingest done", metadata: ["events": "\(report.events.count)", "stored": "\(report.storedCount)",
                                                       "duplicates": "\(report.duplicateCount)", "rejected": "\(report.rejected.count)",
-                                                      "warnings": "\(report.warningCount)", "source": "\(source)"])
+                                                      "warnings": "\(report.warningCount)", "held_by_breaker": "\(report.heldByBreaker)",
+                                                      "source": "\(source)"])
             if !report.rejected.isEmpty || report.warningCount > 0 { throw CommandExit(.attention) }
         }
     }

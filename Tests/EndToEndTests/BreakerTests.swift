@@ -113,7 +113,9 @@ final class BreakerTests: XCTestCase {
     func testMessageQueueAction_leavesBlockedAlertsOut_andIsNotMadeWhenAllAreBlocked() throws {
         try tick(["breaker", "add", "--biz", "9", "--plugin-type", "message_queue"])
         let event: JSONValue = ["signal": "abnormal", "alerts": [alert("a1", biz: 2), alert("a2", biz: 9), alert("a3", biz: 2)], "strategy": ["id": 7]]
-        try tick(["ingest", "-"], stdin: Actions.lines([event]))
+        let ingested = try tick(["ingest", "--json", "-"], stdin: Actions.lines([event]))
+        XCTAssertEqual(try JSONParser.parse(ingested.stdout)["held_by_breaker"], 1, "counted")
+        XCTAssertTrue(ingested.stderr.contains("alert a2 left out of the message-queue action: held by breaker rule"), "logged: \(ingested.stderr)")
         let mq = try rows("SELECT alerts FROM action_instance WHERE json_extract(action_plugin, '$.plugin_type') = 'message_queue'")
         XCTAssertEqual(mq.map { $0[0] as String }, ["[\"a1\",\"a3\"]"])
 

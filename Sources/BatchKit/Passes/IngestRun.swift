@@ -13,6 +13,8 @@ public struct IngestRun {
         public var stoppedRepeats: Int
         public var notes: [String]
         public var warnings: [String]
+        /// Alerts the circuit breaker left out of the message-queue action.
+        public var heldByBreaker: Int
     }
 
     public struct Report: Sendable {
@@ -21,6 +23,7 @@ public struct IngestRun {
         public var storedCount: Int { events.reduce(0) { $0 + $1.stored.count } }
         public var duplicateCount: Int { events.reduce(0) { $0 + $1.duplicates.count } }
         public var warningCount: Int { events.reduce(0) { $0 + $1.warnings.count } }
+        public var heldByBreaker: Int { events.reduce(0) { $0 + $1.heldByBreaker } }
     }
 
     let store: ActionStore
@@ -51,7 +54,8 @@ public struct IngestRun {
                                           now: clock.now())
             for (p, r) in zip(pending, results) {
                 report.events.append(LineResult(line: p.line, alertId: p.event.alertId, signal: p.event.signal, stored: r.stored,
-                                                duplicates: r.duplicates, stoppedRepeats: r.stoppedRepeats, notes: p.plan.notes, warnings: p.plan.warnings))
+                                                duplicates: r.duplicates, stoppedRepeats: r.stoppedRepeats, notes: p.plan.notes, warnings: p.plan.warnings,
+                                                heldByBreaker: p.plan.heldByBreaker))
             }
             pending.removeAll(keepingCapacity: true)
         }

@@ -38,6 +38,8 @@ public struct CreationStage: Sendable {
         public var stopsRepeats = false
         /// The alerts this plan is about.
         public var alertIds: [String] = []
+        /// Alerts the circuit breaker left out of the message-queue action.
+        public var heldByBreaker = 0
     }
 
     /// The default notice package for config id 0 (the original's `DEFAULT_NOTICE_ACTION` config).
@@ -80,6 +82,7 @@ public struct CreationStage: Sendable {
                 if e.isShielded && !pushShieldedAlerts { continue }
                 if let rules = breaker.match(BreakerMatcher.dimensions(strategyId: e.strategyId, bkBizId: e.bkBizId, strategy: e.strategy, pluginKey: "message_queue")) {
                     plan.notes.append("alert \(e.alertId) left out of the message-queue action: held by breaker rule \(rules[0].id)")
+                    plan.heldByBreaker += 1
                     continue
                 }
                 ids.append(e.alertId)
@@ -157,6 +160,7 @@ public struct CreationStage: Sendable {
         if messageQueue, event.round == 0, event.relationId == nil, !event.isShielded || pushShieldedAlerts {
             if let rules = breaker.match(BreakerMatcher.dimensions(strategyId: event.strategyId, bkBizId: event.bkBizId, strategy: event.strategy, pluginKey: "message_queue")) {
                 plan.notes.append("alert \(event.alertId) is held by breaker rule \(rules[0].id): no message-queue action")
+                plan.heldByBreaker += 1
             } else {
                 var mq = messageQueueDraft(event, now: now)
                 mq.dedupeKey = "ingest|\(identity)|mq"
