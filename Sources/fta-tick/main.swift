@@ -285,21 +285,17 @@ extension FtaTick {
                     rules.append(BreakerRule(key: parts[0], method: parts[1], values: parts[2].split(separator: ",").map(String.init)))
                 }
                 guard !rules.isEmpty else { throw FTAError.usage("breaker add: give at least one condition (--strategy, --biz, --data-source, --data-type, --strategy-source, --plugin-type or --rule)") }
+                let now = env.clock.now()
                 var expires: Int64?
                 if let ttl {
                     guard let seconds = TimeParser.duration(ttl) else { throw FTAError.usage("--ttl '\(ttl)': expected a duration such as 90s, 30m, 2h or 1d") }
-                    expires = env.clock.now() + seconds
+                    expires = now + seconds
                 }
-                let now = env.clock.now()
-                for i in rules.indices {
-                    // The first condition starts a new group: separate rules widen what is held.
-                    rules[i].condition = (i == 0 || any) ? "or" : "and"
-                    rules[i].description = description ?? "created \(TimeParser.iso(now))"
-                    rules[i].creator = creator ?? ProcessInfo.processInfo.environment["USER"] ?? ""
-                    rules[i].expiresAt = expires
-                    do { try rules[i].validate() } catch let e as FieldError {
-                        throw FTAError.usage("breaker rule on \(rules[i].key): \(e.field): \(e.message)")
-                    }
+                do {
+                    rules = try BreakerRule.group(rules, any: any, description: description ?? "created \(TimeParser.iso(now))",
+                                                  creator: creator ?? ProcessInfo.processInfo.environment["USER"] ?? "", expiresAt: expires)
+                } catch let e as FieldError {
+                    throw FTAError.usage(e.description)
                 }
                 let ids = try BreakerStore(database: try env.openDatabase()).add(rules, now: now)
                 print(ids.map(String.init).joined(separator: "\n"))

@@ -83,6 +83,7 @@ final class BreakerTests: XCTestCase {
         let list = try JSONParser.parse(try tick(["breaker", "list", "--json"]).stdout)
         XCTAssertEqual(list.arrayValue?.first?["held"], 2)
         XCTAssertEqual(list.arrayValue?.first?["description"], "storm")
+        XCTAssertEqual(try JSONParser.parse(try tick(["status", "--json"]).stdout)["breaker_rules"], 1)
     }
 
     func testConditionsOfOneRule_allMustHold_orAnyWithOr() throws {

@@ -19,9 +19,6 @@ public struct FTAConfig: Sendable {
     public var directory = UserDirectory()
     /// Action configs ("packages") by id (`action_configs:`), for `fta-tick ingest`.
     public var actionConfigs: [Int64: JSONValue] = [:]
-    /// `message_queue.dsn` is set: ingest makes a message-queue action for every event.
-    public var messageQueueEnabled = false
-    public var pushShieldedAlerts = true
     /// `message_queue:`.
     public var messageQueue = MessageQueueSettings()
     /// `elasticsearch:` (fta-sync).
@@ -80,8 +77,6 @@ public struct FTAConfig: Sendable {
         if let a = top["action_configs"] { config.actionConfigs = try parseActionConfigs(a, source: source) }
         if let mq = top["message_queue"], !mq.isNull {
             config.messageQueue = try MessageQueueSettings(mq, reader: reader.at("message_queue"))
-            config.messageQueueEnabled = config.messageQueue.isEnabled
-            config.pushShieldedAlerts = config.messageQueue.pushShieldedAlerts
         }
         config.sections = top
         return config
@@ -112,8 +107,8 @@ public struct FTAConfig: Sendable {
     /// The creation stage this configuration describes, checking configs with `registry`.
     public func creationStage(registry: ProcessorRegistry) -> CreationStage {
         var stage = CreationStage(configs: actionConfigs, directory: directory)
-        stage.messageQueue = messageQueueEnabled
-        stage.pushShieldedAlerts = pushShieldedAlerts
+        stage.messageQueue = messageQueue.isEnabled
+        stage.pushShieldedAlerts = messageQueue.pushShieldedAlerts
         stage.validate = { type, config in
             // Message-queue and later plugin types are stored even when this build cannot run
             // them yet; notice and webhook configs are checked now.

@@ -38,27 +38,6 @@ public struct EnqueueRun {
         var last = false
     }
 
-    /// A two-slot hand-over between the parsing thread and the writing thread.
-    final class Handoff: @unchecked Sendable {
-        private let condition = NSCondition()
-        private var slots: [Batch] = []
-        func put(_ b: Batch) {
-            condition.lock()
-            while slots.count >= 2 { condition.wait() }
-            slots.append(b)
-            condition.broadcast()
-            condition.unlock()
-        }
-        func take() -> Batch {
-            condition.lock()
-            while slots.isEmpty { condition.wait() }
-            let b = slots.removeFirst()
-            condition.broadcast()
-            condition.unlock()
-            return b
-        }
-    }
-
     /// Runs WAL checkpoints on its own connection and thread, so the inserting thread never
     /// stops to copy pages into the database file.
     final class Checkpointer: @unchecked Sendable {
@@ -110,7 +89,8 @@ public struct EnqueueRun {
             checkpointer?.finish()
             try? store.database.setAutomaticCheckpoint(pages: 1000)
         }
-        let handoff = Handoff()
+        // A two-slot hand-over between the parsing thread and the writing thread.
+        let handoff = BoundedQueue<Batch>(capacity: 2)
         let size = batchSize
         let parser = ActionDraftParser(validator: registry.validate)
         let producer = Thread {
@@ -147,7 +127,8 @@ public struct EnqueueRun {
         var report = Report()
         var failure: Error?
         while true {
-            let batch = handoff.take()
+            // Never closed: the parsing thread's last batch says so.
+            guard let batch = handoff.take() else { break }
             if failure == nil {
                 for r in batch.rejected {
                     report.rejected.append(r)

@@ -26,7 +26,7 @@ public enum ExecutionNotice {
     public static func drafts(action: ClaimedAction, update: ActionUpdate, directory: UserDirectory, finalFailureOnly: Bool) -> [ActionDraft] {
         guard !["notice", "message_queue", "collect"].contains(action.pluginType) else { return [] }
         // Only the notice relation is read out of the strategy snapshot (it can be large).
-        guard let notice = ActionDocument.member(action.text.strategy, "notice"), notice.objectValue != nil else { return [] }
+        guard let notice = JSONParser.member(of: action.text.strategy, "notice"), notice.objectValue != nil else { return [] }
         let signals = Set((notice["signal"]?.arrayValue ?? []).compactMap(\.stringValue))
         let steps = steps(action: action, update: update, finalFailureOnly: finalFailureOnly).filter { signals.contains($0.rawValue) }
         guard !steps.isEmpty else { return [] }

@@ -80,29 +80,6 @@ public enum ActionDocument {
         return glob
     }
 
-    /// The document, or nil when the row is not exported. Empty values are left out.
-    public static func build(_ r: ExportRow, now: Int64) -> JSONValue? {
-        guard let bytes = encode(r, now: now) else { return nil }
-        return try? JSONParser.parse(String(decoding: bytes, as: UTF8.self))
-    }
-
-    /// One member of a JSON object's text, parsed alone (the rest is only scanned).
-    static func member(_ text: String, _ key: String) -> JSONValue? { members(text, [key])[key] }
-
-    /// Several members of a JSON object's text, with one scan.
-    static func members(_ text: String, _ keys: [String]) -> [String: JSONValue] {
-        guard text.utf8.count > 2 else { return [:] }
-        var text = text
-        return text.withUTF8 { buf -> [String: JSONValue] in
-            guard let fields = try? JSONParser.topLevelFields(bytes: buf) else { return [:] }
-            var out: [String: JSONValue] = [:]
-            for f in fields where keys.contains(f.key) {
-                out[f.key] = try? JSONParser.parse(bytes: UnsafeBufferPointer(rebasing: buf[f.range]))
-            }
-            return out
-        }
-    }
-
     static func isEmptyText(_ t: String) -> Bool { t.isEmpty || t == "{}" || t == "[]" || t == "null" || t == "\"\"" }
 
     /// The document as JSON bytes, written directly: the big JSON columns (action config,
@@ -110,15 +87,15 @@ public enum ActionDocument {
     /// document needs are read out of them.
     public static func encode(_ r: ExportRow, now: Int64) -> [UInt8]? {
         guard isExported(signal: r.signal, status: r.status) else { return nil }
-        let input = members(r.inputs, ["notice_receiver", "notice_way", "converge_id"])
+        let input = JSONParser.members(of: r.inputs, ["notice_receiver", "notice_way", "converge_id"])
         let receiver = input["notice_receiver"]
         let way = input["notice_way"]?.stringValue
         let pluginText = r.actionPlugin
-        let plugin = members(pluginText, ["plugin_key", "plugin_type"])
+        let plugin = JSONParser.members(of: pluginText, ["plugin_key", "plugin_type"])
         let pluginKey = plugin["plugin_key"]?.stringValue ?? plugin["plugin_type"]?.stringValue ?? ""
-        let name = member(r.actionConfig, "name")?.stringValue ?? (pluginKey == "message_queue" ? "message queue" : "")
-        let message = member(r.exData, "message")?.stringValue ?? ""
-        let target = member(r.outputs, "target_info")?.objectValue ?? [:]
+        let name = JSONParser.member(of: r.actionConfig, "name")?.stringValue ?? (pluginKey == "message_queue" ? "message queue" : "")
+        let message = JSONParser.member(of: r.exData, "message")?.stringValue ?? ""
+        let target = JSONParser.member(of: r.outputs, "target_info")?.objectValue ?? [:]
         let terminal = ActionStatus(rawValue: r.status)?.isTerminal ?? false
         var statusText = terminal ? r.status : "running"
         if r.status == "failure" || r.status == "skipped", !message.isEmpty { statusText += ", reason: \(message)" }
@@ -188,7 +165,7 @@ public enum ActionDocument {
         string("signal", r.signal)
         string("status", terminal ? r.status : "running")
         string("strategy_id", String(r.strategyId))
-        if let n = member(r.strategy, "name") ?? target["strategy_name"] { value("strategy_name", n) }
+        if let n = JSONParser.member(of: r.strategy, "name") ?? target["strategy_name"] { value("strategy_name", n) }
         int("update_time", r.updateTime)
         out.append(UInt8(ascii: "}"))
         return out

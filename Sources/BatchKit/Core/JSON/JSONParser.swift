@@ -78,6 +78,23 @@ public enum JSONParser {
         return fields
     }
 
+    /// One member of a JSON object's text, parsed alone (the rest of the text is only scanned).
+    public static func member(of text: String, _ key: String) -> JSONValue? { members(of: text, [key])[key] }
+
+    /// Several members of a JSON object's text with one scan; missing or unparsable ones are absent.
+    public static func members(of text: String, _ keys: [String]) -> [String: JSONValue] {
+        guard text.utf8.count > 2 else { return [:] }
+        var text = text
+        return text.withUTF8 { buf -> [String: JSONValue] in
+            guard let fields = try? topLevelFields(bytes: buf) else { return [:] }
+            var out: [String: JSONValue] = [:]
+            for f in fields where keys.contains(f.key) {
+                out[f.key] = try? parse(bytes: UnsafeBufferPointer(rebasing: buf[f.range]))
+            }
+            return out
+        }
+    }
+
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var pos = 0

@@ -83,6 +83,24 @@ public struct BreakerRule: Sendable, Equatable {
     }
 }
 
+extension BreakerRule {
+    /// The rules of one `breaker add`: its conditions must all hold (`any`: one of them). The
+    /// first condition starts a new group, so rules added separately widen what is held (the
+    /// original's helpers appended `and` rules, which narrowed). Each rule is validated.
+    public static func group(_ conditions: [BreakerRule], any: Bool, description: String, creator: String, expiresAt: Int64?) throws -> [BreakerRule] {
+        guard !conditions.isEmpty else { throw FieldError("", "give at least one condition") }
+        return try conditions.enumerated().map { i, c in
+            var r = c
+            r.condition = (i == 0 || any) ? "or" : "and"
+            r.description = description
+            r.creator = creator
+            r.expiresAt = expiresAt
+            do { try r.validate() } catch let e as FieldError { throw FieldError("breaker rule on \(r.key): \(e.field)", e.message) }
+            return r
+        }
+    }
+}
+
 /// Active rules folded into OR-of-AND groups, left to right (reference §4.3).
 public struct BreakerMatcher: Sendable {
     let groups: [[BreakerRule]]
