@@ -57,6 +57,8 @@ struct ConfigReader {
             for (k, v) in m { o["\(k)"] = try json(from: v, path: path.isEmpty ? "\(k)" : "\(path).\(k)", source: source, environment: environment) }
             return .object(o)
         case is NSNull: return .null
+        // An unquoted YAML timestamp (`effective_time: 2026-03-01 09:00:00`): its wall-clock text.
+        case let d as Date: return .string(WallTime(seconds: Int64(d.timeIntervalSince1970.rounded(.down))).text)
         default: return .string("\(node)")
         }
     }

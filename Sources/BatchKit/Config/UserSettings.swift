@@ -15,7 +15,7 @@ import Yams
 ///     chat_ids: [chat-ops]          # wxwork-bot chats
 /// ```
 public enum UserSettings {
-    static func parse(users: JSONValue?, groups: JSONValue?, reader: ConfigReader, knownUsers: Set<String> = []) throws -> UserDirectory {
+    static func parse(users: JSONValue?, groups: JSONValue?, reader: ConfigReader, knownUsers: Set<String> = [], checkUsers: Bool = true) throws -> UserDirectory {
         var directory = UserDirectory()
         if let users {
             guard case .object(let o) = users else { throw FTAError.config("config \(reader.source): users: expected a mapping of user ids") }
@@ -31,14 +31,15 @@ public enum UserSettings {
             guard case .object(let o) = groups else { throw FTAError.config("config \(reader.source): user_groups: expected a mapping of group ids") }
             for (id, spec) in o {
                 let r = reader.at("user_groups").at(id)
-                let f = try r.object(spec, allowed: ["name", "users", "followers", "notice_ways", "chat_ids", "duty_rules"])
+                let f = try r.object(spec, allowed: ["name", "users", "followers", "notice_ways", "chat_ids", "duty_rules",
+                                                               "need_duty", "timezone", "duty_notice"])
                 func list(_ key: String) throws -> [String] {
                     guard let v = f[key] else { return [] }
                     guard case .array(let items) = v else { throw r.fail(key, "expected a list") }
                     return try items.map { try r.string($0, key) }
                 }
                 let users = try list("users"), followers = try list("followers")
-                for u in users + followers where directory.users[u] == nil && !knownUsers.contains(u) {
+                for u in users + followers where checkUsers && directory.users[u] == nil && !knownUsers.contains(u) {
                     throw FTAError.config("config \(reader.source): user_groups.\(id): user '\(u)' is not in users")
                 }
                 var ways: [Int: [String]] = [0: ["mail"]]
@@ -60,8 +61,25 @@ public enum UserSettings {
                     guard let i = $0.intValue else { throw r.fail("duty_rules", "expected rule ids") }
                     return i
                 }
+                var needDuty: Bool?
+                if let n = f["need_duty"], !n.isNull {
+                    guard let b = n.boolValue else { throw r.fail("need_duty", "expected true or false") }
+                    needDuty = b
+                }
+                var zone = UserGroup.defaultTimezone
+                if let z = f["timezone"], !z.isNull {
+                    zone = try r.string(z, "timezone")
+                    guard ZoneClock(identifier: zone) != nil else { throw r.fail("timezone", "'\(zone)' is not an IANA time zone (e.g. Europe/Berlin)") }
+                }
+                var dutyNotice: [String: JSONValue] = [:]
+                if let d = f["duty_notice"], !d.isNull {
+                    guard case .object(let o) = d else { throw r.fail("duty_notice", "expected a mapping (hit_first_duty: true)") }
+                    if let h = o["hit_first_duty"], h.boolValue == nil { throw r.fail("duty_notice.hit_first_duty", "expected true or false") }
+                    dutyNotice = o
+                }
                 directory.groups[id] = UserGroup(id: id, name: try f["name"].map { try r.string($0, "name") } ?? id, users: users,
-                                                 followers: followers, noticeWays: ways, chatIds: try list("chat_ids"), dutyRules: duty)
+                                                 followers: followers, noticeWays: ways, chatIds: try list("chat_ids"), dutyRules: duty,
+                                                 needDuty: needDuty, timezone: zone, dutyNotice: dutyNotice)
             }
         }
         return directory

@@ -15,7 +15,7 @@ public struct DirectoryStore: Sendable {
                 let o = (try? JSONParser.parse(row[1] as String).objectValue) ?? [:]
                 directory.users[id] = UserContact(id: id, addresses: o.compactMapValues(\.scalarText))
             }
-            for row in try Row.fetchAll(db, sql: "SELECT id, name, users, followers, notice_ways, chat_ids, duty_rules FROM user_group") {
+            for row in try Row.fetchAll(db, sql: "SELECT id, name, users, followers, notice_ways, chat_ids, duty_rules, need_duty, timezone, duty_notice FROM user_group") {
                 func list(_ i: Int) -> [String] { ((try? JSONParser.parse(row[i] as String).arrayValue) ?? []).compactMap(\.scalarText) }
                 var ways: [Int: [String]] = [:]
                 for (k, v) in (try? JSONParser.parse(row[4] as String).objectValue) ?? [:] {
@@ -23,7 +23,8 @@ public struct DirectoryStore: Sendable {
                 }
                 let id: String = row[0]
                 directory.groups[id] = UserGroup(id: id, name: row[1], users: list(2), followers: list(3), noticeWays: ways.isEmpty ? [0: ["mail"]] : ways,
-                                                 chatIds: list(5), dutyRules: list(6).compactMap { Int64($0) })
+                                                 chatIds: list(5), dutyRules: list(6).compactMap { Int64($0) }, needDuty: row[7] as Bool,
+                                                 timezone: row[8], dutyNotice: (try? JSONParser.parse(row[9] as String).objectValue) ?? [:])
             }
             return directory
         }
@@ -50,9 +51,10 @@ public struct DirectoryStore: Sendable {
                 func list(_ l: [String]) -> String { JSONValue.array(l.map { .string($0) }).jsonText }
                 let ways = JSONValue.object(Dictionary(uniqueKeysWithValues: g.noticeWays.map { (String($0.key), JSONValue.array($0.value.map { .string($0) })) })).jsonText
                 try db.execute(sql: """
-                    INSERT OR REPLACE INTO user_group (id, name, users, followers, notice_ways, chat_ids, duty_rules, update_time)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [id, g.name, list(g.users), list(g.followers), ways, list(g.chatIds), list(g.dutyRules.map(String.init)), now])
+                    INSERT OR REPLACE INTO user_group (id, name, users, followers, notice_ways, chat_ids, duty_rules, need_duty, timezone, duty_notice, update_time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, g.name, list(g.users), list(g.followers), ways, list(g.chatIds), list(g.dutyRules.map(String.init)),
+                                     g.needDuty, g.timezone, JSONValue.object(g.dutyNotice).jsonText, now])
             }
             return (directory.users.count, directory.groups.count, removed)
         }

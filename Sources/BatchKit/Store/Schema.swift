@@ -4,7 +4,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
 
     static func migrate(_ db: Database) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -229,6 +229,56 @@ enum Schema {
                 create_time INTEGER NOT NULL,
                 PRIMARY KEY (target, action_id)
             ) WITHOUT ROWID;
+            """)
+    }
+
+    /// Duty rotation: rules, per-group snapshots (the generator's state between batches) and
+    /// plans, in the original's shapes (`duty_rule`, `duty_rule_snap`, `duty_plan`); duty
+    /// settings of user groups.
+    static func v9(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE user_group ADD COLUMN need_duty INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE user_group ADD COLUMN timezone TEXT NOT NULL DEFAULT 'Asia/Shanghai';
+            ALTER TABLE user_group ADD COLUMN duty_notice TEXT NOT NULL DEFAULT '{}';
+            CREATE TABLE duty_rule (
+                id INTEGER PRIMARY KEY,
+                bk_biz_id INTEGER NOT NULL DEFAULT 0,
+                name TEXT NOT NULL DEFAULT '',
+                enabled INTEGER NOT NULL DEFAULT 1,
+                category TEXT NOT NULL DEFAULT 'regular',
+                effective_time TEXT NOT NULL,
+                end_time TEXT NOT NULL DEFAULT '',
+                hash TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                update_time INTEGER NOT NULL
+            );
+            CREATE TABLE duty_rule_snap (
+                id INTEGER PRIMARY KEY,
+                user_group_id TEXT NOT NULL,
+                duty_rule_id INTEGER NOT NULL,
+                hash TEXT NOT NULL,
+                rule_snap TEXT NOT NULL,
+                first_effective_time TEXT NOT NULL,
+                next_plan_time TEXT NOT NULL,
+                end_time TEXT NOT NULL DEFAULT '',
+                completed INTEGER NOT NULL DEFAULT 0,
+                enabled INTEGER NOT NULL DEFAULT 1
+            );
+            CREATE INDEX duty_rule_snap_group ON duty_rule_snap (user_group_id, duty_rule_id);
+            CREATE TABLE duty_plan (
+                id INTEGER PRIMARY KEY,
+                user_group_id TEXT NOT NULL,
+                duty_rule_id INTEGER NOT NULL,
+                "order" INTEGER NOT NULL,
+                user_index INTEGER NOT NULL,
+                is_effective INTEGER NOT NULL DEFAULT 1,
+                start_time TEXT NOT NULL,
+                finished_time TEXT NOT NULL,
+                users TEXT NOT NULL,
+                work_times TEXT NOT NULL,
+                create_time INTEGER NOT NULL
+            );
+            CREATE INDEX duty_plan_group ON duty_plan (user_group_id, duty_rule_id, is_effective, start_time);
             """)
     }
 }

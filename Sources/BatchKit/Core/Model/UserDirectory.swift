@@ -1,7 +1,7 @@
 /// Who can be notified and how: users with an address per notice way, and user groups.
 ///
-/// Groups list users directly; duty-based groups (whoever is on duty now) plug in through
-/// ``UserGroup/dutyRules`` once rotation lands, by supplying the on-duty users to ``resolve``.
+/// Groups list users directly, or are duty groups (``UserGroup/needDuty``): then whoever is on
+/// duty at send time is notified, supplied to ``resolve`` through `onDuty`.
 public struct UserDirectory: Sendable, Equatable {
     public var users: [String: UserContact] = [:]
     public var groups: [String: UserGroup] = [:]
@@ -112,11 +112,25 @@ public struct UserGroup: Sendable, Equatable {
     /// Ways by alert level (1 fatal, 2 warning, 3 remind); `0` is the default for any level.
     public var noticeWays: [Int: [String]]
     public var chatIds: [String]
-    /// Duty rules (rotation); empty for groups that list their users directly.
+    /// Duty rules (rotation) in priority order; empty for groups that list their users directly.
     public var dutyRules: [Int64]
+    /// Notices go to whoever is on duty (default: when the group has duty rules).
+    public var needDuty: Bool
+    /// IANA zone the group's duty plans are written in.
+    public var timezone: String
+    /// `duty_notice`: `hit_first_duty` (default true) and the original's notice settings.
+    public var dutyNotice: [String: JSONValue]
+
+    public var hitFirstDuty: Bool { dutyNotice["hit_first_duty"]?.boolValue ?? true }
+
+    public static let defaultTimezone = "Asia/Shanghai"
 
     public init(id: String, name: String = "", users: [String] = [], followers: [String] = [], noticeWays: [Int: [String]] = [0: ["mail"]],
-                chatIds: [String] = [], dutyRules: [Int64] = []) {
+                chatIds: [String] = [], dutyRules: [Int64] = [], needDuty: Bool? = nil, timezone: String = UserGroup.defaultTimezone,
+                dutyNotice: [String: JSONValue] = [:]) {
+        self.needDuty = needDuty ?? !dutyRules.isEmpty
+        self.timezone = timezone
+        self.dutyNotice = dutyNotice
         self.id = id
         self.name = name.isEmpty ? id : name
         self.users = users
