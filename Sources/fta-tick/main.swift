@@ -48,6 +48,9 @@ extension FtaTick {
             let database = try env.openDatabase()
             let store = ActionStore(database: database)
             env.config.directory = try DirectoryStore(database: database).load().overlaid(by: env.config.directory)
+            for g in try DutyStore(database: database).applyDuty(to: &env.config.directory, at: env.clock.now()) {
+                env.logger.warning("duty group has nobody on duty and lists no users; its notices reach nobody", metadata: ["group": "\(g)"])
+            }
             StopSignals.install()
             let pass = TickPass(store: store, registry: .standard(config: env.config), options: options,
                                 settings: env.config.tick, clock: env.clock, logger: env.logger)
@@ -148,6 +151,9 @@ extension FtaTick {
             let database = try env.openDatabase()
             let store = ActionStore(database: database)
             env.config.directory = try DirectoryStore(database: database).load().overlaid(by: env.config.directory)
+            for g in try DutyStore(database: database).applyDuty(to: &env.config.directory, at: env.clock.now()) {
+                fputs("fta-tick: duty group '\(g)' has nobody on duty and lists no users; its notices reach nobody\n", stderr)
+            }
             let source = file == "-" ? "stdin" : file
             var stage = env.config.creationStage(registry: .standard(config: env.config))
             stage.breaker = try BreakerStore(database: database).matcher(now: env.clock.now())

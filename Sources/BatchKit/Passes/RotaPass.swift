@@ -140,14 +140,13 @@ public struct RotaPass {
         // Batches whose start is within the lead time (catching up after downtime).
         let horizon = now.adding(days: RotaPass.leadDays).text
         for rid in listed where live.contains(rid) {
-            guard let rule = rules[rid] else { continue }
             for var snap in snaps[rid] ?? [] where !snap.completed && snap.next <= horizon {
                 var guardCount = 0
                 while !snap.completed, snap.next <= horizon, guardCount < 1000 {
                     guardCount += 1
                     var generator = DutyGenerator(rule: snap.rule, begin: snap.next, days: Int(RotaPass.batchDays), snapEnd: snap.end)
                     let shifts = generator.plans()
-                    try insert(db, group: group.id, rule: rule, shifts: shifts, notBefore: snap.first, snapEnd: snap.end, created: instant, summary: &summary)
+                    try insert(db, group: group.id, rule: snap.rule, shifts: shifts, notBefore: snap.first, snapEnd: snap.end, created: instant, summary: &summary)
                     summary.batches += 1
                     snap.rule = generator.rule
                     snap.next = generator.end.text

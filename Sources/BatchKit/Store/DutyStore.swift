@@ -149,6 +149,23 @@ public struct DutyStore: Sendable {
         return out
     }
 
+    /// Sets `directory.onDutyUsers` for its duty groups at `instant`. A duty group with nobody on
+    /// duty falls back to the users it lists, if any (the original notified nobody). Returns
+    /// the duty groups that have nobody to notify.
+    @discardableResult
+    public func applyDuty(to directory: inout UserDirectory, at instant: Int64) throws -> [String] {
+        var empty: [String] = []
+        for (id, users) in try onDuty(directory: directory, at: instant) {
+            if !users.isEmpty {
+                directory.onDutyUsers[id] = users
+            } else if directory.groups[id]?.users.isEmpty ?? true {
+                directory.onDutyUsers[id] = []
+                empty.append(id)
+            }
+        }
+        return empty.sorted()
+    }
+
     /// The users on duty for `group` at an instant, resolved as the original (rota-spec §5):
     /// rules in the group's order, every active plan of a rule unioned, stop at the first rule
     /// with an active plan unless `hit_first_duty` is false.

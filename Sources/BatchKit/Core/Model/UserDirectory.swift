@@ -5,6 +5,9 @@
 public struct UserDirectory: Sendable, Equatable {
     public var users: [String: UserContact] = [:]
     public var groups: [String: UserGroup] = [:]
+    /// Who is on duty now in duty groups (group id → user ids), filled in by
+    /// ``DutyStore/applyDuty(to:at:)``; used by ``resolve`` instead of the group's `users`.
+    public var onDutyUsers: [String: [String]] = [:]
 
     public init(users: [String: UserContact] = [:], groups: [String: UserGroup] = [:]) {
         self.users = users
@@ -36,7 +39,7 @@ public struct UserDirectory: Sendable, Equatable {
         for id in ids {
             guard let group = groups[id] else { unknown.append(id); continue }
             let ways = group.ways(for: level).filter { !excludeWays.contains($0) }
-            let users = onDuty(id) ?? group.users
+            let users = onDuty(id) ?? onDutyUsers[id] ?? group.users
             members.formUnion(users)
             for way in ways {
                 switch way {

@@ -41,6 +41,12 @@ public struct DutyRule: Sendable, Equatable {
     /// The rule as JSON; with `withState`, the rotation state keys are included.
     public func json(withState: Bool) -> JSONValue {
         var o = raw
+        if id > 0 { o["id"] = .int(id) }
+        if !name.isEmpty || o["name"] != nil { o["name"] = .string(name) }
+        o["enabled"] = .bool(enabled)
+        o["category"] = .string(category)
+        o["effective_time"] = .string(effectiveTime)
+        o["end_time"] = .string(endTime)
         o["duty_arranges"] = .array(arranges.map { $0.json(withState: withState) })
         return .object(o)
     }
