@@ -102,12 +102,14 @@ final class BadInputTests: XCTestCase {
         XCTAssertTrue(show.stderr.contains("no action with id 12345"))
     }
 
-    func testPendingCommands_sayTheyAreNotImplemented_exit2() throws {
-        for name in ["fta-sync", "fta-rota"] {
-            let r = try Binaries.run(name, [])
-            XCTAssertEqual(r.status, 2, name)
-            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1)
-        }
+    func testCommandsMissingWhatTheyNeed_sayWhatInOneLine_exit2() throws {
+        let sync = try Binaries.run("fta-sync", ["--db", db])
+        XCTAssertEqual(sync.status, 2)
+        XCTAssertEqual(sync.stderr.split(separator: "\n").count, 1)
+        XCTAssertTrue(sync.stderr.contains("elasticsearch.url"), sync.stderr)
+        let who = try Binaries.run("fta-rota", ["who", "--db", db, "nobody"])
+        XCTAssertEqual(who.status, 2)
+        XCTAssertEqual(who.stderr, "fta-rota: error: group 'nobody' is not known (no duty groups are stored; see fta-rota import)\n")
     }
 
     func testEnvironmentVariables_selectDatabaseAndClock() throws {
