@@ -207,3 +207,47 @@ print("fixture ceiling, same run: %s docs/s sequential bulk posts of the same ND
 PY
 rm -f "$OUT"/sync.db* "$OUT"/sync.ndjson
 fi
+
+if want rota; then
+# 7. fta-rota: one full pass for 1,000 duty groups x 3 rules (each group its own rules: a daily
+#    09:00 handoff between 4 people, a weekly auto rotation of 2 of 6 people, weekday business
+#    hours), rules effective since 2026-01-05 so every new snapshot is first replayed ~320 days;
+#    then the pass 25 days later that writes the next batch, and a pass with nothing to do.
+python3 - "$OUT/rota.json" <<'PY'
+import json, sys
+rules, groups = [], {}
+for g in range(1000):
+    base = g * 3
+    people = [{"id": "u%d_%d" % (g, i), "type": "user", "display_name": "User %d/%d" % (g, i)} for i in range(6)]
+    rules.append({"id": base + 1, "name": "g%d daily" % g, "category": "handoff", "effective_time": "2026-01-05 00:00:00",
+                  "duty_arranges": [{"duty_users": [[p] for p in people[:4]],
+                                     "duty_time": [{"work_type": "daily", "work_time": ["09:00--09:00"]}]}]})
+    rules.append({"id": base + 2, "name": "g%d weekly" % g, "category": "handoff", "effective_time": "2026-01-05 00:00:00",
+                  "duty_arranges": [{"duty_users": [people], "group_type": "auto", "group_number": 2,
+                                     "duty_time": [{"work_type": "weekly", "work_days": [1, 2, 3, 4, 5, 6, 7], "work_time": ["00:00--23:59"]}]}]})
+    rules.append({"id": base + 3, "name": "g%d office" % g, "category": "regular", "effective_time": "2026-01-05 00:00:00",
+                  "duty_arranges": [{"duty_users": [people[4:]],
+                                     "duty_time": [{"work_type": "weekly", "work_days": [1, 2, 3, 4, 5], "work_time": ["09:00--18:00"]}]}]})
+    groups["g%d" % g] = {"duty_rules": [base + 1, base + 2, base + 3], "timezone": "Europe/Berlin" if g % 2 else "Asia/Shanghai"}
+json.dump({"duty_rules": rules, "user_groups": groups}, open(sys.argv[1], "w"))
+PY
+rm -f "$OUT"/rota-base.db*
+$BIN/fta-rota import --db "$OUT/rota-base.db" --now $NOW --log-level warning "$OUT/rota.json" >/dev/null
+sqlite3 "$OUT/rota-base.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+for i in 1 2 3; do
+  rm -f "$OUT"/rota-run.db*; cp "$OUT/rota-base.db" "$OUT/rota-run.db"
+  ms "$OUT/rota-first-$i.json" $BIN/fta-rota run --db "$OUT/rota-run.db" --now $NOW --log-level warning --json >> "$OUT/rota-first.times"
+  ms "$OUT/rota-next-$i.json" $BIN/fta-rota run --db "$OUT/rota-run.db" --now $((NOW + 25 * 86400)) --log-level warning --json >> "$OUT/rota-next.times"
+  ms "$OUT/rota-idle-$i.json" $BIN/fta-rota run --db "$OUT/rota-run.db" --now $((NOW + 25 * 86400 + 60)) --log-level warning --json >> "$OUT/rota-idle.times"
+done
+python3 - "$OUT" <<'PY'
+import json, statistics, sys
+out = sys.argv[1]
+for name, label in (("first", "first pass (3000 snapshots with replay, 30-day batches)"), ("next", "pass 25 days later (next batches)"), ("idle", "pass with nothing to do")):
+    t = [float(x) for x in open("%s/rota-%s.times" % (out, name))]
+    runs = [json.load(open("%s/rota-%s-%d.json" % (out, name, i))) for i in (1, 2, 3)]
+    assert all(r["groups"] == 1000 for r in runs), runs
+    print("fta-rota %s: 1000 groups x 3 rules, %d plans written: %s s (median %.3f s)" % (label, runs[0]["plans_written"], ", ".join("%.3f" % x for x in t), statistics.median(t)))
+PY
+rm -f "$OUT"/rota-*.db* "$OUT"/rota.json
+fi

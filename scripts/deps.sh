@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fta needs when they are missing (run as root on Debian/Ubuntu).
-#   scripts/deps.sh          build + test: libcurl, zlib, libsqlite3, sqlite3, openssl, python3, redis-server, aiosmtpd
+#   scripts/deps.sh          build + test: libcurl, zlib, libsqlite3, sqlite3, openssl, python3, tzdata, redis-server,
+#                            aiosmtpd and icalendar (PyPI)
 #   scripts/deps.sh bench    also nginx (the benchmark's keep-alive receiver)
 set -euo pipefail
-pkgs=(libcurl4-openssl-dev zlib1g-dev libsqlite3-dev sqlite3 openssl python3 ca-certificates curl redis-server)
+pkgs=(libcurl4-openssl-dev zlib1g-dev libsqlite3-dev sqlite3 openssl python3 python3-pip ca-certificates curl tzdata redis-server)
 [ "${1:-}" = "bench" ] && pkgs+=(nginx-light)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -20,4 +21,10 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
   echo "installing: aiosmtpd (pip)"
   python3 -m pip install -q --disable-pip-version-check aiosmtpd >/dev/null 2>&1 \
     || python3 -m pip install -q --disable-pip-version-check --break-system-packages aiosmtpd
+fi
+# The duty-calendar tests check fta-rota's iCalendar output with a real parser: icalendar, from PyPI.
+if ! python3 -c 'import icalendar' 2>/dev/null; then
+  echo "installing: icalendar (pip)"
+  python3 -m pip install -q --disable-pip-version-check icalendar >/dev/null 2>&1 \
+    || python3 -m pip install -q --disable-pip-version-check --break-system-packages icalendar
 fi

@@ -70,6 +70,17 @@ extension FtaRota {
                                                     "rules_changed": "\(summary.rulesChanged)", "batches": "\(summary.batches)",
                                                     "plans_written": "\(summary.plansWritten)", "plans_cancelled": "\(summary.plansCancelled)",
                                                     "plans_cut": "\(summary.plansCut)", "duration_ms": "\(ms)"])
+            if let path = env.metricsFile {
+                func gauge(_ name: String, _ help: String, _ v: Double) -> MetricsFile.Family { .init(name: name, help: help, samples: [.init(name, [], v)]) }
+                try MetricsFile.write([
+                    gauge("fta_rota_groups", "Duty groups planned by the last pass.", Double(summary.groups)),
+                    gauge("fta_rota_plans_written", "Plans written by the last pass.", Double(summary.plansWritten)),
+                    gauge("fta_rota_plans_cancelled", "Plans cancelled by the last pass (changed, disabled or removed rules).", Double(summary.plansCancelled)),
+                    gauge("fta_rota_rules_changed", "Rules re-planned by the last pass.", Double(summary.rulesChanged)),
+                    gauge("fta_rota_problems", "Groups naming a missing rule or an unknown time zone.", Double(summary.missingRules.count + summary.badZones.count)),
+                    gauge("fta_rota_duration_seconds", "Wall time of the last pass.", Double(ms) / 1000),
+                ], to: path)
+            }
             for m in summary.missingRules { env.logger.warning("group refers to a duty rule that is not stored", metadata: ["group_rule": "\(m)"]) }
             for z in summary.badZones { env.logger.warning("group has an unknown time zone; not planned", metadata: ["group_timezone": "\(z)"]) }
             if !summary.missingRules.isEmpty || !summary.badZones.isEmpty { throw CommandExit(.attention) }

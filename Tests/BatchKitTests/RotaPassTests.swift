@@ -97,6 +97,43 @@ final class RotaPassTests: XCTestCase {
         XCTAssertEqual(try whoIds(d, "2024-06-02 12:00:00"), ["admin4", "admin5"])
     }
 
+    func testPrimaryAndBackupArrangements_sixtyPlans_andASecondRuleGetsItsOwnSnapshot() throws {
+        // test_generate_multi_duty_plan_task: four people a day in turn plus admin every day.
+        let multi = try rule(id: 1, """
+            "category": "handoff", "effective_time": "2023-11-01 00:00:00",
+            "duty_arranges": [
+              {"duty_time": [{"work_type": "daily", "work_time": ["00:00--23:59"], "period_settings": {}}],
+               "duty_users": [[{"id": "admin1", "type": "user"}, {"id": "admin2", "type": "user"}, {"id": "admin3", "type": "user"}, {"id": "admin4", "type": "user"}]],
+               "group_type": "auto", "group_number": 1},
+              {"duty_time": [{"work_type": "daily", "work_time": ["00:00--23:59"], "period_settings": {}}], "duty_users": [[{"id": "admin", "type": "user"}]]}]
+            """)
+        var d = try setUp([multi], [group(rules: [1])])
+        try pass(d, "2024-06-01 10:00:00")
+        XCTAssertEqual(try effective().count, 60, "30 days x 2 arrangements")
+        XCTAssertEqual(try whoIds(d, "2024-06-01 11:00:00", group: "ops").sorted(), ["admin", "admin2"], "both arrangements are on duty")
+        d = try setUp([try daily(id: 2, effective: "2024-01-01 00:00:00")], [group(rules: [1, 2])])
+        try pass(d, "2024-06-01 10:10:00")
+        XCTAssertEqual(try count("SELECT count(*) FROM duty_rule_snap"), 2)
+        XCTAssertEqual(try count("SELECT count(*) FROM duty_plan WHERE duty_rule_id = 1"), 60, "rule 1 untouched")
+    }
+
+    func testWeeklyRotationAttachedMidWeekHasSomeoneOnDutyThisWeek() throws {
+        // The original replays to yesterday, stretches to the end of the week, and throws the
+        // week away: nobody until Monday. fta keeps the running week.
+        let weekly = try rule(id: 1, """
+            "category": "handoff", "effective_time": "2026-01-05 00:00:00",
+            "duty_arranges": [{"duty_time": [{"work_type": "weekly", "work_days": [1, 2, 3, 4, 5, 6, 7], "work_time": ["00:00--23:59"]}],
+                               "duty_users": [[{"id": "a", "type": "user"}], [{"id": "b", "type": "user"}], [{"id": "c", "type": "user"}]]}]
+            """)
+        let d = try setUp([weekly], [group(rules: [1])])
+        try pass(d, "2026-03-04 10:00:00")
+        // Week of March 2 is week 8 since January 5: 8 mod 3 = 2.
+        XCTAssertEqual(try whoIds(d, "2026-03-04 10:00:00"), ["c"])
+        XCTAssertEqual(try whoIds(d, "2026-03-08 23:59:00"), ["c"])
+        XCTAssertEqual(try whoIds(d, "2026-03-09 00:00:00"), ["a"])
+        XCTAssertEqual(try whoIds(d, "2026-03-04 09:59:00"), [], "not before the group got the rule")
+    }
+
     func testUnchangedRuleChangesNothing() throws {
         let d = try setUp([try everyTwoDays()], [group(rules: [1])])
         try pass(d, "2024-06-01 10:00:00")

@@ -41,7 +41,9 @@ public struct RotaPass {
         var id: Int64
         var ruleId: Int64
         var hash: String
-        var rule: DutyRule
+        /// The snapshot's rule with its state; nil until a batch needs it (then `text` is parsed).
+        var rule: DutyRule?
+        var text: String
         var first: String
         var next: String
         var end: String
@@ -51,7 +53,7 @@ public struct RotaPass {
     public func run(directory: UserDirectory, at instant: Int64) throws -> Summary {
         try database.write { db in
             var summary = Summary()
-            let rules = try DutyStore.rules(db)
+            var rules = RuleCache(try Row.fetchAll(db, sql: "SELECT id, hash, enabled, rule FROM duty_rule"))
             let dutyGroups = directory.groups.values.filter(\.needDuty).sorted { $0.id < $1.id }
             // Groups that are gone or no longer on duty keep no snapshots and no effective plans.
             let ids = dutyGroups.map(\.id)
@@ -60,43 +62,72 @@ public struct RotaPass {
             try db.execute(sql: "UPDATE duty_plan SET is_effective = 0 WHERE is_effective = 1 AND user_group_id NOT IN (\(placeholders))",
                            arguments: StatementArguments(ids))
             summary.plansCancelled += db.changesCount
+            // Which rules each group has effective plans of (to cancel those of removed rules).
+            var planned: [String: Set<Int64>] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT DISTINCT user_group_id, duty_rule_id FROM duty_plan WHERE is_effective = 1") {
+                planned[row[0] as String, default: []].insert(row[1])
+            }
+            var zones: [String: ZoneClock?] = [:]
             for group in dutyGroups {
-                guard let clock = ZoneClock(identifier: group.timezone) else {
+                if zones[group.timezone] == nil { zones[group.timezone] = .some(ZoneClock(identifier: group.timezone)) }
+                guard let clock = zones[group.timezone] ?? nil else {
                     summary.badZones.append("\(group.id): \(group.timezone)")
                     continue
                 }
                 summary.groups += 1
-                try manage(db, group: group, rules: rules, now: clock.wall(at: instant), at: instant, summary: &summary)
+                try manage(db, group: group, rules: &rules, planned: planned[group.id] ?? [], now: clock.wall(at: instant), at: instant, summary: &summary)
             }
             return summary
         }
     }
 
-    func manage(_ db: Database, group: UserGroup, rules: [Int64: DutyRule], now: WallTime, at instant: Int64, summary: inout Summary) throws {
+    /// Stored rules by id; a rule's JSON is parsed only when a snapshot is made from it.
+    struct RuleCache {
+        var rows: [Int64: (hash: String, enabled: Bool, text: String)] = [:]
+        var parsed: [Int64: DutyRule] = [:]
+
+        init(_ list: [Row]) {
+            for r in list { rows[r[0]] = (r[1], r[2], r[3]) }
+        }
+
+        mutating func rule(_ id: Int64) throws -> DutyRule {
+            if let r = parsed[id] { return r }
+            guard let row = rows[id] else { throw FTAError.environment("duty_rule \(id) is gone") }
+            do {
+                let r = try DutyRule.parse(try JSONParser.parse(row.text))
+                parsed[id] = r
+                return r
+            } catch {
+                throw FTAError.environment("duty_rule \(id): stored rule no longer parses: \(error)")
+            }
+        }
+    }
+
+    func manage(_ db: Database, group: UserGroup, rules: inout RuleCache, planned: Set<Int64>, now: WallTime, at instant: Int64, summary: inout Summary) throws {
         let t = now.text
         var snaps: [Int64: [Snap]] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT id, duty_rule_id, hash, rule_snap, first_effective_time, next_plan_time, end_time, completed
             FROM duty_rule_snap WHERE user_group_id = ? AND enabled = 1 ORDER BY id
-            """, arguments: [group.id]) {
+            """), arguments: [group.id]) {
             let rid: Int64 = row[1]
-            guard let rule = try? DutyRule.parse(try JSONParser.parse(row[3] as String)) else { continue }
-            snaps[rid, default: []].append(Snap(id: row[0], ruleId: rid, hash: row[2], rule: rule, first: row[4], next: row[5], end: row[6], completed: row[7]))
+            snaps[rid, default: []].append(Snap(id: row[0], ruleId: rid, hash: row[2], rule: nil, text: row[3], first: row[4], next: row[5], end: row[6], completed: row[7]))
         }
         var listed: [Int64] = []
         for r in group.dutyRules where !listed.contains(r) { listed.append(r) }
         var live = Set<Int64>()
         for rid in listed {
-            guard let rule = rules[rid] else {
+            guard let row = rules.rows[rid] else {
                 summary.missingRules.append("\(group.id): \(rid)")
                 continue
             }
-            guard rule.enabled else { continue }
+            guard row.enabled else { continue }
             live.insert(rid)
             let existing = snaps[rid] ?? []
             if existing.isEmpty {
-                snaps[rid] = [try create(db, group: group, rule: rule, now: now, at: instant, summary: &summary)]
-            } else if !existing.contains(where: { $0.hash == rule.hash }) {
+                snaps[rid] = [try create(db, group: group, rule: try rules.rule(rid), hash: row.hash, now: now, at: instant, summary: &summary)]
+            } else if !existing.contains(where: { $0.hash == row.hash }) {
+                let rule = try rules.rule(rid)
                 summary.rulesChanged += 1
                 let start = max(rule.effectiveTime, t)
                 try db.execute(sql: """
@@ -121,32 +152,35 @@ public struct RotaPass {
                         kept.append(old)
                     }
                 }
-                kept.append(try create(db, group: group, rule: rule, now: now, at: instant, summary: &summary))
+                kept.append(try create(db, group: group, rule: rule, hash: row.hash, now: now, at: instant, summary: &summary))
                 snaps[rid] = kept
             }
         }
         // Disabled, missing and removed rules: no snapshot, no effective plan.
-        for rid in Set(snaps.keys).subtracting(live) { snaps[rid] = nil }
-        let liveList = Array(live)
-        let placeholders = liveList.isEmpty ? "0" : Array(repeating: "?", count: liveList.count).joined(separator: ",")
-        var args: [DatabaseValueConvertible] = [group.id]
-        args.append(contentsOf: liveList)
-        try db.execute(sql: "DELETE FROM duty_rule_snap WHERE user_group_id = ? AND duty_rule_id NOT IN (\(placeholders))",
-                       arguments: StatementArguments(args))
-        try db.execute(sql: "UPDATE duty_plan SET is_effective = 0 WHERE user_group_id = ? AND is_effective = 1 AND duty_rule_id NOT IN (\(placeholders))",
-                       arguments: StatementArguments(args))
-        summary.plansCancelled += db.changesCount
+        let stale = Set(snaps.keys).subtracting(live).union(planned.subtracting(live))
+        for rid in stale {
+            snaps[rid] = nil
+            try db.execute(sql: "DELETE FROM duty_rule_snap WHERE user_group_id = ? AND duty_rule_id = ?", arguments: [group.id, rid])
+            try db.execute(sql: "UPDATE duty_plan SET is_effective = 0 WHERE user_group_id = ? AND duty_rule_id = ? AND is_effective = 1",
+                           arguments: [group.id, rid])
+            summary.plansCancelled += db.changesCount
+        }
 
         // Batches whose start is within the lead time (catching up after downtime).
         let horizon = now.adding(days: RotaPass.leadDays).text
         for rid in listed where live.contains(rid) {
-            for var snap in snaps[rid] ?? [] where !snap.completed && snap.next <= horizon {
+            for var snap in snaps[rid] ?? [] where snap.id == 0 || (!snap.completed && snap.next <= horizon) {
                 var guardCount = 0
-                while !snap.completed, snap.next <= horizon, guardCount < 1000 {
+                if snap.rule == nil {
+                    do { snap.rule = try DutyRule.parse(try JSONParser.parse(snap.text)) } catch {
+                        throw FTAError.environment("duty_rule_snap \(snap.id): stored snapshot no longer parses: \(error)")
+                    }
+                }
+                while !snap.completed, snap.next <= horizon, guardCount < 1000, let current = snap.rule {
                     guardCount += 1
-                    var generator = DutyGenerator(rule: snap.rule, begin: snap.next, days: Int(RotaPass.batchDays), snapEnd: snap.end)
+                    var generator = DutyGenerator(rule: current, begin: snap.next, days: Int(RotaPass.batchDays), snapEnd: snap.end)
                     let shifts = generator.plans()
-                    try insert(db, group: group.id, rule: snap.rule, shifts: shifts, notBefore: snap.first, snapEnd: snap.end, created: instant, summary: &summary)
+                    try insert(db, group: group.id, rule: current, shifts: shifts, notBefore: snap.first, snapEnd: snap.end, created: instant, summary: &summary)
                     summary.batches += 1
                     snap.rule = generator.rule
                     snap.next = generator.end.text
@@ -154,8 +188,16 @@ public struct RotaPass {
                     // take the rule for a new one and plan its remaining days again.
                     if !snap.end.isEmpty, snap.next >= snap.end { snap.completed = true }
                 }
-                try db.execute(sql: "UPDATE duty_rule_snap SET rule_snap = ?, next_plan_time = ?, completed = ? WHERE id = ?",
-                               arguments: [snap.rule.json(withState: true).jsonText, snap.next, snap.completed, snap.id])
+                let text = snap.rule?.json(withState: true).jsonText ?? snap.text
+                if snap.id == 0 {
+                    try db.cachedStatement(sql: """
+                        INSERT INTO duty_rule_snap (user_group_id, duty_rule_id, hash, rule_snap, first_effective_time, next_plan_time, end_time, completed)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """).execute(arguments: [group.id, snap.ruleId, snap.hash, text, snap.first, snap.next, snap.end, snap.completed])
+                } else {
+                    try db.cachedStatement(sql: "UPDATE duty_rule_snap SET rule_snap = ?, next_plan_time = ?, completed = ? WHERE id = ?")
+                        .execute(arguments: [text, snap.next, snap.completed, snap.id])
+                }
             }
         }
     }
@@ -164,25 +206,23 @@ public struct RotaPass {
     /// effective time so the rotation does not depend on when the group was set up; the shifts of
     /// that replay still running now are kept (the original threw them away, leaving nobody on
     /// duty until the next handoff).
-    func create(_ db: Database, group: UserGroup, rule: DutyRule, now: WallTime, at instant: Int64, summary: inout Summary) throws -> Snap {
+    func create(_ db: Database, group: UserGroup, rule: DutyRule, hash: String, now: WallTime, at instant: Int64, summary: inout Summary) throws -> Snap {
         let t = now.text
         var state = rule.withoutState
         let first = max(rule.effectiveTime, t)
         var next = first
         if rule.isHandoff, t > rule.effectiveTime {
             var replay = DutyGenerator(rule: state, end: t)
+            replay.emitFrom = now.day - 1
             let shifts = replay.plans()
             state = replay.rule
             next = t
             let running = shifts.filter { s in s.workTimes.contains { $0.exclusiveEnd > now } }
             try insert(db, group: group.id, rule: rule, shifts: running, notBefore: first, snapEnd: rule.endTime, created: instant, summary: &summary)
         }
-        try db.execute(sql: """
-            INSERT INTO duty_rule_snap (user_group_id, duty_rule_id, hash, rule_snap, first_effective_time, next_plan_time, end_time)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [group.id, rule.id, rule.hash, state.json(withState: true).jsonText, first, next, rule.endTime])
         summary.snapshotsCreated += 1
-        return Snap(id: db.lastInsertedRowID, ruleId: rule.id, hash: rule.hash, rule: state, first: first, next: next, end: rule.endTime, completed: false)
+        // Stored (id 0 until then) once its first batches are planned, with the state they leave.
+        return Snap(id: 0, ruleId: rule.id, hash: hash, rule: state, text: "", first: first, next: next, end: rule.endTime, completed: false)
     }
 
     /// Plan rows (rota-spec §1.6): start = the first work time, not before the rule's effective
@@ -195,6 +235,8 @@ public struct RotaPass {
             VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
             """)
         let ends = [rule.endTime, snapEnd].filter { !$0.isEmpty }
+        // Shifts with the same arrangement and index have the same people.
+        var usersText: [Int: String] = [:]
         for s in shifts where !s.workTimes.isEmpty {
             var start = s.workTimes.map(\.start).min()!.minuteText + ":00"
             start = max(start, rule.effectiveTime, notBefore)
@@ -202,12 +244,16 @@ public struct RotaPass {
             for e in ends { finish = min(finish, e) }
             guard start < finish else { continue }
             var work = "["
+            work.reserveCapacity(s.workTimes.count * 56 + 2)
             for (i, w) in s.workTimes.enumerated() {
                 if i > 0 { work += "," }
                 work += "{\"end_time\":\"" + w.end.minuteText + "\",\"start_time\":\"" + w.start.minuteText + "\"}"
             }
             work += "]"
-            try statement.execute(arguments: [group, rule.id, s.order, s.userIndex, start, finish, JSONValue.array(s.users).jsonText, work, created])
+            let key = s.order << 32 | s.userIndex
+            let users = usersText[key] ?? JSONValue.array(s.users).jsonText
+            usersText[key] = users
+            try statement.execute(arguments: [group, rule.id, s.order, s.userIndex, start, finish, users, work, created])
             summary.plansWritten += 1
         }
     }

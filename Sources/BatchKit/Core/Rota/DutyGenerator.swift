@@ -55,6 +55,9 @@ public struct DutyGenerator: Sendable {
     public let end: WallTime
     /// Last day (days since 1970) the rule or its snapshot allows, inclusive.
     let endDay: Int64
+    /// Shifts that end before this day are not built (their rotation still advances): for a
+    /// replay that only needs the state and the shifts still running.
+    public var emitFrom: Int64?
     /// Longest a rotation window is stretched to finish its running period.
     static let maxExtensionDays: Int64 = 3660
 
@@ -89,9 +92,8 @@ public struct DutyGenerator: Sendable {
 
     /// The days a duty time has (for `datetime_range`, from its range).
     static func workDays(_ t: DutyTime) -> [Int] {
-        guard t.isDatetimeRange, let w = t.workTime.first else { return t.workDays }
-        let parts = w.components(separatedBy: "--")
-        guard parts.count == 2, let s = DutyTime.dayClock(parts[0])?.day, let e = DutyTime.dayClock(parts[1])?.day else { return [] }
+        guard t.isDatetimeRange, let span = t.span else { return t.workDays }
+        let (s, e) = (span.startDay, span.endDay)
         let maxDay = t.workType.isWeekLike ? 7 : 31
         return s < e ? Array(s...e) : Array(s...maxDay) + (e >= 1 ? Array(1...e) : [])
     }
@@ -155,39 +157,30 @@ public struct DutyGenerator: Sendable {
     // MARK: - Work times
 
     /// `HH:MM--HH:MM` ranges of one day; an end not after the start is on the next day.
-    static func timeRanges(day: Int64, _ list: [String]) -> [WorkTime] {
-        var out: [WorkTime] = []
-        out.reserveCapacity(list.count)
-        for r in list {
-            guard let sep = r.range(of: "--"), let s = WallTime.clock(r[..<sep.lowerBound]), let e = WallTime.clock(r[sep.upperBound...]) else { continue }
-            let start = WallTime(day: day, secondOfDay: s)
-            let endDay = s < e ? day : day + 1
-            out.append(WorkTime(start: start, end: WallTime(day: endDay, secondOfDay: e)))
+    static func timeRanges(day: Int64, _ clocks: [(start: Int64, end: Int64)], into out: inout [WorkTime]) {
+        for (s, e) in clocks {
+            out.append(WorkTime(start: WallTime(day: day, secondOfDay: s), end: WallTime(day: s < e ? day : day + 1, secondOfDay: e)))
         }
-        return out
     }
 
     /// A day of a `DD HH:MM--DD HH:MM` range: the first day starts at its clock time, the last
     /// ends at its clock time (on the next day when the range starts and ends on the same day
     /// number, i.e. wraps a whole week or month), the days between are whole days.
-    static func datetimeRange(day: Int64, _ range: String, weekLike: Bool) -> WorkTime? {
-        let parts = range.components(separatedBy: "--")
-        guard parts.count == 2, let a = DutyTime.dayClock(parts[0]), let b = DutyTime.dayClock(parts[1]) else { return nil }
+    static func datetimeRange(day: Int64, _ span: (startDay: Int, startClock: Int64, endDay: Int, endClock: Int64), weekLike: Bool) -> WorkTime {
         let date = WallTime(day: day)
         let current = weekLike ? date.weekday : date.dayOfMonth
-        let maxDay = weekLike ? 7 : date.daysInItsMonth
-        var endDay = b.day
-        let cross = a.day == b.day
+        var endDay = span.endDay
+        let cross = span.startDay == span.endDay
         if cross { endDay -= 1 }
         // The original meant "the day before day 1 is the last day of the week or month" here but
         // a typo made every day a last day (overlapping work times); this does what it meant.
-        if endDay == 0 { endDay = maxDay }
+        if endDay == 0 { endDay = weekLike ? 7 : date.daysInItsMonth }
         var startClock: Int64 = 0
         var endClock: Int64 = 23 * 3600 + 59 * 60
-        if current == a.day { startClock = a.clock }
+        if current == span.startDay { startClock = span.startClock }
         var isLast = false
         if current == endDay {
-            endClock = b.clock
+            endClock = span.endClock
             isLast = true
         }
         let endDate = cross && isLast ? day + 1 : day
@@ -199,9 +192,9 @@ public struct DutyGenerator: Sendable {
     mutating func regular(_ k: Int, into out: inout [DutyShift]) {
         var times: [WorkTime] = []
         for ti in rule.arranges[k].times.indices {
-            let list = rule.arranges[k].times[ti].workTime
+            let clocks = rule.arranges[k].times[ti].clocks
             for day in dutyDays(k, ti, rotating: false, periodInterval: 0)[0] {
-                times.append(contentsOf: DutyGenerator.timeRanges(day: day, list))
+                DutyGenerator.timeRanges(day: day, clocks, into: &times)
             }
         }
         guard !times.isEmpty else { return }
@@ -231,46 +224,68 @@ public struct DutyGenerator: Sendable {
         return (groups[i], next)
     }
 
-    private struct Day {
-        var day: Int64
+    /// The index after `index`, as ``shiftUsers`` moves it, without building the user list.
+    static func nextIndex(_ a: DutyArrange, _ index: Int) -> Int {
+        if a.isAuto {
+            let count = a.dutyUsers.first?.count ?? 0
+            let n = a.groupNumber
+            if count < n || count == 0 { return 0 }
+            let i = index < count ? index : 0
+            return i + n >= count ? i + n - count : i + n
+        }
+        let count = a.dutyUsers.count
+        if count == 0 { return 0 }
+        let i = index < count ? index : 0
+        return i + 1 >= count ? 0 : i + 1
+    }
+
+    /// One shift's days, and the duty time they take their work times from (-1: period
+    /// settings, plain time ranges of the first duty time).
+    private struct Unit {
+        var days: ArraySlice<Int64>
         var time: Int
     }
 
     mutating func rotation(_ k: Int, into out: inout [DutyShift]) {
         var index = rule.arranges[k].lastUserIndex ?? 0
-        var units: [[Day]] = []
+        var units: [Unit] = []
         let times = rule.arranges[k].times
         if let p = times.first?.periodDays {
             let days = dutyDays(k, 0, rotating: false, periodInterval: p)[0]
             var i = 0
             while i < days.count {
-                units.append(days[i..<min(i + p, days.count)].map { Day(day: $0, time: -1) })
+                units.append(Unit(days: days[i..<min(i + p, days.count)], time: -1))
                 i += p
             }
         } else {
-            var columns: [[[Day]]] = []
-            for ti in times.indices {
-                columns.append(dutyDays(k, ti, rotating: true, periodInterval: 0).map { $0.map { Day(day: $0, time: ti) } })
-            }
+            var columns: [[[Int64]]] = []
+            for ti in times.indices { columns.append(dutyDays(k, ti, rotating: true, periodInterval: 0)) }
             // Period n of every duty time, in duty-time order, then period n+1. The original
             // stops a round at the first duty time that has no period n, losing the later ones'
             // periods for good; they are kept here.
             let width = columns.map(\.count).max() ?? 0
+            units.reserveCapacity(columns.reduce(0) { $0 + $1.count })
             for c in 0..<width {
-                for row in columns where c < row.count { units.append(row[c]) }
+                for (ti, row) in columns.enumerated() where c < row.count { units.append(Unit(days: row[c][...], time: ti)) }
             }
         }
         let arrange = rule.arranges[k]
         for unit in units {
+            if let from = emitFrom, let lastDay = unit.days.last, lastDay < from {
+                // A replay only needs the rotation index of shifts that are long over.
+                index = DutyGenerator.nextIndex(arrange, index)
+                continue
+            }
             let (users, next) = DutyGenerator.shiftUsers(arrange, index)
+            // With period settings every day takes the work times as plain time ranges.
+            let t = times[max(unit.time, 0)]
             var work: [WorkTime] = []
-            for d in unit {
-                // With period_settings every day takes the work times as plain time ranges.
-                let t = times[max(d.time, 0)]
-                if t.isDatetimeRange, d.time >= 0 {
-                    if let w = t.workTime.first, let wt = DutyGenerator.datetimeRange(day: d.day, w, weekLike: t.workType.isWeekLike) { work.append(wt) }
+            work.reserveCapacity(unit.days.count * max(1, t.clocks.count))
+            for day in unit.days {
+                if t.isDatetimeRange, unit.time >= 0, let span = t.span {
+                    work.append(DutyGenerator.datetimeRange(day: day, span, weekLike: t.workType.isWeekLike))
                 } else {
-                    work.append(contentsOf: DutyGenerator.timeRanges(day: d.day, t.workTime))
+                    DutyGenerator.timeRanges(day: day, t.clocks, into: &work)
                 }
             }
             out.append(DutyShift(users: users, order: k, userIndex: index, workTimes: work))

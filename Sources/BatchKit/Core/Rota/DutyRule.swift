@@ -211,6 +211,10 @@ public struct DutyTime: Sendable, Equatable {
     public var isDatetimeRange: Bool
     /// `HH:MM--HH:MM` entries, or one `DD HH:MM--DD HH:MM` for datetime ranges.
     public var workTime: [String]
+    /// `workTime` read once: clock seconds of each `HH:MM--HH:MM` (for time ranges), or the
+    /// days and clocks of the datetime range.
+    var clocks: [(start: Int64, end: Int64)] = []
+    var span: (startDay: Int, startClock: Int64, endDay: Int, endClock: Int64)?
     /// `period_settings.duration`, nil without period settings.
     public var periodDays: Int?
     /// State: the next day this duty time plans (`YYYY-MM-DD HH:MM:SS`).
@@ -263,6 +267,8 @@ public struct DutyTime: Sendable, Equatable {
             throw fail("\(path).work_time", "expected a non-empty list of time ranges (\"HH:MM--HH:MM\")")
         }
         var workTime: [String] = []
+        var clocks: [(start: Int64, end: Int64)] = []
+        var span: (Int, Int64, Int, Int64)?
         for (i, v) in wtl.enumerated() {
             guard let s = v.stringValue else { throw fail("\(path).work_time[\(i)]", "expected a string") }
             let parts = s.components(separatedBy: "--")
@@ -273,10 +279,12 @@ public struct DutyTime: Sendable, Equatable {
                     throw fail("\(path).work_time[\(i)]", "'\(s)' is not a range \"DD HH:MM--DD HH:MM\" (DD = \(workType == .monthly ? "day of month 01-31" : "weekday 01-07"))")
                 }
                 guard i == 0 else { throw fail("\(path).work_time", "a datetime_range has exactly one range") }
+                span = (a.day, a.clock, b.day, b.clock)
             } else {
-                guard parts.count == 2, WallTime.clock(Substring(parts[0])) != nil, WallTime.clock(Substring(parts[1])) != nil else {
+                guard parts.count == 2, let a = WallTime.clock(Substring(parts[0])), let b = WallTime.clock(Substring(parts[1])) else {
                     throw fail("\(path).work_time[\(i)]", "'\(s)' is not a time range \"HH:MM--HH:MM\"")
                 }
+                clocks.append((a, b))
             }
             workTime.append(s)
         }
@@ -313,7 +321,7 @@ public struct DutyTime: Sendable, Equatable {
         }
         o["begin_time"] = nil
         return DutyTime(workType: workType, workDays: days, dateRanges: ranges, isDatetimeRange: isDatetime, workTime: workTime,
-                        periodDays: period, beginTime: begin, raw: o)
+                        clocks: clocks, span: span, periodDays: period, beginTime: begin, raw: o)
     }
 
     /// `DD HH:MM` → (day, seconds of the day).

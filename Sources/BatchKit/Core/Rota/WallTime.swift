@@ -82,20 +82,33 @@ public struct WallTime: Comparable, Hashable, Sendable, CustomStringConvertible 
     public func adding(days n: Int64) -> WallTime { WallTime(seconds: seconds + n * 86_400) }
     public func adding(seconds n: Int64) -> WallTime { WallTime(seconds: seconds + n) }
 
-    /// `YYYY-MM-DD`.
-    public var dateText: String {
-        let c = civil
-        return zeroPad(c.year, 4) + "-" + zeroPad(c.month, 2) + "-" + zeroPad(c.day, 2)
+    /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` (plans are written by the
+    /// ten thousand, so this writes the digits itself).
+    func formatted(_ length: Int) -> String {
+        let c = civil, s = Int(secondOfDay)
+        return String(unsafeUninitializedCapacity: length) { buf in
+            func put(_ v: Int, _ at: Int, _ width: Int) {
+                var v = v
+                for i in stride(from: at + width - 1, through: at, by: -1) {
+                    buf[i] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(c.year, 0, 4); buf[4] = 45; put(c.month, 5, 2); buf[7] = 45; put(c.day, 8, 2)
+            if length >= 16 { buf[10] = 32; put(s / 3600, 11, 2); buf[13] = 58; put(s % 3600 / 60, 14, 2) }
+            if length >= 19 { buf[16] = 58; put(s % 60, 17, 2) }
+            return length
+        }
     }
+
+    /// `YYYY-MM-DD`.
+    public var dateText: String { formatted(10) }
 
     /// `YYYY-MM-DD HH:MM`.
-    public var minuteText: String {
-        let s = secondOfDay
-        return dateText + " " + zeroPad(Int(s / 3600), 2) + ":" + zeroPad(Int(s % 3600 / 60), 2)
-    }
+    public var minuteText: String { formatted(16) }
 
     /// `YYYY-MM-DD HH:MM:SS`.
-    public var text: String { minuteText + ":" + zeroPad(Int(secondOfDay % 60), 2) }
+    public var text: String { formatted(19) }
 
     /// `YYYYMMDDTHHMMSS` (iCalendar local time).
     public var icsText: String {
