@@ -82,4 +82,9 @@ echo "== the gateways received"
 curl -s "$BASE/_requests" | python3 -c 'import json,sys; [print("  POST", r["path"], r["body"][:110]) for r in json.load(sys.stdin) if r["path"] in ("/sms", "/weixin")]'
 echo "== fta-tick status (the notice repeats in 60 s until a recovered event arrives)"
 $BIN/fta-tick status --db "$DEMO/fta.db" | tail -2
+echo "== fta-rota: duty rules (deploy/rota.example.yaml), one pass, who is on duty, the next three days"
+$BIN/fta-rota import --db "$DEMO/fta.db" deploy/rota.example.yaml
+$BIN/fta-rota --db "$DEMO/fta.db" --log-level warning
+$BIN/fta-rota who oncall --db "$DEMO/fta.db" || true
+$BIN/fta-rota export daytime --db "$DEMO/fta.db" --format table --days 3
 echo "demo database: $DEMO/fta.db   metrics: $DEMO/fta_tick.prom   config: $DEMO/fta.yaml"

@@ -135,7 +135,7 @@ extension FtaRota {
             if let days, !(1...3660).contains(days) { throw FTAError.usage("--days: must be 1...3660") }
             let name = rule == "-" ? "stdin" : rule
             guard let text = rule == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-                    : FileManager.default.contents(atPath: rule).map({ String(decoding: $0, as: UTF8.self) }) else {
+                    : FileHandle(forReadingAtPath: rule).flatMap({ (try? $0.readToEnd()).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } }) else {
                 throw FTAError.input("\(name): cannot read the file")
             }
             let value = try (try? JSONParser.parse(text)) ?? RotaFile.document(text, name: name)

@@ -32,7 +32,7 @@ public struct RotaFile {
     /// group, and the field. `storedRuleIds` are rules groups may refer to besides the file's.
     public static func load(path: String, text: String? = nil, storedRuleIds: Set<Int64>, environment: [String: String]) throws -> RotaFile {
         let name = path == "-" ? "stdin" : path
-        guard let body = text ?? FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) }) else {
+        guard let body = text ?? FileHandle(forReadingAtPath: path).flatMap({ (try? $0.readToEnd()).flatMap { $0 }.flatMap { String(data: $0, encoding: .utf8) } }) else {
             throw FTAError.input("\(name): cannot read the file")
         }
         let root = try document(body, name: name, environment: environment)

@@ -211,6 +211,20 @@ public struct DutyResolution: Sendable {
             active.append((ruleId, running))
             if group.hitFirstDuty { break }
         }
+        // Until: the end of the running work time, carried on through work times of the same
+        // plans that start right where it ends (a week of daily entries is one stretch).
+        if var end = until {
+            let spans = active.flatMap { $0.1 }.flatMap(\.effectiveWorkTimes).map { (clock.instant(of: $0.start), clock.instant(of: $0.end)) }
+            var moved = true
+            while moved {
+                moved = false
+                for (s, e) in spans where s <= end && e > end {
+                    end = e
+                    moved = true
+                }
+            }
+            until = end
+        }
         return DutyResolution(users: users, active: active, until: until)
     }
 }
