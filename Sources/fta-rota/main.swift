@@ -139,20 +139,13 @@ extension FtaRota {
                 throw FTAError.input("\(name): cannot read the file")
             }
             let value = try (try? JSONParser.parse(text)) ?? RotaFile.document(text, name: name)
-            var parsed: DutyRule
+            let parsed: DutyRule
             do { parsed = try DutyRule.parse(value, requireId: false) } catch let e as FTAError { throw FTAError.input("\(name): \(e.description)") }
             if let begin, WallTime.parse(begin) == nil { throw FTAError.usage("--begin '\(begin)': expected YYYY-mm-dd HH:MM:SS") }
             if let end, WallTime.parse(end) == nil { throw FTAError.usage("--end '\(end)': expected YYYY-mm-dd HH:MM:SS") }
-            let beginText = begin.flatMap(WallTime.parse)?.text
-            let hasState = parsed.arranges.contains { $0.lastUserIndex != nil || $0.times.contains { $0.beginTime != nil } }
-            if !noAlign, !hasState, parsed.isHandoff, let b = beginText, b > parsed.effectiveTime {
-                var replay = DutyGenerator(rule: parsed, end: b)
-                _ = replay.plans()
-                parsed = replay.rule
-            }
-            var generator = DutyGenerator(rule: parsed, begin: beginText, days: days ?? 30, end: end.flatMap(WallTime.parse)?.text)
-            let plans = generator.plans()
-            print(JSONWriter.writePretty(.object(["duty_plans": .array(plans.map(\.json)), "state": generator.rule.state])))
+            let (plans, state) = DutyGenerator.preview(parsed, begin: begin.flatMap(WallTime.parse)?.text, days: days ?? 30,
+                                                       end: end.flatMap(WallTime.parse)?.text, align: !noAlign)
+            print(JSONWriter.writePretty(.object(["duty_plans": .array(plans.map(\.json)), "state": state.state])))
         }
     }
 

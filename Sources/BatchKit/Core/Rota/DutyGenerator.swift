@@ -78,6 +78,24 @@ public struct DutyGenerator: Sendable {
         endDay = cap.secondOfDay == 0 ? cap.day - 1 : cap.day
     }
 
+    /// The original's preview (rota-spec §6): a handoff rule is first replayed from its effective
+    /// time to `begin` (plans dropped, state kept) unless `align` is off or the rule already
+    /// carries state (it continues an earlier window); then the window's plans. Returns the plans
+    /// and the rule with the state after them.
+    public static func preview(_ rule: DutyRule, begin: String?, days: Int, end: String?, align: Bool) -> ([DutyShift], DutyRule) {
+        var start = rule
+        let hasState = rule.arranges.contains { $0.lastUserIndex != nil || $0.times.contains { $0.beginTime != nil } }
+        if align, !hasState, rule.isHandoff, let b = begin, b > rule.effectiveTime {
+            var replay = DutyGenerator(rule: rule, end: b)
+            replay.emitFrom = Int64.max
+            _ = replay.plans()
+            start = replay.rule
+        }
+        var generator = DutyGenerator(rule: start, begin: begin, days: days, end: end)
+        let plans = generator.plans()
+        return (plans, generator.rule)
+    }
+
     /// The shifts of the window in the original's generation order; nothing for a disabled rule.
     public mutating func plans() -> [DutyShift] {
         guard rule.enabled else { return [] }
