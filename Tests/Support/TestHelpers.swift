@@ -322,3 +322,34 @@ public final class RedisServer {
         return items.compactMap { if case .bulk(let b?) = $0 { return String(decoding: b, as: UTF8.self) } else { return nil } }.reversed()
     }
 }
+
+/// The BlueKing JOB/SOPS/ITSM stand-in (Tests/Support/bk_fixture.py) on 127.0.0.1.
+public final class BKFixture {
+    public let port: Int
+    let process: Process
+    let client = HTTPClient()!
+    public var url: String { "http://127.0.0.1:\(port)" }
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("bk_fixture.py").path
+
+    public init() throws {
+        (process, port) = try PythonServer.start([BKFixture.script, "0"], what: "BlueKing API fixture")
+    }
+
+    deinit { stop() }
+
+    public func stop() { PythonServer.stop(process) }
+
+    @discardableResult
+    func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
+        let request = HTTPRequest(method: method, url: url + path, headers: [("Content-Type", "application/json")],
+                                  body: body.map { Array($0.jsonText.utf8) } ?? [], timeout: 10)
+        switch client.perform(request) {
+        case .success(let r): return try JSONParser.parse(r.bodyText)
+        case .failure(let e): throw e
+        }
+    }
+
+    public func configure(_ config: JSONValue) throws { try call("POST", "/_fixture/config", config) }
+    /// Every API call so far: method, path, query, body, user.
+    public func requests() throws -> [JSONValue] { try call("GET", "/_fixture/requests").arrayValue ?? [] }
+}

@@ -23,13 +23,18 @@ public struct FTAConfig: Sendable {
     public var messageQueue = MessageQueueSettings()
     /// `elasticsearch:` (fta-sync).
     public var elasticsearch = ElasticsearchSettings()
+    /// Remote systems for JOB, SOPS and ITSM actions by name (`job`, `sops`, `itsm`, `itsm_v4`,
+    /// and `remote:` entries for user plugins).
+    public var remote: [String: RemoteSystem] = [:]
+    /// User step plugins (`plugins:`), by plugin key; the built-ins are in ``StepPlugin/builtins``.
+    public var plugins: [String: StepPlugin] = [:]
     public var sections: [String: JSONValue] = [:]
     /// The file it was read from, for messages.
     public var source: String = "(defaults)"
 
     public static let knownSections: [String] = [
         "database", "tick", "channels", "users", "user_groups", "action_configs", "templates",
-        "elasticsearch", "job", "sops", "itsm", "message_queue", "breaker", "rota", "sync", "replay",
+        "elasticsearch", "job", "sops", "itsm", "remote", "plugins", "message_queue", "breaker", "rota", "sync", "replay",
     ]
 
     public init() {}
@@ -77,6 +82,32 @@ public struct FTAConfig: Sendable {
         if let a = top["action_configs"] { config.actionConfigs = try parseActionConfigs(a, source: source) }
         if let mq = top["message_queue"], !mq.isNull {
             config.messageQueue = try MessageQueueSettings(mq, reader: reader.at("message_queue"))
+        }
+        if let v = top["job"], !v.isNull { config.remote["job"] = try RemoteSystem.parse(v, reader: reader.at("job")).0 }
+        if let v = top["sops"], !v.isNull { config.remote["sops"] = try RemoteSystem.parse(v, reader: reader.at("sops")).0 }
+        if let v = top["itsm"], !v.isNull {
+            let (s, more) = try RemoteSystem.parse(v, reader: reader.at("itsm"), extra: ["v4_url"])
+            config.remote["itsm"] = s
+            if let v4 = more["v4_url"] {
+                var s4 = s
+                s4.url = v4
+                config.remote["itsm_v4"] = s4
+            }
+        }
+        if let v = top["remote"], !v.isNull {
+            guard case .object(let byName) = v else { throw reader.fail("remote", "expected a mapping of system names to {url, ...}") }
+            for (name, spec) in byName { config.remote[name] = try RemoteSystem.parse(spec, reader: reader.at("remote").at(name)).0 }
+        }
+        if let v = top["plugins"], !v.isNull {
+            guard case .array(let list) = v else { throw reader.fail("plugins", "expected a list of step plugins") }
+            for (i, p) in list.enumerated() {
+                do {
+                    let plugin = try StepPlugin.parse(p)
+                    config.plugins[plugin.key] = plugin
+                } catch let e as FieldError {
+                    throw FTAError.config("config \(source): plugins[\(i)].\(e.field): \(e.message)")
+                }
+            }
         }
         config.sections = top
         return config

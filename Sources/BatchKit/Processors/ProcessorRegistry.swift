@@ -12,7 +12,7 @@ public struct ProcessorRegistry: Sendable {
             NoticeProcessor(channels: config.channels, directory: config.directory, templates: config.templates, caps: config.recipientCaps),
             MessageQueueProcessor(settings: config.messageQueue),
             ScriptProcessor(allowed: config.tick.allowedScripts),
-        ])
+        ] + StepProcessor.all(config: config))
     }
 
     public func processor(for pluginType: String) -> (any ActionProcessor)? { processors[pluginType] }

@@ -18,12 +18,16 @@ public struct ActionOutcome: Sendable {
     public var outputs: [String: JSONValue]
     /// Merged into `ex_data`.
     public var exData: [String: JSONValue]
+    /// For `.failed`: the step a retry runs (a remote action's poll or start step); nil runs
+    /// the action again from the start.
+    public var retryStep: String?
 
-    public init(_ result: Result, message: String, outputs: [String: JSONValue] = [:], exData: [String: JSONValue] = [:]) {
+    public init(_ result: Result, message: String, outputs: [String: JSONValue] = [:], exData: [String: JSONValue] = [:], retryStep: String? = nil) {
         self.result = result
         self.message = message
         self.outputs = outputs
         self.exData = exData
+        self.retryStep = retryStep
     }
 
     public static func success(_ message: String, outputs: [String: JSONValue] = [:]) -> ActionOutcome {

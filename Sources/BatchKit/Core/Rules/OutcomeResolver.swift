@@ -42,16 +42,22 @@ public enum OutcomeResolver {
                           next: step, kind: status == .success ? .succeeded : (status == .failure ? .failed : .finished),
                           level: level, text: "round \(executeTimes) finished: \(status.rawValue): \(outcome.message)")
         case .failed(let type, let retryAfter):
-            if let delay = policy.delayBeforeRetry(executionsBefore: executionsBefore, failureType: type, retryAfter: retryAfter, random: random) {
+            // A retry of a later step (a remote task's poll) counts its own attempts, in
+            // `outputs.retry_times_<step>`; a retry from the start counts executions.
+            let retryStep = outcome.retryStep.flatMap { $0 == "execute" ? nil : $0 }
+            let stepKey = retryStep.map { "retry_times_\($0)" }
+            let before = stepKey.map { Int(outputs[$0]?.intValue ?? 0) } ?? executionsBefore
+            if let delay = policy.delayBeforeRetry(executionsBefore: before, failureType: type, retryAfter: retryAfter, random: random) {
                 let due = now + Int64(delay.rounded(.up))
-                return update(.running, failureType: nil, due: due, next: "execute", kind: .retried, level: 30,
-                              text: "attempt \(executionsBefore + 1) failed: \(outcome.message); retrying in \(Int64(delay.rounded(.up))) s")
+                if let stepKey { outputs[stepKey] = .int(Int64(before + 1)) }
+                return update(.running, failureType: nil, due: due, next: retryStep ?? "execute", kind: .retried, level: 30,
+                              text: "attempt \(before + 1) failed: \(outcome.message); retrying \(retryStep.map { "\($0) " } ?? "")in \(Int64(delay.rounded(.up))) s")
             }
             return update(.failure, failureType: (type ?? .executeError).rawValue, due: nil, next: step, kind: .failed, level: 40,
                           text: "round \(executeTimes) finished: failure: \(outcome.message)")
         case .next(let next, let after):
             return update(.running, failureType: nil, due: now + Int64(after.rounded(.up)), next: next, kind: .continued, level: 20,
-                          text: "\(step) done: \(outcome.message); \(next) in \(Int64(after.rounded(.up))) s")
+                          text: "\(outcome.message); \(next) in \(Int64(after.rounded(.up))) s")
         }
     }
 }
