@@ -20,24 +20,27 @@ final class RemoteActionTests: XCTestCase {
         config = try dir.write("fta.yaml", """
             job: {url: "\(bk.url)/job", site_url: "http://job.example", app_code: fta, app_secret: s3cr3t-job}
             sops: {url: "\(bk.url)/sops"}
-            itsm: {url: "\(bk.url)/itsm", site_url: "http://itsm.example", v4_url: "\(bk.url)/itsm4"}
+            itsm: {url: "\(bk.url)/itsm", site_url: "http://itsm.example", v4_url: "\(bk.url)/itsm4", approval_service_id: 77}
             """)
     }
 
     override func tearDown() { bk?.stop() }
 
     func action(_ type: String, key: String? = nil, templateId: JSONValue = 1001, detail: [String: JSONValue] = [:],
-                assignee: [String] = ["alice", "bob"], timeout: Int? = nil, retries: Int? = nil, alert: String = "a1") -> JSONValue {
+                assignee: [String] = ["alice", "bob"], timeout: Int? = nil, retries: Int? = nil, alert: String = "a1",
+                approval: Bool = false) -> JSONValue {
         var exec: [String: JSONValue] = ["template_id": templateId, "template_detail": .object(detail)]
         if let timeout { exec["timeout"] = .int(Int64(timeout)) }
         if let retries { exec["failed_retry"] = ["max_retry_times": .int(Int64(retries)), "retry_interval": 60] }
-        return [
+        var line: JSONValue = [
             "signal": "abnormal", "strategy_id": 7, "bk_biz_id": "2", "alerts": [.string(alert)],
             "alert": ["id": .string(alert), "severity": 1, "event": ["bk_cloud_id": 5, "ip": "10.0.0.9"]],
             "action_plugin": ["plugin_type": .string(type), "plugin_key": .string(key ?? type)],
             "action_config": ["id": 9, "name": "restart nginx", "execute_config": .object(exec)],
             "assignee": .array(assignee.map { .string($0) }),
         ]
+        if approval { line = line.setting("need_approval", true) }
+        return line
     }
 
     @discardableResult
@@ -243,5 +246,63 @@ final class RemoteActionTests: XCTestCase {
         let r = try row(id)
         XCTAssertEqual(r.status, "success")
         XCTAssertEqual(try bk.requests().map { $0["path"]?.stringValue ?? "" }, ["/job/execute_job_plan/", "/job/get_job_instance_status/", "/job/get_job_instance_status/"])
+    }
+
+    // MARK: defense approval
+
+    func testApproval_approved_thenTheActionRuns() throws {
+        try bk.configure(["approval_states": ["RUNNING", "FINISHED"], "approve_result": true, "job_states": [3]])
+        let id = try enqueue([action("job", approval: true)])[0]
+        XCTAssertEqual(try row(id).status, "waiting")
+        try pass(at: t0)
+        var r = try row(id)
+        XCTAssertEqual(r.status, "waiting")
+        XCTAssertEqual(r.nextStep, "approve_poll")
+        let ticket = try bk.requests().first { $0["path"] == "/itsm/create_ticket/" }!
+        XCTAssertEqual(ticket["body"]?["service_id"], 77)
+        XCTAssertEqual(ticket["body"]?["creator"], "fta-system")
+        XCTAssertEqual(ticket["body"]?["fields"]?.arrayValue?.first { $0["key"] == "APPROVER" }?["value"], "alice,bob")
+        XCTAssertEqual(ticket["body"]?["fields"]?.arrayValue?.first { $0["key"] == "title" }?["value"], "[defense approval] continue executing package【restart nginx】?")
+        try pass(at: t0 + 30)
+        XCTAssertEqual(try bk.requests().count, 1, "polled every 60 s")
+        try pass(at: t0 + 60)
+        XCTAssertEqual(try row(id).status, "waiting", "still RUNNING")
+        try pass(at: t0 + 120)
+        r = try row(id)
+        XCTAssertNotEqual(r.status, "waiting", "approved")
+        let lines = try logs(id)
+        XCTAssertTrue(lines.contains { $0.contains("approved (ticket NO2026") && $0.contains("by carol") }, lines.joined(separator: "\n"))
+        for t in [t0 + 120, t0 + 122, t0 + 124] { try pass(at: t) }
+        r = try row(id)
+        XCTAssertEqual(r.status, "success")
+        XCTAssertEqual(try bk.requests().filter { $0["path"] == "/job/execute_job_plan/" }.count, 1, "the JOB ran once, after the approval")
+    }
+
+    func testApproval_rejected_skipped_andUnanswered_skippedAfter30Minutes_ticketWithdrawn() throws {
+        try bk.configure(["approval_states": ["FINISHED"], "approve_result": false, "approver": "dave"])
+        let rejected = try enqueue([action("job", approval: true)])[0]
+        try pass(at: t0)
+        try pass(at: t0 + 60)
+        let r = try row(rejected)
+        XCTAssertEqual(r.status, "skipped")
+        XCTAssertTrue(r.message.hasPrefix("approval rejected, approver dave"), r.message)
+        XCTAssertEqual(try bk.requests().filter { $0["path"] == "/job/execute_job_plan/" }.count, 0)
+
+        try bk.configure(["approval_states": ["RUNNING"]])
+        let silent = try enqueue([action("job", alert: "a7", approval: true)])[0]
+        var t = t0 + 100
+        try pass(at: t)
+        while t < t0 + 100 + 1740 {
+            t += 60
+            try pass(at: t)
+            XCTAssertEqual(try row(silent).status, "waiting", "at +\(t - t0 - 100) s")
+        }
+        try pass(at: t0 + 100 + 1800)
+        let s = try row(silent)
+        XCTAssertEqual(s.status, "skipped")
+        XCTAssertTrue(s.message.hasPrefix("approval not handled within 30 minutes"), s.message)
+        let withdraw = try bk.requests().last { $0["path"] == "/itsm/operate_ticket/" }
+        XCTAssertEqual(withdraw?["body"]?["action_type"], "WITHDRAW")
+        XCTAssertEqual(try bk.requests().filter { $0["path"] == "/job/execute_job_plan/" }.count, 0)
     }
 }

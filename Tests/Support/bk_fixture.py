@@ -9,7 +9,8 @@ published request and response shapes ({"result", "code", "message", "data"}):
            GET  /sops/get_task_status/<task_id>/<bk_biz_id>/     -> data.state (CREATED, RUNNING, FINISHED, ...)
   ITSM v2  POST /itsm/create_ticket/                            -> data.sn, data.id, data.ticket_url
            GET  /itsm/get_ticket_status/?sn=                    -> data.current_status
-           POST /itsm/operate_ticket/, GET /itsm/ticket_approval_result/ (approval tickets)
+           POST /itsm/ticket_approval_result/ {"sn": [sn]}             -> data[].current_status, approve_result
+           POST /itsm/operate_ticket/ (WITHDRAW)
   ITSM v4  POST /itsm4/api/v1/ticket/create/                    -> data.id, data.sn, data.frontend_url
            GET  /itsm4/api/v1/ticket/detail/?id=                 -> data.status
 
@@ -18,6 +19,7 @@ The user is the bk_username of the X-Bkapi-Authorization header. Control API (no
   POST /_fixture/config {"job_states": [2, 2, 3],        # status per poll of each job instance
                          "sops_states": ["RUNNING", "FINISHED"],
                          "itsm_states": ["RUNNING", "FINISHED"], "itsm4_states": ["running", "finished"],
+                         "approval_states": ["RUNNING", "FINISHED"], "approve_result": true, "approver": "carol",
                          "deny_users": ["alice"],         # code 9900403 (SOPS: 3599999) for them
                          "fail_next": 0}                  # answer the next N calls with HTTP 502
   GET  /_fixture/requests   every call: method, path, query, body, user
@@ -32,6 +34,7 @@ from urllib.parse import parse_qs, urlparse
 
 lock = threading.Lock()
 config = {"job_states": [3], "sops_states": ["FINISHED"], "itsm_states": ["FINISHED"], "itsm4_states": ["finished"],
+          "approval_states": ["RUNNING"], "approve_result": True, "approver": "carol",
           "deny_users": [], "fail_next": 0}
 requests = []
 polls = {}
@@ -137,11 +140,13 @@ class Handler(BaseHTTPRequestHandler):
                 return ok({"sn": "NO2026%06d" % i, "id": i, "ticket_url": "http://itsm.example/#/ticket/detail?id=%d" % i})
             if method == "GET" and parts[1:] == ["get_ticket_status"]:
                 return ok({"sn": query.get("sn"), "current_status": state("itsm_states", query.get("sn"))})
-            if method == "GET" and parts[1:] == ["ticket_approval_result"]:
-                s = state("itsm_states", query.get("sn"))
-                return ok([{"sn": query.get("sn"), "current_status": s, "approve_result": s == "FINISHED"}])
+            if method == "POST" and parts[1:] == ["ticket_approval_result"]:
+                sn = (body.get("sn") or [""])[0]
+                s = state("approval_states", sn)
+                return ok([{"sn": sn, "current_status": s, "updated_by": config.get("approver", "carol"),
+                            "approve_result": s == "FINISHED" and config.get("approve_result", True)}])
             if method == "POST" and parts[1:] == ["operate_ticket"]:
-                return ok({})
+                return ok({"sn": body.get("sn")})
         if parts[:1] == ["itsm4"]:
             if method == "POST" and parts[1:] == ["api", "v1", "ticket", "create"]:
                 i = next_id()

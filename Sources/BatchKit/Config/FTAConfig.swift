@@ -28,6 +28,8 @@ public struct FTAConfig: Sendable {
     public var remote: [String: RemoteSystem] = [:]
     /// User step plugins (`plugins:`), by plugin key; the built-ins are in ``StepPlugin/builtins``.
     public var plugins: [String: StepPlugin] = [:]
+    /// `itsm.approval_service_id`: the ITSM service of defense approval tickets.
+    public var approvalServiceId: Int64?
     public var sections: [String: JSONValue] = [:]
     /// The file it was read from, for messages.
     public var source: String = "(defaults)"
@@ -86,8 +88,12 @@ public struct FTAConfig: Sendable {
         if let v = top["job"], !v.isNull { config.remote["job"] = try RemoteSystem.parse(v, reader: reader.at("job")).0 }
         if let v = top["sops"], !v.isNull { config.remote["sops"] = try RemoteSystem.parse(v, reader: reader.at("sops")).0 }
         if let v = top["itsm"], !v.isNull {
-            let (s, more) = try RemoteSystem.parse(v, reader: reader.at("itsm"), extra: ["v4_url"])
+            let (s, more) = try RemoteSystem.parse(v, reader: reader.at("itsm"), extra: ["v4_url", "approval_service_id"])
             config.remote["itsm"] = s
+            if let id = more["approval_service_id"] {
+                guard let n = Int64(id) else { throw reader.at("itsm").fail("approval_service_id", "expected the numeric id of an ITSM service") }
+                config.approvalServiceId = n
+            }
             if let v4 = more["v4_url"] {
                 var s4 = s
                 s4.url = v4

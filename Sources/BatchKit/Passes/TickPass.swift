@@ -149,6 +149,8 @@ public final class TickPass {
                         if let worker, let held = worker.breaker.executionHold(first) {
                             // Held at the execution stage: the step is not run.
                             results = actions.map { worker.breaker.executionHold($0) ?? held }
+                        } else if let worker, first.status == .waiting || first.nextStep.hasPrefix("approve") {
+                            results = actions.map { registry.approval.run($0, worker: worker) }
                         } else if let worker, let processor = registry.processor(for: first.pluginType) {
                             results = processor.run(group: actions, worker: worker)
                         } else {
@@ -172,7 +174,7 @@ public final class TickPass {
             var out: [[ClaimedAction]] = []
             var index: [String: Int] = [:]
             for a in claimed {
-                guard let key = registry.processor(for: a.pluginType)?.mergeKey(for: a) else { out.append([a]); continue }
+                guard a.status != .waiting, let key = registry.processor(for: a.pluginType)?.mergeKey(for: a) else { out.append([a]); continue }
                 let full = a.pluginType + "\u{0}" + key
                 if let i = index[full] { out[i].append(a) } else { index[full] = out.count; out.append([a]) }
             }

@@ -1,18 +1,22 @@
 /// The processors this build can run, by plugin type.
 public struct ProcessorRegistry: Sendable {
     private var processors: [String: any ActionProcessor] = [:]
+    /// Runs actions that wait for approval (`waiting`), whatever their plugin type.
+    public var approval = ApprovalFlow(system: nil, serviceId: nil)
 
     public init(_ list: [any ActionProcessor]) {
         for p in list { processors[p.pluginType.rawValue] = p }
     }
 
     public static func standard(config: FTAConfig = FTAConfig()) -> ProcessorRegistry {
-        ProcessorRegistry([
+        var registry = ProcessorRegistry([
             WebhookProcessor(settings: config.tick),
             NoticeProcessor(channels: config.channels, directory: config.directory, templates: config.templates, caps: config.recipientCaps),
             MessageQueueProcessor(settings: config.messageQueue),
             ScriptProcessor(allowed: config.tick.allowedScripts),
         ] + StepProcessor.all(config: config))
+        registry.approval = ApprovalFlow(system: config.remote["itsm"], serviceId: config.approvalServiceId)
+        return registry
     }
 
     public func processor(for pluginType: String) -> (any ActionProcessor)? { processors[pluginType] }

@@ -102,7 +102,16 @@ public struct ActionStore: Sendable {
             guard rc == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
             }
-            if sqlite3_changes(connection) > 0 { return .stored(sqlite3_last_insert_rowid(connection)) }
+            if sqlite3_changes(connection) > 0 {
+                let id = sqlite3_last_insert_rowid(connection)
+                if d.needsApproval {
+                    // Waiting for approval: the ticket's 30 minutes plus a margin, then the
+                    // action's own timeout once approved.
+                    try db.execute(sql: "UPDATE action_instance SET status = 'waiting', next_step = 'approve', deadline_at = ? WHERE id = ?",
+                                   arguments: [max(now, due) + ApprovalFlow.window + 300, id])
+                }
+                return .stored(id)
+            }
             if let key = d.dedupeKey,
                let existing = try Int64.fetchOne(db, sql: "SELECT id FROM action_instance WHERE dedupe_key = ?", arguments: [key]) {
                 return .duplicate(existing)
@@ -244,6 +253,7 @@ public struct ActionStore: Sendable {
             let update = try db.cachedStatement(sql: """
                 UPDATE action_instance SET status = ?, failure_type = ?, ex_data = ?, outputs = ?, end_time = ?,
                     due_at = ?, next_step = ?, execute_times = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL,
+                    deadline_at = coalesce(?, deadline_at),
                     change_seq = coalesce((\(Schema.latestChangeSQL)), 0) + 1
                 WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
                 """)
@@ -255,7 +265,7 @@ public struct ActionStore: Sendable {
             for u in updates {
                 let args: [DatabaseValueConvertible?] = [
                     u.status.rawValue, u.failureType, u.exData.jsonText, u.outputs.jsonText, u.endTime,
-                    u.dueAt, u.nextStep, u.executeTimes, now, u.id, u.leaseToken,
+                    u.dueAt, u.nextStep, u.executeTimes, now, u.deadlineAt, u.id, u.leaseToken,
                 ]
                 update.setUncheckedArguments(StatementArguments(args))
                 try update.execute()

@@ -18,6 +18,9 @@ public struct ActionDraft: Sendable, Equatable {
     public var dedupeKey: String?
     /// When the first step may run (epoch seconds); `nil` = at creation.
     public var dueAt: Int64?
+    /// Wait for an approval ticket before running (the defense flow, reference §2.7): stored
+    /// as `waiting` with step `approve`.
+    public var needsApproval = false
     /// Per-action timeout in seconds (`execute_config.timeout`), bounds the whole action.
     public var timeout: Int64 = 600
 

@@ -16,7 +16,7 @@ public final class ActionDraftParser {
     static let knownFields: Set<String> = [
         "signal", "strategy_id", "strategy", "strategy_relation_id", "dimensions", "dimension_hash", "alerts", "alert",
         "alert_level", "action_plugin", "action_config", "action_config_id", "bk_biz_id", "is_parent_action",
-        "parent_action_id", "assignee", "inputs", "execute_times", "generate_uuid", "dedupe_key", "due_at",
+        "parent_action_id", "assignee", "inputs", "execute_times", "generate_uuid", "dedupe_key", "due_at", "need_approval",
     ]
 
     /// What one `action_config` text yields, or why it is refused.
@@ -136,6 +136,7 @@ public final class ActionDraftParser {
             guard !key.isEmpty, key.utf8.count <= 256 else { throw FieldError("dedupe_key", "must be 1 to 256 bytes") }
             d.dedupeKey = key
         }
+        d.needsApproval = try bool("need_approval") ?? false
         if let due = try value("due_at") {
             guard let text = due.scalarText, due.boolValue == nil, let t = TimeParser.parse(text) else {
                 throw FieldError("due_at", "expected epoch seconds or an ISO-8601 time")

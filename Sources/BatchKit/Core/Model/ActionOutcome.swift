@@ -21,6 +21,10 @@ public struct ActionOutcome: Sendable {
     /// For `.failed`: the step a retry runs (a remote action's poll or start step); nil runs
     /// the action again from the start.
     public var retryStep: String?
+    /// For `.next`: the status meanwhile (default `running`; `waiting` while an approval is open).
+    public var nextStatus: ActionStatus?
+    /// For `.next`: a new deadline this many seconds from now.
+    public var deadlineAfter: Int64?
 
     public init(_ result: Result, message: String, outputs: [String: JSONValue] = [:], exData: [String: JSONValue] = [:], retryStep: String? = nil) {
         self.result = result

@@ -14,6 +14,8 @@ public struct ActionUpdate: Sendable {
     /// Next run; `nil` for terminal statuses.
     public var dueAt: Int64?
     public var nextStep: String
+    /// A new deadline (an approved action gets its own timeout from the approval on).
+    public var deadlineAt: Int64?
     public var executeTimes: Int64
     public var log: [ActionLogLine]
     public var kind: Kind

@@ -56,8 +56,10 @@ public enum OutcomeResolver {
             return update(.failure, failureType: (type ?? .executeError).rawValue, due: nil, next: step, kind: .failed, level: 40,
                           text: "round \(executeTimes) finished: failure: \(outcome.message)")
         case .next(let next, let after):
-            return update(.running, failureType: nil, due: now + Int64(after.rounded(.up)), next: next, kind: .continued, level: 20,
+            var u = update(outcome.nextStatus ?? .running, failureType: nil, due: now + Int64(after.rounded(.up)), next: next, kind: .continued, level: 20,
                           text: "\(outcome.message); \(next) in \(Int64(after.rounded(.up))) s")
+            if let d = outcome.deadlineAfter { u.deadlineAt = now + d }
+            return u
         }
     }
 }
