@@ -44,8 +44,8 @@ final class RemoteActionTests: XCTestCase {
     }
 
     @discardableResult
-    func enqueue(_ lines: [JSONValue]) throws -> [Int64] {
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: Actions.lines(lines))
+    func enqueue(_ lines: [JSONValue], at t: Int64? = nil) throws -> [Int64] {
+        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t ?? t0)", "-"], stdin: Actions.lines(lines))
         XCTAssertEqual(r.status, 0, r.stderr)
         return r.stdout.split(separator: "\n").compactMap { Int64($0) }
     }
@@ -230,22 +230,39 @@ final class RemoteActionTests: XCTestCase {
         }
     }
 
-    func testKilledPass_resumesAtTheRightStep() throws {
-        try bk.configure(["job_states": [2, 3]])
-        let id = try enqueue([action("job")])[0]
-        try pass(at: t0)
-        // A pass that claimed the poll and died: the lease runs out, the next pass polls again.
-        let queue = try DatabaseQueue(path: db)
-        try queue.write { try $0.execute(sql: "UPDATE action_instance SET lease_owner = 'dead', lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1 WHERE id = ?",
-                                            arguments: [t0 + 100, t0 + 100, id]) }
-        try queue.close()
-        try pass(at: t0 + 2)
-        XCTAssertEqual(try bk.requests().count, 1, "leased by the dead pass")
-        try pass(at: t0 + 101)
-        try pass(at: t0 + 103)
-        let r = try row(id)
-        XCTAssertEqual(r.status, "success")
-        XCTAssertEqual(try bk.requests().map { $0["path"]?.stringValue ?? "" }, ["/job/execute_job_plan/", "/job/get_job_instance_status/", "/job/get_job_instance_status/"])
+    func testKilledPass_resumesAtTheRightStep_eachKind() throws {
+        try bk.configure(["job_states": [2, 3], "sops_states": ["RUNNING", "FINISHED"], "itsm_states": ["RUNNING", "FINISHED"],
+                          "itsm4_states": ["running", "finished"]])
+        let kinds: [(String, String, String, String)] = [
+            ("job", "job", "/job/execute_job_plan/", "/job/get_job_instance_status/"),
+            ("sops", "sops", "/sops/create_task/1001/2/", "/sops/start_task/"),
+            ("common", "itsm", "/itsm/create_ticket/", "/itsm/get_ticket_status/"),
+            ("common", "itsmv4", "/itsm4/api/v1/ticket/create/", "/itsm4/api/v1/ticket/detail/"),
+        ]
+        for (n, (type, key, create, second)) in kinds.enumerated() {
+            let base = t0 + Int64(n) * 1000
+            let id = try enqueue([action(type, key: key, alert: "k\(n)")], at: base)[0]
+            try pass(at: base)
+            let step = try row(id).nextStep
+            XCTAssertNotEqual(step, "execute", key)
+            // A pass claimed the next step and died: the row stays leased until the lease runs out.
+            let queue = try DatabaseQueue(path: db)
+            try queue.write { try $0.execute(sql: "UPDATE action_instance SET lease_owner = 'dead', lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1 WHERE id = ?",
+                                                arguments: [base + 100, base + 100, id]) }
+            try queue.close()
+            let before = try bk.requests().count
+            try pass(at: base + 10)
+            XCTAssertEqual(try bk.requests().count, before, "\(key): leased by the dead pass")
+            var t = base + 101
+            while try row(id).status == "running", t < base + 200 {
+                try pass(at: t)
+                t += 5
+            }
+            XCTAssertEqual(try row(id).status, "success", key)
+            let paths = try bk.requests().compactMap { $0["path"]?.stringValue }
+            XCTAssertEqual(paths.filter { $0 == create }.count, 1, "\(key): created once")
+            XCTAssertTrue(paths[before...].first?.hasPrefix(second) ?? false, "\(key): resumed at \(step): \(paths[before...])")
+        }
     }
 
     // MARK: defense approval
