@@ -40,10 +40,10 @@ final class BadInputTests: XCTestCase {
     }
 
     func testEnqueue_fromStdin_unsupportedPluginType_isRefused() throws {
-        let line = Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["action_plugin": ["plugin_type": "job"]]).jsonText
+        let line = Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["action_plugin": ["plugin_type": "authorize"]]).jsonText
         let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: line + "\n")
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.stderr.contains("stdin line 1: action_plugin.plugin_type: 'job' is not supported"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("stdin line 1: action_plugin.plugin_type: 'authorize' is not supported"), r.stderr)
     }
 
     func testDatabaseThatIsAFolder_exit3_oneLine() throws {
