@@ -377,10 +377,11 @@ extension FtaTick {
             let s = try store.statusSummary(now: now)
             let repeats = try store.repeatSummary()
             let rules = try BreakerStore(database: database).list(now: now)
+            let converging = try ConvergeStore(database: database).openCount()
             if json {
                 let extra: [String: JSONValue] = [
                     "repeats_active": .int(Int64(repeats.active)), "next_repeat_at": repeats.nextAt.map { .int($0) } ?? .null,
-                    "breaker_rules": .int(Int64(rules.count)),
+                    "breaker_rules": .int(Int64(rules.count)), "converge_instances_open": .int(Int64(converging)),
                 ]
                 print(TickOutput.json(s, now: now).merging(extra).jsonText)
             } else {
@@ -388,6 +389,7 @@ extension FtaTick {
                 let next = repeats.nextAt.map { " (next in \(OperatorOutput.duration($0 - now)))" } ?? ""
                 print("interval repeats: \(repeats.active) active\(next)")
                 print("breaker rules: \(rules.count) active" + (rules.isEmpty ? "" : ", holding \(rules.reduce(0) { $0 + $1.held }) actions so far (fta-tick breaker list)"))
+                print("converge instances: \(converging) open")
             }
         }
     }
@@ -403,10 +405,21 @@ extension FtaTick {
 
         func run() throws {
             let env = try global.prepare(label: "fta-tick")
-            guard let (row, log) = try ActionStore(database: try env.openDatabase()).show(id: id) else {
+            let database = try env.openDatabase()
+            guard let (row, log) = try ActionStore(database: database).show(id: id) else {
                 throw FTAError.input("no action with id \(id)")
             }
-            print(TickOutput.show(row: row, log: log, json: json))
+            let converge = try ConvergeStore(database: database).view(actionId: id)
+            if json, let converge, case .object(var o) = try JSONParser.parse(TickOutput.show(row: row, log: log, json: true)) {
+                o["converge"] = converge
+                print(JSONWriter.writePretty(.object(o)))
+            } else {
+                print(TickOutput.show(row: row, log: log, json: json))
+                if let converge, !json {
+                    let siblings = (converge["relations"]?.arrayValue ?? []).map { "\($0["id"]?.intValue ?? 0):\($0["status"]?.stringValue ?? "-")" }
+                    print("converge instance \(converge["id"]?.intValue ?? 0) (\(converge["converge_func"]?.stringValue ?? "")): \(converge["description"]?.stringValue ?? ""); this action \(converge["converge_status"]?.stringValue ?? "")\(converge["is_primary"]?.boolValue == true ? ", primary" : ""); related: \(siblings.joined(separator: " "))")
+                }
+            }
         }
     }
 

@@ -228,6 +228,40 @@ public final class TickPass {
             lastFlush = elapsed()
         }
 
+        /// The converge step (reference §6.1) for claimed actions that carry a converge config:
+        /// those it does not let run now are recorded with its decision; the rest are returned.
+        func converge(_ claimed: [ClaimedAction]) throws -> [ClaimedAction] {
+            let candidates = claimed.filter(ConvergeStore.needsConverge)
+            guard !candidates.isEmpty else { return claimed }
+            let now = clock.now()
+            let results = try ConvergeStore(database: store.database).converge(candidates, now: now)
+            var run: [ClaimedAction] = []
+            for var a in claimed {
+                guard let r = results[a.id] else { run.append(a); continue }
+                var outputs: [String: JSONValue] = ["converge_message": .string(r.message)]
+                if let id = r.convergeId { outputs["converge_id"] = .int(id) }
+                var outcome: ActionOutcome
+                switch r.decision {
+                case .execute:
+                    if a.nextStep == "converge" { a.nextStep = "execute" }
+                    run.append(a)
+                    continue
+                case .skipped:
+                    outcome = ActionOutcome(.finished(.skipped), message: r.message, outputs: outputs)
+                case .sleep:
+                    outcome = ActionOutcome(.next(step: "converge", after: Double(ConvergeRules.sleepSeconds)), message: r.message, outputs: outputs)
+                    outcome.nextStatus = .sleep
+                case .waiting:
+                    outcome = ActionOutcome(.next(step: "approve", after: 0), message: r.message, outputs: outputs)
+                    outcome.nextStatus = .waiting
+                    outcome.deadlineAfter = ApprovalFlow.window + 300
+                }
+                let update = OutcomeResolver.resolve(action: a, outcome: outcome, policy: .none, now: now, random: random())
+                pendingUpdates.append((update, WorkQueue.Done(action: a, result: StepResult(outcome: outcome, detail: "converge"), milliseconds: 0)))
+            }
+            return run
+        }
+
         do {
             while true {
                 let signalled = stopRequested.load(ordering: .relaxed)
@@ -257,7 +291,8 @@ public final class TickPass {
                         c.claimed += 1
                         report.byPlugin[a.pluginType] = c
                     }
-                    queue.push(groups(claimed))
+                    let toRun = try converge(claimed)
+                    queue.push(groups(toRun))
                     startWorkers(upTo: queue.outstanding)
                 }
                 if held.isEmpty && pendingUpdates.isEmpty && (exhausted || stopping) { break }

@@ -4,7 +4,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
 
     static func migrate(_ db: Database) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -279,6 +279,45 @@ enum Schema {
                 create_time INTEGER NOT NULL
             );
             CREATE INDEX duty_plan_group ON duty_plan (user_group_id, duty_rule_id, is_effective, start_time);
+            """)
+    }
+
+    /// Convergence (reference §1.9, §6.1): instances (the dimension is unique while open: it is
+    /// the lock two passes meet on), relations, and the dimension values of each action with its
+    /// time (the original's Redis sorted sets), so the whole state survives a crash.
+    static func v10(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE converge_instance (
+                id INTEGER PRIMARY KEY,
+                dimension TEXT NOT NULL UNIQUE,
+                converge_config TEXT NOT NULL DEFAULT '{}',
+                converge_func TEXT NOT NULL DEFAULT '',
+                converge_type TEXT NOT NULL DEFAULT 'action',
+                bk_biz_id TEXT NOT NULL DEFAULT '',
+                description TEXT NOT NULL DEFAULT '',
+                content TEXT NOT NULL DEFAULT '',
+                create_time INTEGER NOT NULL,
+                end_time INTEGER,
+                is_visible INTEGER NOT NULL DEFAULT 1,
+                notify_status TEXT NOT NULL DEFAULT ''
+            );
+            CREATE TABLE converge_relation (
+                converge_id INTEGER NOT NULL,
+                related_id INTEGER NOT NULL,
+                related_type TEXT NOT NULL DEFAULT 'action',
+                is_primary INTEGER NOT NULL DEFAULT 0,
+                converge_status TEXT NOT NULL DEFAULT 'skipped',
+                alerts TEXT NOT NULL DEFAULT '[]',
+                PRIMARY KEY (converge_id, related_id, related_type)
+            ) WITHOUT ROWID;
+            CREATE INDEX converge_relation_related ON converge_relation (related_id, related_type);
+            CREATE TABLE converge_dimension (
+                dimension TEXT NOT NULL,
+                action_id INTEGER NOT NULL,
+                create_time INTEGER NOT NULL,
+                PRIMARY KEY (dimension, action_id)
+            ) WITHOUT ROWID;
+            CREATE INDEX converge_dimension_time ON converge_dimension (create_time);
             """)
     }
 }

@@ -173,6 +173,9 @@ public struct Relation: Sendable, Equatable {
         let options = o["options"] ?? .object([:])
         if !options.isNull, options.objectValue == nil { throw FieldError("\(field).options", "expected an object") }
         if let d = options["skip_delay"], !d.isNull, d.intValue == nil { throw FieldError("\(field).options.skip_delay", "expected seconds") }
+        do { _ = try ConvergeConfig.parse(options["converge_config"], isNotice: isNotice) } catch let e as FieldError {
+            throw FieldError("\(field).options.\(e.field)", e.message)
+        }
         if let e = options["exclude_notice_ways"], !e.isNull, e.objectValue == nil {
             throw FieldError("\(field).options.exclude_notice_ways", "expected {signal: [ways]}")
         }

@@ -214,6 +214,8 @@ public struct CreationStage: Sendable {
             var inputs = baseInputs
             inputs["exclude_notice_ways"] = .array(relation.excludedWays(for: signal).map { .string($0) })
             inputs["time_range"] = .string(relation.timeRange)
+            // Convergence runs before the action executes (the pass's converge step).
+            if let c = relation.options["converge_config"], c.objectValue?.isEmpty == false { inputs["converge_config"] = c }
             let key = "ingest|\(identity)|rel\(relation.id)-cfg\(relation.configId)|\(event.round)"
 
             var family: Family

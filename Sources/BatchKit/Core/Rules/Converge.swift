@@ -1,0 +1,132 @@
+import Foundation
+
+/// `converge_config` of an action relation (reference §6.1): within `timedelta` seconds around an
+/// action's creation, actions with the same values of the `condition` dimensions converge into
+/// one instance once `count` of them are seen, and `converge_func` decides each one's fate.
+public struct ConvergeConfig: Sendable, Equatable {
+    public struct Condition: Sendable, Equatable {
+        public var dimension: String
+        /// Accepted values; `self` stands for the action's own value (the usual case).
+        public var values: [String]
+    }
+
+    public var timedelta: Int64
+    public var maxTimedelta: Int64
+    public var count: Int
+    public var function: String
+    public var conditions: [Condition]
+    public var needBizConverge: Bool
+    public var raw: JSONValue
+
+    public static let functions = ["skip_when_success", "approve_when_failed", "skip_when_proceed", "wait_when_proceed", "defense",
+                                   "skip_when_exceed", "trigger", "relevance", "collect", "collect_alarm"]
+
+    /// nil for a config that does not converge (the original's "illegal" configs: disabled, no
+    /// condition, `timedelta <= 0`, `count < 0`). Unknown functions are a ``FieldError``.
+    public static func parse(_ value: JSONValue?, isNotice: Bool) throws -> ConvergeConfig? {
+        guard let value, case .object(let o) = value, !o.isEmpty else { return nil }
+        if o["is_enabled"]?.boolValue == false { return nil }
+        let function = o["converge_func"]?.stringValue ?? "skip_when_success"
+        guard functions.contains(function) else {
+            throw FieldError("converge_config.converge_func", "'\(function)' is not one of \(functions.joined(separator: ", "))")
+        }
+        var conditions: [Condition] = []
+        for (i, c) in (o["condition"]?.arrayValue ?? []).enumerated() {
+            guard let d = c["dimension"]?.stringValue, !d.isEmpty else { throw FieldError("converge_config.condition[\(i)].dimension", "missing") }
+            let values = (c["value"]?.arrayValue ?? [.string("self")]).compactMap(\.scalarText)
+            conditions.append(Condition(dimension: d, values: values.isEmpty ? ["self"] : values))
+        }
+        if conditions.isEmpty { conditions = [Condition(dimension: isNotice ? "notice_info" : "action_info", values: ["self"])] }
+        let timedelta = o["timedelta"]?.intValue ?? 60
+        let count = Int(o["count"]?.intValue ?? 1)
+        guard timedelta > 0, count >= 0 else { return nil }
+        return ConvergeConfig(timedelta: timedelta, maxTimedelta: max(timedelta, o["max_timedelta"]?.intValue ?? timedelta), count: count,
+                              function: function, conditions: conditions.sorted { $0.dimension < $1.dimension },
+                              needBizConverge: o["need_biz_converge"]?.boolValue ?? false, raw: value)
+    }
+
+    /// The values of the converge context dimensions of an action (reference §6.2,
+    /// `core/context/converge.py`); other names are looked up among the alert's dimensions.
+    public static func context(of a: ClaimedAction) -> [String: String] {
+        let inputs = a.json(\.inputs)
+        let alert = a.json(\.alert)
+        let way = inputs["notice_way"]?.scalarText ?? ""
+        let receiver = inputs["notice_receiver"].map { $0.scalarText ?? ($0.arrayValue ?? []).compactMap(\.scalarText).joined(separator: ",") } ?? ""
+        let dimensions = JSONParser.member(of: a.text.strategy, "dimension_hash")?.scalarText ?? alert["dimension_hash"]?.scalarText
+            ?? a.json(\.dimensions, default: .emptyArray).jsonText
+        let strategy = a.strategyId != 0 ? String(a.strategyId) : (alert["alert_name"]?.scalarText ?? "")
+        let alertInfo = "\(strategy)_\(a.alertLevel)_\(a.signal)_\(dimensions)"
+        var out: [String: String] = [
+            "alert_info": alertInfo, "notice_info": "\(alertInfo)_\(way)_\(receiver)",
+            "action_info": "\(a.strategyId)_\(a.signal)_\(a.actionConfigId)", "strategy_id": String(a.strategyId),
+            "bk_biz_id": a.bkBizId, "alert_level": String(a.alertLevel), "signal": a.signal, "dimensions": dimensions,
+            "notice_way": way, "notice_receiver": receiver, "alert_name": alert["alert_name"]?.scalarText ?? "",
+            "action_config_id": String(a.actionConfigId),
+        ]
+        for d in alert["dimensions"]?.arrayValue ?? [] {
+            if let k = d["key"]?.scalarText, out[k] == nil { out[k] = d["value"]?.scalarText ?? "" }
+        }
+        return out
+    }
+
+    /// The instance dimension of an action (`#<func>|<dim>:<value>|...`, hashed past 128
+    /// characters), or nil when its values are not among a condition's accepted values.
+    public func dimension(for context: [String: String]) -> String? {
+        var parts: [String] = []
+        for c in conditions {
+            let v = context[c.dimension] ?? ""
+            guard c.values.contains("self") || c.values.contains(v) else { return nil }
+            parts.append("\(c.dimension):\(v)")
+        }
+        let key = "#\(function)|" + parts.joined(separator: "|")
+        if key.utf8.count <= 128 { return key }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return "!fnv#" + String(h, radix: 16) + "#" + String(key.prefix(100))
+    }
+
+    public var description: String {
+        "within \(timedelta / 60 > 0 ? "\(timedelta / 60) min" : "\(timedelta) s"), when actions with the same \(conditions.map(\.dimension).joined(separator: ", ")) reach \(count): \(function)"
+    }
+}
+
+/// What convergence decides for one action (reference §6.2): run it, or not.
+public enum ConvergeDecision: Sendable, Equatable {
+    case execute
+    case skipped
+    /// Re-check after ``ConvergeRules/sleepSeconds``.
+    case sleep
+    /// Wait for approval (the defense flow).
+    case waiting
+}
+
+/// The converge functions, as pure rules over what the instance's executed actions are doing.
+public enum ConvergeRules {
+    public static let sleepSeconds: Int64 = 30
+
+    /// - Parameters:
+    ///   - isNew: this action created the instance.
+    ///   - executed: statuses of the instance's other actions that were let through.
+    public static func decide(_ function: String, isNew: Bool, executed: [ActionStatus], count: Int) -> ConvergeDecision {
+        func skipWhenSuccess() -> ConvergeDecision? {
+            guard !executed.isEmpty else { return nil }
+            if executed.contains(.success) { return .skipped }
+            if executed.contains(where: { $0 != .failure && $0 != .sleep }) { return .sleep }
+            return nil
+        }
+        switch function {
+        case "skip_when_success": return skipWhenSuccess() ?? .execute
+        case "approve_when_failed": return skipWhenSuccess() ?? (executed.isEmpty ? .execute : .waiting)
+        case "skip_when_proceed":
+            if executed.contains(where: { ActionStatus.proceed.contains($0) }) { return .skipped }
+            // The original meant "one just finished (not failed)" but compared with the whole list.
+            if executed.contains(where: { $0.isTerminal && $0 != .failure }) { return .skipped }
+            return .execute
+        case "wait_when_proceed": return executed.contains(where: { ActionStatus.proceed.contains($0) }) ? .sleep : .execute
+        case "defense": return isNew || executed.count < count ? .execute : .waiting
+        case "skip_when_exceed": return isNew || executed.count < count ? .execute : .skipped
+        case "trigger": return isNew ? .execute : .skipped
+        default: return .execute
+        }
+    }
+}

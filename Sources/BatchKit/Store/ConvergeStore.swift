@@ -1,0 +1,164 @@
+import GRDB
+
+/// Convergence state (`converge_instance`, `converge_relation`, `converge_dimension`) and the
+/// converge step a pass runs on claimed actions before they execute (reference §6.1). One write
+/// transaction per batch: two overlapping passes meet on it (and on the unique open dimension),
+/// so they cannot both create an instance for one dimension; a pass killed inside it leaves
+/// nothing behind, and its claims are run again when their lease expires.
+public struct ConvergeStore: Sendable {
+    public let database: FTADatabase
+
+    public init(database: FTADatabase) { self.database = database }
+
+    /// The outcome for one action, and the instance it was related to.
+    public struct Result: Sendable {
+        public var decision: ConvergeDecision
+        public var convergeId: Int64?
+        public var message: String
+    }
+
+    /// Whether a claimed action goes through the converge step now: it carries a
+    /// `converge_config` in its inputs and has not run yet (or sleeps on convergence).
+    public static func needsConverge(_ a: ClaimedAction) -> Bool {
+        guard a.text.inputs.contains("converge_config") else { return false }
+        if a.nextStep == "converge" { return true }
+        return a.nextStep == "execute" && a.executeTimes == 0 && (a.status == .received || a.status == .sleep) && !a.isParentAction
+    }
+
+    public func converge(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: Result] {
+        try database.write { db in
+            var out: [Int64: Result] = [:]
+            let ordered = actions.sorted(by: { ($0.createTime, $0.id) < ($1.createTime, $1.id) })
+            // Every action's dimension values first, as the original records them when actions
+            // are created: the count that opens an instance sees the whole batch.
+            var prepared: [(ClaimedAction, Prepared)] = []
+            for a in ordered {
+                let p = prepare(a, now: now)
+                if case .ready(_, let dimension) = p {
+                    try db.execute(sql: "INSERT OR IGNORE INTO converge_dimension (dimension, action_id, create_time) VALUES (?, ?, ?)",
+                                   arguments: [dimension, a.id, a.createTime])
+                }
+                prepared.append((a, p))
+            }
+            for (a, p) in prepared {
+                switch p {
+                case .done(let r): out[a.id] = r
+                case .ready(let config, let dimension): out[a.id] = try converge(db, a, config: config, dimension: dimension, now: now)
+                }
+            }
+            return out
+        }
+    }
+
+    enum Prepared {
+        case done(Result)
+        case ready(ConvergeConfig, String)
+    }
+
+    /// The action's config and dimension, or the result when it does not converge at all.
+    func prepare(_ a: ClaimedAction, now: Int64) -> Prepared {
+        let config: ConvergeConfig
+        do {
+            guard let c = try ConvergeConfig.parse(JSONParser.member(of: a.text.inputs, "converge_config"), isNotice: a.pluginType == "notice") else {
+                return .done(Result(decision: .execute, convergeId: nil, message: "not converged: converge_config does not converge"))
+            }
+            config = c
+        } catch {
+            return .done(Result(decision: .execute, convergeId: nil, message: "not converged: \(error)"))
+        }
+        let timeout = JSONParser.member(of: a.text.actionConfig, "execute_config")?["timeout"]?.intValue ?? 600
+        if a.status == .sleep, now - a.createTime > max(timeout, config.maxTimedelta) {
+            return .done(Result(decision: .skipped, convergeId: nil, message: "converged: still waiting on other actions after \(now - a.createTime) s, skipped"))
+        }
+        guard let dimension = config.dimension(for: ConvergeConfig.context(of: a)) else {
+            return .done(Result(decision: .execute, convergeId: nil, message: "not converged: its values are not among the condition's"))
+        }
+        return .ready(config, dimension)
+    }
+
+    func converge(_ db: Database, _ a: ClaimedAction, config: ConvergeConfig, dimension: String, now: Int64) throws -> Result {
+        let start = a.createTime - config.maxTimedelta, end = a.createTime + config.maxTimedelta
+
+        // The instance this action already belongs to (a sleeper checking again), or the open one.
+        var instance: (id: Int64, primary: Bool)?
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT r.converge_id, r.is_primary FROM converge_relation r JOIN converge_instance i ON i.id = r.converge_id
+            WHERE r.related_id = ? AND r.related_type = 'action'
+            """, arguments: [a.id]) {
+            instance = (row[0], row[1])
+        } else if let row = try Row.fetchOne(db, sql: "SELECT id, create_time FROM converge_instance WHERE dimension = ?", arguments: [dimension]) {
+            let id: Int64 = row[0], created: Int64 = row[1]
+            if created < start {
+                // Too old for this action's window: ended, and its dimension freed.
+                try db.execute(sql: "UPDATE converge_instance SET end_time = coalesce(end_time, ?), dimension = dimension || ' fixed at ' || ? || ' #' || id WHERE id = ?",
+                               arguments: [now, now, id])
+            } else {
+                instance = (id, false)
+            }
+        }
+        if instance == nil {
+            let matched = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM converge_dimension d WHERE d.dimension = ? AND d.create_time BETWEEN ? AND ?
+                AND NOT EXISTS (SELECT 1 FROM converge_relation r WHERE r.related_id = d.action_id AND r.related_type = 'action')
+                """, arguments: [dimension, start, end]) ?? 0
+            guard matched >= max(1, config.count) else {
+                return Result(decision: .execute, convergeId: nil, message: "not converged: \(matched) of \(config.count) actions in the window")
+            }
+            try db.execute(sql: """
+                INSERT INTO converge_instance (dimension, converge_config, converge_func, converge_type, bk_biz_id, description, create_time)
+                VALUES (?, ?, ?, 'action', ?, ?, ?)
+                """, arguments: [dimension, config.raw.jsonText, config.function, a.bkBizId, config.description, now])
+            instance = (db.lastInsertedRowID, true)
+        }
+        let (id, isNew) = instance!
+        let executed = try String.fetchAll(db, sql: """
+            SELECT a.status FROM converge_relation r JOIN action_instance a ON a.id = r.related_id
+            WHERE r.converge_id = ? AND r.related_type = 'action' AND r.converge_status = 'executed' AND r.related_id != ?
+            """, arguments: [id, a.id]).compactMap { ActionStatus(rawValue: $0) }
+        var decision = ConvergeRules.decide(config.function, isNew: isNew, executed: executed, count: config.count)
+        var note = ""
+        if config.function == "collect" || config.function == "collect_alarm" {
+            // Summary notices are not built yet: the action runs on its own.
+            decision = .execute
+            note = " (summary notices of \(config.function) are not built yet: it runs)"
+        }
+        try db.execute(sql: """
+            INSERT INTO converge_relation (converge_id, related_id, related_type, is_primary, converge_status, alerts)
+            VALUES (?, ?, 'action', ?, ?, ?)
+            ON CONFLICT (converge_id, related_id, related_type) DO UPDATE SET converge_status = excluded.converge_status
+            """, arguments: [id, a.id, isNew, decision == .execute ? "executed" : "skipped", a.text.alerts])
+        let verb: String
+        switch decision {
+        case .execute: verb = "runs"
+        case .skipped: verb = "skipped"
+        case .sleep: verb = "waits \(ConvergeRules.sleepSeconds) s for the others"
+        case .waiting: verb = "waits for approval"
+        }
+        return Result(decision: decision, convergeId: id, message: "converge instance \(id) (\(config.description)): \(verb)\(note)")
+    }
+
+    /// An action's converge instance and its related actions, for `fta-tick show`.
+    public func view(actionId: Int64) throws -> JSONValue? {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT i.id, i.dimension, i.converge_func, i.description, i.create_time, i.end_time, r.is_primary, r.converge_status
+                FROM converge_relation r JOIN converge_instance i ON i.id = r.converge_id WHERE r.related_id = ? AND r.related_type = 'action'
+                """, arguments: [actionId]) else { return nil }
+            let id: Int64 = row[0]
+            let siblings = try Row.fetchAll(db, sql: """
+                SELECT r.related_id, r.is_primary, r.converge_status, a.status FROM converge_relation r
+                LEFT JOIN action_instance a ON a.id = r.related_id WHERE r.converge_id = ? AND r.related_type = 'action' ORDER BY r.related_id
+                """, arguments: [id]).map { r -> JSONValue in
+                ["id": .int(r[0]), "is_primary": .bool(r[1]), "converge_status": .string(r[2]), "status": (r[3] as String?).map { .string($0) } ?? .null]
+            }
+            return ["id": .int(id), "dimension": .string(row[1]), "converge_func": .string(row[2]), "description": .string(row[3]),
+                    "create_time": .int(row[4]), "end_time": (row[5] as Int64?).map { .int($0) } ?? .null,
+                    "is_primary": .bool(row[6]), "converge_status": .string(row[7]), "relations": .array(siblings)]
+        }
+    }
+
+    /// Open converge instances.
+    public func openCount() throws -> Int {
+        try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM converge_instance WHERE end_time IS NULL") ?? 0 }
+    }
+}

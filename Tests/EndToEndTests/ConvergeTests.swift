@@ -1,0 +1,123 @@
+import BatchKit
+import FTATestSupport
+import Foundation
+import GRDB
+import XCTest
+
+/// Convergence in the pass (reference §6): a storm of identical actions meets one converge
+/// instance, and the converge function lets one through.
+final class ConvergeTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var receiver: Receiver!
+    var db: String { dir.file("fta.db") }
+    let t0: Int64 = 1_795_000_000
+
+    override func setUpWithError() throws {
+        dir = try TemporaryDirectory()
+        receiver = try Receiver()
+    }
+
+    override func tearDown() { receiver?.stop() }
+
+    /// `n` webhook actions of one strategy and package for different alerts, `converge_config` in their inputs.
+    func storm(_ n: Int, function: String, count: Int = 1, timedelta: Int = 120, from: Int = 0) -> [JSONValue] {
+        (from..<(from + n)).map { i in
+            Actions.webhook(url: receiver.baseURL + "/restart",
+                            extra: ["inputs": ["converge_config": ["timedelta": .int(Int64(timedelta)), "count": .int(Int64(count)),
+                                                                   "converge_func": .string(function)]]], alertId: "a\(i)")
+        }
+    }
+
+    func enqueue(_ lines: [JSONValue], at t: Int64) throws {
+        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t)", "-"], stdin: Actions.lines(lines))
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    func pass(at t: Int64, config: String? = nil) throws {
+        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--now", "\(t)"] + (config.map { ["--config", $0] } ?? []))
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    func query<T: DatabaseValueConvertible>(_ sql: String) throws -> [T] {
+        let q = try DatabaseQueue(path: db)
+        defer { try? q.close() }
+        return try q.read { try T.fetchAll($0, sql: sql) }
+    }
+
+    func statuses() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for s: String in try query("SELECT status FROM action_instance") { out[s, default: 0] += 1 }
+        return out
+    }
+
+    func testTwentyIdenticalWebhooks_skipWhenSuccess_oneRunsTheRestAreSkipped() throws {
+        // 20 within two minutes.
+        for i in 0..<4 { try enqueue(Array(storm(20, function: "skip_when_success")[(i * 5)..<(i * 5 + 5)]), at: t0 + Int64(i * 30)) }
+        try pass(at: t0 + 100)
+        XCTAssertEqual(try statuses(), ["success": 1, "sleep": 19], "the others wait while the first one runs")
+        try pass(at: t0 + 130)
+        XCTAssertEqual(try statuses(), ["success": 1, "skipped": 19])
+        XCTAssertEqual(try receiver.requests().filter { $0["path"] == "/restart" }.count, 1, "exactly one request")
+        XCTAssertEqual(try query("SELECT count(*) FROM converge_instance") as [Int], [1])
+        XCTAssertEqual(try query("SELECT count(*) FROM converge_relation") as [Int], [20])
+        XCTAssertEqual(try query("SELECT count(*) FROM converge_relation WHERE converge_status = 'executed'") as [Int], [1])
+        let show = try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", "2"]).stdout)
+        XCTAssertEqual(show["converge"]?["relations"]?.arrayValue?.count, 20)
+        XCTAssertEqual(show["converge"]?["converge_status"], "skipped")
+        let status = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json"]).stdout)
+        XCTAssertEqual(status["converge_instances_open"]?.intValue, 1)
+    }
+
+    func testOverlappingPasses_oneInstancePerDimension() throws {
+        try enqueue(storm(20, function: "skip_when_success"), at: t0)
+        let passes = try (0..<2).map { _ in try Binaries.start("fta-tick", ["run", "--db", db, "--now", "\(t0)", "--batch", "5"]) }
+        for p in passes { p.process.waitUntilExit(); XCTAssertEqual(p.process.terminationStatus, 0) }
+        try pass(at: t0 + 30)
+        XCTAssertEqual(try query("SELECT count(*) FROM converge_instance") as [Int], [1])
+        XCTAssertEqual(try statuses(), ["success": 1, "skipped": 19])
+        XCTAssertEqual(try receiver.requests().filter { $0["path"] == "/restart" }.count, 1)
+    }
+
+    func testSkipWhenExceed_afterTheCountTheRestAreSkipped_andDefenseWaitsForApproval() throws {
+        try enqueue(storm(5, function: "skip_when_exceed", count: 2), at: t0)
+        try pass(at: t0)
+        XCTAssertEqual(try statuses(), ["success": 2, "skipped": 3])
+
+        let bk = try BKFixture()
+        defer { bk.stop() }
+        try bk.configure(["approval_states": ["RUNNING"]])
+        let config = try dir.write("fta.yaml", "itsm: {url: \"\(bk.url)/itsm\", approval_service_id: 5}\n")
+        var defense = storm(4, function: "defense", count: 2, from: 10)
+        defense = defense.map { $0.setting("action_config", ["id": 6, "name": "guarded hook", "execute_config": $0["action_config"]!["execute_config"]!]) }
+        try enqueue(defense, at: t0 + 1000)
+        try pass(at: t0 + 1000, config: config)
+        XCTAssertEqual(try query("SELECT status FROM action_instance WHERE id > 5 ORDER BY id") as [String], ["success", "success", "waiting", "waiting"],
+                       "the third and fourth wait for approval")
+        XCTAssertEqual(try bk.requests().filter { $0["path"] == "/itsm/create_ticket/" }.count, 2)
+    }
+
+    func testKilledPass_theNextOneFinishesConvergence_nothingStuckInSleep() throws {
+        try enqueue(storm(5, function: "skip_when_success"), at: t0)
+        // A pass claimed them and died before converging: leased until t0 + 100.
+        let q = try DatabaseQueue(path: db)
+        try q.write { try $0.execute(sql: "UPDATE action_instance SET lease_owner = 'dead', lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1", arguments: [t0 + 100, t0 + 100]) }
+        try q.close()
+        try pass(at: t0 + 10)
+        XCTAssertEqual(try query("SELECT count(*) FROM converge_instance") as [Int], [0])
+        try pass(at: t0 + 101)
+        try pass(at: t0 + 131)
+        XCTAssertEqual(try statuses(), ["success": 1, "skipped": 4])
+
+        // The first of a new storm never finishes (its target hangs past the request timeout
+        // and fails; no retries): sleepers do not wait past max(timeout, timedelta).
+        try receiver.script(path: "/restart", statuses: [500])
+        try enqueue(storm(3, function: "wait_when_proceed", from: 20), at: t0 + 5000)
+        try pass(at: t0 + 5000)
+        var t = t0 + 5030
+        while t < t0 + 5000 + 700 {
+            try pass(at: t)
+            t += 30
+        }
+        XCTAssertEqual(try query("SELECT count(*) FROM action_instance WHERE status IN ('sleep', 'converging', 'received')") as [Int], [0])
+    }
+}
