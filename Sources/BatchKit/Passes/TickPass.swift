@@ -133,6 +133,8 @@ public final class TickPass {
         let stopAt = max(0, options.maxRuntime - min(5, options.maxRuntime * 0.1))
         var lastRenew = elapsed()
         var pendingUpdates: [(ActionUpdate, WorkQueue.Done)] = []
+        /// Summary actions in flight: the actions each covers (their `real_status` follows it).
+        var summaries: [Int64: [Int64]] = [:]
         var lastFlush = elapsed()
 
         func startWorkers(upTo n: Int) {
@@ -230,7 +232,27 @@ public final class TickPass {
 
         /// The converge step (reference §6.1) for claimed actions that carry a converge config:
         /// those it does not let run now are recorded with its decision; the rest are returned.
-        func converge(_ claimed: [ClaimedAction]) throws -> [ClaimedAction] {
+        func converge(_ claimedRows: [ClaimedAction]) throws -> [ClaimedAction] {
+            var claimed = claimedRows
+            // Summary actions whose wait is over: gathered in the database, sent as notices.
+            let collects = claimed.filter { $0.pluginType == "collect" }
+            if !collects.isEmpty {
+                let now = clock.now()
+                let prepared = try ConvergeStore(database: store.database).prepareCollect(collects, now: now)
+                claimed = claimed.compactMap { a in
+                    switch prepared[a.id] {
+                    case nil: return a
+                    case .send(let notice, let related)?:
+                        summaries[a.id] = related
+                        return notice
+                    case .skip(let why)?:
+                        let outcome = ActionOutcome(.finished(.skipped), message: why)
+                        let update = OutcomeResolver.resolve(action: a, outcome: outcome, policy: .none, now: now, random: random())
+                        pendingUpdates.append((update, WorkQueue.Done(action: a, result: StepResult(outcome: outcome, detail: "summary"), milliseconds: 0)))
+                        return nil
+                    }
+                }
+            }
             let candidates = claimed.filter(ConvergeStore.needsConverge)
             guard !candidates.isEmpty else { return claimed }
             let now = clock.now()
@@ -302,6 +324,7 @@ public final class TickPass {
                 for done in finished {
                     var update = OutcomeResolver.resolve(action: done.action, outcome: done.result.outcome,
                                                          policy: done.result.policy, now: now, random: random())
+                    if let related = summaries.removeValue(forKey: done.action.id) { update.realStatusFor = related }
                     if let creation {
                         update.spawn = ExecutionNotice.drafts(action: done.action, update: update, directory: creation.directory,
                                                               finalFailureOnly: settings.executeNoticeFinalFailureOnly)

@@ -273,6 +273,10 @@ public struct ActionStore: Sendable {
                 for line in u.log {
                     try log.execute(arguments: [line.time, line.actionId, line.step, line.level, line.message])
                 }
+                if !u.realStatusFor.isEmpty {
+                    let stamp = try db.cachedStatement(sql: "UPDATE action_instance SET real_status = ?, update_time = ? WHERE id = ?")
+                    for id in u.realStatusFor { try stamp.execute(arguments: [u.status.rawValue, now, id]) }
+                }
                 if !u.spawn.isEmpty {
                     if inserter == nil { inserter = try RowInserter(db: db, path: database.path) }
                     for d in u.spawn { _ = try inserter!.insert(d, now: now) }

@@ -116,11 +116,10 @@ public struct ConvergeStore: Sendable {
             WHERE r.converge_id = ? AND r.related_type = 'action' AND r.converge_status = 'executed' AND r.related_id != ?
             """, arguments: [id, a.id]).compactMap { ActionStatus(rawValue: $0) }
         var decision = ConvergeRules.decide(config.function, isNew: isNew, executed: executed, count: config.count)
-        var note = ""
+        let note = ""
         if config.function == "collect" || config.function == "collect_alarm" {
-            // Summary notices are not built yet: the action runs on its own.
-            decision = .execute
-            note = " (summary notices of \(config.function) are not built yet: it runs)"
+            if isNew { try createCollect(db, for: a, instance: id, config: config, now: now) }
+            decision = config.function == "collect_alarm" ? .skipped : (isNew || executed.count < config.count ? .execute : .skipped)
         }
         try db.execute(sql: """
             INSERT INTO converge_relation (converge_id, related_id, related_type, is_primary, converge_status, alerts)
@@ -135,6 +134,93 @@ public struct ConvergeStore: Sendable {
         case .waiting: verb = "waits for approval"
         }
         return Result(decision: decision, convergeId: id, message: "converge instance \(id) (\(config.description)): \(verb)\(note)")
+    }
+
+    /// How long a summary waits for the storm before it is sent.
+    public static let collectDelay: Int64 = 60
+
+    /// The summary action of a new instance (reference §3.8): it sleeps ``collectDelay`` seconds,
+    /// then sends one notice covering the instance's skipped actions.
+    func createCollect(_ db: Database, for a: ClaimedAction, instance: Int64, config: ConvergeConfig, now: Int64) throws {
+        let inputs = a.json(\.inputs)
+        var actionConfig = a.json(\.actionConfig).objectValue ?? [:]
+        actionConfig["name"] = .string("[summary notice]" + (actionConfig["name"]?.scalarText ?? "notice"))
+        let collectInputs: JSONValue = ["converge_id": .int(instance), "converge_type": "action",
+                                        "notice_way": inputs["notice_way"] ?? .null, "notice_receiver": inputs["notice_receiver"] ?? .null,
+                                        "converge_description": .string(config.description)]
+        try db.execute(sql: """
+            INSERT INTO action_instance (signal, strategy_id, alert_level, status, create_time, update_time, action_plugin, action_config,
+                action_config_id, bk_biz_id, inputs, due_at, next_step, deadline_at)
+            VALUES ('collect', 0, ?, 'sleep', ?, ?, ?, ?, ?, ?, ?, ?, 'collect', ?)
+            """, arguments: [a.alertLevel, now, now, JSONValue.object(["plugin_type": "collect", "plugin_key": "notice", "name": "summary notice"]).jsonText,
+                             JSONValue.object(actionConfig).jsonText, a.actionConfigId, a.bkBizId, collectInputs.jsonText,
+                             now + ConvergeStore.collectDelay, now + ConvergeStore.collectDelay + 600])
+    }
+
+    /// What becomes of a claimed summary action.
+    public enum Collect: Sendable {
+        /// Nothing to summarise (or the instance is gone): finished `skipped`.
+        case skip(String)
+        /// The summary, as a notice row the notice processor sends (signal `collect`).
+        case send(ClaimedAction, related: [Int64])
+    }
+
+    /// Prepares summary actions (in one transaction): the instance's skipped actions are
+    /// gathered, the instance ends (freeing its dimension for the next storm), and the row gets
+    /// the summary's receiver, way, alerts and digest.
+    public func prepareCollect(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: Collect] {
+        try database.write { db in
+            var out: [Int64: Collect] = [:]
+            for a in actions {
+                let inputs = a.json(\.inputs)
+                guard let cid = inputs["converge_id"]?.intValue,
+                      let row = try Row.fetchOne(db, sql: "SELECT end_time, description FROM converge_instance WHERE id = ?", arguments: [cid]) else {
+                    out[a.id] = .skip("summary: its converge instance is gone")
+                    continue
+                }
+                if (row[0] as Int64?) != nil {
+                    out[a.id] = .skip("summary: converge instance \(cid) already ended")
+                    continue
+                }
+                let related = try Row.fetchAll(db, sql: """
+                    SELECT a.id, a.alerts, a.alert, a.strategy FROM converge_relation r JOIN action_instance a ON a.id = r.related_id
+                    WHERE r.converge_id = ? AND r.related_type = 'action' AND r.converge_status = 'skipped' AND a.status = 'skipped' ORDER BY a.id
+                    """, arguments: [cid])
+                try db.execute(sql: "UPDATE converge_instance SET end_time = ?, dimension = dimension || ' ended at ' || ? || ' #' || id WHERE id = ?",
+                               arguments: [now, now, cid])
+                guard !related.isEmpty else {
+                    out[a.id] = .skip("summary: no converged actions to cover (converge instance \(cid) ended)")
+                    continue
+                }
+                var alerts: [String] = []
+                var titles: [String] = []
+                for r in related {
+                    for id in ((try? JSONParser.parse(r[1] as String).arrayValue) ?? []).compactMap(\.scalarText) where !alerts.contains(id) { alerts.append(id) }
+                    let alert = (try? JSONParser.parse(r[2] as String)) ?? .null
+                    let strategy = (try? JSONParser.parse(r[3] as String)) ?? .null
+                    let name = alert["alert_name"]?.scalarText ?? strategy["name"]?.scalarText ?? "alert"
+                    if titles.count < 20 { titles.append("\(name) (\(alert["id"]?.scalarText ?? alerts.last ?? ""))") }
+                }
+                var newInputs = inputs.objectValue ?? [:]
+                newInputs["notice_type"] = "converge_summary"
+                newInputs["related_actions"] = .array(related.map { .int($0[0]) })
+                newInputs["digest"] = ["count": .int(Int64(related.count)), "titles": .array(titles.map { .string($0) }), "window_end": .int(now),
+                                       "reason": .string("converged: " + (row[1] as String)), "reason_zh": "告警收敛"]
+                let alertsText = JSONValue.array(alerts.map { .string($0) }).jsonText
+                let receiver = newInputs["notice_receiver"]
+                let assignee = JSONValue.array((receiver?.scalarText).map { [.string($0)] } ?? receiver?.arrayValue ?? []).jsonText
+                try db.execute(sql: "UPDATE action_instance SET inputs = ?, alerts = ?, assignee = ? WHERE id = ? AND lease_token = ?",
+                               arguments: [JSONValue.object(newInputs).jsonText, alertsText, assignee, a.id, a.leaseToken])
+                var send = a
+                send.pluginType = "notice"
+                send.nextStep = "execute"
+                send.text.inputs = JSONValue.object(newInputs).jsonText
+                send.text.alerts = alertsText
+                send.text.assignee = assignee
+                out[a.id] = .send(send, related: related.map { $0[0] })
+            }
+            return out
+        }
     }
 
     /// An action's converge instance and its related actions, for `fta-tick show`.

@@ -16,6 +16,8 @@ public struct ActionUpdate: Sendable {
     public var nextStep: String
     /// A new deadline (an approved action gets its own timeout from the approval on).
     public var deadlineAt: Int64?
+    /// Actions a summary notice covered: their `real_status` becomes this update's status.
+    public var realStatusFor: [Int64] = []
     public var executeTimes: Int64
     public var log: [ActionLogLine]
     public var kind: Kind

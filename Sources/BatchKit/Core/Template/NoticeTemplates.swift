@@ -75,15 +75,15 @@ public struct NoticeTemplates: Sendable, Equatable {
     /// Shipped defaults of digests (notices held back by a per-recipient cap).
     static let digestDefaults: [Language: [Kind: (title: String, content: String)]] = {
         let en = (short: "{{ notice.digest_count }} notices held back",
-                  line: "{{ notice.digest_count }} notices held back (recipient cap) until {{ notice.digest_window_end }}: {{ notice.digest_titles_inline }}",
+                  line: "{{ notice.digest_count }} notices held back ({{ notice.digest_reason }}) until {{ notice.digest_window_end }}: {{ notice.digest_titles_inline }}",
                   text: """
-                      {{ notice.digest_count }} notices were held back for you (recipient cap) until {{ notice.digest_window_end }}:
+                      {{ notice.digest_count }} notices were held back for you ({{ notice.digest_reason }}) until {{ notice.digest_window_end }}:
                       {{ notice.digest_titles_text }}
                       """)
         let zh = (short: "{{ notice.digest_count }} 条通知已合并",
-                  line: "截至 {{ notice.digest_window_end }} 有 {{ notice.digest_count }} 条通知因接收人上限合并：{{ notice.digest_titles_inline }}",
+                  line: "截至 {{ notice.digest_window_end }} 有 {{ notice.digest_count }} 条通知因{{ notice.digest_reason_zh }}合并：{{ notice.digest_titles_inline }}",
                   text: """
-                      截至 {{ notice.digest_window_end }}，有 {{ notice.digest_count }} 条通知因接收人上限合并发送：
+                      截至 {{ notice.digest_window_end }}，有 {{ notice.digest_count }} 条通知因{{ notice.digest_reason_zh }}合并发送：
                       {{ notice.digest_titles_text }}
                       """)
         func kinds(_ t: (short: String, line: String, text: String)) -> [Kind: (title: String, content: String)] {
@@ -233,6 +233,8 @@ public enum NoticeContext {
             fields["digest_titles_text"] = .string((titles.map { "- " + $0 } + more).joined(separator: "\n"))
             fields["digest_titles_inline"] = .string((titles + more).joined(separator: "; "))
             fields["digest_window_end"] = .string(time(digest["window_end"]))
+            fields["digest_reason"] = .string(digest["reason"]?.scalarText ?? "recipient cap")
+            fields["digest_reason_zh"] = .string(digest["reason_zh"]?.scalarText ?? "接收人上限")
         }
         return base.setting("notice", .object(fields))
     }
