@@ -108,20 +108,94 @@ final class ConvergeTests: XCTestCase {
         try pass(at: t0 + 131)
         XCTAssertEqual(try statuses(), ["success": 1, "skipped": 4])
 
-        // The first of a new storm never finishes (its target hangs past the request timeout
-        // and fails; no retries): sleepers do not wait past max(timeout, timedelta).
-        try receiver.script(path: "/restart", statuses: [500])
-        try enqueue(storm(3, function: "wait_when_proceed", from: 20), at: t0 + 5000)
-        try pass(at: t0 + 5000)
-        var t = t0 + 5030
-        while t < t0 + 5000 + 700 {
+        // The first of a new storm keeps failing and retrying (every 300 s, 5 times): the others
+        // sleep on it, but not past max(timeout 600 s, timedelta): then they are skipped.
+        try receiver.script(path: "/flaky", statuses: Array(repeating: 500, count: 20))
+        let flaky = (20..<23).map { i in
+            Actions.webhook(url: receiver.baseURL + "/flaky", maxRetryTimes: 5, retryInterval: 300,
+                            extra: ["inputs": ["converge_config": ["timedelta": 120, "count": 1, "converge_func": "skip_when_success"]]], alertId: "a\(i)")
+        }
+        try enqueue(flaky, at: t0 + 5000)
+        var t = t0 + 5000
+        while t <= t0 + 5000 + 660 {
             try pass(at: t)
             t += 30
         }
-        XCTAssertEqual(try query("SELECT count(*) FROM action_instance WHERE status IN ('sleep', 'converging', 'received')") as [Int], [0])
+        XCTAssertEqual(try query("SELECT count(*) FROM action_instance WHERE status IN ('sleep', 'converging')") as [Int], [0])
+        XCTAssertEqual(try query("SELECT status FROM action_instance WHERE id > 5 ORDER BY id") as [String], ["failure", "skipped", "skipped"],
+                       "the first timed out at its deadline; the sleepers gave up")
     }
 
     // MARK: summary notices
+
+    func noticeConfig(_ smtp: SMTPServer, users: [String]) throws -> String {
+        try dir.write("fta.yaml", """
+            channels:
+              mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
+            users:
+            \(users.map { "  \($0): {email: \($0)@example.com}" }.joined(separator: "\n"))
+            user_groups:
+              ops: {users: [\(users.joined(separator: ", "))], notice_ways: {default: [mail]}}
+            action_configs:
+              - {id: 3, name: ops mail, plugin_type: notice, execute_config: {template_detail: {need_poll: false}}}
+            """)
+    }
+
+    /// Alert events for `strategy`, notices converged per strategy, signal, receiver and way.
+    func noticeStorm(strategy: Int64, alerts: Int, function: String, biz: Bool = false, at t: Int64) -> [JSONValue] {
+        var converge: JSONValue = ["converge_func": .string(function), "timedelta": 120, "count": 1,
+                                   "condition": [["dimension": "strategy_id", "value": ["self"]], ["dimension": "signal", "value": ["self"]],
+                                                 ["dimension": "notice_receiver", "value": ["self"]], ["dimension": "notice_way", "value": ["self"]]]]
+        if biz { converge = converge.setting("need_biz_converge", true).setting("sub_converge_config", ["timedelta": 120, "count": 3]) }
+        return (0..<alerts).map { i in
+            [
+                "signal": "abnormal",
+                "alert": ["id": .string("s\(strategy)-\(i)"), "alert_name": .string("Disk full on host-\(i)"), "strategy_id": .int(strategy), "severity": 2,
+                          "status": "ABNORMAL", "begin_time": .int(t + Int64(i)), "latest_time": .int(t + Int64(i)), "event": ["bk_biz_id": 2],
+                          "dimensions": [["key": "host", "value": .string("host-\(i)")]]],
+                "strategy": ["id": .int(strategy), "name": .string("strategy \(strategy)"), "bk_biz_id": 2,
+                             "notice": ["id": .int(strategy * 10), "config_id": 3, "signal": ["abnormal"], "user_groups": ["ops"],
+                                        "options": ["converge_config": converge]]],
+            ]
+        }
+    }
+
+    func testBusinessStage_threeStrategiesToOneReceiver_oneBusinessSummary() throws {
+        let smtp = try SMTPServer(log: dir.file("mail.jsonl"))
+        defer { smtp.stop() }
+        let config = try noticeConfig(smtp, users: ["alice"])
+        let events = [9, 10, 11].flatMap { noticeStorm(strategy: $0, alerts: 5, function: "collect_alarm", biz: true, at: t0) }
+        let i = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0 + 20)", "-"], stdin: Actions.lines(events))
+        XCTAssertEqual(i.status, 0, i.stderr)
+        try pass(at: t0 + 20, config: config)
+        XCTAssertEqual(try query("SELECT converge_type FROM converge_instance ORDER BY id") as [String], ["action", "action", "action", "converge"])
+        try pass(at: t0 + 80, config: config)
+        let mails = try smtp.messages()
+        XCTAssertEqual(mails.count, 1, "one business summary instead of three")
+        XCTAssertTrue(mails.first?["subject"]?.stringValue?.contains("15 notices") ?? false, "\(mails.first?["subject"] ?? "")")
+        XCTAssertTrue(mails.first?["body"]?.stringValue?.contains("business summary of 3 strategies") ?? false)
+        XCTAssertEqual(try query("SELECT status FROM action_instance WHERE signal = 'collect' ORDER BY id") as [String], ["skipped", "skipped", "skipped", "success"])
+        XCTAssertEqual(try query("SELECT DISTINCT real_status FROM action_instance WHERE signal = 'abnormal' AND is_parent_action = 0") as [String], ["success"])
+    }
+
+    func testCollect_theFirstIsSent_theRestSummarised_andASummaryPassesTheBreaker() throws {
+        let smtp = try SMTPServer(log: dir.file("mail.jsonl"))
+        defer { smtp.stop() }
+        let config = try noticeConfig(smtp, users: ["alice"])
+        let i = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0 + 20)", "-"],
+                                 stdin: Actions.lines(noticeStorm(strategy: 9, alerts: 6, function: "collect", at: t0)))
+        XCTAssertEqual(i.status, 0, i.stderr)
+        try pass(at: t0 + 20, config: config)
+        XCTAssertEqual(try smtp.messages().count, 1, "the first notice goes out at once")
+        // A breaker rule for business 2 before the summary is due: the summary is held like any notice.
+        let b = try Binaries.run("fta-tick", ["breaker", "add", "--db", db, "--biz", "2"])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        try pass(at: t0 + 80, config: config)
+        XCTAssertEqual(try smtp.messages().count, 1)
+        XCTAssertEqual(try query("SELECT status FROM action_instance WHERE signal = 'collect'") as [String], ["blocked"])
+        XCTAssertEqual(try query("SELECT real_status FROM action_instance WHERE signal = 'abnormal' AND is_parent_action = 0 AND status = 'skipped' GROUP BY 1") as [String],
+                       ["blocked"], "the five it covers share its fate")
+    }
 
     func testCollectAlarm_thirtyAlertsToOneGroup_oneSummaryPerReceiverAndWay_childrenSkippedWithItsStatus() throws {
         let smtp = try SMTPServer(log: dir.file("mail.jsonl"))

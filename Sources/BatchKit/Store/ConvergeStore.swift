@@ -67,7 +67,8 @@ public struct ConvergeStore: Sendable {
             return .done(Result(decision: .execute, convergeId: nil, message: "not converged: \(error)"))
         }
         let timeout = JSONParser.member(of: a.text.actionConfig, "execute_config")?["timeout"]?.intValue ?? 600
-        if a.status == .sleep, now - a.createTime > max(timeout, config.maxTimedelta) {
+        // A sleeper gives up one sleep before its deadline (the sweep would fail it as a timeout).
+        if a.status == .sleep, now - a.createTime + ConvergeRules.sleepSeconds >= max(timeout, config.maxTimedelta) {
             return .done(Result(decision: .skipped, convergeId: nil, message: "converged: still waiting on other actions after \(now - a.createTime) s, skipped"))
         }
         guard let dimension = config.dimension(for: ConvergeConfig.context(of: a)) else {
@@ -118,8 +119,18 @@ public struct ConvergeStore: Sendable {
         var decision = ConvergeRules.decide(config.function, isNew: isNew, executed: executed, count: config.count)
         let note = ""
         if config.function == "collect" || config.function == "collect_alarm" {
-            if isNew { try createCollect(db, for: a, instance: id, config: config, now: now) }
-            decision = config.function == "collect_alarm" ? .skipped : (isNew || executed.count < config.count ? .execute : .skipped)
+            var bizExisted = false
+            if isNew {
+                try createCollect(db, for: a, instance: id, type: "action", description: config.description, now: now)
+                if let sub = config.sub { bizExisted = try businessStage(db, a, instance: id, sub: sub, now: now) }
+            } else {
+                bizExisted = try Bool.fetchOne(db, sql: "SELECT 1 FROM converge_relation WHERE related_id = ? AND related_type = 'converge'", arguments: [id]) ?? false
+            }
+            if config.function == "collect_alarm" || bizExisted {
+                decision = .skipped
+            } else {
+                decision = isNew || executed.count < config.count ? .execute : .skipped
+            }
         }
         try db.execute(sql: """
             INSERT INTO converge_relation (converge_id, related_id, related_type, is_primary, converge_status, alerts)
@@ -141,13 +152,13 @@ public struct ConvergeStore: Sendable {
 
     /// The summary action of a new instance (reference §3.8): it sleeps ``collectDelay`` seconds,
     /// then sends one notice covering the instance's skipped actions.
-    func createCollect(_ db: Database, for a: ClaimedAction, instance: Int64, config: ConvergeConfig, now: Int64) throws {
+    func createCollect(_ db: Database, for a: ClaimedAction, instance: Int64, type: String, description: String, now: Int64) throws {
         let inputs = a.json(\.inputs)
         var actionConfig = a.json(\.actionConfig).objectValue ?? [:]
-        actionConfig["name"] = .string("[summary notice]" + (actionConfig["name"]?.scalarText ?? "notice"))
-        let collectInputs: JSONValue = ["converge_id": .int(instance), "converge_type": "action",
+        actionConfig["name"] = .string((type == "converge" ? "[business summary notice]" : "[summary notice]") + (actionConfig["name"]?.scalarText ?? "notice"))
+        let collectInputs: JSONValue = ["converge_id": .int(instance), "converge_type": .string(type),
                                         "notice_way": inputs["notice_way"] ?? .null, "notice_receiver": inputs["notice_receiver"] ?? .null,
-                                        "converge_description": .string(config.description)]
+                                        "converge_description": .string(description)]
         try db.execute(sql: """
             INSERT INTO action_instance (signal, strategy_id, alert_level, status, create_time, update_time, action_plugin, action_config,
                 action_config_id, bk_biz_id, inputs, due_at, next_step, deadline_at)
@@ -155,6 +166,33 @@ public struct ConvergeStore: Sendable {
             """, arguments: [a.alertLevel, now, now, JSONValue.object(["plugin_type": "collect", "plugin_key": "notice", "name": "summary notice"]).jsonText,
                              JSONValue.object(actionConfig).jsonText, a.actionConfigId, a.bkBizId, collectInputs.jsonText,
                              now + ConvergeStore.collectDelay, now + ConvergeStore.collectDelay + 600])
+    }
+
+    /// The business-level second stage for a new instance: it records its business dimension and,
+    /// once `sub.count` instances of that dimension opened within `sub.timedelta`, folds them into
+    /// one business instance with its own summary. Returns whether the instance was folded.
+    func businessStage(_ db: Database, _ a: ClaimedAction, instance: Int64, sub: ConvergeConfig.Sub, now: Int64) throws -> Bool {
+        let key = sub.dimension(for: ConvergeConfig.context(of: a))
+        try db.execute(sql: "UPDATE converge_instance SET biz_dimension = ? WHERE id = ?", arguments: [key, instance])
+        let recent = try Int64.fetchAll(db, sql: """
+            SELECT id FROM converge_instance WHERE biz_dimension = ? AND converge_type = 'action' AND end_time IS NULL AND create_time >= ?
+            """, arguments: [key, now - sub.timedelta])
+        guard recent.count >= sub.count else { return false }
+        var biz = try Int64.fetchOne(db, sql: "SELECT id FROM converge_instance WHERE dimension = ?", arguments: [key])
+        if biz == nil {
+            let description = "within \(sub.timedelta) s, \(sub.count) or more strategies notified the same receiver: one business summary"
+            try db.execute(sql: """
+                INSERT INTO converge_instance (dimension, converge_func, converge_type, bk_biz_id, description, create_time)
+                VALUES (?, 'collect_alarm', 'converge', ?, ?, ?)
+                """, arguments: [key, a.bkBizId, description, now])
+            biz = db.lastInsertedRowID
+            try createCollect(db, for: a, instance: biz!, type: "converge", description: description, now: now)
+        }
+        for id in recent {
+            try db.execute(sql: "INSERT OR IGNORE INTO converge_relation (converge_id, related_id, related_type) VALUES (?, ?, 'converge')",
+                           arguments: [biz!, id])
+        }
+        return true
     }
 
     /// What becomes of a claimed summary action.
@@ -182,12 +220,22 @@ public struct ConvergeStore: Sendable {
                     out[a.id] = .skip("summary: converge instance \(cid) already ended")
                     continue
                 }
+                let business = inputs["converge_type"]?.stringValue == "converge"
+                if !business, let biz = try Int64.fetchOne(db, sql: "SELECT converge_id FROM converge_relation WHERE related_id = ? AND related_type = 'converge'", arguments: [cid]) {
+                    out[a.id] = .skip("summary: folded into the business summary of converge instance \(biz)")
+                    continue
+                }
+                // A business summary covers the instances folded into it.
+                let instances = business ? try Int64.fetchAll(db, sql: "SELECT related_id FROM converge_relation WHERE converge_id = ? AND related_type = 'converge'", arguments: [cid]) : [cid]
+                let list = instances.isEmpty ? "0" : instances.map(String.init).joined(separator: ",")
                 let related = try Row.fetchAll(db, sql: """
                     SELECT a.id, a.alerts, a.alert, a.strategy FROM converge_relation r JOIN action_instance a ON a.id = r.related_id
-                    WHERE r.converge_id = ? AND r.related_type = 'action' AND r.converge_status = 'skipped' AND a.status = 'skipped' ORDER BY a.id
-                    """, arguments: [cid])
-                try db.execute(sql: "UPDATE converge_instance SET end_time = ?, dimension = dimension || ' ended at ' || ? || ' #' || id WHERE id = ?",
-                               arguments: [now, now, cid])
+                    WHERE r.converge_id IN (\(list)) AND r.related_type = 'action' AND r.converge_status = 'skipped' AND a.status = 'skipped' ORDER BY a.id
+                    """)
+                for id in instances + (business ? [cid] : []) {
+                    try db.execute(sql: "UPDATE converge_instance SET end_time = coalesce(end_time, ?), dimension = dimension || ' ended at ' || ? || ' #' || id WHERE id = ? AND end_time IS NULL",
+                                   arguments: [now, now, id])
+                }
                 guard !related.isEmpty else {
                     out[a.id] = .skip("summary: no converged actions to cover (converge instance \(cid) ended)")
                     continue
@@ -204,8 +252,10 @@ public struct ConvergeStore: Sendable {
                 var newInputs = inputs.objectValue ?? [:]
                 newInputs["notice_type"] = "converge_summary"
                 newInputs["related_actions"] = .array(related.map { .int($0[0]) })
+                let strategies = Set(related.compactMap { r in (try? JSONParser.parse(r[3] as String))?["id"]?.scalarText })
+                let reason = business ? "business summary of \(strategies.count) strategies: " + (row[1] as String) : "converged: " + (row[1] as String)
                 newInputs["digest"] = ["count": .int(Int64(related.count)), "titles": .array(titles.map { .string($0) }), "window_end": .int(now),
-                                       "reason": .string("converged: " + (row[1] as String)), "reason_zh": "告警收敛"]
+                                       "reason": .string(reason), "reason_zh": .string(business ? "业务汇总" : "告警收敛")]
                 let alertsText = JSONValue.array(alerts.map { .string($0) }).jsonText
                 let receiver = newInputs["notice_receiver"]
                 let assignee = JSONValue.array((receiver?.scalarText).map { [.string($0)] } ?? receiver?.arrayValue ?? []).jsonText

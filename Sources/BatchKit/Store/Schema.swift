@@ -299,8 +299,10 @@ enum Schema {
                 create_time INTEGER NOT NULL,
                 end_time INTEGER,
                 is_visible INTEGER NOT NULL DEFAULT 1,
-                notify_status TEXT NOT NULL DEFAULT ''
+                notify_status TEXT NOT NULL DEFAULT '',
+                biz_dimension TEXT NOT NULL DEFAULT ''
             );
+            CREATE INDEX converge_instance_biz ON converge_instance (biz_dimension, create_time) WHERE biz_dimension != '';
             CREATE TABLE converge_relation (
                 converge_id INTEGER NOT NULL,
                 related_id INTEGER NOT NULL,

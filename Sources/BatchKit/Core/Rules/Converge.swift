@@ -16,7 +16,24 @@ public struct ConvergeConfig: Sendable, Equatable {
     public var function: String
     public var conditions: [Condition]
     public var needBizConverge: Bool
+    /// The business-level second stage (`sub_converge_config`): several strategies' instances
+    /// for one receiver within its window fold into one business summary.
+    public var sub: Sub?
     public var raw: JSONValue
+
+    public struct Sub: Sendable, Equatable {
+        public var timedelta: Int64
+        public var count: Int
+        public var conditions: [Condition]
+
+        /// `MULTI_STRATEGY_COLLECT_WINDOW` and `_THRESHOLD` of the original.
+        public static let window: Int64 = 120
+        public static let threshold = 3
+
+        public func dimension(for context: [String: String]) -> String {
+            "#biz|" + conditions.map { "\($0.dimension):\(context[$0.dimension] ?? "")" }.joined(separator: "|")
+        }
+    }
 
     public static let functions = ["skip_when_success", "approve_when_failed", "skip_when_proceed", "wait_when_proceed", "defense",
                                    "skip_when_exceed", "trigger", "relevance", "collect", "collect_alarm"]
@@ -40,9 +57,22 @@ public struct ConvergeConfig: Sendable, Equatable {
         let timedelta = o["timedelta"]?.intValue ?? 60
         let count = Int(o["count"]?.intValue ?? 1)
         guard timedelta > 0, count >= 0 else { return nil }
+        let needBiz = o["need_biz_converge"]?.boolValue ?? false
+        var sub: Sub?
+        if needBiz {
+            let s = o["sub_converge_config"] ?? .object([:])
+            var subConditions = (s["condition"]?.arrayValue ?? []).compactMap { c -> Condition? in
+                c["dimension"]?.stringValue.map { Condition(dimension: $0, values: ["self"]) }
+            }
+            if subConditions.isEmpty {
+                subConditions = ["alert_level", "bk_biz_id", "notice_receiver", "notice_way", "signal"].map { Condition(dimension: $0, values: ["self"]) }
+            }
+            sub = Sub(timedelta: max(1, s["timedelta"]?.intValue ?? Sub.window), count: max(1, Int(s["count"]?.intValue ?? Int64(Sub.threshold))),
+                      conditions: subConditions.sorted { $0.dimension < $1.dimension })
+        }
         return ConvergeConfig(timedelta: timedelta, maxTimedelta: max(timedelta, o["max_timedelta"]?.intValue ?? timedelta), count: count,
                               function: function, conditions: conditions.sorted { $0.dimension < $1.dimension },
-                              needBizConverge: o["need_biz_converge"]?.boolValue ?? false, raw: value)
+                              needBizConverge: needBiz, sub: sub, raw: value)
     }
 
     /// The values of the converge context dimensions of an action (reference §6.2,
