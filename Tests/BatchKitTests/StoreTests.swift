@@ -96,7 +96,7 @@ final class StoreTests: XCTestCase {
             try db.execute(sql: "DROP INDEX action_instance_change")
             try db.execute(sql: "ALTER TABLE action_instance DROP COLUMN change_seq")
             for table in ["notice_dedupe", "alert_cycle", "notice_quota", "notice_digest", "notice_user", "user_group", "breaker_rule", "sync_checkpoint", "sync_dead_letter",
-                          "duty_rule", "duty_rule_snap", "duty_plan"] {
+                          "duty_rule", "duty_rule_snap", "duty_plan", "converge_instance", "converge_relation", "converge_dimension"] {
                 try db.execute(sql: "DROP TABLE \(table)")
             }
             try db.execute(sql: "PRAGMA user_version = 1")
