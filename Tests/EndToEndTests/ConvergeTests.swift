@@ -68,6 +68,18 @@ final class ConvergeTests: XCTestCase {
         XCTAssertEqual(status["converge_instances_open"]?.intValue, 1)
     }
 
+    func testShieldedAlert_endsShield_notConverged() throws {
+        let line = storm(1, function: "skip_when_success")[0]
+        var inputs = line["inputs"]!.objectValue!
+        inputs["is_alert_shielded"] = true
+        inputs["shield_detail"] = "maintenance window 12"
+        try enqueue([line.setting("inputs", .object(inputs))], at: t0)
+        try pass(at: t0)
+        XCTAssertEqual(try statuses(), ["shield": 1])
+        XCTAssertEqual(try receiver.requests().count, 0)
+        XCTAssertEqual(try query("SELECT count(*) FROM converge_instance") as [Int], [0])
+    }
+
     func testOverlappingPasses_oneInstancePerDimension() throws {
         try enqueue(storm(20, function: "skip_when_success"), at: t0)
         let passes = try (0..<2).map { _ in try Binaries.start("fta-tick", ["run", "--db", db, "--now", "\(t0)", "--batch", "5"]) }

@@ -270,6 +270,8 @@ public final class TickPass {
                     continue
                 case .skipped:
                     outcome = ActionOutcome(.finished(.skipped), message: r.message, outputs: outputs)
+                case .shield:
+                    outcome = ActionOutcome(.finished(.shield), message: r.message, outputs: outputs)
                 case .sleep:
                     outcome = ActionOutcome(.next(step: "converge", after: Double(ConvergeRules.sleepSeconds)), message: r.message, outputs: outputs)
                     outcome.nextStatus = .sleep

@@ -28,6 +28,9 @@ public struct ConvergeStore: Sendable {
     public func converge(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: Result] {
         try database.write { db in
             var out: [Int64: Result] = [:]
+            // Dimension records live as long as any window can reach back (the original's
+            // sorted sets expired too).
+            try db.execute(sql: "DELETE FROM converge_dimension WHERE create_time < ?", arguments: [now - ConvergeStore.dimensionTTL])
             let ordered = actions.sorted(by: { ($0.createTime, $0.id) < ($1.createTime, $1.id) })
             // Every action's dimension values first, as the original records them when actions
             // are created: the count that opens an instance sees the whole batch.
@@ -65,6 +68,10 @@ public struct ConvergeStore: Sendable {
             config = c
         } catch {
             return .done(Result(decision: .execute, convergeId: nil, message: "not converged: \(error)"))
+        }
+        if JSONParser.member(of: a.text.inputs, "is_alert_shielded")?.boolValue == true {
+            let detail = JSONParser.member(of: a.text.inputs, "shield_detail")?.scalarText ?? ""
+            return .done(Result(decision: .shield, convergeId: nil, message: "alert shielded: the action does not run" + (detail.isEmpty ? "" : " (\(detail))")))
         }
         let timeout = JSONParser.member(of: a.text.actionConfig, "execute_config")?["timeout"]?.intValue ?? 600
         // A sleeper gives up one sleep before its deadline (the sweep would fail it as a timeout).
@@ -143,9 +150,13 @@ public struct ConvergeStore: Sendable {
         case .skipped: verb = "skipped"
         case .sleep: verb = "waits \(ConvergeRules.sleepSeconds) s for the others"
         case .waiting: verb = "waits for approval"
+        case .shield: verb = "shielded"
         }
         return Result(decision: decision, convergeId: id, message: "converge instance \(id) (\(config.description)): \(verb)\(note)")
     }
+
+    /// How long dimension records are kept (a day: far past any converge window).
+    public static let dimensionTTL: Int64 = 86_400
 
     /// How long a summary waits for the storm before it is sent.
     public static let collectDelay: Int64 = 60

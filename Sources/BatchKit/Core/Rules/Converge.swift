@@ -128,6 +128,8 @@ public enum ConvergeDecision: Sendable, Equatable {
     case sleep
     /// Wait for approval (the defense flow).
     case waiting
+    /// The alert is shielded: the action ends `shield` without running.
+    case shield
 }
 
 /// The converge functions, as pure rules over what the instance's executed actions are doing.
