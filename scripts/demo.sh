@@ -81,7 +81,7 @@ $BIN/fta-tick --db "$DEMO/fta.db" --config "$DEMO/fta.yaml" 2>&1 | tail -1
 echo "== the gateways received"
 curl -s "$BASE/_requests" | python3 -c 'import json,sys; [print("  POST", r["path"], r["body"][:110]) for r in json.load(sys.stdin) if r["path"] in ("/sms", "/weixin")]'
 echo "== fta-tick status (the notice repeats in 60 s until a recovered event arrives)"
-$BIN/fta-tick status --db "$DEMO/fta.db" | tail -2
+$BIN/fta-tick status --db "$DEMO/fta.db" | tail -3
 echo "== fta-rota: duty rules (deploy/rota.example.yaml), one pass, who is on duty, the next three days"
 $BIN/fta-rota import --db "$DEMO/fta.db" deploy/rota.example.yaml
 $BIN/fta-rota --db "$DEMO/fta.db" --log-level warning
