@@ -195,9 +195,30 @@ public enum JSONParser {
             }
         }
 
+        /// Whether any of the eight bytes of `w` is a quote, a backslash or a control character
+        /// (the bytes a string scan must stop at); bytes of 0x80 and above never match.
+        @inline(__always)
+        static func hasSpecialByte(_ w: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+            let zeroInQuote = (quote &- ones) & ~quote
+            let zeroInBackslash = (backslash &- ones) & ~backslash
+            let control = (w &- ones &* 0x20) & ~w
+            return (zeroInQuote | zeroInBackslash | control) & highs != 0
+        }
+
         mutating func skipString() throws {
             pos += 1
             while pos < bytes.count {
+                // Eight plain bytes at a time; the byte loop below handles whatever stops it.
+                if let base = bytes.baseAddress {
+                    while pos + 8 <= bytes.count {
+                        let w = UInt64(littleEndian: UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self))
+                        if Parser.hasSpecialByte(w) { break }
+                        pos += 8
+                    }
+                    guard pos < bytes.count else { break }
+                }
                 let c = bytes[pos]
                 if c == UInt8(ascii: "\"") { pos += 1; return }
                 if c < 0x20 { throw fail("control character in string") }

@@ -34,9 +34,11 @@ public struct ActionDraft: Sendable, Equatable {
     public var assignee = "[]"
     public var inputs = "{}"
 
-    public init(signal: String, pluginType: String) {
+    /// `actionPlugin` is the JSON text of the plugin; by default `{"plugin_key": T, "plugin_type": T}`.
+    public init(signal: String, pluginType: String, actionPlugin: String? = nil) {
         self.signal = signal
         self.pluginType = pluginType
-        actionPlugin = JSONValue.object(["plugin_type": .string(pluginType), "plugin_key": .string(pluginType)]).jsonText
+        self.actionPlugin = actionPlugin
+            ?? JSONValue.object(["plugin_type": .string(pluginType), "plugin_key": .string(pluginType)]).jsonText
     }
 }

@@ -13,11 +13,27 @@ public final class ActionDraftParser {
         "id", "status", "failure_type", "ex_data", "outputs", "end_time", "update_time", "create_time",
         "is_polled", "need_poll", "real_status", "sub_actions", "is_enabled", "is_deleted", "create_user", "update_user",
     ]
-    static let knownFields: Set<String> = [
+    /// The members a line may set, in ``Member`` order.
+    static let knownFields: [String] = [
         "signal", "strategy_id", "strategy", "strategy_relation_id", "dimensions", "dimension_hash", "alerts", "alert",
         "alert_level", "action_plugin", "action_config", "action_config_id", "bk_biz_id", "is_parent_action",
         "parent_action_id", "assignee", "inputs", "execute_times", "generate_uuid", "dedupe_key", "due_at", "need_approval",
     ]
+    enum Member: Int, CaseIterable {
+        case signal, strategyId, strategy, strategyRelationId, dimensions, dimensionHash, alerts, alert
+        case alertLevel, actionPlugin, actionConfig, actionConfigId, bkBizId, isParentAction
+        case parentActionId, assignee, inputs, executeTimes, generateUUID, dedupeKey, dueAt, needApproval
+
+        var key: String { ActionDraftParser.knownFields[rawValue] }
+    }
+    /// Member key → its ``Member`` number, or -1 for a field that is accepted and ignored: one
+    /// hash per member of a line instead of comparing every key with every name.
+    static let memberNumbers: [String: Int] = {
+        var m: [String: Int] = [:]
+        for (i, k) in knownFields.enumerated() { m[k] = i }
+        for k in ignoredFields { m[k] = -1 }
+        return m
+    }()
 
     /// What one `action_config` text yields, or why it is refused.
     struct ConfigCheck {
@@ -32,6 +48,8 @@ public final class ActionDraftParser {
     let validator: Validator
     private var checked: [String: ConfigCheck] = [:]
     private var plugins: [String: (type: String, text: String)] = [:]
+    /// Per-line scratch: field index of each ``Member`` (reused; a parser serves one thread).
+    private var slots = [Int](repeating: -1, count: Member.allCases.count)
     private var lastPlugin: (bytes: [UInt8], result: (type: String, text: String))?
     private var lastConfig: (pluginType: String, bytes: [UInt8], text: String, check: ConfigCheck)?
 
@@ -44,70 +62,71 @@ public final class ActionDraftParser {
 
     public func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> ActionDraft {
         let fields = try JSONParser.topLevelFields(bytes: bytes)
-        for f in fields where !ActionDraftParser.knownFields.contains(f.key) && !ActionDraftParser.ignoredFields.contains(f.key) {
-            throw FieldError(f.key, "unknown field")
+        // Where each member is among the fields (the last one wins when a key repeats).
+        for i in self.slots.indices { self.slots[i] = -1 }
+        for (i, f) in fields.enumerated() {
+            guard let n = ActionDraftParser.memberNumbers[f.key] else { throw FieldError(f.key, "unknown field") }
+            if n >= 0 { self.slots[n] = i }
         }
-        // A line has a dozen members: a linear look-up beats hashing them into a dictionary.
-        func field(_ key: String) -> JSONParser.Field? {
-            var found: JSONParser.Field?
-            for f in fields where f.key == key { found = f }
-            return found
+        let slots = self.slots
+        func field(_ m: Member) -> JSONParser.Field? {
+            let i = slots[m.rawValue]
+            return i < 0 ? nil : fields[i]
         }
-        func value(_ key: String) throws -> JSONValue? {
+        func value(_ key: Member) throws -> JSONValue? {
             guard let f = field(key) else { return nil }
             let v = try JSONParser.parse(bytes: UnsafeBufferPointer(rebasing: bytes[f.range]))
             return v.isNull ? nil : v
         }
-        func raw(_ key: String, object: Bool) throws -> String? {
+        func raw(_ key: Member, object: Bool) throws -> String? {
             guard let f = field(key), f.first != UInt8(ascii: "n") else { return nil }
             let expected = object ? UInt8(ascii: "{") : UInt8(ascii: "[")
             guard f.first == expected else {
-                throw FieldError(key, "expected \(object ? "an object" : "an array"), found \((try? value(key))?.typeName ?? "another type")")
+                throw FieldError(key.key, "expected \(object ? "an object" : "an array"), found \((try? value(key))?.typeName ?? "another type")")
             }
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[f.range]), as: UTF8.self)
         }
-        func int(_ key: String) throws -> Int64? {
+        func int(_ key: Member) throws -> Int64? {
             guard let v = try value(key) else { return nil }
-            guard v.boolValue == nil, let i = v.intValue else { throw FieldError(key, "expected an integer, found \(v.typeName)") }
+            guard v.boolValue == nil, let i = v.intValue else { throw FieldError(key.key, "expected an integer, found \(v.typeName)") }
             return i
         }
-        func string(_ key: String) throws -> String? {
+        func string(_ key: Member) throws -> String? {
             guard let v = try value(key) else { return nil }
-            guard let s = v.stringValue else { throw FieldError(key, "expected a string, found \(v.typeName)") }
+            guard let s = v.stringValue else { throw FieldError(key.key, "expected a string, found \(v.typeName)") }
             return s
         }
-        func bool(_ key: String) throws -> Bool? {
+        func bool(_ key: Member) throws -> Bool? {
             guard let v = try value(key) else { return nil }
             if let b = v.boolValue { return b }
             if let i = v.intValue, i == 0 || i == 1 { return i == 1 }
-            throw FieldError(key, "expected true or false, found \(v.typeName)")
+            throw FieldError(key.key, "expected true or false, found \(v.typeName)")
         }
 
-        guard let signalValue = try value("signal") else { throw FieldError("signal", "missing") }
+        guard let signalValue = try value(.signal) else { throw FieldError("signal", "missing") }
         guard let signal = signalValue.stringValue, ActionSignal(rawValue: signal) != nil else {
             throw FieldError("signal", "'\(signalValue.scalarText ?? signalValue.typeName)' is not a signal (\(ActionSignal.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard let pluginField = field("action_plugin"), pluginField.first != UInt8(ascii: "n") else { throw FieldError("action_plugin", "missing") }
+        guard let pluginField = field(.actionPlugin), pluginField.first != UInt8(ascii: "n") else { throw FieldError("action_plugin", "missing") }
         let pluginBytes = UnsafeBufferPointer(rebasing: bytes[pluginField.range])
         let plugin: (type: String, text: String)
         if let last = lastPlugin, ActionDraftParser.same(last.bytes, pluginBytes) {
             plugin = last.result
         } else {
-            guard let pluginText = try raw("action_plugin", object: true) else { throw FieldError("action_plugin", "missing") }
+            guard let pluginText = try raw(.actionPlugin, object: true) else { throw FieldError("action_plugin", "missing") }
             plugin = try self.plugin(pluginText)
             lastPlugin = (Array(pluginBytes), plugin)
         }
 
-        var d = ActionDraft(signal: signal, pluginType: plugin.type)
-        d.actionPlugin = plugin.text
-        d.strategyId = try int("strategy_id") ?? 0
-        d.strategy = try raw("strategy", object: true) ?? "{}"
-        d.strategyRelationId = try int("strategy_relation_id") ?? 0
-        d.dimensions = try raw("dimensions", object: false) ?? "[]"
-        d.dimensionHash = try string("dimension_hash") ?? ""
-        if let alerts = try value("alerts") {
+        var d = ActionDraft(signal: signal, pluginType: plugin.type, actionPlugin: plugin.text)
+        d.strategyId = try int(.strategyId) ?? 0
+        d.strategy = try raw(.strategy, object: true) ?? "{}"
+        d.strategyRelationId = try int(.strategyRelationId) ?? 0
+        d.dimensions = try raw(.dimensions, object: false) ?? "[]"
+        d.dimensionHash = try string(.dimensionHash) ?? ""
+        if let alerts = try value(.alerts) {
             guard case .array(let items) = alerts else { throw FieldError("alerts", "expected an array, found \(alerts.typeName)") }
-            if items.allSatisfy({ $0.stringValue != nil }), let text = try raw("alerts", object: false) {
+            if items.allSatisfy({ $0.stringValue != nil }), let text = try raw(.alerts, object: false) {
                 d.alerts = text
             } else {
                 let ids: [JSONValue] = try items.enumerated().map { i, a in
@@ -117,27 +136,27 @@ public final class ActionDraftParser {
                 d.alerts = JSONValue.array(ids).jsonText
             }
         }
-        d.alert = try raw("alert", object: true) ?? "{}"
-        if let level = try int("alert_level") {
+        d.alert = try raw(.alert, object: true) ?? "{}"
+        if let level = try int(.alertLevel) {
             guard (1...3).contains(level) else { throw FieldError("alert_level", "\(level) is not a severity (1 fatal, 2 warning, 3 remind)") }
             d.alertLevel = level
         }
-        if let biz = try value("bk_biz_id") {
+        if let biz = try value(.bkBizId) {
             guard let s = biz.scalarText, biz.boolValue == nil else { throw FieldError("bk_biz_id", "expected a business id") }
             d.bkBizId = s
         }
-        d.isParentAction = try bool("is_parent_action") ?? false
-        d.parentActionId = try int("parent_action_id") ?? 0
-        d.assignee = try raw("assignee", object: false) ?? "[]"
-        d.inputs = try raw("inputs", object: true) ?? "{}"
-        d.executeTimes = try int("execute_times") ?? 0
-        d.generateUUID = try string("generate_uuid") ?? ""
-        if let key = try string("dedupe_key") {
+        d.isParentAction = try bool(.isParentAction) ?? false
+        d.parentActionId = try int(.parentActionId) ?? 0
+        d.assignee = try raw(.assignee, object: false) ?? "[]"
+        d.inputs = try raw(.inputs, object: true) ?? "{}"
+        d.executeTimes = try int(.executeTimes) ?? 0
+        d.generateUUID = try string(.generateUUID) ?? ""
+        if let key = try string(.dedupeKey) {
             guard !key.isEmpty, key.utf8.count <= 256 else { throw FieldError("dedupe_key", "must be 1 to 256 bytes") }
             d.dedupeKey = key
         }
-        d.needsApproval = try bool("need_approval") ?? false
-        if let due = try value("due_at") {
+        d.needsApproval = try bool(.needApproval) ?? false
+        if let due = try value(.dueAt) {
             guard let text = due.scalarText, due.boolValue == nil, let t = TimeParser.parse(text) else {
                 throw FieldError("due_at", "expected epoch seconds or an ISO-8601 time")
             }
@@ -145,20 +164,20 @@ public final class ActionDraftParser {
         }
         // The same package is usually sent for many alerts in a row: compare bytes, reuse the text.
         let check: ConfigCheck
-        if let f = field("action_config"), f.first != UInt8(ascii: "n"), let last = lastConfig, last.pluginType == plugin.type,
+        if let f = field(.actionConfig), f.first != UInt8(ascii: "n"), let last = lastConfig, last.pluginType == plugin.type,
            ActionDraftParser.same(last.bytes, UnsafeBufferPointer(rebasing: bytes[f.range])) {
             d.actionConfig = last.text
             check = last.check
         } else {
-            d.actionConfig = try raw("action_config", object: true) ?? "{}"
+            d.actionConfig = try raw(.actionConfig, object: true) ?? "{}"
             check = self.check(pluginType: plugin.type, configText: d.actionConfig)
-            if let f = field("action_config") {
+            if let f = field(.actionConfig) {
                 lastConfig = (plugin.type, Array(UnsafeBufferPointer(rebasing: bytes[f.range])), d.actionConfig, check)
             }
         }
         if let error = check.error { throw error }
         d.timeout = check.timeout
-        d.actionConfigId = try int("action_config_id") ?? check.id ?? 0
+        d.actionConfigId = try int(.actionConfigId) ?? check.id ?? 0
         return d
     }
 
