@@ -22,6 +22,8 @@ public struct EnqueueRun {
     let registry: ProcessorRegistry
     let clock: Clock
     public var batchSize = 5_000
+    /// Every this many batches the writer lets the checkpointer catch up (see `run`).
+    static let walRestartBatches = 4
 
     public init(store: ActionStore, registry: ProcessorRegistry, clock: Clock) {
         self.store = store
@@ -29,9 +31,10 @@ public struct EnqueueRun {
         self.clock = clock
     }
 
-    /// One parsed batch: drafts with their line numbers, and the lines refused in between.
+    /// One parsed batch: rows packed for insertion with their line numbers, and the lines
+    /// refused in between.
     struct Batch {
-        var drafts: [ActionDraft] = []
+        var rows = PackedActions()
         var lines: [Int] = []
         var rejected: [Rejection] = []
         var error: Error?
@@ -43,6 +46,7 @@ public struct EnqueueRun {
     final class Checkpointer: @unchecked Sendable {
         private let condition = NSCondition()
         private var pending = false
+        private var running = false
         private var closed = false
         private let done = DispatchSemaphore(value: 0)
 
@@ -53,9 +57,14 @@ public struct EnqueueRun {
                     while !pending && !closed { condition.wait() }
                     let run = pending
                     pending = false
+                    running = run
                     let stop = closed
                     condition.unlock()
                     if run { try? database.checkpoint() }
+                    condition.lock()
+                    running = false
+                    condition.broadcast()
+                    condition.unlock()
                     if stop && !run { break }
                 }
                 done.signal()
@@ -66,14 +75,21 @@ public struct EnqueueRun {
         func request() {
             condition.lock()
             pending = true
-            condition.signal()
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Blocks until no checkpoint is asked for or running.
+        func waitIdle() {
+            condition.lock()
+            while pending || running { condition.wait() }
             condition.unlock()
         }
 
         func finish() {
             condition.lock()
             closed = true
-            condition.signal()
+            condition.broadcast()
             condition.unlock()
             done.wait()
         }
@@ -94,8 +110,7 @@ public struct EnqueueRun {
         let size = batchSize
         let parser = ActionDraftParser(validator: registry.validate)
         let producer = Thread {
-            var batch = Batch()
-            batch.drafts.reserveCapacity(size)
+            var batch = Batch(rows: PackedActions(reservingRows: size))
             while true {
                 let parsed: Result<ActionDraft, Error>??
                 parsed = reader.next { bytes -> Result<ActionDraft, Error>? in
@@ -107,15 +122,15 @@ public struct EnqueueRun {
                 switch item {
                 case .none: continue
                 case .success(let draft)?:
-                    batch.drafts.append(draft)
+                    // Packed here, so the writing thread neither copies nor frees the strings.
+                    batch.rows.append(draft)
                     batch.lines.append(reader.lineNumber)
                 case .failure(let error)?:
                     batch.rejected.append(Rejection(line: reader.lineNumber, reason: "\(error)"))
                 }
-                if batch.drafts.count >= size {
+                if batch.rows.count >= size {
                     handoff.put(batch)
-                    batch = Batch()
-                    batch.drafts.reserveCapacity(size)
+                    batch = Batch(rows: PackedActions(reservingRows: size))
                 }
             }
             batch.last = true
@@ -126,6 +141,7 @@ public struct EnqueueRun {
 
         var report = Report()
         var failure: Error?
+        var batches = 0
         while true {
             // Never closed: the parsing thread's last batch says so.
             guard let batch = handoff.take() else { break }
@@ -135,8 +151,14 @@ public struct EnqueueRun {
                     onRejected(r)
                 }
                 do {
-                    if !batch.drafts.isEmpty {
-                        let results = try store.insert(batch.drafts, now: clock.now())
+                    if !batch.rows.isEmpty {
+                        batches += 1
+                        // SQLite starts the WAL over only when a transaction begins with every
+                        // frame checkpointed, which never happens while the checkpointer trails
+                        // the writer. Waiting for it every few batches keeps the WAL at a few
+                        // batches instead of growing by the whole input (BENCHMARKS.md).
+                        if batches % EnqueueRun.walRestartBatches == 0 { checkpointer?.waitIdle() }
+                        let results = try store.insert(batch.rows, now: clock.now())
                         checkpointer?.request()
                         for (line, r) in zip(batch.lines, results) {
                             switch r {

@@ -29,71 +29,85 @@ public struct ActionStore: Sendable {
 
     /// Stores drafts in one transaction; a duplicate `dedupe_key` is reported, not stored again.
     public func insert(_ drafts: [ActionDraft], now: Int64) throws -> [InsertResult] {
+        var packed = PackedActions(reservingRows: drafts.count)
+        for d in drafts { packed.append(d) }
+        return try insert(packed, now: now)
+    }
+
+    /// Stores packed rows in one transaction (enqueue's hot path).
+    public func insert(_ rows: PackedActions, now: Int64) throws -> [InsertResult] {
         try database.write { db in
-            var inserter = try RowInserter(db: db, path: database.path)
+            let inserter = try RowInserter(db: db, path: database.path)
             defer { inserter.finish() }
             var results: [InsertResult] = []
-            results.reserveCapacity(drafts.count)
-            for d in drafts { results.append(try inserter.insert(d, now: now)) }
+            results.reserveCapacity(rows.count)
+            for r in 0..<rows.count { results.append(try inserter.insert(rows, row: r, now: now)) }
             return results
         }
     }
 
     /// Inserts rows inside a write transaction, binding through the SQLite C API: this is
-    /// enqueue's hot loop. Each row's texts are copied into one reused buffer and bound without
-    /// SQLite copying them again; the buffer stays valid until the row's step is done.
+    /// enqueue's hot loop. Texts are bound straight from the packed buffer without SQLite
+    /// copying them; the buffer outlives each row's step, and `finish()` drops the bindings.
     struct RowInserter {
         let db: Database
         let path: String
         let stmt: OpaquePointer
         let connection: OpaquePointer?
-        var buffer: [UInt8] = []
-        var spans: [(index: Int32, offset: Int, count: Int)] = []
+        /// One-row scratch for callers that insert drafts one at a time.
+        var scratch = PackedActions(reservingRows: 1, bytesPerRow: 4096)
+
+        /// Parameter numbers of the texts in ``PackedActions`` order (see `insertSQL`).
+        static let textParameters: [Int32] = [1, 3, 5, 6, 7, 11, 12, 14, 17, 18, 20, 21, 22]
 
         init(db: Database, path: String) throws {
             self.db = db
             self.path = path
             stmt = try db.cachedStatement(sql: ActionStore.insertSQL).sqliteStatement
             connection = db.sqliteConnection
-            buffer.reserveCapacity(8192)
-            spans.reserveCapacity(16)
         }
 
-        /// Bindings point into `buffer`: never leave them behind, error or not.
+        /// Bindings point into caller memory: never leave them behind, error or not.
         func finish() {
             sqlite3_reset(stmt)
             sqlite3_clear_bindings(stmt)
         }
 
         mutating func insert(_ d: ActionDraft, now: Int64) throws -> InsertResult {
+            scratch.removeAll()
+            scratch.append(d)
+            let rows = scratch
+            defer { sqlite3_clear_bindings(stmt) }
+            return try insert(rows, row: 0, now: now)
+        }
+
+        func insert(_ rows: PackedActions, row r: Int, now: Int64) throws -> InsertResult {
             let stmt = self.stmt
-            let due = d.dueAt ?? now
-            let deadline = max(now, due) + d.timeout
+            let n = rows.numbers[r]
+            let due = n.dueAt ?? now
+            let deadline = max(now, due) + n.timeout
             sqlite3_reset(stmt)
-            buffer.removeAll(keepingCapacity: true)
-            spans.removeAll(keepingCapacity: true)
-            var i: Int32 = 0
-            func text(_ s: String) {
-                i += 1
-                let offset = buffer.count
-                buffer.append(contentsOf: s.utf8)
-                spans.append((i, offset, buffer.count - offset))
-            }
-            func int(_ v: Int64) { i += 1; sqlite3_bind_int64(stmt, i, v) }
-            text(d.signal); int(d.strategyId); text(d.strategy); int(d.strategyRelationId); text(d.dimensions); text(d.dimensionHash)
-            text(d.alerts); int(d.alertLevel); int(now); int(now); text(d.actionPlugin); text(d.actionConfig)
-            int(d.actionConfigId); text(d.bkBizId); int(d.isParentAction ? 1 : 0); int(d.parentActionId); text(d.assignee); text(d.inputs)
-            int(d.executeTimes); text(d.generateUUID); text(d.alert)
-            if let key = d.dedupeKey { text(key) } else { i += 1; sqlite3_bind_null(stmt, i) }
-            int(due); int(deadline)
-            let bound = spans
-            let rc: Int32 = buffer.withUnsafeBufferPointer { raw in
+            sqlite3_bind_int64(stmt, 2, n.strategyId)
+            sqlite3_bind_int64(stmt, 4, n.strategyRelationId)
+            sqlite3_bind_int64(stmt, 8, n.alertLevel)
+            sqlite3_bind_int64(stmt, 9, now)
+            sqlite3_bind_int64(stmt, 10, now)
+            sqlite3_bind_int64(stmt, 13, n.actionConfigId)
+            sqlite3_bind_int64(stmt, 15, n.isParentAction ? 1 : 0)
+            sqlite3_bind_int64(stmt, 16, n.parentActionId)
+            sqlite3_bind_int64(stmt, 19, n.executeTimes)
+            sqlite3_bind_int64(stmt, 23, due)
+            sqlite3_bind_int64(stmt, 24, deadline)
+            let rc: Int32 = rows.bytes.withUnsafeBufferPointer { raw in
                 raw.withMemoryRebound(to: CChar.self) { base in
-                    for span in bound {
-                        if let start = base.baseAddress, span.count > 0 {
-                            sqlite3_bind_text(stmt, span.index, start + span.offset, Int32(span.count), nil)
+                    for (k, index) in RowInserter.textParameters.enumerated() {
+                        let span = rows.range(row: r, text: k)
+                        if k == PackedActions.textsPerRow - 1 && !n.hasDedupeKey {
+                            sqlite3_bind_null(stmt, index)
+                        } else if let start = base.baseAddress, !span.isEmpty {
+                            sqlite3_bind_text(stmt, index, start + span.lowerBound, Int32(span.count), nil)
                         } else {
-                            sqlite3_bind_text(stmt, span.index, "", 0, nil)
+                            sqlite3_bind_text(stmt, index, "", 0, nil)
                         }
                     }
                     return sqlite3_step(stmt)
@@ -104,7 +118,7 @@ public struct ActionStore: Sendable {
             }
             if sqlite3_changes(connection) > 0 {
                 let id = sqlite3_last_insert_rowid(connection)
-                if d.needsApproval {
+                if n.needsApproval {
                     // Waiting for approval: the ticket's 30 minutes plus a margin, then the
                     // action's own timeout once approved.
                     try db.execute(sql: "UPDATE action_instance SET status = 'waiting', next_step = 'approve', deadline_at = ? WHERE id = ?",
@@ -112,7 +126,7 @@ public struct ActionStore: Sendable {
                 }
                 return .stored(id)
             }
-            if let key = d.dedupeKey,
+            if let key = rows.dedupeKey(row: r),
                let existing = try Int64.fetchOne(db, sql: "SELECT id FROM action_instance WHERE dedupe_key = ?", arguments: [key]) {
                 return .duplicate(existing)
             }
