@@ -1,3 +1,4 @@
+import CSQLiteSetup
 import Foundation
 import GRDB
 
@@ -9,6 +10,7 @@ public final class FTADatabase: @unchecked Sendable {
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String, settings: DatabaseSettings = DatabaseSettings()) throws {
+        _ = FTADatabase.sqliteSetup
         self.path = path
         var config = Configuration()
         config.busyMode = .timeout(settings.busyTimeout)
@@ -41,6 +43,9 @@ public final class FTADatabase: @unchecked Sendable {
             throw FTADatabase.describe(error, path: path)
         }
     }
+
+    /// Made once, before this process opens its first connection (see CSQLiteSetup.h).
+    static let sqliteSetup: Int32 = fta_sqlite_setup()
 
     /// Maps SQLite failures to the environment error users see (exit 3).
     static func describe(_ error: Error, path: String) -> FTAError {
