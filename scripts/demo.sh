@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: a demo database, demo actions against a local receiver, two passes, the status.
+# `make run`: a demo database, demo actions against a local receiver, passes, an alert event, a duty rotation, the status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.build/release

@@ -78,6 +78,10 @@ final class TickEndToEndTests: XCTestCase {
         let row = try show(ids[500])["action"]!
         XCTAssertEqual(row["execute_times"]?.intValue, 1)
         XCTAssertEqual(row["status"]?.stringValue, "success")
+        let notOnce = try FTADatabase(path: db).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM action_instance WHERE execute_times != 1 OR status != 'success'")
+        }
+        XCTAssertEqual(notOnce, 0, "every one of the 1,000 rows: success after exactly one execution")
     }
 
     func testFourPassesStartedTogether_over2000Actions_receiveEachOnce_withoutLockErrors() throws {
@@ -134,6 +138,19 @@ final class TickEndToEndTests: XCTestCase {
         let message = row["ex_data"]?["message"]?.stringValue ?? ""
         XCTAssertTrue(message.contains("status_code: 500"), message)
         XCTAssertTrue(message.contains("backend exploded"), message)
+    }
+
+    func testRetryAfter_on429_isHonouredToo() throws {
+        try receiver.script(path: "/limited", statuses: [429], headers: ["Retry-After": "120"])
+        let id = try enqueue([Actions.webhook(url: receiver.baseURL + "/limited", maxRetryTimes: 1, retryInterval: 10)])[0]
+        try pass(now: t0)
+        let row = try show(id)["action"]!
+        XCTAssertEqual(row["due_at"]?.intValue, t0 + 120)
+        XCTAssertTrue(row["ex_data"]?["message"]?.stringValue?.contains("429") ?? false, "\(row["ex_data"]!)")
+        try pass(now: t0 + 119)
+        XCTAssertEqual(try receiver.requests().count, 1)
+        try pass(now: t0 + 120)
+        XCTAssertEqual(try show(id)["action"]!["status"]?.stringValue, "success")
     }
 
     func testRetryAfter_on503_isHonouredOverAShorterInterval() throws {
@@ -300,6 +317,33 @@ final class TickEndToEndTests: XCTestCase {
         XCTAssertEqual(byPath["/text"]?["headers"]?["content-type"]?.stringValue, "text/plain")
     }
 
+    func testWebhook_htmlAndXMLBodies_haveTheirContentTypes() throws {
+        _ = try enqueue([
+            Actions.webhook(url: receiver.baseURL + "/html", detail: ["body": ["data_type": "raw", "content_type": "html", "content": "<b>{{ alert.id }}</b>"]]),
+            Actions.webhook(url: receiver.baseURL + "/xml", detail: ["body": ["data_type": "raw", "content_type": "xml", "content": "<alert id=\"{{ alert.id }}\"/>"]]),
+        ])
+        try pass()
+        var byPath: [String: JSONValue] = [:]
+        for r in try receiver.requests() { byPath[r["path"]!.stringValue!] = r }
+        XCTAssertEqual(byPath["/html"]?["body"]?.stringValue, "<b>a1</b>")
+        XCTAssertEqual(byPath["/html"]?["headers"]?["content-type"]?.stringValue, "text/html")
+        XCTAssertEqual(byPath["/xml"]?["body"]?.stringValue, "<alert id=\"a1\"/>")
+        XCTAssertEqual(byPath["/xml"]?["headers"]?["content-type"]?.stringValue, "application/xml")
+    }
+
+    func testFailureMessage_quotesTheFirst200CharactersOfTheBody() throws {
+        let body = String(repeating: "0123456789", count: 19) + "ABCDEFGHIJ" + "-and-more-that-is-cut"
+        try receiver.script(path: "/long", statuses: [502], body: body)
+        let id = try enqueue([Actions.webhook(url: receiver.baseURL + "/long")])[0]
+        try pass()
+        let row = try show(id)["action"]!
+        XCTAssertEqual(row["status"]?.stringValue, "failure")
+        let message = row["ex_data"]?["message"]?.stringValue ?? ""
+        XCTAssertTrue(message.contains("status_code: 502"), message)
+        XCTAssertTrue(message.contains(String(body.prefix(200)) + "..."), message)
+        XCTAssertFalse(message.contains("-and-more"), message)
+    }
+
     func testTemplateError_failsThatActionOnly_namingTheField() throws {
         let ids = try enqueue([
             Actions.webhook(url: receiver.baseURL + "/a", detail: ["headers": [["key": "X", "value": "{% if %}"]]]),
@@ -375,6 +419,75 @@ final class TickEndToEndTests: XCTestCase {
         XCTAssertEqual(try receiver.requests().filter { $0["path"]?.stringValue == "/later" }.count, 0, "a skipped action never runs")
     }
 
+    func testStatusAndMetrics_countByPlugin_andReportTheOldestDueAction() throws {
+        try receiver.script(path: "/flaky", statuses: [500, 200])
+        _ = try enqueue([
+            Actions.webhook(url: receiver.baseURL + "/ok"),
+            Actions.webhook(url: receiver.baseURL + "/flaky", maxRetryTimes: 1, retryInterval: 60),
+            Actions.webhook(url: receiver.baseURL + "/ok2", extra: ["due_at": .int(t0 + 30)]),
+        ], now: t0)
+        // Before any pass: three due, the oldest waiting 90 s.
+        let before = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 90)"]).stdout)
+        XCTAssertEqual(before["due_now"]?.intValue, 3)
+        XCTAssertEqual(before["leased_now"]?.intValue, 0)
+        XCTAssertEqual(before["oldest_due_age_seconds"]?.intValue, 90)
+        let text = try Binaries.run("fta-tick", ["status", "--db", db, "--now", "\(t0 + 90)"]).stdout
+        XCTAssertTrue(text.contains("oldest due age:   90 s"), text)
+
+        let metrics = dir.file("fta.prom")
+        try pass(now: t0 + 90, ["--metrics-file", metrics])
+        let prom = try String(contentsOfFile: metrics, encoding: .utf8)
+        for sample in ["fta_tick_actions_claimed{plugin_type=\"webhook\"} 3", "fta_tick_actions_succeeded{plugin_type=\"webhook\"} 2",
+                       "fta_tick_actions_retried{plugin_type=\"webhook\"} 1", "fta_tick_actions_failed{plugin_type=\"webhook\"} 0",
+                       "fta_queue_depth{status=\"running\"} 1", "fta_queue_due 0", "fta_queue_oldest_due_age_seconds 0",
+                       "fta_tick_outcomes_lost 0", "fta_tick_pass_timestamp_seconds \(t0 + 90)"] {
+            XCTAssertTrue(prom.split(separator: "\n").contains { $0 == sample }, "\(sample) in\n\(prom)")
+        }
+        // Written atomically: the file and nothing else (no temporary file left behind).
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("fta.prom") }, ["fta.prom"])
+
+        let after = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 90)"]).stdout)
+        XCTAssertEqual(after["due_now"]?.intValue, 0)
+        XCTAssertEqual(after["oldest_due_age_seconds"], .null)
+        XCTAssertEqual(after["scheduled_later"]?.intValue, 1, "the retry, due at t0 + 150")
+    }
+
+    func testRetryAndSkip_printJSONResults() throws {
+        try receiver.script(path: "/fail", statuses: [500])
+        let ids = try enqueue([Actions.webhook(url: receiver.baseURL + "/fail"), Actions.webhook(url: receiver.baseURL + "/x", extra: ["due_at": .int(t0 + 3600)])], now: t0)
+        try pass(now: t0)
+        let retry = try Binaries.run("fta-tick", ["retry", "--db", db, "--json", "--now", "\(t0 + 5)", "\(ids[0])", "\(ids[1])"])
+        XCTAssertEqual(retry.status, 1, "one id was refused")
+        XCTAssertEqual(try JSONParser.parse(retry.stdout), [["id": .int(ids[0]), "result": "done"],
+                                                             ["id": .int(ids[1]), "result": "refused", "reason": "still in progress (status received)"]])
+        let skip = try Binaries.run("fta-tick", ["skip", "--db", db, "--json", "--now", "\(t0 + 6)", "--reason", "dup", "\(ids[1])", "424242"])
+        XCTAssertEqual(skip.status, 1, "one id was not found")
+        XCTAssertEqual(try JSONParser.parse(skip.stdout), [["id": .int(ids[1]), "result": "done"], ["id": 424242, "result": "not_found"]])
+    }
+
+    // MARK: Fencing
+
+    func testOperatorSkipsAnActionInFlight_thePassCannotOverwriteIt() throws {
+        try receiver.script(path: "/slow", delay: 2)
+        let id = try enqueue([Actions.webhook(url: receiver.baseURL + "/slow")], now: t0)[0]
+        let running = try Binaries.start("fta-tick", ["run", "--db", db, "--now", "\(t0)", "--json"])
+        // Once the request is in flight, the operator skips the action: its lease token moves on.
+        let deadline = Date().addingTimeInterval(10)
+        while try receiver.requests().isEmpty && Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(try receiver.requests().count, 1)
+        let skip = try Binaries.run("fta-tick", ["skip", "--db", db, "--now", "\(t0 + 1)", "--reason", "handled by hand", "\(id)"])
+        XCTAssertEqual(skip.status, 0, skip.stderr)
+        running.process.waitUntilExit()
+        XCTAssertEqual(running.process.terminationStatus, 0)
+        let report = try JSONParser.parse(String(decoding: running.stdoutPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        XCTAssertEqual(report["lost"]?.intValue, 1, "the pass's outcome was discarded")
+        XCTAssertEqual(report["succeeded"]?.intValue, 0)
+        let row = try show(id)
+        XCTAssertEqual(row["action"]?["status"]?.stringValue, "skipped", "the newer status stands")
+        XCTAssertEqual(row["action"]?["execute_times"]?.intValue, 0)
+        XCTAssertFalse(row["log"]?.arrayValue?.contains { $0["step"]?.stringValue == "execute" } ?? true, "no outcome of the fenced-out worker was logged")
+    }
+
     // MARK: Logs
 
     func testLogFormatJSON_writesOneJSONObjectPerLine_perOutcomeAndPerPass() throws {
@@ -399,11 +512,16 @@ final class TickEndToEndTests: XCTestCase {
         try receiver.script(path: "/echo", statuses: [500], body: "denied for \(password)")
         try receiver.script(path: "/echo2", statuses: [500], body: "bad token \(token)")
         let ids = try enqueue([
-            Actions.webhook(url: receiver.baseURL + "/echo", detail: ["authorize": ["auth_type": "basic_auth", "auth_config": ["username": "ops", "password": .string(password)]]]),
-            Actions.webhook(url: receiver.baseURL + "/echo2", detail: ["authorize": ["auth_type": "bearer_token", "auth_config": ["token": .string(token)]]]),
+            Actions.webhook(url: receiver.baseURL + "/echo", maxRetryTimes: 1, retryInterval: 60,
+                            detail: ["authorize": ["auth_type": "basic_auth", "auth_config": ["username": "ops", "password": .string(password)]]]),
+            Actions.webhook(url: receiver.baseURL + "/echo2", maxRetryTimes: 1, retryInterval: 60,
+                            detail: ["authorize": ["auth_type": "bearer_token", "auth_config": ["token": .string(token)]]]),
         ])
-        let (run, _) = try pass()
-        var everything = run.stderr + run.stdout
+        // Text logs on the first attempt, JSON logs on the retry.
+        let (run, _) = try pass(now: t0, ["--log-level", "debug"])
+        let (retried, _) = try pass(now: t0 + 60, ["--log-format", "json", "--log-level", "debug"])
+        XCTAssertTrue(retried.stderr.contains("denied for"), "the echoed body reached the JSON log: \(retried.stderr)")
+        var everything = run.stderr + run.stdout + retried.stderr + retried.stdout
         for id in ids {
             for format in [["--json"], []] {
                 let r = try Binaries.run("fta-tick", ["show", "--db", db, "\(id)"] + format)
