@@ -212,30 +212,8 @@ final class ConvergeTests: XCTestCase {
     func testCollectAlarm_thirtyAlertsToOneGroup_oneSummaryPerReceiverAndWay_childrenSkippedWithItsStatus() throws {
         let smtp = try SMTPServer(log: dir.file("mail.jsonl"))
         defer { smtp.stop() }
-        let config = try dir.write("fta.yaml", """
-            channels:
-              mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
-            users:
-              alice: {email: alice@example.com}
-              bob: {email: bob@example.com}
-            user_groups:
-              ops: {users: [alice, bob], notice_ways: {default: [mail]}}
-            action_configs:
-              - {id: 3, name: ops mail, plugin_type: notice, execute_config: {template_detail: {need_poll: false}}}
-            """)
-        let converge: JSONValue = ["converge_func": "collect_alarm", "timedelta": 120, "count": 1,
-                                   "condition": [["dimension": "strategy_id", "value": ["self"]], ["dimension": "signal", "value": ["self"]],
-                                                 ["dimension": "notice_receiver", "value": ["self"]], ["dimension": "notice_way", "value": ["self"]]]]
-        let events: [JSONValue] = (0..<30).map { i in
-            [
-                "signal": "abnormal",
-                "alert": ["id": .string("disk-\(i)"), "alert_name": .string("Disk full on host-\(i)"), "strategy_id": 9, "severity": 2, "status": "ABNORMAL",
-                          "begin_time": .int(t0 + Int64(i)), "latest_time": .int(t0 + Int64(i)), "event": ["bk_biz_id": 2],
-                          "dimensions": [["key": "host", "value": .string("host-\(i)")]]],
-                "strategy": ["id": 9, "name": "disk usage", "bk_biz_id": 2,
-                             "notice": ["id": 90, "config_id": 3, "signal": ["abnormal"], "user_groups": ["ops"], "options": ["converge_config": converge]]],
-            ]
-        }
+        let config = try noticeConfig(smtp, users: ["alice", "bob"])
+        let events = noticeStorm(strategy: 9, alerts: 30, function: "collect_alarm", at: t0)
         let i = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0 + 40)", "-"], stdin: Actions.lines(events))
         XCTAssertEqual(i.status, 0, i.stderr)
         try pass(at: t0 + 40, config: config)
@@ -246,7 +224,7 @@ final class ConvergeTests: XCTestCase {
         XCTAssertEqual(mails.map { $0["rcpt_tos"]?.arrayValue?.compactMap(\.stringValue) ?? [] }.sorted { $0.description < $1.description },
                        [["alice@example.com"], ["bob@example.com"]])
         XCTAssertTrue(mails.allSatisfy { ($0["subject"]?.stringValue ?? "").contains("30 notices") }, "\(mails.map { $0["subject"] ?? "" })")
-        XCTAssertTrue(mails[0]["body"]?.stringValue?.contains("Disk full on host-0 (disk-0)") ?? false)
+        XCTAssertTrue(mails[0]["body"]?.stringValue?.contains("Disk full on host-0 (s9-0)") ?? false, mails[0]["body"]?.stringValue ?? "")
         XCTAssertEqual(try query("SELECT status || '/' || real_status FROM action_instance WHERE signal = 'abnormal' AND is_parent_action = 0 GROUP BY 1") as [String],
                        ["skipped/success"], "every child skipped, stamped with the summary's status")
         XCTAssertEqual(try query("SELECT count(*) FROM converge_instance WHERE end_time IS NULL") as [Int], [0], "the summaries ended their instances")

@@ -35,7 +35,7 @@ public struct ActionStore: Sendable {
     }
 
     /// Stores packed rows in one transaction (enqueue's hot path).
-    public func insert(_ rows: PackedActions, now: Int64) throws -> [InsertResult] {
+    func insert(_ rows: PackedActions, now: Int64) throws -> [InsertResult] {
         try database.write { db in
             let inserter = try RowInserter(db: db, path: database.path)
             defer { inserter.finish() }

@@ -3,7 +3,7 @@
 /// Enqueue packs on its parsing thread, so the thread that holds the write lock only binds
 /// pointers into this buffer: it copies no text and allocates or frees nothing per row (the
 /// drafts' strings are freed where they were made). BENCHMARKS.md has the measurement.
-public struct PackedActions: Sendable {
+struct PackedActions: Sendable {
     /// Texts per row, in the order they are bound; the last is the `dedupe_key`.
     static let textsPerRow = 13
 
@@ -26,18 +26,18 @@ public struct PackedActions: Sendable {
     private(set) var ends: [Int] = []
     private(set) var numbers: [Numbers] = []
 
-    public init() {}
+    init() {}
 
-    public init(reservingRows rows: Int, bytesPerRow: Int = 768) {
+    init(reservingRows rows: Int, bytesPerRow: Int = 768) {
         bytes.reserveCapacity(rows * bytesPerRow)
         ends.reserveCapacity(rows * PackedActions.textsPerRow)
         numbers.reserveCapacity(rows)
     }
 
-    public var count: Int { numbers.count }
-    public var isEmpty: Bool { numbers.isEmpty }
+    var count: Int { numbers.count }
+    var isEmpty: Bool { numbers.isEmpty }
 
-    public mutating func append(_ d: ActionDraft) {
+    mutating func append(_ d: ActionDraft) {
         func add(_ text: String) {
             bytes.append(contentsOf: text.utf8)
             ends.append(bytes.count)
@@ -52,7 +52,7 @@ public struct PackedActions: Sendable {
             hasDedupeKey: d.dedupeKey != nil))
     }
 
-    public mutating func removeAll() {
+    mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         numbers.removeAll(keepingCapacity: true)
