@@ -57,25 +57,26 @@ struct FtaReplay: ParsableCommand {
 
         if dryRun {
             if json {
-                print(JSONValue.array(held.map { h in
+                print(Redactor.maskSecrets(JSONValue.array(held.map { h in
                     let s = h.sends.first
                     return ["id": .int(h.id), "create_time": .int(h.createTime), "strategy_id": .int(h.strategyId), "bk_biz_id": .string(h.bkBizId),
                             "signal": .string(h.signal), "way": .string(h.way), "receivers": s?["receivers"] ?? .array([]),
                             "addresses": s?["addresses"] ?? .array([]), "title": s?["title"] ?? "", "status": .string(h.status)]
-                }).jsonText)
+                })).jsonText)
             } else {
                 print("id\tcreated\tstrategy\tbiz\tway\treceivers\ttitle")
                 for h in held {
                     let s = h.sends.first
                     let receivers = (s?["receivers"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-                    print("\(h.id)\t\(TimeParser.iso(h.createTime))\t\(h.strategyId)\t\(h.bkBizId)\t\(h.way)\t\(receivers)\t\(s?["title"]?.stringValue ?? "")")
+                    let line = "\(h.id)\t\(TimeParser.iso(h.createTime))\t\(h.strategyId)\t\(h.bkBizId)\t\(h.way)\t\(receivers)\t\(s?["title"]?.stringValue ?? "")"
+                    print(MessageText.escaped(Redactor.maskText(line)).replacingOccurrences(of: "\\t", with: "\t"))
                 }
-                fputs("fta-replay: \(held.count) held notices would be sent\n", stderr)
+                CommandOutput.report("\(held.count) held notices would be sent", level: "info")
             }
             return
         }
         if held.isEmpty {
-            fputs("fta-replay: no held notices match\n", stderr)
+            CommandOutput.report("no held notices match", level: "info")
             return
         }
         if !force {
@@ -83,7 +84,7 @@ struct FtaReplay: ParsableCommand {
             if !byRule.isEmpty {
                 let total = byRule.values.reduce(0, +)
                 let rules = byRule.keys.sorted().map(String.init).joined(separator: ", ")
-                fputs("fta-replay: \(total) of the \(held.count) selected notices still match breaker rule \(rules); remove the rule (fta-tick breaker remove \(rules)) or use --force\n", stderr)
+                CommandOutput.report("\(total) of the \(held.count) selected notices still match breaker rule \(rules); remove the rule (fta-tick breaker remove \(rules)) or use --force")
                 throw CommandExit(.attention)
             }
         }
@@ -99,10 +100,10 @@ struct FtaReplay: ParsableCommand {
         if json {
             print(JSONValue.object([
                 "sent": .int(Int64(sent)), "failed": .int(Int64(failed)),
-                "results": .array(outcomes.map { ["id": .int($0.id), "ok": .bool($0.ok), "message": .string($0.message)] }),
+                "results": .array(outcomes.map { ["id": .int($0.id), "ok": .bool($0.ok), "message": .string(Redactor.maskText($0.message))] }),
             ]).jsonText)
         } else {
-            for o in outcomes where !o.ok { fputs("fta-replay: action \(o.id): \(o.message)\n", stderr) }
+            for o in outcomes where !o.ok { CommandOutput.report("action \(o.id): \(o.message)") }
             print("replayed \(outcomes.count) held notices: \(sent) sent, \(failed) failed")
         }
         env.logger.info("replay done", metadata: ["sent": "\(sent)", "failed": "\(failed)", "selected": "\(held.count)"])

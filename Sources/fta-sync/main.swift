@@ -47,12 +47,12 @@ extension FtaSync {
                     throw FTAError.usage("--since '\(since)': expected ISO-8601, epoch seconds or a duration back from now (2h)")
                 }
             }
-            guard maxRuntime > 0 else { throw FTAError.usage("--max-runtime: must be positive") }
+            guard maxRuntime > 0, maxRuntime <= 86_400 else { throw FTAError.usage("--max-runtime: must be more than 0 and at most 86400 seconds") }
             let pass = SyncPass(store: SyncStore(database: try env.openDatabase()), settings: env.config.elasticsearch, clock: env.clock, logger: env.logger)
             pass.maxRuntime = maxRuntime
             if dryRun {
                 let n = try pass.dryRun(mode: mode) { bytes in FileHandle.standardOutput.write(Data(bytes)) }
-                fputs("fta-sync: \(n) documents would be sent\n", stderr)
+                CommandOutput.report("\(n) documents would be sent", level: "info")
                 return
             }
             if mode != .live, isatty(2) == 1 {

@@ -43,8 +43,8 @@ extension FtaTick {
             var options = TickOptions(settings: env.config.tick, workerId: workerId)
             if let batch { guard (1...100_000).contains(batch) else { throw FTAError.usage("--batch: must be 1...100000") }; options.batch = batch }
             if let concurrency { guard (1...512).contains(concurrency) else { throw FTAError.usage("--concurrency: must be 1...512") }; options.concurrency = concurrency }
-            if let lease { guard lease >= 1 else { throw FTAError.usage("--lease: must be at least 1 second") }; options.lease = lease }
-            if let maxRuntime { guard maxRuntime > 0 else { throw FTAError.usage("--max-runtime: must be positive") }; options.maxRuntime = maxRuntime }
+            if let lease { guard (1...86_400).contains(lease) else { throw FTAError.usage("--lease: must be 1...86400 seconds") }; options.lease = lease }
+            if let maxRuntime { guard maxRuntime > 0, maxRuntime <= 86_400 else { throw FTAError.usage("--max-runtime: must be more than 0 and at most 86400 seconds") }; options.maxRuntime = maxRuntime }
             let database = try env.openDatabase()
             let store = ActionStore(database: database)
             env.config.directory = try DirectoryStore(database: database).load().overlaid(by: env.config.directory)
@@ -91,35 +91,46 @@ extension FtaTick {
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "JSON-lines file, or - for standard input.") var file: String = "-"
-        @Flag(help: "Print {\"stored\":[...],\"duplicates\":[...],\"rejected\":[...]} instead of one id per line.") var json = false
+        @Flag(help: "Print one JSON object per committed batch ({\"lines\":[first,last],\"stored\":[...],\"duplicates\":[...],\"rejected\":[...],\"warnings\":[...]}) instead of one id per line.") var json = false
 
         func run() throws {
             let env = try global.prepare(label: "fta-tick")
             let reader = try LineReader(path: file)
             let store = ActionStore(database: try env.openDatabase())
             let source = file == "-" ? "stdin" : file
+            StopSignals.install()
             let enqueue = EnqueueRun(store: store, registry: .standard(config: env.config), clock: env.clock)
-            let report = try enqueue.run(reader) { r in
-                fputs("fta-tick: \(source) line \(r.line): \(r.reason)\n", stderr)
-            }
-            for d in report.duplicates {
-                fputs("fta-tick: \(source) line \(d.line): dedupe_key already stored as action \(d.id); ignored\n", stderr)
-            }
-            if json {
-                let out: JSONValue = [
-                    "stored": .array(report.stored.map { ["line": .int(Int64($0.line)), "id": .int($0.id)] }),
-                    "duplicates": .array(report.duplicates.map { ["line": .int(Int64($0.line)), "id": .int($0.id)] }),
-                    "rejected": .array(report.rejected.map { ["line": .int(Int64($0.line)), "error": .string($0.reason)] }),
-                ]
-                print(out.jsonText)
-            } else {
+            // Each committed batch is reported at once (and flushed), so a run that is stopped or
+            // killed has already said what it stored.
+            let report = try enqueue.run(reader) { batch in
+                for r in batch.rejected { CommandOutput.report(source: source, line: r.line, r.reason) }
+                for w in batch.warnings { CommandOutput.report(source: source, line: w.line, w.reason, level: "warning") }
+                for d in batch.duplicates {
+                    CommandOutput.report(source: source, line: d.line, "dedupe_key already stored as action \(d.id); ignored", level: "info")
+                }
                 var out = ""
-                for s in report.stored { out += "\(s.id)\n" }
+                if json {
+                    let o: JSONValue = [
+                        "lines": [.int(Int64(batch.firstLine)), .int(Int64(batch.lastLine))],
+                        "stored": .array(batch.stored.map { ["line": .int(Int64($0.line)), "id": .int($0.id)] }),
+                        "duplicates": .array(batch.duplicates.map { ["line": .int(Int64($0.line)), "id": .int($0.id)] }),
+                        "rejected": .array(batch.rejected.map { ["line": .int(Int64($0.line)), "error": .string(Redactor.maskText($0.reason))] }),
+                        "warnings": .array(batch.warnings.map { ["line": .int(Int64($0.line)), "warning": .string($0.reason)] }),
+                    ]
+                    out = o.jsonText + "\n"
+                } else {
+                    for s in batch.stored { out += "\(s.id)\n" }
+                }
                 FileHandle.standardOutput.write(Data(out.utf8))
             }
+            if let line = report.stoppedAfterLine {
+                CommandOutput.report("\(source): stopped by a signal after line \(line): lines 1-\(line) are committed as reported; "
+                                     + "nothing after line \(line) was read (run the rest again: lines with a dedupe_key already stored are skipped)")
+            }
             env.logger.info("enqueue done", metadata: ["stored": "\(report.stored.count)", "duplicates": "\(report.duplicates.count)",
-                                                       "rejected": "\(report.rejected.count)", "source": "\(source)"])
-            if !report.rejected.isEmpty { throw CommandExit(.attention) }
+                                                       "rejected": "\(report.rejected.count)", "warnings": "\(report.warnings.count)",
+                                                       "lines": "\(report.lastLine)", "source": "\(source)"])
+            if !report.rejected.isEmpty || !report.warnings.isEmpty || report.stoppedAfterLine != nil { throw CommandExit(.attention) }
         }
     }
 
@@ -152,20 +163,22 @@ extension FtaTick {
             let store = ActionStore(database: database)
             env.config.directory = try DirectoryStore(database: database).load().overlaid(by: env.config.directory)
             for g in try DutyStore(database: database).applyDuty(to: &env.config.directory, at: env.clock.now()) {
-                fputs("fta-tick: duty group '\(g)' has nobody on duty and lists no users; its notices reach nobody\n", stderr)
+                CommandOutput.report("duty group '\(g)' has nobody on duty and lists no users; its notices reach nobody", level: "warning")
             }
             let source = file == "-" ? "stdin" : file
             var stage = env.config.creationStage(registry: .standard(config: env.config))
             stage.breaker = try BreakerStore(database: database).matcher(now: env.clock.now())
+            StopSignals.install()
             let report = try IngestRun(store: store, stage: stage, clock: env.clock).run(reader) { r in
-                fputs("fta-tick: \(source) line \(r.line): \(r.reason)\n", stderr)
+                CommandOutput.report(source: source, line: r.line, r.reason)
             }
             var out = ""
             for e in report.events {
-                for w in e.warnings { fputs("fta-tick: \(source) line \(e.line): \(w)\n", stderr) }
+                for w in e.warnings { CommandOutput.report(source: source, line: e.line, w, level: "warning") }
                 for n in e.notes { env.logger.info("\(source) line \(e.line): \(n)") }
                 if !e.duplicates.isEmpty {
-                    fputs("fta-tick: \(source) line \(e.line): alert \(e.alertId) \(e.signal) already ingested (actions \(e.duplicates.map(String.init).joined(separator: ", "))); nothing new\n", stderr)
+                    CommandOutput.report(source: source, line: e.line,
+                                         "alert \(e.alertId) \(e.signal) already ingested (actions \(e.duplicates.map(String.init).joined(separator: ", "))); nothing new", level: "info")
                 }
                 if json {
                     let o: JSONValue = [
@@ -180,14 +193,17 @@ extension FtaTick {
                 }
             }
             if json {
-                for r in report.rejected { out += JSONValue.object(["line": .int(Int64(r.line)), "error": .string(r.reason)]).jsonText + "\n" }
+                for r in report.rejected { out += JSONValue.object(["line": .int(Int64(r.line)), "error": .string(Redactor.maskText(r.reason))]).jsonText + "\n" }
             }
             FileHandle.standardOutput.write(Data(out.utf8))
             env.logger.info("ingest done", metadata: ["events": "\(report.events.count)", "stored": "\(report.storedCount)",
                                                       "duplicates": "\(report.duplicateCount)", "rejected": "\(report.rejected.count)",
                                                       "warnings": "\(report.warningCount)", "held_by_breaker": "\(report.heldByBreaker)",
                                                       "source": "\(source)"])
-            if !report.rejected.isEmpty || report.warningCount > 0 { throw CommandExit(.attention) }
+            if let line = report.stoppedAfterLine {
+                CommandOutput.report("\(source): stopped by a signal after line \(line): events up to line \(line) are stored as reported; nothing after it was read")
+            }
+            if !report.rejected.isEmpty || report.warningCount > 0 || report.stoppedAfterLine != nil { throw CommandExit(.attention) }
         }
     }
 
@@ -345,7 +361,7 @@ extension FtaTick {
             func run() throws {
                 let env = try global.prepare(label: "fta-tick")
                 let removed = try BreakerStore(database: try env.openDatabase()).remove(ids)
-                for id in ids where !removed.contains(id) { fputs("fta-tick: breaker rule \(id) does not exist\n", stderr) }
+                for id in ids where !removed.contains(id) { CommandOutput.report("breaker rule \(id) does not exist") }
                 print("removed \(removed.count) rules")
                 if removed.count != ids.count { throw CommandExit(.attention) }
             }

@@ -29,7 +29,12 @@ public enum CommandRunner {
 
     static func fail<C: ParsableCommand>(_ type: C.Type, _ message: String, code: ExitStatus) -> Never {
         let name = type.configuration.commandName ?? "fta"
-        fputs("\(name): error: \(message)\n", stderr)
+        switch CommandOutput.format {
+        case .text: fputs("\(name): error: \(MessageText.escaped(Redactor.maskText(message)))\n", stderr)
+        case .json:
+            CommandOutput.label = name
+            CommandOutput.report(message, level: "error", fields: [("exit_code", .int(Int64(code.rawValue)))])
+        }
         exit(code.rawValue)
     }
 }

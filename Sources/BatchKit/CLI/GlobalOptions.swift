@@ -14,10 +14,10 @@ public struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The clock for the whole run: ISO-8601 or epoch seconds. (env: FTA_NOW)", valueName: "time"))
     public var now: String?
 
-    @Option(name: .customLong("log-format"), help: "Log lines on stderr as text or json.")
+    @Option(name: .customLong("log-format"), help: "Log lines and per-line reports on stderr as text or json.")
     public var logFormat: String = "text"
 
-    @Option(name: .customLong("log-level"), help: "Least level logged: debug, info, warning, error.")
+    @Option(name: .customLong("log-level"), help: "Least level logged: trace, debug, info, notice, warning, error, critical.")
     public var logLevel: String = "info"
 
     @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write Prometheus text metrics here (atomically) when the run ends.", valueName: "path"))
@@ -32,23 +32,53 @@ public struct GlobalOptions: ParsableArguments {
     /// Checks the flags, sets up logging and loads the config: everything a command needs
     /// before it touches the database.
     public func prepare(label: String) throws -> CommandEnvironment {
-        guard let format = FTALogHandler.Format(rawValue: logFormat) else {
-            throw FTAError.usage("--log-format: '\(logFormat)' is not one of text, json")
+        // Both choices are read the same way: any case, and the error lists every value.
+        guard let format = FTALogHandler.Format(rawValue: logFormat.lowercased()) else {
+            throw FTAError.usage("--log-format: '\(logFormat)' is not one of \(FTALogHandler.Format.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
-            throw FTAError.usage("--log-level: '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
+            throw FTAError.usage("--log-level: '\(logLevel)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         LoggingBootstrap.once(format: format, level: level)
+        CommandOutput.label = label
         var clock = Clock.system
         if let text = now ?? environment["FTA_NOW"] {
             guard let t = TimeParser.parse(text) else {
-                throw FTAError.usage("--now: '\(text)' is not an ISO-8601 time or epoch seconds")
+                throw FTAError.usage("--now: '\(text)': \(TimeParser.expected)")
             }
             clock = .fixed(t)
         }
+        if let metricsFile { try MetricsFile.checkTarget(metricsFile) }
         let config = try FTAConfig.load(path: config ?? environment["FTA_CONFIG"], environment: environment)
         return CommandEnvironment(config: config, clock: clock, databasePath: databasePath,
                                   metricsFile: metricsFile, logger: Logger(label: label))
+    }
+}
+
+/// Where a command's one-line reports go (rejected lines, warnings, the final error): stderr, in
+/// the run's `--log-format`, masked and escaped like log lines.
+public enum CommandOutput {
+    nonisolated(unsafe) static var format = FTALogHandler.Format.text
+    nonisolated(unsafe) static var label = "fta"
+
+    /// One report. Text: `fta-tick: <message>`; JSON: one object with `level`, `message` and
+    /// `fields` (for a line of input: `source` and `line`).
+    public static func report(_ message: String, level: String = "error", fields: [(String, JSONValue)] = []) {
+        switch format {
+        case .text:
+            let text = "\(label): " + MessageText.escaped(Redactor.maskText(message))
+            fputs(text + "\n", stderr)
+        case .json:
+            FTALogHandler.emit(label: label, format: .json, level: level, message: message, fields: fields)
+        }
+    }
+
+    /// A report about one line of input: `fta-tick: <source> line <n>: <message>` in text.
+    public static func report(source: String, line: Int, _ message: String, level: String = "error") {
+        switch format {
+        case .text: report("\(source) line \(line): \(message)", level: level)
+        case .json: report(message, level: level, fields: [("source", .string(source)), ("line", .int(Int64(line)))])
+        }
     }
 }
 
@@ -70,6 +100,7 @@ enum LoggingBootstrap {
     static func once(format: FTALogHandler.Format, level: Logger.Level) {
         guard !done else { return }
         done = true
+        CommandOutput.format = format
         LoggingSystem.bootstrap { FTALogHandler(label: $0, format: format, level: level) }
     }
 }

@@ -24,10 +24,12 @@ public enum OperatorOutput {
                 failed = true
                 items.append(["id": .int(id), "result": "not_found"])
                 lines.append("\(id) not found")
+                CommandOutput.report("action \(id): not found; nothing \(verb)")
             case .refused(let id, let why):
                 failed = true
                 items.append(["id": .int(id), "result": "refused", "reason": .string(why)])
                 lines.append("\(id) refused: \(why)")
+                CommandOutput.report("action \(id): refused: \(why)")
             }
         }
         Swift.print(json ? JSONValue.array(items).jsonText : lines.joined(separator: "\n"))

@@ -44,10 +44,8 @@ public struct GatewayChannel: NoticeChannel {
 
     /// Header values that look like credentials, kept out of result messages.
     var redactor: Redactor {
-        Redactor(secrets: headers.filter { h in
-            let name = h.0.lowercased()
-            return name == "authorization" || Redactor.secretKeys.contains(name) || name.contains("token") || name.contains("key") || name.contains("secret")
-        }.flatMap { h in [h.1] + h.1.split(separator: " ").map(String.init) })
+        Redactor(secrets: headers.filter { Redactor.isSecretName($0.0) || $0.0.lowercased().contains("key") }
+            .flatMap { h in [h.1] + h.1.split(separator: " ").map(String.init) })
     }
 
     public func send(_ message: NoticeMessage, worker: ChannelWorker) -> [String: NoticeResult] {
@@ -55,15 +53,16 @@ public struct GatewayChannel: NoticeChannel {
         let redactor = self.redactor
         let groups = perReceiver ? message.receivers.map { [$0] } : [message.receivers]
         var results: [String: NoticeResult] = [:]
-        for group in groups {
-            var result = call(group, title: message.title, content: content, worker: worker)
+        for (n, group) in groups.enumerated() {
+            let key = message.idempotencyKey.map { groups.count > 1 ? "\($0)-\(n + 1)" : $0 }
+            var result = call(group, title: message.title, content: content, idempotencyKey: key, worker: worker)
             result.message = redactor.redact(result.message)
             for r in group { results[r] = result }
         }
         return results
     }
 
-    func call(_ receivers: [String], title: String, content: String, worker: ChannelWorker) -> NoticeResult {
+    func call(_ receivers: [String], title: String, content: String, idempotencyKey: String? = nil, worker: ChannelWorker) -> NoticeResult {
         let context: JSONValue = [
             "receivers": .array(receivers.map { .string($0) }), "receiver": .string(receivers.first ?? ""),
             "title": .string(title), "content": .string(content), "way": .string(way),
@@ -80,8 +79,14 @@ public struct GatewayChannel: NoticeChannel {
         } catch {
             return NoticeResult(ok: false, message: "\(error)")
         }
+        if let why = WireCheck.url(target) {
+            return NoticeResult(ok: false, message: "\(way) gateway: rendered channels.\(way).url \(why); not sent")
+        }
         var allHeaders = headers
         if !allHeaders.contains(where: { $0.0.lowercased() == "content-type" }) { allHeaders.append(("Content-Type", contentType)) }
+        if let idempotencyKey, !allHeaders.contains(where: { $0.0.lowercased() == "idempotency-key" }) {
+            allHeaders.append(("Idempotency-Key", idempotencyKey))
+        }
         let request = HTTPRequest(method: method, url: target, headers: allHeaders, body: Array(body.utf8), timeout: timeout, verifyTLS: verifyTLS)
         switch worker.http.perform(request) {
         case .failure(let e):

@@ -14,13 +14,22 @@ public struct MailChannel: NoticeChannel {
     }
 
     public func send(_ message: NoticeMessage, worker: ChannelWorker) -> [String: NoticeResult] {
-        let mail = MailMessage(from: from, to: message.receivers, subject: message.title,
+        // An address that is not exactly one mail address fails on its own; the rest still get the mail.
+        var results: [String: NoticeResult] = [:]
+        var good: [String] = []
+        for r in message.receivers {
+            if let why = WireCheck.mailAddress(r) { results[r] = NoticeResult(ok: false, message: "mail address refused: it \(why)") } else { good.append(r) }
+        }
+        guard !good.isEmpty else { return results }
+        let mail = MailMessage(from: from, to: good, subject: message.title,
                                body: TextLimit.truncate(message.content, to: maxLength), isHTML: html)
         let now = worker.clock.now()
-        let id = "\(now).\(UInt32.random(in: 0...UInt32.max))@fta"
+        // The idempotency key makes a re-sent message (after a crash) carry the same Message-ID.
+        let id = message.idempotencyKey.map { "\($0)@fta" } ?? "\(now).\(UInt32.random(in: 0...UInt32.max))@fta"
         switch worker.smtp.send(mail, settings: smtp, date: now, messageID: id) {
-        case .success: return all(message.receivers, NoticeResult(ok: true, message: "mail accepted by \(smtp.host)"))
-        case .failure(let e): return all(message.receivers, NoticeResult(ok: false, message: e.message))
+        case .success: results.merge(all(good, NoticeResult(ok: true, message: "mail accepted by \(smtp.host)"))) { a, _ in a }
+        case .failure(let e): results.merge(all(good, NoticeResult(ok: false, message: e.message))) { a, _ in a }
         }
+        return results
     }
 }

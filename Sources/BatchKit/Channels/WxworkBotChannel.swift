@@ -22,7 +22,9 @@ public struct WxworkBotChannel: NoticeChannel {
         if !message.mentions.isEmpty { text += "\n" + message.mentions.map { "<@\($0)>" }.joined(separator: " ") }
         let body = JSONValue.object(["msgtype": "markdown", "markdown": ["content": .string(TextLimit.truncate(text, to: maxLength))]]).jsonText
         var results: [String: NoticeResult] = [:]
-        for chat in message.receivers {
+        for (n, chat) in message.receivers.enumerated() {
+            var headers = [("Content-Type", "application/json")]
+            if let key = message.idempotencyKey { headers.append(("Idempotency-Key", message.receivers.count > 1 ? "\(key)-\(n + 1)" : key)) }
             let target: String
             do {
                 target = try worker.renderer.render(url, field: "channels.wxwork-bot.url", context: TemplateRenderer.Context(["chat_id": .string(chat)]))
@@ -30,7 +32,11 @@ public struct WxworkBotChannel: NoticeChannel {
                 results[chat] = NoticeResult(ok: false, message: "\(error)")
                 continue
             }
-            let request = HTTPRequest(method: "POST", url: target, headers: [("Content-Type", "application/json")],
+            if let why = WireCheck.url(target) {
+                results[chat] = NoticeResult(ok: false, message: "wxwork-bot: rendered channels.wxwork-bot.url \(why); not sent")
+                continue
+            }
+            let request = HTTPRequest(method: "POST", url: target, headers: headers,
                                       body: Array(body.utf8), timeout: timeout, verifyTLS: verifyTLS)
             switch worker.http.perform(request) {
             case .failure(let e):

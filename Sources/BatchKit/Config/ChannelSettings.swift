@@ -52,6 +52,8 @@ public enum ChannelSettings {
         let o = try r.object(spec, allowed: ["host", "port", "security", "username", "password", "from", "html", "timeout", "verify_tls", "max_length"])
         guard let host = o["host"] else { throw r.fail("host", "missing") }
         guard let from = o["from"] else { throw r.fail("from", "missing (the sender address)") }
+        if let why = WireCheck.mailAddress(try r.string(from, "from")) { throw r.fail("from", why) }
+        if let why = WireCheck.url("smtp://" + (try r.string(host, "host"))) { throw r.fail("host", why) }
         let security = SMTPSettings.Security(rawValue: try r.choice(o["security"] ?? "starttls", "security", SMTPSettings.Security.allCases.map(\.rawValue))) ?? .starttls
         let port = Int(try r.number(o["port"] ?? .int(security == .tls ? 465 : 587), "port", min: 1, max: 65535))
         var smtp = SMTPSettings(host: try r.string(host, "host"), port: port, security: security)
@@ -80,11 +82,17 @@ public enum ChannelSettings {
         guard url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") else {
             throw r.fail("url", "must start with http:// or https://")
         }
+        if !TemplateRenderer.isTemplate(url), let why = WireCheck.url(url) { throw r.fail("url", why) }
         var c = GatewayChannel(way: way, url: url)
         if let m = o["method"] { c.method = try r.choice(m, "method", ["get", "post", "put", "patch"]).uppercased() }
         if let h = o["headers"] {
             guard case .object(let headers) = h else { throw r.fail("headers", "expected a mapping of header names to values") }
-            c.headers = try headers.keys.sorted().map { ($0, try r.string(headers[$0] ?? .null, "headers.\($0)")) }
+            c.headers = try headers.keys.sorted().map { name in
+                let value = try r.string(headers[name] ?? .null, "headers.\(name)")
+                if let why = WireCheck.headerName(name) { throw r.fail("headers.\(name)", "header name \(why)") }
+                if let why = WireCheck.headerValue(value) { throw r.fail("headers.\(name)", "header value \(why)") }
+                return (name, value)
+            }
         }
         if let b = o["body"] { c.bodyTemplate = try r.string(b, "body") }
         if let t = o["content_type"] { c.contentType = try r.string(t, "content_type") }

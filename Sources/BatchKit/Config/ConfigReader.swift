@@ -38,47 +38,4 @@ struct ConfigReader {
         guard options.contains(s) else { throw fail(key, "'\(s)' is not one of \(options.joined(separator: ", "))") }
         return s
     }
-
-    /// Converts a Yams tree to JSON, expanding `${NAME}` in strings.
-    static func json(from node: Any, path: String, source: String, environment: [String: String]) throws -> JSONValue {
-        switch node {
-        case let s as String: return .string(try expand(s, path: path, source: source, environment: environment))
-        case let b as Bool: return .bool(b)
-        case let i as Int: return .int(Int64(i))
-        case let d as Double: return .double(d)
-        case let a as [Any]:
-            return .array(try a.enumerated().map { try json(from: $0.element, path: "\(path)[\($0.offset)]", source: source, environment: environment) })
-        case let m as [String: Any]:
-            var o: [String: JSONValue] = [:]
-            for (k, v) in m { o[k] = try json(from: v, path: path.isEmpty ? k : "\(path).\(k)", source: source, environment: environment) }
-            return .object(o)
-        case let m as [AnyHashable: Any]:
-            var o: [String: JSONValue] = [:]
-            for (k, v) in m { o["\(k)"] = try json(from: v, path: path.isEmpty ? "\(k)" : "\(path).\(k)", source: source, environment: environment) }
-            return .object(o)
-        case is NSNull: return .null
-        // An unquoted YAML timestamp (`effective_time: 2026-03-01 09:00:00`): its wall-clock text.
-        case let d as Date: return .string(WallTime(seconds: Int64(d.timeIntervalSince1970.rounded(.down))).text)
-        default: return .string("\(node)")
-        }
-    }
-
-    static func expand(_ s: String, path: String, source: String, environment: [String: String]) throws -> String {
-        guard s.contains("${") else { return s }
-        var out = ""
-        var rest = Substring(s)
-        while let start = rest.range(of: "${") {
-            out += rest[..<start.lowerBound]
-            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
-                throw FTAError.config("config \(source): \(path): unterminated ${ in value")
-            }
-            let name = String(rest[start.upperBound..<end])
-            guard let value = environment[name] else {
-                throw FTAError.config("config \(source): \(path): environment variable \(name) is not set")
-            }
-            out += value
-            rest = rest[rest.index(after: end)...]
-        }
-        return out + rest
-    }
 }

@@ -43,10 +43,14 @@ public struct ElasticsearchSettings: Sendable, Equatable {
         for u in urls where !(u.hasPrefix("http://") || u.hasPrefix("https://")) {
             throw reader.fail("url", "'\(Redactor.safeURL(u))' must start with http:// or https://")
         }
+        for u in urls { if let why = WireCheck.url(u) { throw reader.fail("url", "'\(Redactor.safeURL(u))' \(why)") } }
         urls = urls.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         if let v = o["username"] { username = try reader.string(v, "username") }
         if let v = o["password"] { password = try reader.string(v, "password") }
-        if let v = o["api_key"] { apiKey = try reader.string(v, "api_key") }
+        if let v = o["api_key"] {
+            apiKey = try reader.string(v, "api_key")
+            if let why = WireCheck.headerValue(apiKey ?? "") { throw reader.fail("api_key", why) }
+        }
         if let v = o["prefix"] {
             prefix = try reader.string(v, "prefix")
             guard !prefix.isEmpty, prefix == prefix.lowercased(), !prefix.contains(where: { " ,/*?\"<>|\\#:".contains($0) }) else {

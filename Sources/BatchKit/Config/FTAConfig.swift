@@ -54,18 +54,9 @@ public struct FTAConfig: Sendable {
     }
 
     public static func parse(_ text: String, source: String, environment: [String: String] = [:]) throws -> FTAConfig {
-        let node: Any?
-        do {
-            node = try Yams.load(yaml: text)
-        } catch let error as YamlError {
-            throw FTAError.config("config \(source): invalid YAML: \(oneLine("\(error)"))")
-        } catch {
-            throw FTAError.config("config \(source): invalid YAML: \(oneLine("\(error)"))")
-        }
         var config = FTAConfig()
         config.source = source
-        guard let node else { return config }
-        let root = try ConfigReader.json(from: node, path: "", source: source, environment: environment)
+        guard let root = try YAMLDocument.load(text, name: "config \(source)", environment: environment) else { return config }
         guard case .object(let top) = root else {
             throw FTAError.config("config \(source): the top level must be a mapping of sections")
         }
@@ -155,7 +146,4 @@ public struct FTAConfig: Sendable {
         return stage
     }
 
-    static func oneLine(_ s: String) -> String {
-        s.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: "; ")
-    }
 }

@@ -38,8 +38,9 @@ public struct RemoteSystem: Sendable, Equatable {
         if let v = o["app_secret"] { s.appSecret = try reader.string(v, "app_secret") }
         if let v = o["timeout"] { s.timeout = try reader.number(v, "timeout", min: 0.1, max: 600) }
         if let v = o["verify_tls"] { s.verifyTLS = try reader.bool(v, "verify_tls") }
-        for (name, url) in [("url", s.url), ("site_url", s.siteURL)] where !url.isEmpty && !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            throw reader.fail(name, "'\(url)' is not an http(s) URL")
+        for (name, url) in [("url", s.url), ("site_url", s.siteURL)] where !url.isEmpty {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw reader.fail(name, "'\(Redactor.safeURL(url))' is not an http(s) URL") }
+            if let why = WireCheck.url(url) { throw reader.fail(name, why) }
         }
         var more: [String: String] = [:]
         for k in extra { if let v = o[k] { more[k] = try reader.string(v, k).trimmingTrailingSlash } }

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A file for `fta-rota import`: duty rules in the original's JSON shape, and the user groups
 /// that use them (the config file's `user_groups:` shape plus `timezone`, `duty_notice` and
@@ -23,9 +22,7 @@ public struct RotaFile {
 
     /// A YAML or JSON document as a value.
     public static func document(_ text: String, name: String, environment: [String: String] = [:]) throws -> JSONValue {
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch { throw FTAError.input("\(name): invalid YAML/JSON: \(FTAConfig.oneLine("\(error)"))") }
-        return try ConfigReader.json(from: node as Any, path: "", source: name, environment: environment)
+        try YAMLDocument.load(text, name: name, environment: environment, errorKind: FTAError.input) ?? .null
     }
 
     /// Reads and checks the whole file; the first problem is thrown, naming the file, the rule or

@@ -18,13 +18,16 @@ public struct TickSettings: Sendable, Equatable {
     public var executeNoticeFinalFailureOnly = false
     /// Programs script actions may run (paths; an entry ending in `/` allows a directory).
     public var allowedScripts: [String] = []
+    /// When set, the only environment variable names script actions may set (`env`). The
+    /// loader's and interpreters' variables are refused either way (``ScriptProcessor``).
+    public var scriptEnvironment: [String]?
 
     public init() {}
 
     init(_ value: JSONValue, reader: ConfigReader) throws {
         let o = try reader.object(value, allowed: ["batch", "concurrency", "lease", "max_runtime", "retry_after_cap",
                                                    "retry_jitter", "default_request_timeout", "max_response_bytes", "user_agent",
-                                                   "execute_notice_final_failure_only", "allowed_scripts"])
+                                                   "execute_notice_final_failure_only", "allowed_scripts", "script_env"])
         if let v = o["batch"] { batch = Int(try reader.number(v, "batch", min: 1, max: 100_000)) }
         if let v = o["concurrency"] { concurrency = Int(try reader.number(v, "concurrency", min: 1, max: 512)) }
         if let v = o["lease"] { lease = try reader.number(v, "lease", min: 1, max: 86400) }
@@ -33,13 +36,24 @@ public struct TickSettings: Sendable, Equatable {
         if let v = o["retry_jitter"] { retryJitter = try reader.number(v, "retry_jitter", min: 0, max: 1) }
         if let v = o["default_request_timeout"] { defaultRequestTimeout = try reader.number(v, "default_request_timeout", min: 0.1, max: 7200) }
         if let v = o["max_response_bytes"] { maxResponseBytes = Int(try reader.number(v, "max_response_bytes", min: 1024, max: 1_073_741_824)) }
-        if let v = o["user_agent"] { userAgent = try reader.string(v, "user_agent") }
+        if let v = o["user_agent"] {
+            userAgent = try reader.string(v, "user_agent")
+            if let why = WireCheck.headerValue(userAgent) { throw reader.fail("user_agent", why) }
+        }
         if let v = o["allowed_scripts"] {
             guard let list = v.arrayValue else { throw reader.fail("allowed_scripts", "expected a list of absolute paths") }
             allowedScripts = try list.map {
                 let p = try reader.string($0, "allowed_scripts")
                 guard p.hasPrefix("/") else { throw reader.fail("allowed_scripts", "'\(p)' is not an absolute path") }
                 return p
+            }
+        }
+        if let v = o["script_env"], !v.isNull {
+            guard let list = v.arrayValue else { throw reader.fail("script_env", "expected a list of variable names") }
+            scriptEnvironment = try list.map {
+                let name = try reader.string($0, "script_env")
+                if let why = WireCheck.environmentName(name) { throw reader.fail("script_env", "'\(MessageText.escaped(name))' is not a variable name: it \(why)") }
+                return name
             }
         }
         if let v = o["execute_notice_final_failure_only"] {

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// The `users:` and `user_groups:` sections.
 ///
@@ -91,9 +90,7 @@ public enum UserSettings {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw FTAError.config("\(path): cannot read the file")
         }
-        let node: Any?
-        do { node = try Yams.load(yaml: text) } catch { throw FTAError.config("\(path): invalid YAML: \(FTAConfig.oneLine("\(error)"))") }
-        let root = try ConfigReader.json(from: node as Any, path: "", source: path, environment: environment)
+        let root = try YAMLDocument.load(text, name: path, environment: environment) ?? .null
         guard case .object(let top) = root else { throw FTAError.config("\(path): expected a mapping with users: and user_groups:") }
         for key in top.keys.sorted() where key != "users" && key != "user_groups" {
             throw FTAError.config("\(path): unknown section '\(key)' (a directory file has users: and user_groups:)")

@@ -30,15 +30,26 @@ public struct FTALogHandler: LogHandler {
                     source: String, file: String, function: String, line: UInt) {
         var all = metadata
         if let explicit { all.merge(explicit) { _, b in b } }
+        FTALogHandler.emit(label: label, format: format, level: "\(level)", message: "\(message)",
+                           fields: all.map { ($0.key, .string("\($0.value)")) })
+    }
+
+    /// Writes one line to stderr in `format`: secrets masked (``Redactor/maskText(_:)``) and,
+    /// in text, control characters escaped, so a value from input can neither leak a credential
+    /// nor break the line. Everything fta prints about a run goes through here.
+    public static func emit(label: String, format: Format, level: String, message: String, fields: [(String, JSONValue)]) {
         let time = FTALogHandler.timestamp()
         var text: String
         switch format {
         case .text:
-            text = "\(time) \(level) \(label): \(message)"
-            for (key, value) in all.sorted(by: { $0.key < $1.key }) { text += " \(key)=\(FTALogHandler.quote("\(value)"))" }
+            text = "\(time) \(level) \(label): \(MessageText.escaped(Redactor.maskText(message)))"
+            for (key, value) in fields.sorted(by: { $0.0 < $1.0 }) {
+                text += " \(MessageText.escaped(key))=\(FTALogHandler.quote(MessageText.escaped(Redactor.maskText(value.scalarText ?? value.jsonText))))"
+            }
         case .json:
-            var o: [String: JSONValue] = ["time": .string(time), "level": .string("\(level)"), "logger": .string(label), "message": .string("\(message)")]
-            for (k, v) in all { o[k] = .string("\(v)") }
+            var o: [String: JSONValue] = ["time": .string(time), "level": .string(level), "logger": .string(label),
+                                          "message": .string(Redactor.maskText(message))]
+            for (k, v) in fields where o[k] == nil { o[k] = Redactor.maskSecrets(v) }
             text = JSONWriter.write(.object(o))
         }
         text += "\n"
@@ -48,8 +59,8 @@ public struct FTALogHandler: LogHandler {
     }
 
     static func quote(_ s: String) -> String {
-        guard s.isEmpty || s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n") + "\""
+        guard s.isEmpty || s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     static func timestamp() -> String {

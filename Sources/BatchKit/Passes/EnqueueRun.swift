@@ -16,6 +16,24 @@ public struct EnqueueRun {
         public var stored: [(line: Int, id: Int64)] = []
         public var duplicates: [(line: Int, id: Int64)] = []
         public var rejected: [Rejection] = []
+        /// Lines stored with something to say (unknown fields ignored).
+        public var warnings: [Rejection] = []
+        /// The last line read when a stop signal ended the run early (everything up to it is
+        /// committed and reported); nil when the whole input was read.
+        public var stoppedAfterLine: Int?
+        /// The last line read.
+        public var lastLine = 0
+    }
+
+    /// One committed transaction: which lines it covered and what became of them. Reported as
+    /// soon as it is committed, so a run that is killed later has said what it stored.
+    public struct Committed: Sendable {
+        public var firstLine: Int
+        public var lastLine: Int
+        public var stored: [(line: Int, id: Int64)] = []
+        public var duplicates: [(line: Int, id: Int64)] = []
+        public var rejected: [Rejection] = []
+        public var warnings: [Rejection] = []
     }
 
     let store: ActionStore
@@ -37,8 +55,12 @@ public struct EnqueueRun {
         var rows = PackedActions()
         var lines: [Int] = []
         var rejected: [Rejection] = []
+        var warnings: [Rejection] = []
+        var firstLine = 0
+        var lastLine = 0
         var error: Error?
         var last = false
+        var stopped = false
     }
 
     /// Runs WAL checkpoints on its own connection and thread, so the inserting thread never
@@ -95,8 +117,10 @@ public struct EnqueueRun {
         }
     }
 
-    /// Reads every line of `reader`; `onRejected` is called for each refused line, in order.
-    public func run(_ reader: LineReader, onRejected: (Rejection) -> Void = { _ in }) throws -> Report {
+    /// Reads every line of `reader`; `onCommitted` is called after each transaction commits,
+    /// in order, with what it stored and the lines refused before it. A stop signal ends the
+    /// read after the line in hand: what was read is committed and reported first.
+    public func run(_ reader: LineReader, onCommitted: (Committed) -> Void = { _ in }) throws -> Report {
         try store.database.useLargeCache()
         // Checkpoints from a second connection; if it cannot open, the writer checkpoints as usual.
         let checkpointer = (try? FTADatabase(path: store.database.path)).map { Checkpointer(database: $0) }
@@ -110,29 +134,39 @@ public struct EnqueueRun {
         let size = batchSize
         let parser = ActionDraftParser(validator: registry.validate)
         let producer = Thread {
-            var batch = Batch(rows: PackedActions(reservingRows: size))
+            var batch = Batch(rows: PackedActions(reservingRows: size), firstLine: 1)
             while true {
+                if StopSignals.requested {
+                    batch.stopped = true
+                    break
+                }
                 let parsed: Result<ActionDraft, Error>??
                 parsed = reader.next { bytes -> Result<ActionDraft, Error>? in
+                    if reader.lastLineTooLong {
+                        return .failure(FieldError("", "line longer than \(reader.maxLineBytes) bytes; skipped"))
+                    }
                     // Blank lines are skipped.
                     if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
                     do { return .success(try parser.parse(bytes: bytes)) } catch { return .failure(error) }
                 }
                 guard let item = parsed else { break }
+                batch.lastLine = reader.lineNumber
                 switch item {
                 case .none: continue
                 case .success(let draft)?:
                     // Packed here, so the writing thread neither copies nor frees the strings.
                     batch.rows.append(draft)
                     batch.lines.append(reader.lineNumber)
+                    for w in parser.warnings { batch.warnings.append(Rejection(line: reader.lineNumber, reason: w)) }
                 case .failure(let error)?:
                     batch.rejected.append(Rejection(line: reader.lineNumber, reason: "\(error)"))
                 }
                 if batch.rows.count >= size {
                     handoff.put(batch)
-                    batch = Batch(rows: PackedActions(reservingRows: size))
+                    batch = Batch(rows: PackedActions(reservingRows: size), firstLine: reader.lineNumber + 1, lastLine: reader.lineNumber)
                 }
             }
+            if reader.stoppedBySignal { batch.stopped = true }
             batch.last = true
             handoff.put(batch)
         }
@@ -146,10 +180,7 @@ public struct EnqueueRun {
             // Never closed: the parsing thread's last batch says so.
             guard let batch = handoff.take() else { break }
             if failure == nil {
-                for r in batch.rejected {
-                    report.rejected.append(r)
-                    onRejected(r)
-                }
+                var committed = Committed(firstLine: batch.firstLine, lastLine: batch.lastLine, rejected: batch.rejected, warnings: batch.warnings)
                 do {
                     if !batch.rows.isEmpty {
                         batches += 1
@@ -162,11 +193,18 @@ public struct EnqueueRun {
                         checkpointer?.request()
                         for (line, r) in zip(batch.lines, results) {
                             switch r {
-                            case .stored(let id): report.stored.append((line, id))
-                            case .duplicate(let id): report.duplicates.append((line, id))
+                            case .stored(let id): committed.stored.append((line, id))
+                            case .duplicate(let id): committed.duplicates.append((line, id))
                             }
                         }
                     }
+                    report.stored += committed.stored
+                    report.duplicates += committed.duplicates
+                    report.rejected += committed.rejected
+                    report.warnings += committed.warnings
+                    report.lastLine = max(report.lastLine, batch.lastLine)
+                    if batch.lastLine >= batch.firstLine || !committed.rejected.isEmpty { onCommitted(committed) }
+                    if batch.stopped { report.stoppedAfterLine = batch.lastLine }
                 } catch {
                     // Keep draining so the parsing thread can finish; report the first error.
                     failure = error

@@ -24,6 +24,8 @@ public struct IngestRun {
         public var duplicateCount: Int { events.reduce(0) { $0 + $1.duplicates.count } }
         public var warningCount: Int { events.reduce(0) { $0 + $1.warnings.count } }
         public var heldByBreaker: Int { events.reduce(0) { $0 + $1.heldByBreaker } }
+        /// The last line read when a stop signal ended the run early.
+        public var stoppedAfterLine: Int?
     }
 
     let store: ActionStore
@@ -37,14 +39,19 @@ public struct IngestRun {
         self.clock = clock
     }
 
-    /// Plans one line; the error says what is wrong with it.
+    /// Plans one line; the error says what is wrong with it. Unknown top-level fields become
+    /// warnings of the plan.
     func plan(_ bytes: UnsafeBufferPointer<UInt8>, now: Int64) throws -> (AlertEvent, CreationStage.Plan) {
         let value: JSONValue
         do { value = try JSONParser.parse(bytes: bytes) } catch { throw FieldError("", "malformed JSON: \(error)") }
         let event = try AlertEvent.parse(value)
-        return (event, try stage.plan(event, now: now))
+        var plan = try stage.plan(event, now: now)
+        plan.warnings = AlertEvent.unknownFields(value) + plan.warnings
+        return (event, plan)
     }
 
+    /// Reads every line of `reader`. A stop signal ends the read after the line in hand; what was
+    /// read is stored and reported (``Report/stoppedAfterLine``).
     public func run(_ reader: LineReader, onRejected: (EnqueueRun.Rejection) -> Void = { _ in }) throws -> Report {
         var report = Report()
         var pending: [(line: Int, event: AlertEvent, plan: CreationStage.Plan)] = []
@@ -61,7 +68,9 @@ public struct IngestRun {
         }
         let now = clock.now()
         while true {
+            if StopSignals.requested { report.stoppedAfterLine = reader.lineNumber; break }
             let item: Result<(AlertEvent, CreationStage.Plan), Error>?? = reader.next { bytes in
+                if reader.lastLineTooLong { return .failure(FieldError("", "line longer than \(reader.maxLineBytes) bytes; skipped")) }
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return nil }
                 do { return .success(try plan(bytes, now: now)) } catch { return .failure(error) }
             }
@@ -77,6 +86,7 @@ public struct IngestRun {
                 onRejected(r)
             }
         }
+        if reader.stoppedBySignal { report.stoppedAfterLine = reader.lineNumber }
         try flush()
         return report
     }

@@ -65,13 +65,15 @@ public struct ReplayRun {
                 }
                 sends[i].message.title = rows.count == 1 ? (rows[0].sends.first?["title"]?.stringValue ?? "") : "\(rows.count) notices held during an alert storm"
                 sends[i].message.content = rows.count == 1 ? (rows[0].sends.first?["content"]?.stringValue ?? "") : items.joined(separator: "\n\n---\n\n")
+                sends[i].message.idempotencyKey = "fta-\(rows[0].createTime)\(rows[0].id)-replay-\(rows.count)"
             }
         } else {
             for h in held {
                 for s in h.sends {
                     sends.append(Send(rows: [h], message: NoticeMessage(
                         way: s["way"]?.stringValue ?? h.way, receivers: (s["addresses"]?.arrayValue ?? []).compactMap(\.stringValue),
-                        title: s["title"]?.stringValue ?? "", content: s["content"]?.stringValue ?? "")))
+                        title: s["title"]?.stringValue ?? "", content: s["content"]?.stringValue ?? "",
+                        idempotencyKey: "fta-\(h.createTime)\(h.id)-replay")))
                 }
             }
         }

@@ -2,18 +2,6 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Set by SIGTERM/SIGINT: the pass stops claiming, gives back what it has not started and
-/// finishes what is in flight (systemd's stop and cron's `timeout` send SIGTERM).
-let stopRequested = Atomic<Bool>(false)
-
-public enum StopSignals {
-    /// Routes SIGTERM and SIGINT to a graceful stop of the running pass.
-    public static func install() {
-        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
-        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
-    }
-}
-
 /// Options of one `fta-tick` pass (flags, else the config's `tick:` section).
 public struct TickOptions: Sendable {
     public var batch: Int
@@ -288,7 +276,7 @@ public final class TickPass {
 
         do {
             while true {
-                let signalled = stopRequested.load(ordering: .relaxed)
+                let signalled = StopSignals.requested
                 if !stopping && (elapsed() >= stopAt || signalled) {
                     stopping = true
                     let unstarted = queue.takeUnstarted()

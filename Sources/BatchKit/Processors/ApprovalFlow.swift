@@ -69,7 +69,7 @@ public struct ApprovalFlow: Sendable {
         }
         let info = outputs["approve_info"] ?? .object([:])
         let sn = info["sn"]?.scalarText ?? ""
-        let opened = info["create_time"]?.intValue ?? action.createTime
+        let opened = min(max(info["create_time"]?.intValue ?? action.createTime, InputLimits.time.lowerBound), now)
         let query: JSONValue = ["sn": .array([.string(sn)])]
         switch post("/ticket_approval_result/", query, worker: worker, system: system) {
         case .failure(let why):

@@ -22,10 +22,20 @@ public struct NoticeProcessor: ActionProcessor {
         self.caps = caps
     }
 
+    static let detailKeys = Set(["template", "voice_notice"]).union(PollSettings.keys)
+    static let templateKeys: Set<String> = ["signal", "title_tmpl", "message_tmpl"]
+
     public func validate(actionConfig: JSONValue) throws {
         let detail = actionConfig["execute_config"]?["template_detail"]
-        if let t = detail?["template"], !t.isNull, t.arrayValue == nil {
-            throw FieldError("action_config.execute_config.template_detail.template", "expected a list of {signal, title_tmpl, message_tmpl}")
+        let field = "action_config.execute_config.template_detail"
+        try KnownKeys.check(detail, allowed: NoticeProcessor.detailKeys, field: field)
+        try PollSettings.validate(detail, field: field)
+        if let t = detail?["template"], !t.isNull {
+            guard let items = t.arrayValue else { throw FieldError("\(field).template", "expected a list of {signal, title_tmpl, message_tmpl}") }
+            for (i, item) in items.enumerated() { try KnownKeys.check(item, allowed: NoticeProcessor.templateKeys, field: "\(field).template[\(i)]") }
+        }
+        if let v = detail?["voice_notice"], !v.isNull, !["parallel", "serial"].contains(v.stringValue ?? "") {
+            throw FieldError("\(field).voice_notice", "'\(v.scalarText ?? v.typeName)' is not one of parallel, serial")
         }
     }
 
@@ -149,7 +159,8 @@ public struct NoticeProcessor: ActionProcessor {
                     return group.map { _ in StepResult(outcome: .failure("voice de-dupe unavailable: \(error)", type: .frameworkCode)) }
                 }
             }
-            results = channel.send(NoticeMessage(way: c.way, receivers: all, title: title, content: content), worker: sender)
+            results = channel.send(NoticeMessage(way: c.way, receivers: all, title: title, content: content,
+                                                 idempotencyKey: WebhookProcessor.idempotencyKey(first)), worker: sender)
         }
         let outputs: [String: JSONValue] = ["title": .string(title), "message": .string(content)]
         return group.map { a in

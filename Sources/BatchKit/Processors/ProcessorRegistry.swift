@@ -13,7 +13,7 @@ public struct ProcessorRegistry: Sendable {
             WebhookProcessor(settings: config.tick),
             NoticeProcessor(channels: config.channels, directory: config.directory, templates: config.templates, caps: config.recipientCaps),
             MessageQueueProcessor(settings: config.messageQueue),
-            ScriptProcessor(allowed: config.tick.allowedScripts),
+            ScriptProcessor(allowed: config.tick.allowedScripts, allowedEnvironment: config.tick.scriptEnvironment),
         ] + StepProcessor.all(config: config))
         registry.approval = ApprovalFlow(system: config.remote["itsm"], serviceId: config.approvalServiceId)
         return registry
@@ -24,9 +24,22 @@ public struct ProcessorRegistry: Sendable {
     public var supportedTypes: [String] { processors.keys.sorted() }
 
     /// Enqueue-time check: the plugin type must have a processor here, and its config must be complete.
+    /// `execute_config` keys (the original's `ExecuteConfigSlz`, plus fta's `failed_retry`
+    /// fallback); the keys inside `template_detail` are each processor's.
+    static let executeConfigKeys: Set<String> = ["template_id", "template_detail", "timeout", "failed_retry"]
+
     public func validate(pluginType: String, actionConfig: JSONValue) throws {
         guard let p = processors[pluginType] else {
             throw FieldError("action_plugin.plugin_type", "'\(pluginType)' is not supported by this version of fta (supported: \(supportedTypes.joined(separator: ", ")))")
+        }
+        if let exec = actionConfig["execute_config"], !exec.isNull {
+            guard exec.objectValue != nil else { throw FieldError("action_config.execute_config", "expected an object") }
+            try KnownKeys.check(exec, allowed: ProcessorRegistry.executeConfigKeys, field: "action_config.execute_config")
+            if let t = exec["timeout"], !t.isNull {
+                guard t.boolValue == nil, let seconds = t.intValue, (60...7200).contains(seconds) else {
+                    throw FieldError("action_config.execute_config.timeout", "\(t.scalarText ?? t.typeName) is out of range 60...7200 seconds")
+                }
+            }
         }
         try p.validate(actionConfig: actionConfig)
     }

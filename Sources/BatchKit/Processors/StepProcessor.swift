@@ -36,6 +36,7 @@ public struct StepProcessor: ActionProcessor {
 
     public func validate(actionConfig: JSONValue) throws {
         let exec = actionConfig["execute_config"] ?? .null
+        _ = try RetrySettings.parse(exec["failed_retry"], field: "action_config.execute_config.failed_retry")
         guard let id = exec["template_id"], id.scalarText.map({ !$0.isEmpty }) == true else {
             throw FieldError("action_config.execute_config.template_id", "missing (the \(pluginType.rawValue) plan, flow or service to start)")
         }
@@ -45,9 +46,8 @@ public struct StepProcessor: ActionProcessor {
     }
 
     static func policy(_ exec: JSONValue, worker: WorkerContext) -> RetryPolicy {
-        let retry = exec["failed_retry"]
-        return RetryPolicy(maxRetryTimes: Int(retry?["max_retry_times"]?.intValue ?? -1), retryInterval: retry?["retry_interval"]?.doubleValue ?? 0,
-                           retryAfterCap: worker.settings.retryAfterCap, jitter: worker.settings.retryJitter)
+        let retry = (try? RetrySettings.parse(exec["failed_retry"], field: "")) ?? RetrySettings()
+        return retry.policy(retryAfterCap: worker.settings.retryAfterCap, jitter: worker.settings.retryJitter)
     }
 
     public func run(_ action: ClaimedAction, worker: WorkerContext) -> StepResult {
@@ -202,6 +202,7 @@ public struct StepProcessor: ActionProcessor {
             }
         }
         var url = try renderer.render(step.url, field: "\(step.name).url", context: ctx)
+        if let why = WireCheck.url(url) { throw FieldError("\(step.name).url", "rendered url \(why)") }
         if !step.query.isEmpty {
             var parts: [String] = []
             for k in step.query.keys.sorted() {

@@ -33,6 +33,15 @@ public struct WebhookConfig: Sendable, Equatable {
     public var verifyTLS: Bool
 
     public static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+    /// `template_detail` keys: the original's webhook fields, its interval (poll) fields, and
+    /// fta's `tls_verify`. Anything else is a typo and refuses the line.
+    static let detailKeys = Set(["method", "url", "headers", "authorize", "body", "query_params", "failed_retry", "tls_verify"])
+        .union(PollSettings.keys)
+    static let bodyKeys: Set<String> = ["data_type", "params", "content", "content_type"]
+    static let authorizeKeys: Set<String> = ["auth_type", "auth_config"]
+    static let authConfigKeys: Set<String> = ["username", "password", "token"]
+    static let retryKeys: Set<String> = ["is_enabled", "timeout", "max_retry_times", "retry_interval"]
+    static let pairKeys: Set<String> = ["key", "value", "desc", "is_builtin", "is_enabled"]
     public static let contentTypes: [String: String] = [
         "json": "application/json", "text": "text/plain", "html": "text/html", "xml": "application/xml",
         "javascript": "application/javascript",
@@ -44,6 +53,8 @@ public struct WebhookConfig: Sendable, Equatable {
                              prefix: String = "action_config.execute_config.template_detail") throws -> WebhookConfig {
         func f(_ name: String) -> String { "\(prefix).\(name)" }
         guard case .object(let o) = detail else { throw FieldError(prefix, "missing (a webhook needs template_detail with a url)") }
+        try KnownKeys.check(detail, allowed: detailKeys, field: prefix)
+        try PollSettings.validate(detail, field: prefix)
 
         let method = (o["method"]?.stringValue ?? "GET").uppercased()
         guard methods.contains(method) else { throw FieldError(f("method"), "'\(method)' is not one of \(methods.sorted().joined(separator: ", "))") }
@@ -52,14 +63,21 @@ public struct WebhookConfig: Sendable, Equatable {
         if !TemplateRenderer.isTemplate(url) {
             let lower = url.lowercased()
             guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { throw FieldError(f("url"), "must start with http:// or https://") }
+            if let why = WireCheck.url(url) { throw FieldError(f("url"), why) }
         }
 
         let headers = try pairs(o["headers"], field: f("headers"))
+        for h in headers {
+            // Static names and values are checked now; rendered ones when the request is built.
+            if !TemplateRenderer.isTemplate(h.key), let why = WireCheck.headerName(h.key) { throw FieldError(f("headers.\(h.key)"), "header name \(why)") }
+            if !TemplateRenderer.isTemplate(h.value), let why = WireCheck.headerValue(h.value) { throw FieldError(f("headers.\(h.key)"), "header value \(why)") }
+        }
         let query = try pairs(o["query_params"], field: f("query_params"))
 
         var body = Body.none
         if let b = o["body"], !b.isNull {
             guard case .object(let bo) = b else { throw FieldError(f("body"), "expected an object") }
+            try KnownKeys.check(b, allowed: bodyKeys, field: f("body"))
             let kind = bo["data_type"]?.stringValue ?? "default"
             switch kind {
             case "default", "":
@@ -89,6 +107,8 @@ public struct WebhookConfig: Sendable, Equatable {
         var auth = Auth.none
         if let a = o["authorize"], !a.isNull {
             guard case .object(let ao) = a else { throw FieldError(f("authorize"), "expected an object") }
+            try KnownKeys.check(a, allowed: authorizeKeys, field: f("authorize"))
+            try KnownKeys.check(ao["auth_config"], allowed: authConfigKeys, field: f("authorize.auth_config"))
             let type = ao["auth_type"]?.stringValue ?? "none"
             let cfg = ao["auth_config"]?.objectValue ?? [:]
             switch type {
@@ -98,6 +118,7 @@ public struct WebhookConfig: Sendable, Equatable {
                 auth = .basic(username: user, password: cfg["password"]?.scalarText ?? "")
             case "bearer_token":
                 guard let token = cfg["token"]?.scalarText, !token.isEmpty else { throw FieldError(f("authorize.auth_config.token"), "missing for bearer_token") }
+                if !TemplateRenderer.isTemplate(token), let why = WireCheck.headerValue(token) { throw FieldError(f("authorize.auth_config.token"), why) }
                 auth = .bearer(token: token)
             case "tencent_auth":
                 throw FieldError(f("authorize.auth_type"), "tencent_auth is not supported (the original accepted it and sent no credentials)")
@@ -111,6 +132,7 @@ public struct WebhookConfig: Sendable, Equatable {
         var maxRetry = -1
         var interval = 0.0
         if case .object(let r) = retry {
+            try KnownKeys.check(retry, allowed: retryKeys, field: o["failed_retry"] != nil ? f("failed_retry") : "action_config.execute_config.failed_retry")
             let enabled = r["is_enabled"]?.boolValue ?? true
             if let t = r["timeout"], !t.isNull {
                 guard let v = t.doubleValue, v > 0, v <= 604_800 else { throw FieldError(f("failed_retry.timeout"), "expected seconds in 1...604800") }
@@ -121,7 +143,7 @@ public struct WebhookConfig: Sendable, Equatable {
                 maxRetry = Int(v)
             }
             if let i = r["retry_interval"], !i.isNull {
-                guard let v = i.doubleValue, v >= 0, v <= 86400 else { throw FieldError(f("failed_retry.retry_interval"), "expected seconds in 0...86400") }
+                guard let v = i.doubleValue, InputLimits.retryInterval.contains(v) else { throw FieldError(f("failed_retry.retry_interval"), "expected seconds in 0...86400") }
                 interval = v
             }
             if !enabled { maxRetry = -1 }
@@ -151,6 +173,7 @@ public struct WebhookConfig: Sendable, Equatable {
             var out: [Pair] = []
             for (i, item) in items.enumerated() {
                 guard case .object(let o) = item else { throw FieldError("\(field)[\(i)]", "expected {key, value}") }
+                try KnownKeys.check(item, allowed: pairKeys, field: "\(field)[\(i)]")
                 if o["is_enabled"]?.boolValue == false { continue }
                 guard let k = o["key"]?.scalarText, !k.isEmpty else { throw FieldError("\(field)[\(i)].key", "missing") }
                 let v: String

@@ -65,6 +65,9 @@ public struct WebhookProcessor: ActionProcessor {
             var outcome = ActionOutcome.failure(redactor.redact("response not valid, status_code: \(response.status), content: \(excerpt)"), retryAfter: retryAfter)
             outcome.outputs = outputs
             return StepResult(outcome: outcome, policy: policy, detail: detail)
+        case .failure(let error) where error.kind == .refused:
+            // Not sent, and sending again would not change that.
+            return StepResult(outcome: ActionOutcome(.finished(.failure), message: redactor.redact(error.message)), policy: policy, detail: "\(target) -> not sent")
         case .failure(let error):
             let message: String
             switch error.kind {
@@ -110,12 +113,19 @@ public struct WebhookProcessor: ActionProcessor {
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
             throw FieldError("\(prefix).url", "rendered url does not start with http:// or https://")
         }
+        // Alert values must never add a header or a second request: refuse, do not clean up.
+        if let why = WireCheck.url(url) { throw FieldError("\(prefix).url", "rendered url \(why)") }
         let query = try renderPairs(config.queryParams, "query_params")
         if !query.isEmpty {
             url += (url.contains("?") ? "&" : "?") + query.map { "\(WebhookProcessor.formEncode($0.key))=\(WebhookProcessor.formEncode($0.value))" }.joined(separator: "&")
         }
         var headers: [(String, String)] = []
-        for h in try renderPairs(config.headers, "headers") { headers.append((h.key, h.value)) }
+        for h in config.headers {
+            let name = try render(h.key, "headers.\(h.key)"), value = try render(h.value, "headers.\(h.key)")
+            if let why = WireCheck.headerName(name) { throw FieldError("\(prefix).headers.\(h.key)", "rendered header name \(why)") }
+            if let why = WireCheck.headerValue(value) { throw FieldError("\(prefix).headers.\(h.key)", "rendered header value \(why)") }
+            headers.append((name, value))
+        }
         func hasHeader(_ name: String) -> Bool { headers.contains { $0.0.lowercased() == name } }
 
         var body: [UInt8] = []
@@ -131,10 +141,15 @@ public struct WebhookProcessor: ActionProcessor {
             if !hasHeader("content-type") { headers.append(("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")) }
         case .formData(let params):
             let p = try renderPairs(params, "body.params")
-            let boundary = "fta-\(action.id)-\(UInt32(truncatingIfNeeded: action.id &* 2654435761))"
+            // A boundary no value contains, so a value cannot end its part and start another.
+            var boundary = ""
+            repeat { boundary = "fta-\(action.id)-\(String(UInt64.random(in: 1...UInt64.max), radix: 16))" }
+            while p.contains(where: { $0.value.contains(boundary) || $0.key.contains(boundary) })
             var text = ""
             for pair in p {
-                text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(pair.key.replacingOccurrences(of: "\"", with: "%22"))\"\r\n\r\n\(pair.value)\r\n"
+                // Field names are quoted strings: quotes and line breaks are percent-encoded (as browsers do).
+                let name = pair.key.replacingOccurrences(of: "\"", with: "%22").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
+                text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(pair.value)\r\n"
             }
             text += "--\(boundary)--\r\n"
             body = Array(text.utf8)
@@ -147,12 +162,14 @@ public struct WebhookProcessor: ActionProcessor {
             let u = try render(user, "authorize.auth_config.username"), p = try render(password, "authorize.auth_config.password")
             headers.append(("Authorization", "Basic " + Data("\(u):\(p)".utf8).base64EncodedString()))
         case .bearer(let token):
-            headers.append(("Authorization", "Bearer " + (try render(token, "authorize.auth_config.token"))))
+            let rendered = try render(token, "authorize.auth_config.token")
+            if let why = WireCheck.headerValue(rendered) { throw FieldError("\(prefix).authorize.auth_config.token", "rendered token \(why)") }
+            headers.append(("Authorization", "Bearer " + rendered))
         }
         if !hasHeader("idempotency-key") { headers.append(("Idempotency-Key", WebhookProcessor.idempotencyKey(action))) }
 
         var timeout = config.timeout
-        if let deadline = action.deadlineAt { timeout = max(1, min(timeout, Double(deadline - now))) }
+        if let deadline = action.deadlineAt { timeout = max(1, min(timeout, Double(deadline) - Double(now))) }
         return HTTPRequest(method: config.method, url: url, headers: headers, body: body, timeout: timeout, verifyTLS: config.verifyTLS)
     }
 

@@ -35,8 +35,12 @@ public final class FTADatabase: @unchecked Sendable {
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
                 throw FTAError.environment("database \(path): is a folder, not a database file")
             }
+            if let found = CorruptionMark.read(databasePath: path) {
+                throw FTAError.environment("database \(path): found corrupt (\(found)); restore a backup or recover it "
+                                           + "(sqlite3 \(path) .recover), then delete \(CorruptionMark.path(for: path))")
+            }
             queue = try DatabaseQueue(path: path, configuration: config)
-            try queue.writeWithoutTransaction { db in try Schema.migrate(db) }
+            try queue.writeWithoutTransaction { db in try Schema.migrate(db, path: path) }
         } catch let error as FTAError {
             throw error
         } catch {
@@ -47,9 +51,16 @@ public final class FTADatabase: @unchecked Sendable {
     /// Made once, before this process opens its first connection (see CSQLiteSetup.h).
     static let sqliteSetup: Int32 = fta_sqlite_setup()
 
-    /// Maps SQLite failures to the environment error users see (exit 3).
+    /// Maps SQLite failures to the environment error users see (exit 3). Corruption is also
+    /// written down next to the file (``CorruptionMark``), so every later command refuses the
+    /// file too, not only those that happen to read the damaged pages.
     static func describe(_ error: Error, path: String) -> FTAError {
         if let e = error as? DatabaseError {
+            // (A file that is not a database at all fails on every open already.)
+            if e.resultCode == .SQLITE_CORRUPT { CorruptionMark.write(databasePath: path, what: "database disk image is malformed") }
+            if e.resultCode == .SQLITE_CANTOPEN || e.resultCode == .SQLITE_READONLY, FTADatabase.isReadOnlyFileSystem(path) {
+                return .environment("database \(path): the file system is read-only (fta writes the database, its -wal and -shm files)")
+            }
             switch e.resultCode {
             case .SQLITE_BUSY, .SQLITE_LOCKED:
                 return .environment("database \(path): locked by another process past the busy timeout")
@@ -60,7 +71,7 @@ public final class FTADatabase: @unchecked Sendable {
             case .SQLITE_CANTOPEN:
                 return .environment("database \(path): cannot open (missing folder or no permission)")
             case .SQLITE_READONLY:
-                return .environment("database \(path): read-only")
+                return .environment("database \(path): read-only (no write permission on the file or its folder)")
             case .SQLITE_FULL:
                 return .environment("database \(path): disk full")
             default:
@@ -69,6 +80,15 @@ public final class FTADatabase: @unchecked Sendable {
         }
         if let e = error as? FTAError { return e }
         return .environment("database \(path): \(error)")
+    }
+
+    /// Whether the file (or, when it does not exist, its folder) is on a read-only mount.
+    static func isReadOnlyFileSystem(_ path: String) -> Bool {
+        var st = statvfs()
+        let dir = (path as NSString).deletingLastPathComponent
+        let target = FileManager.default.fileExists(atPath: path) ? path : (dir.isEmpty ? "." : dir)
+        guard statvfs(target, &st) == 0 else { return false }
+        return st.f_flag & UInt(ST_RDONLY) != 0
     }
 
     /// How hard commits wait for the disk. Input (enqueue, operator commands) is committed with

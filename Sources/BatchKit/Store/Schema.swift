@@ -6,11 +6,11 @@ import GRDB
 enum Schema {
     static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
 
-    static func migrate(_ db: Database) throws {
+    static func migrate(_ db: Database, path: String) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
         if current == migrations.count { return }
         if current > migrations.count {
-            throw FTAError.environment("database \(db.configuration.label ?? ""): schema version \(current) is newer than this fta (\(migrations.count)); upgrade fta")
+            throw FTAError.environment("database \(path): schema version \(current) is newer than this fta (\(migrations.count)); upgrade fta")
         }
         try db.inTransaction(.immediate) {
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0

@@ -28,7 +28,21 @@ public final class HTTPClient {
         init(limit: Int) { self.limit = limit }
     }
 
+    /// Why `request` must not be sent (a control character in its URL or a header), or nil.
+    /// Every sender checks what it rendered and names the field; this is the last line.
+    public static func problem(_ request: HTTPRequest) -> String? {
+        if let why = WireCheck.url(request.url) { return "url \(why)" }
+        for (name, value) in request.headers {
+            if let why = WireCheck.headerName(name) { return "header name \(why)" }
+            if let why = WireCheck.headerValue(value) { return "header \(name) value \(why)" }
+        }
+        return nil
+    }
+
     public func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
+        if let why = HTTPClient.problem(request) ?? WireCheck.headerValue(userAgent).map({ "user agent \($0)" }) {
+            return .failure(TransportError(kind: .refused, message: "request not sent: \(why)"))
+        }
         curl.reset(protocols: "http,https", timeout: request.timeout, verifyTLS: request.verifyTLS)
         let sink = Sink(limit: maxResponseBytes)
         let sinkPointer = Unmanaged.passRetained(sink)

@@ -1,13 +1,25 @@
 import Foundation
 
 /// Streams lines from a file descriptor in 1 MiB reads, without loading the whole input.
+///
+/// A line longer than ``maxLineBytes`` is not kept: it is skipped up to its newline and handed
+/// on empty with ``lastLineTooLong`` set, so one runaway line costs neither memory nor the lines
+/// after it. A stop signal (``StopSignals``) ends a read that waits on a pipe: the reader then
+/// reports the end of its input, and ``stoppedBySignal`` says why.
 public final class LineReader {
     private let fd: Int32
     private let ownsDescriptor: Bool
     private var buffer: [UInt8] = []
     private var start = 0
     private var eof = false
+    /// Skipping the rest of a line that is too long.
+    private var discarding = false
     public private(set) var lineNumber = 0
+    public var maxLineBytes = InputLimits.maxLineBytes
+    /// The line just handed over was longer than ``maxLineBytes`` (its bytes were dropped).
+    public private(set) var lastLineTooLong = false
+    /// The input ended early because a stop signal arrived.
+    public private(set) var stoppedBySignal = false
 
     /// `path` "-" reads standard input.
     public init(path: String) throws {
@@ -37,6 +49,13 @@ public final class LineReader {
             }
             if let nl = found {
                 lineNumber += 1
+                if discarding {
+                    discarding = false
+                    start = nl + 1
+                    lastLineTooLong = true
+                    return .some(try body(UnsafeBufferPointer(start: nil, count: 0)))
+                }
+                lastLineTooLong = false
                 var end = nl
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
                 let s = start
@@ -44,23 +63,40 @@ public final class LineReader {
                 return .some(try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<end])) })
             }
             if eof {
-                guard start < buffer.count else { return .none }
+                guard start < buffer.count || discarding else { return .none }
                 lineNumber += 1
                 let s = start
                 start = buffer.count
+                if discarding {
+                    discarding = false
+                    lastLineTooLong = true
+                    return .some(try body(UnsafeBufferPointer(start: nil, count: 0)))
+                }
+                lastLineTooLong = false
                 return .some(try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s...])) })
             }
             if start > 0 {
                 buffer.removeFirst(start)
                 start = 0
             }
+            if buffer.count > maxLineBytes {
+                // No newline within the limit: drop what is held and skip to the next newline.
+                buffer.removeAll(keepingCapacity: true)
+                discarding = true
+            }
             let chunk = 1 << 20
             let old = buffer.count
             buffer.append(contentsOf: repeatElement(0, count: chunk))
-            let n = buffer.withUnsafeMutableBufferPointer { b in b.baseAddress.map { read(fd, $0 + old, chunk) } ?? -1 }
+            var n = 0
+            while true {
+                n = buffer.withUnsafeMutableBufferPointer { b in b.baseAddress.map { read(fd, $0 + old, chunk) } ?? -1 }
+                if n < 0, errno == EINTR, !StopSignals.requested { continue }
+                break
+            }
             if n <= 0 {
                 buffer.removeLast(chunk)
                 eof = true
+                if n < 0, StopSignals.requested { stoppedBySignal = true }
             } else {
                 buffer.removeLast(chunk - n)
             }

@@ -59,6 +59,13 @@ public final class SMTPClient {
         guard !message.recipients.isEmpty else {
             return .failure(TransportError(kind: .other, message: "mail has no recipients"))
         }
+        // The envelope takes each address as a command argument: one with CR or LF would
+        // smuggle SMTP commands. The channel refuses such addresses first; this is the last line.
+        for address in [message.from] + message.recipients {
+            if let why = WireCheck.mailAddress(address) {
+                return .failure(TransportError(kind: .refused, message: "mail not sent: address \(why)"))
+            }
+        }
         curl.reset(protocols: "smtp,smtps", timeout: settings.timeout, verifyTLS: settings.verifyTLS)
         let source = Unmanaged.passRetained(Source(message.rfc5322(date: date, messageID: messageID)))
         defer { source.release() }

@@ -45,12 +45,37 @@ public struct AlertEvent: Sendable {
 
     public var isShielded: Bool { alert["is_shielded"]?.boolValue ?? false }
 
+    /// A business id as text: an integer, or a string holding one (the original keeps them as
+    /// strings); nil for anything else (`2.5`, `"x"`).
+    public static func businessId(_ v: JSONValue) -> String? {
+        switch v {
+        case .int(let i): return String(i)
+        case .double(let d): return d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : nil
+        case .string(let s):
+            let t = s.trimmingCharacters(in: .whitespaces)
+            return t.isEmpty ? "" : Int64(t).map(String.init)
+        default: return nil
+        }
+    }
+
     public init(signal: String, alert: JSONValue, alertId: String, strategy: JSONValue, strategyId: Int64) {
         self.signal = signal
         self.alert = alert
         self.alertId = alertId
         self.strategy = strategy
         self.strategyId = strategyId
+    }
+
+    /// The top-level fields of an event line; others are ignored with a warning (``unknownFields(_:)``).
+    public static let knownFields: Set<String> = ["signal", "alert", "alerts", "strategy", "action_configs", "execute_times",
+                                                  "notice_type", "is_unshielded", "dedupe_key"]
+
+    /// "unknown field 'alret' ignored (did you mean 'alert'?)" for each unknown top-level field.
+    public static func unknownFields(_ value: JSONValue) -> [String] {
+        guard case .object(let o) = value else { return [] }
+        return o.keys.sorted().filter { !knownFields.contains($0) }.map { key in
+            "unknown field '\(MessageText.escaped(key))' ignored" + (KnownKeys.nearest(key, in: knownFields).map { " (did you mean '\($0)'?)" } ?? "")
+        }
     }
 
     /// Parses and checks one event line; the error names the field at fault.
@@ -75,9 +100,17 @@ public struct AlertEvent: Sendable {
         guard let alert = single else { throw FieldError("alert", "missing") }
         guard case .object(let a) = alert else { throw FieldError("alert", "expected an object, got \(alert.typeName)") }
         guard let id = a["id"]?.scalarText, !id.isEmpty else { throw FieldError("alert.id", "missing") }
-        if let s = a["severity"], s.intValue == nil { throw FieldError("alert.severity", "expected 1 (fatal), 2 (warning) or 3 (remind)") }
-        for key in ["begin_time", "latest_time"] {
-            if let t = a[key], !t.isNull, t.intValue == nil { throw FieldError("alert.\(key)", "expected epoch seconds") }
+        if let s = a["severity"], !s.isNull, s.intValue == nil { throw FieldError("alert.severity", "expected 1 (fatal), 2 (warning) or 3 (remind)") }
+        for key in ["begin_time", "latest_time", "create_time", "end_time"] {
+            guard let t = a[key], !t.isNull else { continue }
+            guard t.boolValue == nil, let v = t.intValue, InputLimits.isTime(v) else {
+                throw FieldError("alert.\(key)", "expected epoch seconds between 0 (1970) and \(InputLimits.time.upperBound) (9999), found \(t.scalarText.map(MessageText.escaped) ?? t.typeName)")
+            }
+        }
+        for (path, value) in [("alert.event.bk_biz_id", a["event"]?["bk_biz_id"]), ("alert.bk_biz_id", a["bk_biz_id"])] {
+            if let v = value, !v.isNull, AlertEvent.businessId(v) == nil {
+                throw FieldError(path, "expected an integer business id, found \(v.scalarText.map(MessageText.escaped) ?? v.typeName)")
+            }
         }
         let strategy = o["strategy"] ?? .object([:])
         guard case .object(let s) = strategy else { throw FieldError("strategy", "expected an object, got \(strategy.typeName)") }
@@ -105,8 +138,10 @@ public struct AlertEvent: Sendable {
                 event.inlineConfigs[cid] = c
             }
         }
-        if let r = o["execute_times"] {
-            guard let i = r.intValue, i >= 0 else { throw FieldError("execute_times", "expected a round number ≥ 0") }
+        if let r = o["execute_times"], !r.isNull {
+            guard r.boolValue == nil, let i = r.intValue, InputLimits.rounds.contains(i) else {
+                throw FieldError("execute_times", "expected a round number in \(InputLimits.rounds.lowerBound)...\(InputLimits.rounds.upperBound)")
+            }
             event.round = i
         }
         if let t = o["notice_type"] {
@@ -172,7 +207,11 @@ public struct Relation: Sendable, Equatable {
         }
         let options = o["options"] ?? .object([:])
         if !options.isNull, options.objectValue == nil { throw FieldError("\(field).options", "expected an object") }
-        if let d = options["skip_delay"], !d.isNull, d.intValue == nil { throw FieldError("\(field).options.skip_delay", "expected seconds") }
+        if let d = options["skip_delay"], !d.isNull {
+            guard d.boolValue == nil, let v = d.intValue, (0...InputLimits.maxDelay).contains(v) else {
+                throw FieldError("\(field).options.skip_delay", "expected seconds in 0...\(InputLimits.maxDelay)")
+            }
+        }
         do { _ = try ConvergeConfig.parse(options["converge_config"], isNotice: isNotice) } catch let e as FieldError {
             throw FieldError("\(field).options.\(e.field)", e.message)
         }

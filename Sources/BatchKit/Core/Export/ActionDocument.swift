@@ -94,7 +94,7 @@ public enum ActionDocument {
         let plugin = JSONParser.members(of: pluginText, ["plugin_key", "plugin_type"])
         let pluginKey = plugin["plugin_key"]?.stringValue ?? plugin["plugin_type"]?.stringValue ?? ""
         let name = JSONParser.member(of: r.actionConfig, "name")?.stringValue ?? (pluginKey == "message_queue" ? "message queue" : "")
-        let message = JSONParser.member(of: r.exData, "message")?.stringValue ?? ""
+        let message = Redactor.maskText(JSONParser.member(of: r.exData, "message")?.stringValue ?? "")
         let target = JSONParser.member(of: r.outputs, "target_info")?.objectValue ?? [:]
         let terminal = ActionStatus(rawValue: r.status)?.isTerminal ?? false
         var statusText = terminal ? r.status : "running"
@@ -119,10 +119,12 @@ public enum ActionDocument {
             out.append(contentsOf: k.utf8)
             out.append(contentsOf: "\":".utf8)
         }
+        // Stored JSON goes in as stored, with secrets masked (credentials of webhook and
+        // gateway configs, tokens echoed in outputs): the same rule as `show` and the logs.
         func raw(_ k: String, _ text: String) {
             guard !isEmptyText(text) else { return }
             key(k)
-            out.append(contentsOf: text.utf8)
+            out.append(contentsOf: Redactor.maskJSONText(text).utf8)
         }
         func value(_ k: String, _ v: JSONValue) {
             guard !isEmpty(v) else { return }

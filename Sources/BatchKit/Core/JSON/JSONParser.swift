@@ -10,8 +10,9 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
 /// A strict RFC 8259 parser over UTF-8 bytes producing ``JSONValue``.
 public enum JSONParser {
     public static func parse(_ text: String) throws -> JSONValue {
+        // A String is valid UTF-8 already.
         var text = text
-        return try text.withUTF8 { try parse(bytes: $0) }
+        return try text.withUTF8 { try parse(validUTF8: $0) }
     }
 
     public static func parse(_ data: Data) throws -> JSONValue {
@@ -20,7 +21,13 @@ public enum JSONParser {
         }
     }
 
+    /// Parses raw bytes; invalid UTF-8 is an error (RFC 8259 §8.1), not replaced.
     public static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
+        if let bad = UTF8Check.firstInvalid(bytes) { throw JSONParseError(message: "invalid UTF-8", offset: bad) }
+        return try parse(validUTF8: bytes)
+    }
+
+    static func parse(validUTF8 bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
         var p = Parser(bytes: bytes)
         p.skipSpace()
         let value = try p.parseValue(depth: 0)
@@ -40,6 +47,7 @@ public enum JSONParser {
     /// Validates a whole JSON object and returns its members without building their values,
     /// so that large nested values can be stored as the text they came in.
     public static func topLevelFields(bytes: UnsafeBufferPointer<UInt8>) throws -> [Field] {
+        if let bad = UTF8Check.firstInvalid(bytes) { throw JSONParseError(message: "invalid UTF-8", offset: bad) }
         var p = Parser(bytes: bytes)
         p.skipSpace()
         guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "{") else {
@@ -56,7 +64,11 @@ public enum JSONParser {
             while true {
                 p.skipSpace()
                 guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "\"") else { throw p.fail("expected a string key") }
+                let keyStart = p.pos
                 let key = try p.parseString()
+                if fields.contains(where: { $0.key == key }) {
+                    throw JSONParseError(message: "duplicate key \(Parser.quoted(key))", offset: keyStart)
+                }
                 p.skipSpace()
                 guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: ":") else { throw p.fail("expected ':' after key") }
                 p.pos += 1
@@ -89,7 +101,7 @@ public enum JSONParser {
             guard let fields = try? topLevelFields(bytes: buf) else { return [:] }
             var out: [String: JSONValue] = [:]
             for f in fields where keys.contains(f.key) {
-                out[f.key] = try? parse(bytes: UnsafeBufferPointer(rebasing: buf[f.range]))
+                out[f.key] = try? parse(validUTF8: UnsafeBufferPointer(rebasing: buf[f.range]))
             }
             return out
         }
@@ -98,10 +110,33 @@ public enum JSONParser {
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var pos = 0
+        /// Raw byte ranges of the keys of the objects being skipped, innermost last (for the
+        /// duplicate-key check).
+        var keys: [Range<Int>] = []
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
         func fail(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: pos) }
+
+        /// A key for a message: quoted, control characters escaped, long ones cut.
+        static func quoted(_ key: String) -> String {
+            let short = key.count > 40 ? String(key.prefix(40)) + "…" : key
+            return "'" + MessageText.escaped(short) + "'"
+        }
+
+        /// A byte for a message: `'x'` when printable ASCII, else its hex value.
+        static func describe(_ b: UInt8) -> String {
+            b >= 0x21 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "byte 0x" + String(b, radix: 16)
+        }
+
+        /// Whether the raw key at `range` equals one of the keys in `keys[from...]`.
+        func isDuplicate(_ range: Range<Int>, from: Int) -> Bool {
+            guard let base = bytes.baseAddress, from < keys.count else { return false }
+            for other in keys[from...] where other.count == range.count {
+                if memcmp(base + other.lowerBound, base + range.lowerBound, range.count) == 0 { return true }
+            }
+            return false
+        }
 
         mutating func skipSpace() {
             while pos < bytes.count {
@@ -121,7 +156,7 @@ public enum JSONParser {
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-            default: throw fail("unexpected character '\(Character(Unicode.Scalar(bytes[pos])))'")
+            default: throw fail("unexpected character \(Parser.describe(bytes[pos]))")
             }
         }
 
@@ -134,10 +169,19 @@ public enum JSONParser {
                 pos += 1
                 skipSpace()
                 if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return }
+                let firstKey = keys.count
+                defer { keys.removeSubrange(firstKey...) }
                 while true {
                     skipSpace()
                     guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                    let keyStart = pos
                     try skipString()
+                    let key = keyStart..<pos
+                    if isDuplicate(key, from: firstKey) {
+                        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[(keyStart + 1)..<(pos - 1)]), as: UTF8.self)
+                        throw JSONParseError(message: "duplicate key \(Parser.quoted(text))", offset: keyStart)
+                    }
+                    keys.append(key)
                     skipSpace()
                     guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after key") }
                     pos += 1
@@ -167,7 +211,7 @@ public enum JSONParser {
             case UInt8(ascii: "f"): try literal("false")
             case UInt8(ascii: "n"): try literal("null")
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try skipNumber()
-            default: throw fail("unexpected character '\(Character(Unicode.Scalar(bytes[pos])))'")
+            default: throw fail("unexpected character \(Parser.describe(bytes[pos]))")
             }
         }
 
@@ -257,12 +301,15 @@ public enum JSONParser {
             while true {
                 skipSpace()
                 guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                let keyStart = pos
                 let key = try parseString()
                 skipSpace()
                 guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after key") }
                 pos += 1
                 skipSpace()
-                dict[key] = try parseValue(depth: depth + 1)
+                if dict.updateValue(try parseValue(depth: depth + 1), forKey: key) != nil {
+                    throw JSONParseError(message: "duplicate key \(Parser.quoted(key))", offset: keyStart)
+                }
                 skipSpace()
                 guard pos < bytes.count else { throw fail("unterminated object") }
                 if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -339,7 +386,7 @@ public enum JSONParser {
                     }
                     guard let u = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
                     out.append(contentsOf: Array(String(Character(u)).utf8))
-                default: throw fail("invalid escape '\\\(Character(Unicode.Scalar(e)))'")
+                default: throw fail("invalid escape \\ followed by \(Parser.describe(e))")
                 }
             }
             throw fail("unterminated string")

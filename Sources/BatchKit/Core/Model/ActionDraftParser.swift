@@ -53,7 +53,19 @@ public final class ActionDraftParser {
     private var lastPlugin: (bytes: [UInt8], result: (type: String, text: String))?
     private var lastConfig: (pluginType: String, bytes: [UInt8], text: String, check: ConfigCheck)?
 
+    /// Unknown top-level fields of the line parsed last (the line is still stored; the caller
+    /// reports them as a warning).
+    public private(set) var unknownFields: [String] = []
+
     public init(validator: @escaping Validator) { self.validator = validator }
+
+    /// "unknown field 'due_a' ignored (did you mean 'due_at'?)", one per unknown field.
+    public var warnings: [String] {
+        unknownFields.map { key in
+            let near = KnownKeys.nearest(key, in: ActionDraftParser.knownFields).map { " (did you mean '\($0)'?)" } ?? ""
+            return "unknown field '\(MessageText.escaped(key))' ignored\(near)"
+        }
+    }
 
     public func parse(_ text: String) throws -> ActionDraft {
         var text = text
@@ -64,8 +76,9 @@ public final class ActionDraftParser {
         let fields = try JSONParser.topLevelFields(bytes: bytes)
         // Where each member is among the fields (the last one wins when a key repeats).
         for i in self.slots.indices { self.slots[i] = -1 }
+        if !unknownFields.isEmpty { unknownFields.removeAll() }
         for (i, f) in fields.enumerated() {
-            guard let n = ActionDraftParser.memberNumbers[f.key] else { throw FieldError(f.key, "unknown field") }
+            guard let n = ActionDraftParser.memberNumbers[f.key] else { unknownFields.append(f.key); continue }
             if n >= 0 { self.slots[n] = i }
         }
         let slots = self.slots
@@ -75,7 +88,7 @@ public final class ActionDraftParser {
         }
         func value(_ key: Member) throws -> JSONValue? {
             guard let f = field(key) else { return nil }
-            let v = try JSONParser.parse(bytes: UnsafeBufferPointer(rebasing: bytes[f.range]))
+            let v = try JSONParser.parse(validUTF8: UnsafeBufferPointer(rebasing: bytes[f.range]))
             return v.isNull ? nil : v
         }
         func raw(_ key: Member, object: Bool) throws -> String? {
@@ -142,7 +155,9 @@ public final class ActionDraftParser {
             d.alertLevel = level
         }
         if let biz = try value(.bkBizId) {
-            guard let s = biz.scalarText, biz.boolValue == nil else { throw FieldError("bk_biz_id", "expected a business id") }
+            guard let s = AlertEvent.businessId(biz) else {
+                throw FieldError("bk_biz_id", "expected an integer business id, found \(biz.scalarText.map { "'\(MessageText.escaped($0))'" } ?? biz.typeName)")
+            }
             d.bkBizId = s
         }
         d.isParentAction = try bool(.isParentAction) ?? false
@@ -150,6 +165,9 @@ public final class ActionDraftParser {
         d.assignee = try raw(.assignee, object: false) ?? "[]"
         d.inputs = try raw(.inputs, object: true) ?? "{}"
         d.executeTimes = try int(.executeTimes) ?? 0
+        guard InputLimits.rounds.contains(d.executeTimes) else {
+            throw FieldError("execute_times", "\(d.executeTimes) is out of range \(InputLimits.rounds.lowerBound)...\(InputLimits.rounds.upperBound)")
+        }
         d.generateUUID = try string(.generateUUID) ?? ""
         if let key = try string(.dedupeKey) {
             guard !key.isEmpty, key.utf8.count <= 256 else { throw FieldError("dedupe_key", "must be 1 to 256 bytes") }
@@ -158,7 +176,7 @@ public final class ActionDraftParser {
         d.needsApproval = try bool(.needApproval) ?? false
         if let due = try value(.dueAt) {
             guard let text = due.scalarText, due.boolValue == nil, let t = TimeParser.parse(text) else {
-                throw FieldError("due_at", "expected epoch seconds or an ISO-8601 time")
+                throw FieldError("due_at", TimeParser.expected + ", found " + (due.scalarText.map { "'\(MessageText.escaped($0))'" } ?? due.typeName))
             }
             d.dueAt = t
         }

@@ -53,7 +53,12 @@ public struct MailMessage: Sendable, Equatable {
 
     /// A header value: as is when printable ASCII, else one RFC 2047 base64 word.
     static func header(_ value: String) -> String {
-        let clean = value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+        // A header value is one line: CR, LF and every other control character become spaces,
+        // so text from an alert can never start a header of its own.
+        var clean = value
+        if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            clean = String(String.UnicodeScalarView(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+        }
         if clean.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return clean }
         return "=?UTF-8?B?\(Data(clean.utf8).base64EncodedString())?="
     }

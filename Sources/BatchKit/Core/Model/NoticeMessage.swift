@@ -9,13 +9,18 @@ public struct NoticeMessage: Sendable, Equatable {
     public var content: String
     /// Users to mention (bot ways).
     public var mentions: [String]
+    /// The same for a send that is repeated after a crash (the first action's public id, its
+    /// step and execution), so a gateway can drop the duplicate: sent as `Idempotency-Key`
+    /// (with `-<n>` per request when one send makes several) and as the mail's Message-ID.
+    public var idempotencyKey: String?
 
-    public init(way: String, receivers: [String], title: String, content: String, mentions: [String] = []) {
+    public init(way: String, receivers: [String], title: String, content: String, mentions: [String] = [], idempotencyKey: String? = nil) {
         self.way = way
         self.receivers = receivers
         self.title = title
         self.content = content
         self.mentions = mentions
+        self.idempotencyKey = idempotencyKey
     }
 }
 

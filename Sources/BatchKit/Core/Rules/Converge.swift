@@ -54,8 +54,20 @@ public struct ConvergeConfig: Sendable, Equatable {
             conditions.append(Condition(dimension: d, values: values.isEmpty ? ["self"] : values))
         }
         if conditions.isEmpty { conditions = [Condition(dimension: isNotice ? "notice_info" : "action_info", values: ["self"])] }
-        let timedelta = o["timedelta"]?.intValue ?? 60
-        let count = Int(o["count"]?.intValue ?? 1)
+        // Windows up to a week and counts up to a million: beyond anything the original's UI
+        // offers, and small enough that no time arithmetic on them can overflow.
+        func number(_ v: JSONValue?, _ key: String, _ range: ClosedRange<Int64>, fallback: Int64) throws -> Int64 {
+            guard let v, !v.isNull else { return fallback }
+            guard v.boolValue == nil, let i = v.intValue else { throw FieldError("converge_config.\(key)", "expected an integer, found \(v.typeName)") }
+            // The original treats a window of 0 or less, or a negative count, as "no convergence".
+            if i < range.lowerBound { return i }
+            guard i <= range.upperBound else { throw FieldError("converge_config.\(key)", "\(i) is out of range ...\(range.upperBound)") }
+            return i
+        }
+        let week: Int64 = 7 * 86_400
+        let timedelta = try number(o["timedelta"], "timedelta", 1...week, fallback: 60)
+        let count = Int(try number(o["count"], "count", 0...1_000_000, fallback: 1))
+        let maxTimedelta = try number(o["max_timedelta"], "max_timedelta", 1...week, fallback: timedelta)
         guard timedelta > 0, count >= 0 else { return nil }
         let needBiz = o["need_biz_converge"]?.boolValue ?? false
         var sub: Sub?
@@ -67,10 +79,11 @@ public struct ConvergeConfig: Sendable, Equatable {
             if subConditions.isEmpty {
                 subConditions = ["alert_level", "bk_biz_id", "notice_receiver", "notice_way", "signal"].map { Condition(dimension: $0, values: ["self"]) }
             }
-            sub = Sub(timedelta: max(1, s["timedelta"]?.intValue ?? Sub.window), count: max(1, Int(s["count"]?.intValue ?? Int64(Sub.threshold))),
-                      conditions: subConditions.sorted { $0.dimension < $1.dimension })
+            let subDelta = try number(s["timedelta"], "sub_converge_config.timedelta", 1...week, fallback: Sub.window)
+            let subCount = try number(s["count"], "sub_converge_config.count", 1...1_000_000, fallback: Int64(Sub.threshold))
+            sub = Sub(timedelta: max(1, subDelta), count: max(1, Int(subCount)), conditions: subConditions.sorted { $0.dimension < $1.dimension })
         }
-        return ConvergeConfig(timedelta: timedelta, maxTimedelta: max(timedelta, o["max_timedelta"]?.intValue ?? timedelta), count: count,
+        return ConvergeConfig(timedelta: timedelta, maxTimedelta: max(timedelta, maxTimedelta), count: count,
                               function: function, conditions: conditions.sorted { $0.dimension < $1.dimension },
                               needBizConverge: needBiz, sub: sub, raw: value)
     }

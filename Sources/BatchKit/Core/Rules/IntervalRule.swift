@@ -5,14 +5,15 @@ public enum IntervalRule {
     /// `notify_interval × 2^(rounds−1)`.
     public static func interval(templateDetail: JSONValue?, rounds: Int64) -> Int64 {
         guard let detail = templateDetail, detail.objectValue != nil else { return 0 }
-        let base = detail["notify_interval"]?.intValue ?? 0
+        // Clamped for rows stored before the range check existed (``PollSettings``).
+        let base = min(detail["notify_interval"]?.intValue ?? 0, InputLimits.notifyInterval.upperBound)
         guard base > 0 else { return 0 }
         guard detail["interval_notify_mode"]?.stringValue == "increasing" else { return base }
         let exponent = max(0, rounds - 1)
         // Capped so that a long-running alert cannot overflow: 2^40 s is beyond any alert's life.
         let factor = exponent >= 40 ? Int64(1) << 40 : Int64(1) << exponent
         let (product, overflow) = base.multipliedReportingOverflow(by: factor)
-        return overflow ? Int64.max / 4 : product
+        return overflow ? InputLimits.maxDelay : min(product, InputLimits.maxDelay)
     }
 
     /// `need_poll`: whether an action repeats at all. One alert only, not an upgrade notice,

@@ -48,17 +48,17 @@ public enum OutcomeResolver {
             let stepKey = retryStep.map { "retry_times_\($0)" }
             let before = stepKey.map { Int(outputs[$0]?.intValue ?? 0) } ?? executionsBefore
             if let delay = policy.delayBeforeRetry(executionsBefore: before, failureType: type, retryAfter: retryAfter, random: random) {
-                let due = now + Int64(delay.rounded(.up))
+                let due = InputLimits.after(now, delay)
                 if let stepKey { outputs[stepKey] = .int(Int64(before + 1)) }
                 return update(.running, failureType: nil, due: due, next: retryStep ?? "execute", kind: .retried, level: 30,
-                              text: "attempt \(before + 1) failed: \(outcome.message); retrying \(retryStep.map { "\($0) " } ?? "")in \(Int64(delay.rounded(.up))) s")
+                              text: "attempt \(before + 1) failed: \(outcome.message); retrying \(retryStep.map { "\($0) " } ?? "")in \(InputLimits.seconds(delay)) s")
             }
             return update(.failure, failureType: (type ?? .executeError).rawValue, due: nil, next: step, kind: .failed, level: 40,
                           text: "round \(executeTimes) finished: failure: \(outcome.message)")
         case .next(let next, let after):
-            var u = update(outcome.nextStatus ?? .running, failureType: nil, due: now + Int64(after.rounded(.up)), next: next, kind: .continued, level: 20,
-                          text: "\(outcome.message); \(next) in \(Int64(after.rounded(.up))) s")
-            if let d = outcome.deadlineAfter { u.deadlineAt = now + d }
+            var u = update(outcome.nextStatus ?? .running, failureType: nil, due: InputLimits.after(now, after), next: next, kind: .continued, level: 20,
+                          text: "\(outcome.message); \(next) in \(InputLimits.seconds(after)) s")
+            if let d = outcome.deadlineAfter { u.deadlineAt = InputLimits.add(now, d) }
             return u
         }
     }

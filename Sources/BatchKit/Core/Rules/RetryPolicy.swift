@@ -28,9 +28,11 @@ public struct RetryPolicy: Sendable, Equatable {
     ///   - random: a number in 0..<1 for the jitter (passed in so the core stays pure).
     public func delayBeforeRetry(executionsBefore: Int, failureType: FailureType?, retryAfter: Double?, random: Double) -> Double? {
         guard failureType != .timeout, executionsBefore < maxRetryTimes else { return nil }
-        var delay = max(0, retryInterval)
-        if let hint = retryAfter, hint > delay { delay = min(hint, max(retryAfterCap, delay)) }
-        if jitter > 0 { delay += delay * jitter * random }
+        // Never sooner than a second after the failure, whatever the config says: a receiver
+        // that fails at once must not get a burst of retries (docs/decisions.md).
+        var delay = max(InputLimits.minimumRetryInterval, retryInterval.isFinite ? retryInterval : 0)
+        if let hint = retryAfter, hint.isFinite, hint > delay { delay = min(hint, max(retryAfterCap, delay)) }
+        if jitter > 0, jitter.isFinite, random.isFinite { delay += delay * min(jitter, 1) * min(max(random, 0), 1) }
         return delay
     }
 }

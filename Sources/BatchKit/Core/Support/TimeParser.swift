@@ -2,24 +2,42 @@ import Foundation
 
 /// Parses the times users type: epoch seconds (`1795000000`, `1795000000.5`) or ISO-8601
 /// (`2026-11-23T10:00:00Z`, with an offset, with fractions, or `2026-11-23 10:00:00`
-/// which is read as UTC). Returns epoch seconds.
+/// which is read as UTC). Returns epoch seconds, only within ``InputLimits/time`` (1970 to
+/// 9999): anything else is nil, never a trap.
 public enum TimeParser {
-    /// A duration: `90`, `90s`, `30m`, `2h`, `1d`, `1w` (seconds; nil when not one).
+    /// What callers say when ``parse(_:)`` returns nil.
+    public static let expected = "expected epoch seconds or an ISO-8601 time between 1970-01-01 and 9999-12-31"
+
+    /// A duration: `90`, `90s`, `30m`, `2h`, `1d`, `1w` (seconds; nil when not one, or when
+    /// longer than ``InputLimits/maxDelay``).
     public static func duration(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard let last = t.last else { return nil }
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800]
-        if let unit = units[last], let n = Int64(t.dropLast()), n > 0 { return n * unit }
-        if let n = Int64(t), n > 0 { return n }
-        return nil
+        var seconds: Int64?
+        if let unit = units[last], let n = Int64(t.dropLast()), n > 0 {
+            let (product, overflow) = n.multipliedReportingOverflow(by: unit)
+            seconds = overflow ? nil : product
+        } else if let n = Int64(t), n > 0 {
+            seconds = n
+        }
+        guard let s = seconds, s <= InputLimits.maxDelay else { return nil }
+        return s
     }
 
     public static func parse(_ text: String) -> Int64? {
         let s = text.trimmingCharacters(in: .whitespaces)
         guard !s.isEmpty else { return nil }
-        if let i = Int64(s) { return i }
-        if let d = Double(s), d.isFinite { return Int64(d.rounded(.down)) }
-        return parseISO(s)
+        let t: Int64?
+        if let i = Int64(s) {
+            t = i
+        } else if let d = Double(s) {
+            t = d.isFinite && d >= Double(InputLimits.time.lowerBound) && d <= Double(InputLimits.time.upperBound) ? Int64(d.rounded(.down)) : nil
+        } else {
+            t = parseISO(s)
+        }
+        guard let t, InputLimits.isTime(t) else { return nil }
+        return t
     }
 
     static func parseISO(_ s: String) -> Int64? {
@@ -80,7 +98,9 @@ public enum TimeParser {
     }
 
     /// `2026-11-23T10:00:00Z` for epoch seconds.
-    public static func iso(_ t: Int64) -> String {
+    public static func iso(_ t0: Int64) -> String {
+        // Times outside 0000...9999 (a hostile alert's begin_time) print as the nearest end.
+        let t = min(max(t0, -62_167_219_200), InputLimits.time.upperBound)
         let days = Int(floor(Double(t) / 86400))
         let secs = Int(t - Int64(days) * 86400)
         let (y, m, d) = civilFromDays(days)

@@ -18,6 +18,18 @@ public final class TemplateRenderer {
     /// Jinja filter names the original's templates use, where Stencil's differ.
     static let jinjaNames: Extension = {
         let e = Extension()
+        // Loops count against the rendering's budget (RenderBudget).
+        e.registerTag("for", parser: BoundedForNode.parse)
+        // Stencil's indent with a width cap, so `indent:1000000000` cannot allocate gigabytes.
+        e.registerFilter("indent") { (value: Any?, arguments: [Any?]) throws -> Any? in
+            let width = arguments.first.flatMap { $0 as? Int } ?? 4
+            guard (0...100).contains(width) else { throw TemplateSyntaxError("'indent' width must be 0...100") }
+            let pad = String(repeating: (arguments.count > 1 ? arguments[1] as? String : nil) ?? " ", count: width)
+            guard pad.utf8.count <= 400 else { throw TemplateSyntaxError("'indent' padding is longer than 400 bytes") }
+            let first = arguments.count > 2 ? (arguments[2] as? Bool ?? false) : false
+            let lines = (value.map { "\($0)" } ?? "").components(separatedBy: "\n")
+            return lines.enumerated().map { i, line in (i == 0 && !first) || line.isEmpty ? line : pad + line }.joined(separator: "\n")
+        }
         e.registerFilter("upper") { ($0.map { "\($0)" } ?? "").uppercased() }
         e.registerFilter("lower") { ($0.map { "\($0)" } ?? "").lowercased() }
         e.registerFilter("trim") { ($0.map { "\($0)" } ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -88,18 +100,62 @@ public final class TemplateRenderer {
             if let cached = nodes[source] {
                 parsed = cached
             } else {
+                if let why = TemplateRenderer.rangeProblem(source) { throw TemplateError(field: field, message: why) }
                 let template = Template(templateString: source, environment: environment, name: field)
                 parsed = try TokenParser(tokens: template.tokens, environment: environment).parse()
                 if nodes.count > 4096 { nodes.removeAll(keepingCapacity: true) }
                 nodes[source] = parsed
             }
-            return try renderNodes(parsed, Stencil.Context(dictionary: context, environment: environment))
+            var dictionary = context
+            dictionary[RenderBudget.contextKey] = RenderBudget()
+            let out = try renderNodes(parsed, Stencil.Context(dictionary: dictionary, environment: environment))
+            if out.utf8.count > RenderBudget.maxOutputBytes {
+                throw RenderBudget.Exceeded(description: "rendering stopped: output larger than \(RenderBudget.maxOutputBytes >> 20) MiB (the limit per template)")
+            }
+            return out
         } catch let error as TemplateSyntaxError {
             let line = error.token.map { " (line \($0.sourceMap.location.lineNumber))" } ?? ""
             throw TemplateError(field: field, message: "\(error.reason)\(line)")
+        } catch let error as TemplateError {
+            throw error
         } catch {
             throw TemplateError(field: field, message: "\(error)")
         }
+    }
+
+    /// Stencil builds a range (`1...n`) as a whole array before anything can count it, so
+    /// ranges are allowed only between integer literals at most ``RenderBudget/maxIterations``
+    /// apart. Returns why `source` is refused, or nil.
+    static func rangeProblem(_ source: String) -> String? {
+        guard source.contains("...") else { return nil }
+        let b = Array(source.utf8)
+        var i = 0
+        while i + 1 < b.count {
+            guard b[i] == UInt8(ascii: "{"), b[i + 1] == UInt8(ascii: "{") || b[i + 1] == UInt8(ascii: "%") else { i += 1; continue }
+            let close: UInt8 = b[i + 1] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "%")
+            var j = i + 2
+            var quote: UInt8 = 0
+            var tokenStart = j
+            while j + 1 < b.count, !(quote == 0 && b[j] == close && b[j + 1] == UInt8(ascii: "}")) {
+                let c = b[j]
+                if quote != 0 { if c == quote { quote = 0 } } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") { quote = c }
+                if quote == 0, c == UInt8(ascii: " ") { tokenStart = j + 1 }
+                if quote == 0, c == UInt8(ascii: "."), j + 2 < b.count, b[j + 1] == UInt8(ascii: "."), b[j + 2] == UInt8(ascii: ".") {
+                    var end = j + 3
+                    while end < b.count, b[end] != UInt8(ascii: " "), b[end] != close { end += 1 }
+                    let lower = Int(String(decoding: b[tokenStart..<j], as: UTF8.self))
+                    let upper = Int(String(decoding: b[(j + 3)..<end], as: UTF8.self))
+                    guard let lower, let upper else { return "a range (a...b) in a template must be between two integer numbers" }
+                    let (span, overflow) = max(lower, upper).subtractingReportingOverflow(min(lower, upper))
+                    if overflow || span >= RenderBudget.maxIterations { return "a range (a...b) in a template may hold at most \(RenderBudget.maxIterations) numbers" }
+                    j = end
+                    continue
+                }
+                j += 1
+            }
+            i = j + 2
+        }
+        return nil
     }
 
     /// Renders every string leaf of a JSON structure; object keys are left as they are.
