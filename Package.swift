@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(name: "fta-replay", dependencies: ["BatchKit"]),
         // Benchmark driver used by `make bench`; not installed.
         .executableTarget(name: "fta-bench", dependencies: ["BatchKit"], path: "bench/Sources/fta-bench"),
-        .target(name: "FTATestSupport", dependencies: ["BatchKit"], path: "Tests/Support",
+        .target(name: "FTATestSupport", dependencies: ["BatchKit", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/Support",
                 exclude: ["receiver.py", "smtp_server.py", "es_fixture.py", "bk_fixture.py"]),
         .testTarget(name: "BatchKitTests", dependencies: ["BatchKit", "FTATestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EndToEndTests", dependencies: ["BatchKit", "FTATestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -24,11 +24,13 @@ final class ScriptTests: XCTestCase {
         try script("fail", #"echo "disk is read-only" >&2; exit 3"#)
         try script("args", #"for a in "$@"; do echo "[$a]"; done"#)
         try script("slow", "sleep 30 & echo $! > \(dir.file("child.pid")); sleep 30")
+        try script("envdump", "touch \(dir.file("ran")); env | sort; printf 'one\\ntwo\\n' >&2; exit 1")
         config = try dir.write("fta.yaml", "tick: {allowed_scripts: [\"\(bin)/\"]}\n")
     }
 
-    func action(_ command: [String], timeout: Double? = nil, cwd: String? = nil, alertName: String = "CPU high") -> JSONValue {
+    func action(_ command: [String], timeout: Double? = nil, cwd: String? = nil, alertName: String = "CPU high", env: [String: JSONValue]? = nil) -> JSONValue {
         var detail: [String: JSONValue] = ["command": .array(command.map { .string($0) })]
+        if let env { detail["env"] = .object(env) }
         if let timeout { detail["timeout"] = .double(timeout) }
         if let cwd { detail["cwd"] = .string(cwd) }
         return ["signal": "abnormal", "strategy_id": 7, "alerts": ["a1"], "alert": ["id": "a1", "alert_name": .string(alertName)],
@@ -86,5 +88,68 @@ final class ScriptTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("line 1: action_config.execute_config.template_detail.command[0]: '/bin/rm' is not in tick.allowed_scripts"), r.stderr)
         let off = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "-"], stdin: Actions.lines([action([bin + "/hello"])]))
         XCTAssertTrue(off.stderr.contains("script actions are off"), off.stderr)
+    }
+
+    func testEnvironment_loaderAndPathVariables_areRefusedAtEnqueue_namingTheVariable() throws {
+        for (name, expected) in [("LD_PRELOAD", "LD_PRELOAD may not be set by an action"), ("PATH", "PATH may not be set"),
+                                 ("LD_LIBRARY_PATH", "LD_LIBRARY_PATH may not be set"), ("PYTHONPATH", "PYTHONPATH may not be set"),
+                                 ("BAD NAME", "is not a variable name")] {
+            let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"],
+                                     stdin: Actions.lines([action([bin + "/envdump"], env: [name: "/tmp/evil.so"])]))
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertTrue(r.stdout.isEmpty, "nothing stored")
+            XCTAssertTrue(r.stderr.contains("line 1: action_config.execute_config.template_detail.env.\(name): ") && r.stderr.contains(expected), r.stderr)
+        }
+    }
+
+    func testEnvironment_aStoredRowThatSetsLD_PRELOAD_isRefusedAtRunTime_andTheProgramNeverRuns() throws {
+        let e = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"],
+                                 stdin: Actions.lines([action([bin + "/envdump"], env: ["SERVICE": "nginx"])]))
+        let id = try XCTUnwrap(Int64(e.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), e.stderr)
+        // Written around enqueue's check, as an older fta or a hand-edited row would be.
+        let tampered: JSONValue = ["id": 30, "name": "fix it", "execute_config": ["template_detail": [
+            "command": .array([.string(bin + "/envdump")]), "env": ["SERVICE": "nginx", "LD_PRELOAD": .string(dir.file("evil.so"))]]]]
+        try DatabaseTamper.setActionConfig(db, id: id, tampered.jsonText)
+        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let row = try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", "\(id)"]).stdout)["action"] ?? .null
+        XCTAssertEqual(row["status"], "failure")
+        XCTAssertTrue(row["ex_data"]?["message"]?.stringValue?.contains("not run: action_config.execute_config.template_detail.env.LD_PRELOAD") ?? false, "\(row)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("ran")), "the program did not run")
+    }
+
+    func testEnvironment_theConfiguredAllowList_limitsNames_andTheProgramSeesOnlyThoseAndFtasOwn() throws {
+        let strict = try dir.write("strict.yaml", "tick: {allowed_scripts: [\"\(bin)/\"], script_env: [SERVICE]}\n")
+        let refused = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", strict, "--now", "\(t0)", "-"],
+                                       stdin: Actions.lines([action([bin + "/envdump"], env: ["OTHER": "x"])]))
+        XCTAssertTrue(refused.stderr.contains("env.OTHER: OTHER is not in tick.script_env"), refused.stderr)
+        config = strict
+        let row = try runOne(action([bin + "/envdump"], env: ["SERVICE": "nginx"]))
+        let names = Set((row["outputs"]?["stdout"]?.stringValue ?? "").split(separator: "\n").compactMap { $0.split(separator: "=").first.map(String.init) })
+        // The shell adds PWD, SHLVL and _ itself.
+        XCTAssertEqual(names.subtracting(["PWD", "SHLVL", "_"]), ["SERVICE", "PATH", "LANG", "FTA_ACTION_ID", "FTA_SIGNAL", "FTA_ALERT_ID"])
+    }
+
+    func testAMissingWorkingFolder_isReportedAsSuch_notAsAMissingProgram() throws {
+        let row = try runOne(action([bin + "/hello"], cwd: dir.file("no-such-folder")))
+        XCTAssertEqual(row["status"], "failure")
+        let message = row["ex_data"]?["message"]?.stringValue ?? ""
+        XCTAssertTrue(message.contains("its working folder \(dir.file("no-such-folder")) (template_detail.cwd) does not exist"), message)
+        XCTAssertFalse(message.contains("cannot run"), message)
+    }
+
+    func testMultiLineScriptOutput_staysOneLogLine_inTextAndJSON() throws {
+        let e = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: Actions.lines([action([bin + "/envdump"])]))
+        XCTAssertEqual(e.status, 0, e.stderr)
+        for format in ["text", "json"] {
+            let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)", "--log-format", format])
+            let lines = r.stderr.split(separator: "\n")
+            let failure = try XCTUnwrap(lines.first { $0.contains("exited 1") }, r.stderr)
+            XCTAssertTrue(failure.contains("one\\ntwo"), "the newline is escaped, not kept: \(failure)")
+            if format == "json" {
+                for l in lines { XCTAssertNoThrow(try JSONParser.parse(String(l)), "every stderr line is JSON: \(l)") }
+            }
+            _ = try Binaries.run("fta-tick", ["retry", "--db", db, "--now", "\(t0)", "1"])
+        }
     }
 }

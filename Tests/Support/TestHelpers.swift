@@ -23,7 +23,8 @@ public enum Binaries {
         return candidates.last!
     }()
 
-    public static func path(_ name: String) -> String { directory + "/" + name }
+    /// An fta executable by name, or any program by absolute path.
+    public static func path(_ name: String) -> String { name.hasPrefix("/") ? name : directory + "/" + name }
 
     /// Runs `name args`, feeding `stdin`, and waits for it.
     @discardableResult

@@ -35,6 +35,7 @@ class Recorder:
             "content_type": msg.get_content_type(),
             "body": body,
             "raw_has_crlf": b"\r\n" in (envelope.original_content or b""),
+            "header_names": [k.lower() for k in msg.keys()],
         }
         with open(self.path, "a") as f:
             f.write(json.dumps(record) + "\n")

@@ -63,7 +63,8 @@ public final class LineReader {
                 return .some(try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<end])) })
             }
             if eof {
-                guard start < buffer.count || discarding else { return .none }
+                // A line cut short by a stop signal is not a line: the writer had not finished it.
+                guard !stoppedBySignal, start < buffer.count || discarding else { return .none }
                 lineNumber += 1
                 let s = start
                 start = buffer.count
@@ -88,15 +89,22 @@ public final class LineReader {
             let old = buffer.count
             buffer.append(contentsOf: repeatElement(0, count: chunk))
             var n = 0
-            while true {
+            // Wait for input a fifth of a second at a time, so a stop signal is noticed even
+            // when it is delivered to another thread while this one waits on a quiet pipe.
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while !StopSignals.requested, poll(&ready, 1, 200) == 0 {}
+            while !StopSignals.requested {
                 n = buffer.withUnsafeMutableBufferPointer { b in b.baseAddress.map { read(fd, $0 + old, chunk) } ?? -1 }
-                if n < 0, errno == EINTR, !StopSignals.requested { continue }
+                if n < 0, errno == EINTR { continue }
                 break
             }
-            if n <= 0 {
+            if StopSignals.requested && n <= 0 {
                 buffer.removeLast(chunk)
                 eof = true
-                if n < 0, StopSignals.requested { stoppedBySignal = true }
+                stoppedBySignal = true
+            } else if n <= 0 {
+                buffer.removeLast(chunk)
+                eof = true
             } else {
                 buffer.removeLast(chunk - n)
             }

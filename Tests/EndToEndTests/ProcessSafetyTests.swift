@@ -1,0 +1,225 @@
+import BatchKit
+import FTATestSupport
+import Foundation
+import XCTest
+
+/// What happens around a run: signals, the metrics file, long templates, broken, read-only and
+/// newer databases, and operator commands that find nothing to do.
+final class ProcessSafetyTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var db: String { dir.file("fta.db") }
+    let t0: Int64 = 1_795_000_000
+
+    override func setUpWithError() throws {
+        dir = try TemporaryDirectory()
+        // Writing to a child that was just killed must fail the write, not end the test process.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    func line(_ i: Int) -> String {
+        Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["dedupe_key": .string("k\(i)")], alertId: "a\(i)").jsonText
+    }
+
+    func total() throws -> Int64? {
+        let r = try Binaries.run("fta-tick", ["status", "--db", db, "--json"])
+        return try JSONParser.parse(r.stdout)["total"]?.intValue
+    }
+
+    /// Starts an enqueue reading from a pipe, feeds it `lines`, waits until it has printed
+    /// `committed` ids, then sends `signal`. Returns exit status, stdout ids and stderr.
+    func interruptedEnqueue(_ lines: [String], committed: Int, signal: Int32) throws -> (Int32, [Int64], String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Binaries.path("fta-tick"))
+        p.arguments = ["enqueue", "--db", db, "--now", "\(t0)", "-"]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = errors
+        try p.run()
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        let written = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? input.fileHandleForWriting.write(contentsOf: data)   // left open: more may come
+            written.signal()
+        }
+        final class Box: @unchecked Sendable { var data = Data() }
+        let err = Box()
+        let errDone = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { err.data = errors.fileHandleForReading.readDataToEndOfFile(); errDone.signal() }
+        var out = Data()
+        let deadline = Date().addingTimeInterval(60)
+        while out.filter({ $0 == 0x0A }).count < committed, Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            out += chunk
+        }
+        // Every line fed has been read (the pipe took it all) and parsed.
+        _ = written.wait(timeout: .now() + 60)
+        usleep(500_000)
+        kill(p.processIdentifier, signal)
+        out += output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        errDone.wait()
+        try? input.fileHandleForWriting.close()
+        let ids = String(decoding: out, as: UTF8.self).split(separator: "\n").compactMap { Int64($0) }
+        return (p.terminationStatus, ids, String(decoding: err.data, as: UTF8.self))
+    }
+
+    func testEnqueue_stoppedBySIGTERM_saysHowFarItGot_andARerunStoresExactlyTheRest() throws {
+        let lines = (0..<12_000).map(line)
+        let (status, ids, stderr) = try interruptedEnqueue(Array(lines.prefix(6_000)), committed: 5_000, signal: SIGTERM)
+        XCTAssertEqual(status, 1, stderr)
+        XCTAssertEqual(ids.count, 6_000, "both batches read before the signal were committed and printed")
+        XCTAssertTrue(stderr.contains("stdin: stopped by a signal after line 6000: lines 1-6000 are committed"), stderr)
+        XCTAssertEqual(try total(), 6_000)
+        let file = try dir.write("all.jsonl", lines.joined(separator: "\n") + "\n")
+        let rerun = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "--json", file])
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        let batches = try rerun.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        XCTAssertEqual(batches.map { $0["lines"]?.arrayValue?.compactMap(\.intValue) ?? [] }, [[1, 5_000], [5_001, 10_000], [10_001, 12_000]])
+        XCTAssertEqual(batches.reduce(0) { $0 + ($1["stored"]?.arrayValue?.count ?? 0) }, 6_000)
+        XCTAssertEqual(batches.reduce(0) { $0 + ($1["duplicates"]?.arrayValue?.count ?? 0) }, 6_000)
+        XCTAssertEqual(try total(), 12_000)
+    }
+
+    func testEnqueue_killedWith9_hadAlreadyPrintedEachCommittedBatch_andARerunStoresExactlyTheRest() throws {
+        let lines = (0..<12_000).map(line)
+        let (_, ids, _) = try interruptedEnqueue(Array(lines.prefix(6_000)), committed: 5_000, signal: SIGKILL)
+        XCTAssertEqual(ids.count, 5_000, "the committed batch was on stdout before the kill")
+        XCTAssertEqual(try total(), 5_000, "and exactly that is stored")
+        let file = try dir.write("all.jsonl", lines.joined(separator: "\n") + "\n")
+        let rerun = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", file])
+        XCTAssertEqual(rerun.status, 0)
+        XCTAssertEqual(rerun.stdout.split(separator: "\n").count, 7_000)
+        XCTAssertEqual(try total(), 12_000)
+    }
+
+    func testSIGHUP_endsAPassLikeSIGTERM_releasingWhatItHasNotStarted() throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        try receiver.script(path: "/slow", delay: 1)
+        let actions = (0..<20).map { Actions.webhook(url: "\(receiver.baseURL)/slow", alertId: "s\($0)") }
+        XCTAssertEqual(try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: Actions.lines(actions)).status, 0)
+        let pass = try Binaries.start("fta-tick", ["run", "--db", db, "--concurrency", "2"])
+        usleep(500_000)
+        let sent = Date()
+        kill(pass.process.processIdentifier, SIGHUP)
+        pass.process.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 5, "stopped after the requests in flight")
+        XCTAssertEqual(pass.process.terminationReason, .exit, "exited, not killed by the signal")
+        XCTAssertEqual(pass.process.terminationStatus, 0)
+        let s = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json"]).stdout)
+        XCTAssertEqual(s["leased_now"]?.intValue, 0, "no claim left behind: \(s)")
+        XCTAssertEqual(s["by_status"]?["success"]?.intValue, 2, "the two in flight finished and were recorded: \(s)")
+        XCTAssertEqual(s["due_now"]?.intValue, 18, "the rest are due again at once: \(s)")
+    }
+
+    func testMetricsFile_thatIsADeviceFolderOrLink_isRefused_andLeftAsItWas() throws {
+        let folder = dir.file("metrics-dir")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let target = try dir.write("elsewhere.prom", "keep me\n")
+        let link = dir.file("link.prom")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        for (path, what) in [("/dev/null", "a device"), (folder, "a folder"), (link, "a symbolic link")] {
+            let r = try Binaries.run("fta-tick", ["run", "--db", db, "--metrics-file", path])
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertTrue(r.stderr.contains("--metrics-file \(path): is \(what)"), r.stderr)
+        }
+        var st = stat()
+        XCTAssertEqual(stat("/dev/null", &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFCHR, "/dev/null is still a device")
+        XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "keep me\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), target)
+        let ok = try Binaries.run("fta-tick", ["run", "--db", db, "--metrics-file", dir.file("fta.prom")])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(try String(contentsOfFile: dir.file("fta.prom"), encoding: .utf8).contains("fta_tick_"))
+    }
+
+    func testTemplatesThatWouldRunForMinutes_failTheirAction_andThePassKeepsItsRuntime() throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        let loops = "{% for a in alert.items %}{% for b in alert.items %}{% for c in alert.items %}x{% endfor %}{% endfor %}{% endfor %}"
+        let items = JSONValue.array((0..<300).map { .int(Int64($0)) })
+        let heavy = (0..<6).map { i in
+            Actions.webhook(url: "\(receiver.baseURL)/hook", extra: ["alert": ["id": .string("h\(i)"), "items": items]], detail: ["body": ["data_type": "raw", "content": .string(loops)]], alertId: "h\(i)")
+        }
+        let range = Actions.webhook(url: "\(receiver.baseURL)/hook", detail: ["body": ["data_type": "raw", "content": "{% for i in 1...1000000000 %}x{% endfor %}"]], alertId: "r")
+        let indent = Actions.webhook(url: "\(receiver.baseURL)/hook", detail: ["body": ["data_type": "raw", "content": "{{ alert.id|indent:1000000000 }}"]], alertId: "i")
+        // The two quick failures first, so they run before the runtime limit releases the rest.
+        XCTAssertEqual(try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: Actions.lines([range, indent] + heavy)).status, 0)
+        let started = Date()
+        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--concurrency", "1", "--max-runtime", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3 + 5, "the pass kept close to --max-runtime")
+        XCTAssertTrue(r.stderr.contains("rendering stopped: more than 100000 loop iterations (the limit per template)"), r.stderr)
+        let rows = try (1...8).map { try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", "\($0)"]).stdout)["action"] ?? .null }
+        XCTAssertTrue(rows.contains { $0["ex_data"]?["message"]?.stringValue?.contains("a range (a...b) in a template may hold at most 100000 numbers") ?? false }, "\(rows.map { $0["ex_data"] })")
+        XCTAssertTrue(rows.contains { $0["ex_data"]?["message"]?.stringValue?.contains("'indent' width must be 0...100") ?? false })
+        XCTAssertTrue(try receiver.requests().isEmpty, "none of them was sent")
+
+        // SIGTERM while a worker renders: the pass still ends within seconds.
+        for id in 3...8 { _ = try Binaries.run("fta-tick", ["retry", "--db", db, "\(id)"]) }
+        let pass = try Binaries.start("fta-tick", ["run", "--db", db, "--concurrency", "2"])
+        usleep(300_000)
+        let signalled = Date()
+        kill(pass.process.processIdentifier, SIGTERM)
+        pass.process.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(signalled), 5)
+        XCTAssertEqual(pass.process.terminationStatus, 0)
+    }
+
+    func testRetryOfAnUnknownId_andSkipOfAFinishedOne_sayWhyOnStderr() throws {
+        let e = try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: Actions.lines([Actions.webhook(url: "http://127.0.0.1:1/x")]))
+        let id = e.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try Binaries.run("fta-tick", ["skip", id, "--reason", "by hand", "--db", db]).status, 0)
+        let retry = try Binaries.run("fta-tick", ["retry", "424242", "--db", db])
+        XCTAssertEqual(retry.status, 1)
+        XCTAssertEqual(retry.stderr.trimmingCharacters(in: .newlines), "fta-tick: action 424242: not found; nothing queued for retry")
+        let skip = try Binaries.run("fta-tick", ["skip", id, "--reason", "again", "--db", db])
+        XCTAssertEqual(skip.status, 1)
+        XCTAssertEqual(skip.stderr.trimmingCharacters(in: .newlines), "fta-tick: action \(id): refused: already finished (status skipped)")
+    }
+
+    func testACorruptDatabase_foundByOneCommand_isRefusedByEveryCommand() throws {
+        let lines = (0..<300).map { i in
+            Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["alert": ["id": .string("a\(i)"), "pad": .string(String(repeating: "y", count: 300))]], alertId: "a\(i)").jsonText
+        }
+        XCTAssertEqual(try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: lines.joined(separator: "\n") + "\n").status, 0)
+        for offset in [81_920, 163_840, 245_760] { try DatabaseTamper.scribble(db, offset: offset, count: 4_000) }
+        let run = try Binaries.run("fta-tick", ["run", "--db", db])
+        XCTAssertEqual(run.status, 3, run.stderr)
+        XCTAssertTrue(run.stderr.contains("database disk image is malformed"), run.stderr)
+        for args in [["enqueue", "-"], ["status"], ["show", "1"], ["retry", "1"]] {
+            let r = try Binaries.run("fta-tick", args + ["--db", db], stdin: lines[0] + "\n")
+            XCTAssertEqual(r.status, 3, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("database \(db): found corrupt (database disk image is malformed, found by fta-tick"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("then delete \(db).corrupt"), r.stderr)
+        }
+        let sync = try Binaries.run("fta-sync", ["--db", db, "--dry-run"])
+        XCTAssertEqual(sync.status, 3, sync.stderr)
+    }
+
+    func testANewerSchema_isNamedByTheDatabasePath() throws {
+        XCTAssertEqual(try Binaries.run("fta-tick", ["status", "--db", db]).status, 0)
+        try DatabaseTamper.setSchemaVersion(db, 99)
+        let r = try Binaries.run("fta-tick", ["status", "--db", db])
+        XCTAssertEqual(r.status, 3)
+        XCTAssertTrue(r.stderr.contains("database \(db): schema version 99 is newer than this fta"), r.stderr)
+    }
+
+    func testAReadOnlyFileSystem_isReportedAsReadOnly() throws {
+        let mountPoint = dir.file("ro")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mount = try Binaries.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
+        try XCTSkipIf(mount.status != 0, "cannot mount a file system here: \(mount.stderr)")
+        defer { _ = try? Binaries.run("/bin/umount", [mountPoint]) }
+        let existing = mountPoint + "/fta.db"
+        XCTAssertEqual(try Binaries.run("fta-tick", ["status", "--db", existing]).status, 0)
+        XCTAssertEqual(try Binaries.run("/bin/mount", ["-o", "remount,ro", mountPoint]).status, 0)
+        for path in [existing, mountPoint + "/new.db"] {
+            let r = try Binaries.run("fta-tick", ["enqueue", "--db", path, "-"], stdin: line(1) + "\n")
+            XCTAssertEqual(r.status, 3, r.stderr)
+            XCTAssertTrue(r.stderr.contains("database \(path): the file system is read-only"), r.stderr)
+        }
+    }
+}
