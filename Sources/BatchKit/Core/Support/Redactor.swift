@@ -89,35 +89,42 @@ public struct Redactor: Sendable {
         return masked == parsed ? text : masked.jsonText
     }
 
-    /// A cheap test: could ``maskSecrets`` or ``maskText`` change anything in `text`?
+    /// A cheap test: could ``maskSecrets`` or ``maskText`` change anything in `text`? One pass
+    /// over the bytes, comparing a marker only where a byte could start one (the exporter runs
+    /// this on every stored JSON text it sends).
     public static func mayHoldSecret(_ text: String) -> Bool {
-        let bytes = text.utf8
-        guard bytes.count >= 3 else { return false }
-        var lower = [UInt8]()
-        lower.reserveCapacity(bytes.count)
-        var hasAt = false
-        for b in bytes {
-            lower.append(b >= 0x41 && b <= 0x5A ? b + 32 : (b == UInt8(ascii: "-") ? UInt8(ascii: "_") : b))
-            if b == UInt8(ascii: "@") { hasAt = true }
-        }
-        if hasAt, contains(lower, Array("://".utf8)) { return true }
-        for marker in secretMarkers + ["bearer", "basic"] where contains(lower, Array(marker.utf8)) { return true }
-        return false
-    }
-
-    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard needle.count <= hay.count, let first = needle.first else { return false }
-        var i = 0
-        let last = hay.count - needle.count
-        while i <= last {
-            if hay[i] == first {
-                var k = 1
-                while k < needle.count && hay[i + k] == needle[k] { k += 1 }
-                if k == needle.count { return true }
+        var text = text
+        return text.withUTF8 { b -> Bool in
+            let n = b.count
+            guard n >= 3 else { return false }
+            @inline(__always) func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : (c == UInt8(ascii: "-") ? UInt8(ascii: "_") : c) }
+            @inline(__always) func at(_ i: Int, _ word: StaticString) -> Bool {
+                let count = word.utf8CodeUnitCount
+                guard i + count <= n else { return false }
+                let w = word.utf8Start
+                for k in 1..<count where lower(b[i + k]) != w[k] { return false }
+                return true
             }
-            i += 1
+            var sawAt = false, sawScheme = false
+            var i = 0
+            while i < n {
+                let c = lower(b[i])
+                switch c {
+                case UInt8(ascii: "p"): if at(i, "password") || at(i, "passwd") || at(i, "private_key") { return true }
+                case UInt8(ascii: "s"): if at(i, "secret") { return true }
+                case UInt8(ascii: "t"): if at(i, "token") { return true }
+                case UInt8(ascii: "a"): if at(i, "apikey") || at(i, "api_key") || at(i, "authorization") || at(i, "access_key") { return true }
+                case UInt8(ascii: "c"): if at(i, "cookie") || at(i, "credential") { return true }
+                case UInt8(ascii: "b"): if at(i, "bearer") || at(i, "basic") { return true }
+                case UInt8(ascii: "@"): sawAt = true
+                case UInt8(ascii: ":"): if i + 2 < n, b[i + 1] == UInt8(ascii: "/"), b[i + 2] == UInt8(ascii: "/") { sawScheme = true }
+                default: break
+                }
+                if sawAt && sawScheme { return true }
+                i += 1
+            }
+            return false
         }
-        return false
     }
 
     /// `text` with URL passwords, secret-named parameters and `Bearer`/`Basic` credentials masked.
