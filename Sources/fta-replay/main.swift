@@ -37,7 +37,7 @@ struct FtaReplay: ParsableCommand {
         let env = try global.prepare(label: "fta-replay")
         guard rate > 0, rate <= 10_000 else { throw FTAError.usage("--rate: must be more than 0 and at most 10000") }
         if let limit, limit < 1 { throw FTAError.usage("--limit: must be at least 1") }
-        var filter = ActionStore.HeldFilter()
+        var filter = HeldFilter()
         filter.strategies = strategy
         filter.bizIds = biz
         filter.ways = way
@@ -51,8 +51,7 @@ struct FtaReplay: ParsableCommand {
         }
         if let since { filter.since = try time(since, "--since") }
         if let until { filter.until = try time(until, "--until") }
-        let database = try env.openDatabase()
-        let store = ActionStore(database: database)
+        let store = try env.openStore()
         let held = try store.heldNotices(filter)
 
         if dryRun {
@@ -80,7 +79,7 @@ struct FtaReplay: ParsableCommand {
             return
         }
         if !force {
-            let byRule = ReplayRun.stillHeld(held, by: try BreakerStore(database: database).matcher(now: env.clock.now()))
+            let byRule = ReplayRun.stillHeld(held, by: try store.breakerMatcher(now: env.clock.now()))
             if !byRule.isEmpty {
                 let total = byRule.values.reduce(0, +)
                 let rules = byRule.keys.sorted().map(String.init).joined(separator: ", ")

@@ -25,8 +25,8 @@ struct FtaRota: ParsableCommand {
 }
 
 /// Duty groups: stored ones with the config file's over them.
-func directory(_ env: CommandEnvironment, _ database: FTADatabase) throws -> UserDirectory {
-    try DirectoryStore(database: database).load().overlaid(by: env.config.directory)
+func directory(_ env: CommandEnvironment, _ store: any DirectoryStore) throws -> UserDirectory {
+    try store.loadDirectory().overlaid(by: env.config.directory)
 }
 
 func dutyGroup(_ id: String, in directory: UserDirectory) throws -> (UserGroup, ZoneClock) {
@@ -57,9 +57,9 @@ extension FtaRota {
 
         func run() throws {
             let env = try global.prepare(label: "fta-rota")
-            let database = try env.openDatabase()
+            let store = try env.openStore()
             let started = Date()
-            let summary = try RotaPass(database: database).run(directory: try directory(env, database), at: env.clock.now())
+            let summary = try RotaPass(store: store).run(directory: try directory(env, store), at: env.clock.now())
             let ms = Int(Date().timeIntervalSince(started) * 1000)
             if json {
                 var o = summary.json.objectValue ?? [:]
@@ -103,12 +103,11 @@ extension FtaRota {
 
         func run() throws {
             let env = try global.prepare(label: "fta-rota")
-            let database = try env.openDatabase()
-            let store = DutyStore(database: database)
+            let store = try env.openStore()
             let text = file == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : nil
-            let rota = try RotaFile.load(path: file, text: text, storedRuleIds: try store.ruleIds(), environment: ProcessInfo.processInfo.environment)
-            try store.save(rules: rota.rules, now: env.clock.now())
-            let stored = try DirectoryStore(database: database).save(rota.directory, replace: false, now: env.clock.now())
+            let rota = try RotaFile.load(path: file, text: text, storedRuleIds: try store.dutyRuleIds(), environment: ProcessInfo.processInfo.environment)
+            try store.saveDutyRules(rota.rules, now: env.clock.now())
+            let stored = try store.saveDirectory(rota.directory, replace: false, now: env.clock.now())
             print("stored \(rota.rules.count) duty rules and \(stored.groups) groups" + (stored.users > 0 ? " and \(stored.users) users" : ""))
         }
     }
@@ -164,10 +163,10 @@ extension FtaRota {
 
         func run() throws {
             let env = try global.prepare(label: "fta-rota")
-            let database = try env.openDatabase()
-            let (g, clock) = try dutyGroup(group, in: try directory(env, database))
+            let store = try env.openStore()
+            let (g, clock) = try dutyGroup(group, in: try directory(env, store))
             let t = try at.map { try instant($0, "--at", clock: clock) } ?? env.clock.now()
-            let r = try DutyStore(database: database).who(group: g, at: t, clock: clock)
+            let r = try store.who(group: g, at: t, clock: clock)
             let wall = clock.wall(at: t)
             if json {
                 var o: [String: JSONValue] = ["user_group_id": .string(g.id), "timezone": .string(g.timezone), "at": .string(wall.text),
@@ -206,8 +205,8 @@ extension FtaRota {
             guard ["ics", "json", "table"].contains(format) else { throw FTAError.usage("--format: '\(format)' is not one of ics, json, table") }
             guard (1...400).contains(days) else { throw FTAError.usage("--days: must be 1...400") }
             let env = try global.prepare(label: "fta-rota")
-            let database = try env.openDatabase()
-            let (g, clock) = try dutyGroup(group, in: try directory(env, database))
+            let store = try env.openStore()
+            let (g, clock) = try dutyGroup(group, in: try directory(env, store))
             let start: WallTime
             if let from {
                 guard let w = WallTime.parse(from) else { throw FTAError.usage("--from '\(from)': expected YYYY-mm-dd [HH:MM[:SS]]") }
@@ -216,12 +215,11 @@ extension FtaRota {
                 start = clock.wall(at: env.clock.now()).startOfDay
             }
             let end = start.adding(days: Int64(days))
-            let store = DutyStore(database: database)
-            let plans = try store.plans(group: g.id, from: start, to: end)
+            let plans = try store.dutyPlans(group: g.id, from: start, to: end, includeCancelled: false)
             let events = DutyExport.events(plans: plans, from: start, to: end)
             switch format {
             case "ics":
-                let names = try store.rules().mapValues(\.name)
+                let names = try store.dutyRules().mapValues(\.name)
                 FileHandle.standardOutput.write(Data(DutyExport.ics(group: g, events: events, clock: clock, stamp: env.clock.now(), ruleNames: names).utf8))
             case "json": print(JSONWriter.writePretty(DutyExport.json(group: g, events: events, from: start, to: end)))
             default: print(DutyExport.table(group: g, events: events, from: start, to: end), terminator: "")
@@ -236,10 +234,10 @@ extension FtaRota {
 
         func run() throws {
             let env = try global.prepare(label: "fta-rota")
-            let database = try env.openDatabase()
-            let dir = try directory(env, database)
-            let rows = try DutyStore(database: database).status()
-            let rules = try DutyStore(database: database).rules()
+            let store = try env.openStore()
+            let dir = try directory(env, store)
+            let rows = try store.dutyStatus()
+            let rules = try store.dutyRules()
             var out: [JSONValue] = []
             for g in dir.groups.values.filter(\.needDuty).sorted(by: { $0.id < $1.id }) {
                 let mine = rows.filter { $0.group == g.id }

@@ -48,7 +48,7 @@ extension FtaSync {
                 }
             }
             guard maxRuntime > 0, maxRuntime <= 86_400 else { throw FTAError.usage("--max-runtime: must be more than 0 and at most 86400 seconds") }
-            let pass = SyncPass(store: SyncStore(database: try env.openDatabase()), settings: env.config.elasticsearch, clock: env.clock, logger: env.logger)
+            let pass = SyncPass(store: try env.openStore(), settings: env.config.elasticsearch, clock: env.clock, logger: env.logger)
             pass.maxRuntime = maxRuntime
             if dryRun {
                 let n = try pass.dryRun(mode: mode) { bytes in FileHandle.standardOutput.write(Data(bytes)) }
@@ -96,8 +96,8 @@ extension FtaSync {
         func run() throws {
             let env = try global.prepare(label: "fta-sync")
             let target = env.config.elasticsearch.target
-            let store = SyncStore(database: try env.openDatabase())
-            let lag = try store.lag(target, now: env.clock.now())
+            let store = try env.openStore()
+            let lag = try store.syncLag(target, now: env.clock.now())
             let dead = try store.deadLetters(target)
             if json {
                 print(JSONValue.object([
@@ -119,7 +119,7 @@ extension FtaSync {
 
         func run() throws {
             let env = try global.prepare(label: "fta-sync")
-            let pass = SyncPass(store: SyncStore(database: try env.openDatabase()), settings: env.config.elasticsearch, clock: env.clock, logger: env.logger)
+            let pass = SyncPass(store: try env.openStore(), settings: env.config.elasticsearch, clock: env.clock, logger: env.logger)
             let (sent, failed) = try pass.retryDead()
             print("retried dead letters: \(sent) exported, \(failed) still refused")
             if failed > 0 { throw CommandExit(.attention) }

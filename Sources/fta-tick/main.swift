@@ -45,10 +45,9 @@ extension FtaTick {
             if let concurrency { guard (1...512).contains(concurrency) else { throw FTAError.usage("--concurrency: must be 1...512") }; options.concurrency = concurrency }
             if let lease { guard (1...86_400).contains(lease) else { throw FTAError.usage("--lease: must be 1...86400 seconds") }; options.lease = lease }
             if let maxRuntime { guard maxRuntime > 0, maxRuntime <= 86_400 else { throw FTAError.usage("--max-runtime: must be more than 0 and at most 86400 seconds") }; options.maxRuntime = maxRuntime }
-            let database = try env.openDatabase()
-            let store = ActionStore(database: database)
-            env.config.directory = try DirectoryStore(database: database).load().overlaid(by: env.config.directory)
-            for g in try DutyStore(database: database).applyDuty(to: &env.config.directory, at: env.clock.now()) {
+            let store = try env.openStore()
+            env.config.directory = try store.loadDirectory().overlaid(by: env.config.directory)
+            for g in try store.applyDuty(to: &env.config.directory, at: env.clock.now()) {
                 env.logger.warning("duty group has nobody on duty and lists no users; its notices reach nobody", metadata: ["group": "\(g)"])
             }
             StopSignals.install()
@@ -65,7 +64,7 @@ extension FtaTick {
             ])
             if let path = env.metricsFile {
                 let now = env.clock.now()
-                let depth = try store.statusSummary(now: now, includeHistory: false)
+                let depth = try store.queueStatus(now: now, includeHistory: false)
                 try MetricsFile.write(TickMetrics.families(report: report, queue: depth, now: now), to: path)
             }
             if json { print(TickOutput.json(report).jsonText) }
@@ -96,7 +95,7 @@ extension FtaTick {
         func run() throws {
             let env = try global.prepare(label: "fta-tick")
             let reader = try LineReader(path: file)
-            let store = ActionStore(database: try env.openDatabase())
+            let store = try env.openStore()
             let source = file == "-" ? "stdin" : file
             StopSignals.install()
             let enqueue = EnqueueRun(store: store, registry: .standard(config: env.config), clock: env.clock)
@@ -159,15 +158,14 @@ extension FtaTick {
         func run() throws {
             var env = try global.prepare(label: "fta-tick")
             let reader = try LineReader(path: file)
-            let database = try env.openDatabase()
-            let store = ActionStore(database: database)
-            env.config.directory = try DirectoryStore(database: database).load().overlaid(by: env.config.directory)
-            for g in try DutyStore(database: database).applyDuty(to: &env.config.directory, at: env.clock.now()) {
+            let store = try env.openStore()
+            env.config.directory = try store.loadDirectory().overlaid(by: env.config.directory)
+            for g in try store.applyDuty(to: &env.config.directory, at: env.clock.now()) {
                 CommandOutput.report("duty group '\(g)' has nobody on duty and lists no users; its notices reach nobody", level: "warning")
             }
             let source = file == "-" ? "stdin" : file
             var stage = env.config.creationStage(registry: .standard(config: env.config))
-            stage.breaker = try BreakerStore(database: database).matcher(now: env.clock.now())
+            stage.breaker = try store.breakerMatcher(now: env.clock.now())
             StopSignals.install()
             let report = try IngestRun(store: store, stage: stage, clock: env.clock).run(reader) { r in
                 CommandOutput.report(source: source, line: r.line, r.reason)
@@ -229,10 +227,10 @@ extension FtaTick {
 
             func run() throws {
                 let env = try global.prepare(label: "fta-tick")
-                let store = DirectoryStore(database: try env.openDatabase())
-                let known = replace ? [] : Set(try store.load().users.keys)
+                let store = try env.openStore()
+                let known = replace ? [] : Set(try store.loadDirectory().users.keys)
                 let directory = try UserSettings.load(path: file, knownUsers: known, environment: ProcessInfo.processInfo.environment)
-                let r = try store.save(directory, replace: replace, now: env.clock.now())
+                let r = try store.saveDirectory(directory, replace: replace, now: env.clock.now())
                 print("stored \(r.users) users and \(r.groups) groups" + (replace ? " (\(r.removed) groups removed first)" : ""))
             }
         }
@@ -244,7 +242,7 @@ extension FtaTick {
 
             func run() throws {
                 let env = try global.prepare(label: "fta-tick")
-                let directory = try DirectoryStore(database: try env.openDatabase()).load().overlaid(by: env.config.directory)
+                let directory = try env.openStore().loadDirectory().overlaid(by: env.config.directory)
                 let groups = directory.groups.keys.sorted().map { directory.groups[$0]! }
                 if json {
                     let out = JSONValue.array(groups.map { g in
@@ -319,7 +317,7 @@ extension FtaTick {
                 } catch let e as FieldError {
                     throw FTAError.usage(e.description)
                 }
-                let ids = try BreakerStore(database: try env.openDatabase()).add(rules, now: now)
+                let ids = try env.openStore().addBreakerRules(rules, now: now)
                 print(ids.map(String.init).joined(separator: "\n"))
             }
         }
@@ -333,7 +331,7 @@ extension FtaTick {
             func run() throws {
                 let env = try global.prepare(label: "fta-tick")
                 let now = env.clock.now()
-                let rules = try BreakerStore(database: try env.openDatabase()).list(now: now, includeExpired: includeExpired)
+                let rules = try env.openStore().breakerRules(now: now, includeExpired: includeExpired)
                 if json {
                     print(JSONValue.array(rules.map { r in
                         ["id": .int(r.id), "key": .string(r.key), "method": .string(r.method), "value": .array(r.values.map { .string($0) }),
@@ -360,7 +358,7 @@ extension FtaTick {
 
             func run() throws {
                 let env = try global.prepare(label: "fta-tick")
-                let removed = try BreakerStore(database: try env.openDatabase()).remove(ids)
+                let removed = try env.openStore().removeBreakerRules(ids)
                 for id in ids where !removed.contains(id) { CommandOutput.report("breaker rule \(id) does not exist") }
                 print("removed \(removed.count) rules")
                 if removed.count != ids.count { throw CommandExit(.attention) }
@@ -372,7 +370,7 @@ extension FtaTick {
             @OptionGroup var global: GlobalOptions
             func run() throws {
                 let env = try global.prepare(label: "fta-tick")
-                print("removed \(try BreakerStore(database: try env.openDatabase()).clear()) rules")
+                print("removed \(try env.openStore().clearBreakerRules()) rules")
             }
         }
     }
@@ -388,12 +386,11 @@ extension FtaTick {
         func run() throws {
             let env = try global.prepare(label: "fta-tick")
             let now = env.clock.now()
-            let database = try env.openDatabase()
-            let store = ActionStore(database: database)
-            let s = try store.statusSummary(now: now)
+            let store = try env.openStore()
+            let s = try store.queueStatus(now: now, includeHistory: true)
             let repeats = try store.repeatSummary()
-            let rules = try BreakerStore(database: database).list(now: now)
-            let converging = try ConvergeStore(database: database).openCount()
+            let rules = try store.breakerRules(now: now, includeExpired: false)
+            let converging = try store.openConvergeInstances()
             if json {
                 let extra: [String: JSONValue] = [
                     "repeats_active": .int(Int64(repeats.active)), "next_repeat_at": repeats.nextAt.map { .int($0) } ?? .null,
@@ -421,11 +418,11 @@ extension FtaTick {
 
         func run() throws {
             let env = try global.prepare(label: "fta-tick")
-            let database = try env.openDatabase()
-            guard let (row, log) = try ActionStore(database: database).show(id: id) else {
+            let store = try env.openStore()
+            guard let (row, log) = try store.action(id: id) else {
                 throw FTAError.input("no action with id \(id)")
             }
-            let converge = try ConvergeStore(database: database).view(actionId: id)
+            let converge = try store.convergeView(actionId: id)
             if json, let converge, case .object(var o) = try JSONParser.parse(TickOutput.show(row: row, log: log, json: true)) {
                 o["converge"] = converge
                 print(JSONWriter.writePretty(.object(o)))
@@ -453,7 +450,7 @@ extension FtaTick {
 
         func run() throws {
             let env = try global.prepare(label: "fta-tick")
-            let results = try ActionStore(database: try env.openDatabase()).retry(ids: ids, now: env.clock.now(), includeSuccess: includeSuccess)
+            let results = try env.openStore().retry(ids: ids, now: env.clock.now(), includeSuccess: includeSuccess)
             try OperatorOutput.print(results, verb: "queued for retry", json: json)
         }
     }
@@ -475,7 +472,7 @@ extension FtaTick {
 
         func run() throws {
             let env = try global.prepare(label: "fta-tick")
-            let results = try ActionStore(database: try env.openDatabase()).skip(ids: ids, reason: reason, now: env.clock.now())
+            let results = try env.openStore().skip(ids: ids, reason: reason, now: env.clock.now())
             try OperatorOutput.print(results, verb: "skipped", json: json)
         }
     }

@@ -192,7 +192,7 @@ final class FuzzTests: XCTestCase {
         lines = lines.map { $0.map { $0 == 0x0A ? 0x20 : $0 } }
         let path = dir.file("fuzz.jsonl")
         try Data(lines.joined(separator: [0x0A])).write(to: URL(fileURLWithPath: path))
-        let store = ActionStore(database: try FTADatabase(path: dir.file("fuzz.db")))
+        let store = try SQLiteStore(path: dir.file("fuzz.db"))
         let run = EnqueueRun(store: store, registry: .standard(), clock: .fixed(1_795_000_000))
         let report = try run.run(try LineReader(path: path))
         let numbers = report.rejected.map(\.line) + report.stored.map(\.line) + report.duplicates.map(\.line)

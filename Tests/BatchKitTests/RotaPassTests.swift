@@ -9,13 +9,12 @@ import XCTest
 /// across handoffs and daylight-saving changes.
 final class RotaPassTests: XCTestCase {
     var dir: TemporaryDirectory!
-    var database: FTADatabase!
-    var duty: DutyStore!
+    var duty: SQLiteStore!
+    var database: FTADatabase { duty.database }
 
     override func setUpWithError() throws {
         dir = try TemporaryDirectory()
-        database = try FTADatabase(path: dir.file("rota.db"))
-        duty = DutyStore(database: database)
+        duty = try SQLiteStore(path: dir.file("rota.db"))
     }
 
     // MARK: helpers
@@ -51,11 +50,11 @@ final class RotaPassTests: XCTestCase {
     }
 
     func setUp(_ rules: [DutyRule], _ groups: [UserGroup]) throws -> UserDirectory {
-        try duty.save(rules: rules, now: 0)
+        try duty.saveDutyRules(rules, now: 0)
         var d = UserDirectory()
         for g in groups { d.groups[g.id] = g }
-        _ = try DirectoryStore(database: database).save(d, replace: false, now: 0)
-        return try DirectoryStore(database: database).load()
+        _ = try duty.saveDirectory(d, replace: false, now: 0)
+        return try duty.loadDirectory()
     }
 
     /// The instant of a wall-clock time in a zone.
@@ -63,12 +62,12 @@ final class RotaPassTests: XCTestCase {
 
     @discardableResult
     func pass(_ directory: UserDirectory, _ wall: String, _ zone: String = "Asia/Shanghai") throws -> RotaPass.Summary {
-        try RotaPass(database: database).run(directory: directory, at: at(wall, zone))
+        try RotaPass(store: duty).run(directory: directory, at: at(wall, zone))
     }
 
     func count(_ sql: String) throws -> Int { try database.read { try Int.fetchOne($0, sql: sql) ?? 0 } }
-    func effective() throws -> [StoredDutyPlan] {
-        try duty.plans(group: "ops", from: WallTime.parse("2000-01-01")!, to: WallTime.parse("2100-01-01")!)
+    func effective() throws -> [DutyPlan] {
+        try duty.dutyPlans(group: "ops", from: WallTime.parse("2000-01-01")!, to: WallTime.parse("2100-01-01")!, includeCancelled: false)
     }
 
     func whoIds(_ directory: UserDirectory, _ wall: String, _ zone: String = "Asia/Shanghai", group id: String = "ops") throws -> [String] {
@@ -141,7 +140,7 @@ final class RotaPassTests: XCTestCase {
         var renamed = try everyTwoDays()
         renamed.name = "renamed"
         renamed.raw["labels"] = .array([.string("x")])
-        try duty.save(rules: [renamed], now: 1)
+        try duty.saveDutyRules([renamed], now: 1)
         let s = try pass(d, "2024-06-02 10:00:00")
         XCTAssertEqual(s.snapshotsCreated + s.rulesChanged + s.plansWritten + s.plansCancelled, 0)
         XCTAssertEqual(try effective().count, 16)
@@ -166,7 +165,7 @@ final class RotaPassTests: XCTestCase {
         // test_change_duty_rule: the rule takes a new effective time three days ahead.
         let d = try setUp([try everyTwoDays()], [group(rules: [1])])
         try pass(d, "2024-06-01 10:00:00")
-        try duty.save(rules: [try everyTwoDays(effective: "2024-06-04 12:00:00")], now: 1)
+        try duty.saveDutyRules([try everyTwoDays(effective: "2024-06-04 12:00:00")], now: 1)
         let s = try pass(d, "2024-06-01 10:05:00")
         XCTAssertEqual(s.rulesChanged, 1)
         XCTAssertEqual(s.plansCancelled, 13, "plans starting from June 6 are cancelled")
@@ -189,7 +188,7 @@ final class RotaPassTests: XCTestCase {
         XCTAssertEqual(try whoIds(d, "2024-06-01 08:00:00"), ["b"])
         XCTAssertEqual(try whoIds(d, "2024-06-01 10:00:00"), ["c"])
         // New people from now on (effective time unchanged, in the past).
-        try duty.save(rules: [try daily(effective: "2024-01-01 00:00:00", users: ["x", "y", "z"], time: "09:00--09:00")], now: 1)
+        try duty.saveDutyRules([try daily(effective: "2024-01-01 00:00:00", users: ["x", "y", "z"], time: "09:00--09:00")], now: 1)
         let s = try pass(d, "2024-06-01 15:00:00")
         XCTAssertEqual(s.plansCut, 1)
         let cut = try effective().first { $0.users.first?["id"]?.stringValue == "c" }
@@ -212,7 +211,7 @@ final class RotaPassTests: XCTestCase {
         try pass(d, "2024-06-01 10:00:00")
         var off = try everyTwoDays()
         off.enabled = false
-        try duty.save(rules: [off], now: 1)
+        try duty.saveDutyRules([off], now: 1)
         let s = try pass(d, "2024-06-01 11:00:00")
         XCTAssertEqual(s.plansCancelled, 16)
         XCTAssertEqual(try count("SELECT count(*) FROM duty_rule_snap"), 0)
@@ -262,7 +261,7 @@ final class RotaPassTests: XCTestCase {
         let d = try setUp([try daily(effective: "2024-06-01 00:00:00")], [group(rules: [1])])
         try pass(d, "2024-06-01 00:00:00")
         XCTAssertEqual(try effective().count, 30)
-        try duty.save(rules: [try daily(effective: "2024-07-15 00:00:00")], now: 1)
+        try duty.saveDutyRules([try daily(effective: "2024-07-15 00:00:00")], now: 1)
         try pass(d, "2024-06-01 00:00:00")
         XCTAssertEqual(try database.read { try String.fetchOne($0, sql: "SELECT end_time FROM duty_rule_snap ORDER BY id LIMIT 1") }, "2024-07-15 00:00:00")
         try pass(d, "2024-07-01 00:00:00")
@@ -279,8 +278,8 @@ final class RotaPassTests: XCTestCase {
             DispatchQueue.global().async(group: waiters) {
                 do {
                     // Each pass opens the database on its own, as two cron runs would.
-                    let db = try FTADatabase(path: self.dir.file("rota.db"))
-                    _ = try RotaPass(database: db).run(directory: d, at: instant)
+                    let store = try SQLiteStore(path: self.dir.file("rota.db"))
+                    _ = try RotaPass(store: store).run(directory: d, at: instant)
                 } catch { errors.add() }
             }
         }
@@ -323,7 +322,7 @@ final class RotaPassTests: XCTestCase {
         let berlin = ZoneClock(identifier: "Europe/Berlin")!
         for (start, end) in [("2026-03-27T00:00:00Z", "2026-04-01T00:00:00Z"), ("2026-10-23T00:00:00Z", "2026-10-28T00:00:00Z")] {
             let t0 = TimeParser.parse(start)!, t1 = TimeParser.parse(end)!
-            try RotaPass(database: database).run(directory: d, at: t0 - 86_400)
+            try RotaPass(store: duty).run(directory: d, at: t0 - 86_400)
             var t = t0
             var handoffs: [Int64] = []
             var last: [String] = []
@@ -343,7 +342,7 @@ final class RotaPassTests: XCTestCase {
         XCTAssertEqual(berlin.instant(of: WallTime.parse("2026-03-29 02:30")!), TimeParser.parse("2026-03-29T01:30:00Z"))
         XCTAssertEqual(berlin.instant(of: WallTime.parse("2026-10-25 02:30")!), TimeParser.parse("2026-10-25T00:30:00Z"), "the first 02:30")
         // The day shift keeps its wall-clock hours on both sides of the change.
-        try RotaPass(database: database).run(directory: d, at: TimeParser.parse("2026-03-27T00:00:00Z")!)
+        try RotaPass(store: duty).run(directory: d, at: TimeParser.parse("2026-03-27T00:00:00Z")!)
         for (instant, on) in [("2026-03-28T07:59:00Z", false), ("2026-03-28T08:00:00Z", true),
                               ("2026-03-28T15:59:00Z", true), ("2026-03-28T16:00:00Z", false),
                               ("2026-03-30T06:59:00Z", false), ("2026-03-30T07:00:00Z", true), ("2026-03-30T15:00:00Z", false)] {

@@ -7,11 +7,11 @@ import XCTest
 /// The claim/lease/fencing rules of the store, driven directly.
 final class StoreTests: XCTestCase {
     var dir: TemporaryDirectory!
-    var store: ActionStore!
+    var store: SQLiteStore!
 
     override func setUpWithError() throws {
         dir = try TemporaryDirectory()
-        store = ActionStore(database: try FTADatabase(path: dir.file("s.db")))
+        store = try SQLiteStore(path: dir.file("s.db"))
     }
 
     func draft() -> ActionDraft {
@@ -35,8 +35,8 @@ final class StoreTests: XCTestCase {
         // A wakes up and tries to record a failure with its old token: refused.
         let aDone = OutcomeResolver.resolve(action: a[0], outcome: .failure("from A"), policy: .none, now: 1033, random: 0)
         XCTAssertEqual(try store.record([aDone], now: 1033), [a[0].id])
-        XCTAssertEqual(try store.renew([(a[0].id, a[0].leaseToken)], until: 2000), [a[0].id])
-        let row = try XCTUnwrap(try store.show(id: a[0].id)).row
+        XCTAssertEqual(try store.renew([LeaseHold(id: a[0].id, token: a[0].leaseToken)], until: 2000), [a[0].id])
+        let row = try XCTUnwrap(try store.action(id: a[0].id)).row
         XCTAssertEqual(row["status"], "success")
         XCTAssertEqual(row["ex_data"]?["message"], "from B")
     }
@@ -52,8 +52,8 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(report.timedOut, [claimed[0].id])
         let late = OutcomeResolver.resolve(action: claimed[0], outcome: .success("late"), policy: .none, now: 1062, random: 0)
         XCTAssertEqual(try store.record([late], now: 1062), [claimed[0].id], "the sweep fenced the worker")
-        XCTAssertEqual(try store.show(id: claimed[0].id)?.row["failure_type"], "timeout")
-        XCTAssertEqual(try store.show(id: claimed[1].id)?.row["status"], "success")
+        XCTAssertEqual(try store.action(id: claimed[0].id)?.row["failure_type"], "timeout")
+        XCTAssertEqual(try store.action(id: claimed[1].id)?.row["status"], "success")
         XCTAssertEqual(try store.sweep(now: 99999).timedOut, [])
     }
 
@@ -70,8 +70,8 @@ final class StoreTests: XCTestCase {
     /// The claim and the timeout sweep, as the store runs them, read only the live-row index:
     /// an idle pass does not scan finished rows (BENCHMARKS.md measures the time).
     func testThePassQueries_readOnlyTheLiveRowIndex() throws {
-        for (name, sql, args) in [("claim", ActionStore.claimSQL, [5, 10] as StatementArguments),
-                                  ("sweep", ActionStore.overdueSQL, [5] as StatementArguments)] {
+        for (name, sql, args) in [("claim", SQLiteStore.claimSQL, [5, 10] as StatementArguments),
+                                  ("sweep", SQLiteStore.overdueSQL, [5] as StatementArguments)] {
             let plan = try store.queryPlan(sql, arguments: args)
             XCTAssertTrue(plan.contains { $0.contains("INDEX action_instance_due") }, "\(name): \(plan)")
             XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN action_instance") && !$0.contains("INDEX") }, "\(name) scans the table: \(plan)")

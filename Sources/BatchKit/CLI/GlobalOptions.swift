@@ -90,8 +90,9 @@ public struct CommandEnvironment {
     public var metricsFile: String?
     public var logger: Logger
 
-    public func openDatabase() throws -> FTADatabase {
-        try FTADatabase(path: databasePath, settings: config.database)
+    /// The store the commands work on (the SQLite file at `--db`).
+    public func openStore() throws -> SQLiteStore {
+        try SQLiteStore(path: databasePath, settings: config.database)
     }
 }
 

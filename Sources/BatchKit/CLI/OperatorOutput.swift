@@ -11,7 +11,7 @@ public enum OperatorOutput {
         return s % 86400 / 3600 == 0 ? "\(s / 86400)d" : "\(s / 86400)d\(s % 86400 / 3600)h"
     }
 
-    public static func print(_ results: [ActionStore.OperatorResult], verb: String, json: Bool) throws {
+    public static func print(_ results: [OperatorResult], verb: String, json: Bool) throws {
         var failed = false
         var items: [JSONValue] = []
         var lines: [String] = []

@@ -17,7 +17,7 @@ public enum TickOutput {
         ]
     }
 
-    public static func json(_ s: ActionStore.StatusSummary, now: Int64) -> JSONValue {
+    public static func json(_ s: QueueStatus, now: Int64) -> JSONValue {
         [
             "total": .int(Int64(s.total)),
             "by_status": .object(s.byStatus.mapValues { .int(Int64($0)) }),
@@ -28,7 +28,7 @@ public enum TickOutput {
         ]
     }
 
-    public static func text(_ s: ActionStore.StatusSummary) -> String {
+    public static func text(_ s: QueueStatus) -> String {
         var lines = ["actions: \(s.total)"]
         for (status, count) in s.byStatus.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(status.padding(toLength: 16, withPad: " ", startingAt: 0)) \(count)")

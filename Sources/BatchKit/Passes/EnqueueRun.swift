@@ -36,14 +36,12 @@ public struct EnqueueRun {
         public var warnings: [Rejection] = []
     }
 
-    let store: ActionStore
+    let store: any IntakeStore
     let registry: ProcessorRegistry
     let clock: Clock
     public var batchSize = 5_000
-    /// Every this many batches the writer lets the checkpointer catch up (see `run`).
-    static let walRestartBatches = 4
 
-    public init(store: ActionStore, registry: ProcessorRegistry, clock: Clock) {
+    public init(store: any IntakeStore, registry: ProcessorRegistry, clock: Clock) {
         self.store = store
         self.registry = registry
         self.clock = clock
@@ -63,72 +61,12 @@ public struct EnqueueRun {
         var stopped = false
     }
 
-    /// Runs WAL checkpoints on its own connection and thread, so the inserting thread never
-    /// stops to copy pages into the database file.
-    final class Checkpointer: @unchecked Sendable {
-        private let condition = NSCondition()
-        private var pending = false
-        private var running = false
-        private var closed = false
-        private let done = DispatchSemaphore(value: 0)
-
-        init(database: FTADatabase) {
-            let thread = Thread { [self] in
-                while true {
-                    condition.lock()
-                    while !pending && !closed { condition.wait() }
-                    let run = pending
-                    pending = false
-                    running = run
-                    let stop = closed
-                    condition.unlock()
-                    if run { try? database.checkpoint() }
-                    condition.lock()
-                    running = false
-                    condition.broadcast()
-                    condition.unlock()
-                    if stop && !run { break }
-                }
-                done.signal()
-            }
-            thread.start()
-        }
-
-        func request() {
-            condition.lock()
-            pending = true
-            condition.broadcast()
-            condition.unlock()
-        }
-
-        /// Blocks until no checkpoint is asked for or running.
-        func waitIdle() {
-            condition.lock()
-            while pending || running { condition.wait() }
-            condition.unlock()
-        }
-
-        func finish() {
-            condition.lock()
-            closed = true
-            condition.broadcast()
-            condition.unlock()
-            done.wait()
-        }
-    }
-
     /// Reads every line of `reader`; `onCommitted` is called after each transaction commits,
     /// in order, with what it stored and the lines refused before it. A stop signal ends the
     /// read after the line in hand: what was read is committed and reported first.
     public func run(_ reader: LineReader, onCommitted: (Committed) -> Void = { _ in }) throws -> Report {
-        try store.database.useLargeCache()
-        // Checkpoints from a second connection; if it cannot open, the writer checkpoints as usual.
-        let checkpointer = (try? FTADatabase(path: store.database.path)).map { Checkpointer(database: $0) }
-        if checkpointer != nil { try store.database.setAutomaticCheckpoint(pages: 0) }
-        defer {
-            checkpointer?.finish()
-            try? store.database.setAutomaticCheckpoint(pages: 1000)
-        }
+        let writer = try store.beginBulkInsert()
+        defer { writer.finish() }
         // A two-slot hand-over between the parsing thread and the writing thread.
         let handoff = BoundedQueue<Batch>(capacity: 2)
         let size = batchSize
@@ -175,7 +113,6 @@ public struct EnqueueRun {
 
         var report = Report()
         var failure: Error?
-        var batches = 0
         while true {
             // Never closed: the parsing thread's last batch says so.
             guard let batch = handoff.take() else { break }
@@ -183,14 +120,7 @@ public struct EnqueueRun {
                 var committed = Committed(firstLine: batch.firstLine, lastLine: batch.lastLine, rejected: batch.rejected, warnings: batch.warnings)
                 do {
                     if !batch.rows.isEmpty {
-                        batches += 1
-                        // SQLite starts the WAL over only when a transaction begins with every
-                        // frame checkpointed, which never happens while the checkpointer trails
-                        // the writer. Waiting for it every few batches keeps the WAL at a few
-                        // batches instead of growing by the whole input (BENCHMARKS.md).
-                        if batches % EnqueueRun.walRestartBatches == 0 { checkpointer?.waitIdle() }
-                        let results = try store.insert(batch.rows, now: clock.now())
-                        checkpointer?.request()
+                        let results = try writer.insert(batch.rows, now: clock.now())
                         for (line, r) in zip(batch.lines, results) {
                             switch r {
                             case .stored(let id): committed.stored.append((line, id))

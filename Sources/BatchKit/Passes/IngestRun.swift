@@ -28,12 +28,12 @@ public struct IngestRun {
         public var stoppedAfterLine: Int?
     }
 
-    let store: ActionStore
+    let store: any IntakeStore
     let stage: CreationStage
     let clock: Clock
     public var batchSize = 500
 
-    public init(store: ActionStore, stage: CreationStage, clock: Clock) {
+    public init(store: any IntakeStore, stage: CreationStage, clock: Clock) {
         self.store = store
         self.stage = stage
         self.clock = clock
@@ -57,7 +57,7 @@ public struct IngestRun {
         var pending: [(line: Int, event: AlertEvent, plan: CreationStage.Plan)] = []
         func flush() throws {
             guard !pending.isEmpty else { return }
-            let results = try store.store(pending.map { ActionStore.PlannedEvent(alertId: $0.event.alertId, signal: $0.event.signal, plan: $0.plan) },
+            let results = try store.store(pending.map { PlannedEvent(alertId: $0.event.alertId, signal: $0.event.signal, plan: $0.plan) },
                                           now: clock.now())
             for (p, r) in zip(pending, results) {
                 report.events.append(LineResult(line: p.line, alertId: p.event.alertId, signal: p.event.signal, stored: r.stored,
@@ -94,7 +94,7 @@ public struct IngestRun {
 
 extension CreationStage {
     /// The next round of an interval repeat, from the previous round's snapshots.
-    public func planRepeat(_ due: ActionStore.DueRepeat, now: Int64) throws -> Plan {
+    public func planRepeat(_ due: DueRepeat, now: Int64) throws -> Plan {
         let alert = try JSONParser.parse(due.alert)
         let strategy = try JSONParser.parse(due.strategy)
         var event = AlertEvent(signal: due.signal, alert: alert, alertId: due.alertId, strategy: strategy,

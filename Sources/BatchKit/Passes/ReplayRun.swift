@@ -13,7 +13,7 @@ public struct ReplayRun {
         public var message: String
     }
 
-    let store: ActionStore
+    let store: any ReplayStore
     let channels: [String: any NoticeChannel]
     let settings: TickSettings
     let clock: Clock
@@ -23,7 +23,7 @@ public struct ReplayRun {
     public var digest = false
     public var owner = "replay:\(getpid())"
 
-    public init(store: ActionStore, channels: [String: any NoticeChannel], settings: TickSettings, clock: Clock) {
+    public init(store: any ReplayStore, channels: [String: any NoticeChannel], settings: TickSettings, clock: Clock) {
         self.store = store
         self.channels = channels
         self.settings = settings
@@ -31,7 +31,7 @@ public struct ReplayRun {
     }
 
     /// Held notices that an active rule still matches, counted by the first matching rule's id.
-    public static func stillHeld(_ held: [ActionStore.HeldNotice], by matcher: BreakerMatcher) -> [Int64: Int] {
+    public static func stillHeld(_ held: [HeldNotice], by matcher: BreakerMatcher) -> [Int64: Int] {
         var byRule: [Int64: Int] = [:]
         for h in held { if let rules = matcher.match(h.dimensions) { byRule[rules[0].id, default: 0] += 1 } }
         return byRule
@@ -39,11 +39,11 @@ public struct ReplayRun {
 
     /// One message to send and the held rows it covers.
     struct Send {
-        var rows: [ActionStore.HeldNotice]
+        var rows: [HeldNotice]
         var message: NoticeMessage
     }
 
-    func plan(_ held: [ActionStore.HeldNotice]) -> [Send] {
+    func plan(_ held: [HeldNotice]) -> [Send] {
         var sends: [Send] = []
         if digest {
             var index: [String: Int] = [:]
@@ -81,7 +81,7 @@ public struct ReplayRun {
     }
 
     /// Sends `held`, calling `progress` after each send.
-    public func run(_ held: [ActionStore.HeldNotice], progress: (Progress) -> Void = { _ in }) throws -> [Outcome] {
+    public func run(_ held: [HeldNotice], progress: (Progress) -> Void = { _ in }) throws -> [Outcome] {
         guard let worker = WorkerContext(settings: settings, clock: clock), let channelWorker = worker.channels else {
             throw FTAError.environment("fta-replay: no network handle could be allocated")
         }
@@ -97,7 +97,7 @@ public struct ReplayRun {
             if next > now { usleep(UInt32((next - now) / 1000)) }
             next = max(next, now) + UInt64(spacing * 1e9)
 
-            var claimed: [ActionStore.HeldNotice] = []
+            var claimed: [HeldNotice] = []
             for r in send.rows where try store.claimHeld(r.id, owner: owner, now: clock.now(), lease: 300) { claimed.append(r) }
             guard !claimed.isEmpty else { p.skipped += send.rows.count; progress(p); continue }
             let result: (ok: Bool, message: String)

@@ -31,13 +31,12 @@ public struct RotaPass {
     public static let batchDays: Int64 = 30
     public static let leadDays: Int64 = 7
 
-    let database: FTADatabase
+    let store: any DutyStore
 
-    public init(database: FTADatabase) { self.database = database }
+    public init(store: any DutyStore) { self.store = store }
 
     public func run(directory: UserDirectory, at instant: Int64) throws -> Summary {
-        try database.write { db in
-            let store = DutyPassStore(db: db)
+        try store.planDuty { store in
             var summary = Summary()
             var rules = RuleCache(rows: try store.ruleRows())
             let dutyGroups = directory.groups.values.filter(\.needDuty).sorted { $0.id < $1.id }
@@ -77,7 +76,7 @@ public struct RotaPass {
         }
     }
 
-    func manage(_ store: DutyPassStore, group: UserGroup, rules: inout RuleCache, planned: Set<Int64>, now: WallTime, at instant: Int64,
+    func manage(_ store: any DutyPlanningSession, group: UserGroup, rules: inout RuleCache, planned: Set<Int64>, now: WallTime, at instant: Int64,
                 summary: inout Summary) throws {
         let t = now.text
         var snaps = try store.snapshots(group: group.id)
@@ -133,8 +132,8 @@ public struct RotaPass {
                     rounds += 1
                     var generator = DutyGenerator(rule: current, begin: snap.next, days: Int(RotaPass.batchDays), snapEnd: snap.end)
                     let shifts = generator.plans()
-                    summary.plansWritten += try store.insertPlans(group: group.id, rule: current, shifts: shifts, notBefore: snap.first,
-                                                                  snapEnd: snap.end, created: instant)
+                    let rows = DutyPlanRow.rows(rule: current, shifts: shifts, notBefore: snap.first, snapEnd: snap.end)
+                    summary.plansWritten += try store.insertPlans(rows, group: group.id, rule: current.id, created: instant)
                     summary.batches += 1
                     current = generator.rule
                     snap.rule = current
@@ -143,7 +142,7 @@ public struct RotaPass {
                     // take the rule for a new one and plan its remaining days again.
                     if !snap.end.isEmpty, snap.next >= snap.end { snap.completed = true }
                 }
-                try store.save(snap, group: group.id)
+                try store.saveSnapshot(snap, group: group.id)
             }
         }
     }
@@ -152,7 +151,7 @@ public struct RotaPass {
     /// effective time so the rotation does not depend on when the group was set up; the shifts of
     /// that replay still running now are kept (the original threw them away, leaving nobody on
     /// duty until the next handoff).
-    func create(_ store: DutyPassStore, group: UserGroup, rule: DutyRule, hash: String, now: WallTime, at instant: Int64,
+    func create(_ store: any DutyPlanningSession, group: UserGroup, rule: DutyRule, hash: String, now: WallTime, at instant: Int64,
                 summary: inout Summary) throws -> DutySnapshot {
         let t = now.text
         var state = rule.withoutState
@@ -165,8 +164,8 @@ public struct RotaPass {
             state = replay.rule
             next = t
             let running = shifts.filter { s in s.workTimes.contains { $0.exclusiveEnd > now } }
-            summary.plansWritten += try store.insertPlans(group: group.id, rule: rule, shifts: running, notBefore: first,
-                                                          snapEnd: rule.endTime, created: instant)
+            let rows = DutyPlanRow.rows(rule: rule, shifts: running, notBefore: first, snapEnd: rule.endTime)
+            summary.plansWritten += try store.insertPlans(rows, group: group.id, rule: rule.id, created: instant)
         }
         summary.snapshotsCreated += 1
         // Stored (id 0 until then) once its first batches are planned, with the state they leave.

@@ -25,7 +25,7 @@ public final class SyncPass {
         public var seconds: Double = 0
     }
 
-    let store: SyncStore
+    let store: any SyncStore
     let settings: ElasticsearchSettings
     let clock: Clock
     let logger: Logger
@@ -35,7 +35,7 @@ public final class SyncPass {
     public var progress: ((Report) -> Void)?
     var random: () -> Double = { Double.random(in: 0..<1) }
 
-    public init(store: SyncStore, settings: ElasticsearchSettings, clock: Clock, logger: Logger) {
+    public init(store: any SyncStore, settings: ElasticsearchSettings, clock: Clock, logger: Logger) {
         self.store = store
         self.settings = settings
         self.clock = clock
@@ -67,7 +67,7 @@ public final class SyncPass {
 
     /// The NDJSON a pass would send, without sending (`--dry-run`).
     public func dryRun(mode: Mode, write: ([UInt8]) -> Void) throws -> Int {
-        var cursor: Int64 = mode == .live ? try store.checkpoint(settings.target) : 0
+        var cursor: Int64 = mode == .live ? try store.syncCheckpoint(settings.target) : 0
         let since: Int64? = { if case .backfill(let s) = mode { return s } else { return nil } }()
         var count = 0
         while true {
@@ -100,7 +100,7 @@ public final class SyncPass {
         var report = Report()
         let live = mode == .live
         let since: Int64? = { if case .backfill(let s) = mode { return s } else { return nil } }()
-        var cursor: Int64 = live ? try store.checkpoint(settings.target) : 0
+        var cursor: Int64 = live ? try store.syncCheckpoint(settings.target) : 0
         report.checkpoint = cursor
 
         // Reading and encoding the next batch runs on a second thread while this one waits for
@@ -140,7 +140,7 @@ public final class SyncPass {
             let result = try deliver(batch.items, client: client, report: &report)
             if !result.dead.isEmpty {
                 try store.addDeadLetters(settings.target, result.dead.map {
-                    SyncStore.DeadLetter(actionId: $0.row.id, changeSeq: $0.row.changeSeq, reason: $0.reason, createTime: clock.now())
+                    DeadLetter(actionId: $0.row.id, changeSeq: $0.row.changeSeq, reason: $0.reason, createTime: clock.now())
                 })
                 for d in result.dead {
                     logger.error("document refused, dead-lettered", metadata: ["action": "\(d.row.id)", "reason": "\(d.reason)"])
@@ -155,7 +155,7 @@ public final class SyncPass {
             } else {
                 reached = batch.rows.last?.changeSeq ?? cursor
             }
-            if live, reached > cursor { try store.advance(settings.target, to: reached, exported: result.acked, now: clock.now()) }
+            if live, reached > cursor { try store.advanceSync(settings.target, to: reached, exported: result.acked, now: clock.now()) }
             cursor = max(cursor, reached)
             report.checkpoint = cursor
             progress?(report)
@@ -248,7 +248,7 @@ public final class SyncPass {
         guard !letters.isEmpty else { return (0, 0) }
         let client = try ElasticsearchClient(settings: settings, userAgent: userAgent)
         _ = try client.ensureTemplate(prefix: settings.prefix, shards: settings.shards, replicas: settings.replicas, pattern: settings.indexPattern)
-        let rows = try store.rows(ids: letters.map(\.actionId))
+        let rows = try store.exportRows(ids: letters.map(\.actionId))
         var items: [Item] = []
         // Rows deleted since they were refused have nothing left to send.
         var gone: [Int64] = Array(Set(letters.map(\.actionId)).subtracting(rows.map(\.id)))
@@ -260,7 +260,7 @@ public final class SyncPass {
         let stillDead = Set(d.dead.map(\.row.id)).union(items.filter { d.unacknowledged.contains($0.row.changeSeq) }.map(\.row.id))
         let done = items.map(\.row.id).filter { !stillDead.contains($0) } + gone
         try store.removeDeadLetters(settings.target, ids: done)
-        try store.addDeadLetters(settings.target, d.dead.map { SyncStore.DeadLetter(actionId: $0.row.id, changeSeq: $0.row.changeSeq, reason: $0.reason, createTime: clock.now()) })
+        try store.addDeadLetters(settings.target, d.dead.map { DeadLetter(actionId: $0.row.id, changeSeq: $0.row.changeSeq, reason: $0.reason, createTime: clock.now()) })
         return (done.count, stillDead.count)
     }
 }

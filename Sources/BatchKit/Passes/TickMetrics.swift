@@ -1,6 +1,6 @@
 /// The metrics a pass writes with `--metrics-file`.
 public enum TickMetrics {
-    public static func families(report: PassReport, queue: ActionStore.StatusSummary, now: Int64) -> [MetricsFile.Family] {
+    public static func families(report: PassReport, queue: QueueStatus, now: Int64) -> [MetricsFile.Family] {
         func perPlugin(_ name: String, _ help: String, _ value: (PassReport.Counts) -> Int) -> MetricsFile.Family {
             let plugins = report.byPlugin.sorted { $0.key < $1.key }
             return MetricsFile.Family(name: name, help: help, samples: plugins.map {

@@ -5,7 +5,7 @@ import Foundation
 /// once approved, and ends `skipped` when rejected or when nobody answers within 30 minutes
 /// (the ticket is then withdrawn). Steps `approve` and `approve_poll`, one per pass.
 public struct ApprovalFlow: Sendable {
-    public static let window: Int64 = 1800
+    public static let window: Int64 = ApprovalWindow.seconds
     public static let pollEvery: Double = 60
     let system: RemoteSystem?
     let serviceId: Int64?

@@ -67,10 +67,41 @@ public struct NoticeProcessor: ActionProcessor {
         run(group: [action], worker: worker)[0]
     }
 
+    /// Runs a group with every gate key admitted (tools and tests without a store); a pass
+    /// goes through ``prepare(group:worker:)``, the store's gate and ``send(_:decisions:worker:)``.
     public func run(group: [ClaimedAction], worker: WorkerContext) -> [StepResult] {
-        guard let first = group.first else { return [] }
+        let plan = prepare(group: group, worker: worker)
+        return send(plan, decisions: plan.requests.map { _ in .admitted }, worker: worker)
+    }
+
+    /// A group of notice children ready to send: rendered, addresses resolved, breaker checked,
+    /// with the gate keys it needs (voice de-dupe, per-recipient caps). Results known already
+    /// (a parent, a missing channel, a held send) are in ``finished``.
+    public struct Plan: Sendable {
+        var group: [ClaimedAction]
+        /// Set when nothing is to be sent: the results, one per action.
+        var finished: [StepResult]?
+        var way = ""
+        var title = ""
+        var content = ""
+        var addressesOf: [Int64: [String]] = [:]
+        var missing: [Int64: String] = [:]
+        /// Gate keys to admit before sending, and what each is for.
+        public var requests: [GateRequest] = []
+        var purposes: [Purpose] = []
+        var voiceWindow: Int64 = 0
+        var cap: RecipientCap?
+
+        enum Purpose: Sendable { case voice, quota(actionId: Int64, receiver: String) }
+    }
+
+    /// Everything before the send, without the database: what goes out, to whom, and which gate
+    /// keys it needs.
+    public func prepare(group: [ClaimedAction], worker: WorkerContext) -> Plan {
+        var plan = Plan(group: group)
+        guard let first = group.first else { plan.finished = []; return plan }
         if first.isParentAction {
-            return group.map { parent in
+            plan.finished = group.map { parent in
                 let inputs = parent.json(\.inputs)
                 if inputs["is_alert_shielded"]?.boolValue == true {
                     let detail = inputs["shield_detail"]?.scalarText ?? ""
@@ -81,100 +112,124 @@ public struct NoticeProcessor: ActionProcessor {
                 return StepResult(outcome: empty ? ActionOutcome(.finished(.skipped), message: "no receivers for this notice")
                                                  : .success("notice parent: the children carry the sends"))
             }
+            return plan
         }
-        func failAll(_ message: String) -> [StepResult] {
-            group.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: message)) }
+        func failAll(_ message: String) -> Plan {
+            plan.finished = group.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: message)) }
+            return plan
         }
         guard let c = NoticeProcessor.child(first) else { return failAll("notice config empty: inputs.notice_way is missing") }
         guard let channel = channels[c.way] else { return failAll("no channel configured for notice way '\(c.way)' (channels.\(c.way))") }
+        plan.way = c.way
 
         // Receivers' addresses on this way; a receiver without one fails on its own.
-        var addressesOf: [Int64: [String]] = [:]
-        var missing: [Int64: String] = [:]
         for a in group {
             let receivers = NoticeProcessor.child(a)?.receivers ?? []
-            if c.way == "wxwork-bot" { addressesOf[a.id] = receivers; continue }
+            if c.way == "wxwork-bot" { plan.addressesOf[a.id] = receivers; continue }
             let found = receivers.compactMap { directory.address(of: $0, on: c.way) }
-            if found.isEmpty { missing[a.id] = "no \(c.way) address for \(receivers.joined(separator: ", ")) (users.<id>)" } else { addressesOf[a.id] = found }
+            if found.isEmpty { plan.missing[a.id] = "no \(c.way) address for \(receivers.joined(separator: ", ")) (users.<id>)" } else { plan.addressesOf[a.id] = found }
         }
-        var results: [String: NoticeResult] = [:]
-        var title = "", content = ""
-        var folded: [Int64: String] = [:]
-        var all: [String] = []
-        if !addressesOf.isEmpty {
-            do {
-                let base = ActionContext.build(first)
-                let actionTemplates = first.json(\.actionConfig)["execute_config"]?["template_detail"]?["template"]
-                (title, content) = try NoticeRendering.render(templates: templates, signal: first.signal, way: c.way, level: first.alertLevel,
-                                                             base: base, actionTemplates: actionTemplates, renderer: worker.renderer)
-            } catch {
-                return failAll("\(error)")
+        guard !plan.addressesOf.isEmpty else { return plan }
+        do {
+            let base = ActionContext.build(first)
+            let actionTemplates = first.json(\.actionConfig)["execute_config"]?["template_detail"]?["template"]
+            (plan.title, plan.content) = try NoticeRendering.render(templates: templates, signal: first.signal, way: c.way, level: first.alertLevel,
+                                                                    base: base, actionTemplates: actionTemplates, renderer: worker.renderer)
+        } catch {
+            return failAll("\(error)")
+        }
+        // Circuit breaker, notice stage: hold the rendered send for fta-replay instead.
+        if let rules = worker.breaker.match(BreakerMatcher.dimensions(of: first)) {
+            let ids = rules.map { String($0.id) }.joined(separator: ",")
+            let outputs: [String: JSONValue] = ["title": .string(plan.title), "message": .string(plan.content)]
+            plan.finished = group.map { a in
+                if let why = plan.missing[a.id] { return StepResult(outcome: ActionOutcome(.finished(.failure), message: why)) }
+                let send: JSONValue = [
+                    "channel": .string(c.way), "way": .string(c.way),
+                    "receivers": .array((NoticeProcessor.child(a)?.receivers ?? []).map { .string($0) }),
+                    "addresses": .array((plan.addressesOf[a.id] ?? []).map { .string($0) }),
+                    "title": .string(plan.title), "content": .string(plan.content), "signal": .string(a.signal),
+                ]
+                return StepResult(outcome: ActionOutcome(.finished(.blocked), message: "\(c.way) notice circuit-broken by breaker rule \(ids)", outputs: outputs,
+                                                         exData: ["circuit_breaking": true, "breaker_rule": .int(rules[0].id), "retry_params": [send]]),
+                                  detail: "held by breaker rule \(ids)")
             }
-            // Circuit breaker, notice stage: hold the rendered send for fta-replay instead.
-            if let rules = worker.breaker.match(BreakerMatcher.dimensions(of: first)) {
-                let ids = rules.map { String($0.id) }.joined(separator: ",")
-                let outputs: [String: JSONValue] = ["title": .string(title), "message": .string(content)]
-                return group.map { a in
-                    if let why = missing[a.id] { return StepResult(outcome: ActionOutcome(.finished(.failure), message: why)) }
-                    let send: JSONValue = [
-                        "channel": .string(c.way), "way": .string(c.way),
-                        "receivers": .array((NoticeProcessor.child(a)?.receivers ?? []).map { .string($0) }),
-                        "addresses": .array((addressesOf[a.id] ?? []).map { .string($0) }),
-                        "title": .string(title), "content": .string(content), "signal": .string(a.signal),
-                    ]
-                    return StepResult(outcome: ActionOutcome(.finished(.blocked), message: "\(c.way) notice circuit-broken by breaker rule \(ids)", outputs: outputs,
-                                                             exData: ["circuit_breaking": true, "breaker_rule": .int(rules[0].id), "retry_params": [send]]),
-                                      detail: "held by breaker rule \(ids)")
-                }
+            return plan
+        }
+        // Per-recipient cap: a receiver past it gets this notice in a digest later instead.
+        if let cap = caps[c.way], c.way != "voice", first.signal != "collect" {
+            plan.cap = cap
+            let alertId = (try? JSONParser.parse(first.text.alerts).arrayValue?.first?.scalarText) ?? nil
+            for a in group where plan.addressesOf[a.id] != nil {
+                guard let receiver = NoticeProcessor.child(a)?.receivers.first else { continue }
+                plan.requests.append(GateRequest(hold: LeaseHold(id: a.id, token: a.leaseToken), kind: .quota(
+                    way: c.way, receiver: receiver, cap: cap.max, window: cap.window,
+                    digest: DigestItem(title: plan.title, alertId: alertId ?? "", bkBizId: a.bkBizId))))
+                plan.purposes.append(.quota(actionId: a.id, receiver: receiver))
             }
-            // Per-recipient cap: a receiver past it gets this notice in a digest later instead.
-            if let cap = caps[c.way], c.way != "voice", first.signal != "collect", let gate = worker.dedupe {
-                let alertId = (try? JSONParser.parse(first.text.alerts).arrayValue?.first?.scalarText) ?? nil
-                for a in group where addressesOf[a.id] != nil {
-                    guard let receiver = NoticeProcessor.child(a)?.receivers.first else { continue }
-                    do {
-                        if let at = try gate.admit(way: c.way, receiver: receiver, cap: cap.max, window: cap.window, now: worker.clock.now(),
-                                                   fold: DigestItem(title: title, alertId: alertId ?? "", bkBizId: a.bkBizId)) {
-                            folded[a.id] = "folded into \(receiver)'s \(c.way) digest: cap of \(cap.max) per \(cap.window) s reached; the digest goes out at \(TimeParser.iso(at))"
-                            addressesOf[a.id] = nil
-                        }
-                    } catch {
-                        return failAll("recipient cap unavailable: \(error)")
-                    }
-                }
-            }
+        }
+        // Voice: one call per identical receiver list per window, across passes.
+        if c.way == "voice", let window = (channel as? GatewayChannel)?.dedupeWindow, window > 0 {
             var seen = Set<String>()
-            all = group.flatMap { addressesOf[$0.id] ?? [] }.filter { seen.insert($0).inserted }
-        }
-        if !all.isEmpty {
-            guard let sender = worker.channels else { return failAll("no network handle could be allocated") }
-            // Voice: one call per identical receiver list per window, across passes.
-            if c.way == "voice", let window = (channel as? GatewayChannel)?.dedupeWindow, window > 0, let gate = worker.dedupe {
-                do {
-                    if let holder = try gate.claim("voice|" + all.joined(separator: ","), actionId: first.id, now: worker.clock.now(), window: window) {
-                        let message = "voice alarm defended by package (action \(holder)): the same receivers get one call per \(window) s"
-                        return group.map { _ in StepResult(outcome: ActionOutcome(.failed(.systemAbort, retryAfter: nil), message: message)) }
-                    }
-                } catch {
-                    return group.map { _ in StepResult(outcome: .failure("voice de-dupe unavailable: \(error)", type: .frameworkCode)) }
-                }
+            let all = group.flatMap { plan.addressesOf[$0.id] ?? [] }.filter { seen.insert($0).inserted }
+            if !all.isEmpty {
+                plan.voiceWindow = window
+                plan.requests.append(GateRequest(hold: LeaseHold(id: first.id, token: first.leaseToken), kind: .once(key: "voice|" + all.joined(separator: ","), window: window)))
+                plan.purposes.append(.voice)
             }
-            results = channel.send(NoticeMessage(way: c.way, receivers: all, title: title, content: content,
+        }
+        return plan
+    }
+
+    /// Sends what the gate admitted and says, per action, what happened.
+    public func send(_ prepared: Plan, decisions: [GateDecision], worker: WorkerContext) -> [StepResult] {
+        if let finished = prepared.finished { return finished }
+        var plan = prepared
+        let group = plan.group
+        guard let first = group.first, let channel = channels[plan.way] else { return [] }
+        let way = plan.way
+        var folded: [Int64: String] = [:]
+        var lost = Set<Int64>()
+        for (purpose, decision) in zip(plan.purposes, decisions) {
+            switch (purpose, decision) {
+            case (_, .leaseLost):
+                if case .quota(let id, _) = purpose { lost.insert(id) } else { lost.formUnion(group.map(\.id)) }
+            case (.quota(let id, let receiver), .folded(let at)):
+                let cap = plan.cap ?? RecipientCap(max: 0, window: 0)
+                folded[id] = "folded into \(receiver)'s \(way) digest: cap of \(cap.max) per \(cap.window) s reached; the digest goes out at \(TimeParser.iso(at))"
+                plan.addressesOf[id] = nil
+            case (.voice, .heldBy(let holder)):
+                let message = "voice alarm defended by package (action \(holder)): the same receivers get one call per \(plan.voiceWindow) s"
+                return group.map { _ in StepResult(outcome: ActionOutcome(.failed(.systemAbort, retryAfter: nil), message: message)) }
+            default: break
+            }
+        }
+        // A notice whose claim is gone sends nothing: its outcome would be discarded anyway.
+        for id in lost { plan.addressesOf[id] = nil }
+        var seen = Set<String>()
+        let all = group.flatMap { plan.addressesOf[$0.id] ?? [] }.filter { seen.insert($0).inserted }
+        var results: [String: NoticeResult] = [:]
+        if !all.isEmpty {
+            guard let sender = worker.channels else {
+                return group.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: "no network handle could be allocated")) }
+            }
+            results = channel.send(NoticeMessage(way: way, receivers: all, title: plan.title, content: plan.content,
                                                  idempotencyKey: WebhookProcessor.idempotencyKey(first)), worker: sender)
         }
-        let outputs: [String: JSONValue] = ["title": .string(title), "message": .string(content)]
+        let outputs: [String: JSONValue] = ["title": .string(plan.title), "message": .string(plan.content)]
         return group.map { a in
-            if let why = missing[a.id] { return StepResult(outcome: ActionOutcome(.finished(.failure), message: why)) }
+            if lost.contains(a.id) { return StepResult(outcome: .failure("not sent: the claim on this notice was lost", type: .frameworkCode)) }
+            if let why = plan.missing[a.id] { return StepResult(outcome: ActionOutcome(.finished(.failure), message: why)) }
             if let why = folded[a.id] { return StepResult(outcome: ActionOutcome(.finished(.skipped), message: why, outputs: outputs)) }
-            let mine = (addressesOf[a.id] ?? []).compactMap { results[$0] }
+            let mine = (plan.addressesOf[a.id] ?? []).compactMap { results[$0] }
             let shared = all.count > 1 ? " (one message to \(all.count) receivers)" : ""
             if let ok = mine.first(where: \.ok) {
-                return StepResult(outcome: .success("\(c.way) sent\(shared): \(TextLimit.excerpt(ok.message))", outputs: outputs),
-                                  detail: "\(c.way) to \(all.count) receivers")
+                return StepResult(outcome: .success("\(way) sent\(shared): \(TextLimit.excerpt(ok.message))", outputs: outputs),
+                                  detail: "\(way) to \(all.count) receivers")
             }
             let why = mine.first?.message ?? "no result for this receiver"
-            return StepResult(outcome: ActionOutcome(.finished(.failure), message: "\(c.way) send failed\(shared): \(why)", outputs: outputs),
-                              detail: "\(c.way) to \(all.count) receivers")
+            return StepResult(outcome: ActionOutcome(.finished(.failure), message: "\(way) send failed\(shared): \(why)", outputs: outputs),
+                              detail: "\(way) to \(all.count) receivers")
         }
     }
 }

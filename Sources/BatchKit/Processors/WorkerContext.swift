@@ -5,8 +5,6 @@ public final class WorkerContext {
     public let renderer: TemplateRenderer
     /// Handles for notice channels (SMTP and HTTP), made on first use.
     public lazy var channels: ChannelWorker? = ChannelWorker(http: http, renderer: renderer, clock: clock)
-    /// Once-per-window send keys (voice de-dupe); nil when the pass runs without a database.
-    public var dedupe: (any SendGate)?
     /// Redis connections of message-queue pushes, by server.
     var redisClients: [String: RedisClient] = [:]
     /// The circuit breaker's active rules, read when the pass starts.

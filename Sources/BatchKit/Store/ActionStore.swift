@@ -4,19 +4,9 @@ import GRDBSQLite
 
 /// The action queue: enqueue, sweep, claim with a fenced lease, record outcomes, and the
 /// operator commands' reads and writes. Every method is one short transaction.
-public struct ActionStore: Sendable {
-    public let database: FTADatabase
-
-    public init(database: FTADatabase) { self.database = database }
+extension SQLiteStore {
 
     // MARK: Enqueue
-
-    /// Result of storing one draft.
-    public enum InsertResult: Sendable, Equatable {
-        case stored(Int64)
-        /// A row with the same `dedupe_key` exists already: its id.
-        case duplicate(Int64)
-    }
 
     static let insertSQL = """
         INSERT INTO action_instance (signal, strategy_id, strategy, strategy_relation_id, dimensions, dimension_hash,
@@ -63,7 +53,7 @@ public struct ActionStore: Sendable {
         init(db: Database, path: String) throws {
             self.db = db
             self.path = path
-            stmt = try db.cachedStatement(sql: ActionStore.insertSQL).sqliteStatement
+            stmt = try db.cachedStatement(sql: SQLiteStore.insertSQL).sqliteStatement
             connection = db.sqliteConnection
         }
 
@@ -122,7 +112,7 @@ public struct ActionStore: Sendable {
                     // Waiting for approval: the ticket's 30 minutes plus a margin, then the
                     // action's own timeout once approved.
                     try db.execute(sql: "UPDATE action_instance SET status = 'waiting', next_step = 'approve', deadline_at = ? WHERE id = ?",
-                                   arguments: [max(now, due) + ApprovalFlow.window + 300, id])
+                                   arguments: [max(now, due) + ApprovalWindow.withMargin, id])
                 }
                 return .stored(id)
             }
@@ -136,29 +126,24 @@ public struct ActionStore: Sendable {
 
     // MARK: Sweep
 
-    public struct SweepReport: Sendable, Equatable {
-        /// Rows that passed their deadline and are now `failure`/`timeout`.
-        public var timedOut: [Int64] = []
-    }
-
     /// Fails live rows past their deadline (never a terminal row) and forgets expired de-dupe keys.
     public func sweep(now: Int64) throws -> SweepReport {
         try database.write { db in
             var report = SweepReport()
             // A scan of the live rows' index entries (deadline_at is in the index); rows are read
             // only for the ones past their deadline.
-            let due = try Int64.fetchAll(db, sql: ActionStore.overdueSQL, arguments: [now])
+            let due = try Int64.fetchAll(db, sql: SQLiteStore.overdueSQL, arguments: [now])
             var rows: [Row] = []
             for id in due {
                 if let row = try Row.fetchOne(db, sql: """
                     SELECT id, create_time, deadline_at, ex_data FROM action_instance
-                    WHERE id = ? AND status IN (\(ActionStore.proceedList))
+                    WHERE id = ? AND status IN (\(SQLiteStore.proceedList))
                     """, arguments: [id]) { rows.append(row) }
             }
             let update = try db.cachedStatement(sql: """
                 UPDATE action_instance SET status = 'failure', failure_type = 'timeout', end_time = ?, update_time = ?,
                     ex_data = ?, due_at = NULL, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1
-                WHERE id = ? AND due_at IS NOT NULL AND status IN (\(ActionStore.proceedList))
+                WHERE id = ? AND due_at IS NOT NULL AND status IN (\(SQLiteStore.proceedList))
                 """)
             let log = try db.cachedStatement(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'sweep', 40, ?)")
             for row in rows {
@@ -212,7 +197,7 @@ public struct ActionStore: Sendable {
     /// exactly when the lease runs out.
     public func claimDue(limit: Int, now: Int64, lease: Int64, owner: String) throws -> [ClaimedAction] {
         try database.write { db in
-            let rows = try Row.fetchAll(db, sql: ActionStore.claimSQL, arguments: [now, limit])
+            let rows = try Row.fetchAll(db, sql: SQLiteStore.claimSQL, arguments: [now, limit])
             let update = try db.cachedStatement(sql: """
                 UPDATE action_instance SET lease_owner = ?, lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1
                 WHERE id = ?
@@ -328,7 +313,7 @@ public struct ActionStore: Sendable {
     }
 
     /// Extends the leases of rows still held by this pass. Returns ids whose lease was lost.
-    public func renew(_ held: [(id: Int64, token: Int64)], until: Int64) throws -> [Int64] {
+    public func renew(_ held: [LeaseHold], until: Int64) throws -> [Int64] {
         guard !held.isEmpty else { return [] }
         return try database.write { db in
             let stmt = try db.cachedStatement(sql: """
@@ -345,20 +330,10 @@ public struct ActionStore: Sendable {
 
     // MARK: Operator reads
 
-    public struct StatusSummary: Sendable, Equatable {
-        public var total = 0
-        public var byStatus: [String: Int] = [:]
-        public var dueNow = 0
-        public var leasedNow = 0
-        public var scheduledLater = 0
-        /// Seconds the oldest due row has waited, or nil when nothing is due.
-        public var oldestDueAge: Int64?
-    }
-
     /// Counts by status over the whole table plus the live-queue figures.
-    public func statusSummary(now: Int64, includeHistory: Bool = true) throws -> StatusSummary {
+    public func queueStatus(now: Int64, includeHistory: Bool) throws -> QueueStatus {
         try database.read { db in
-            var s = StatusSummary()
+            var s = QueueStatus()
             let sql = includeHistory
                 ? "SELECT status, count(*) FROM action_instance GROUP BY status"
                 : "SELECT status, count(*) FROM action_instance INDEXED BY action_instance_due WHERE due_at IS NOT NULL GROUP BY status"
@@ -382,7 +357,7 @@ public struct ActionStore: Sendable {
     }
 
     /// One row as JSON (every column) and its log lines, or nil when there is no such id.
-    public func show(id: Int64) throws -> (row: JSONValue, log: [ActionLogLine])? {
+    public func action(id: Int64) throws -> (row: JSONValue, log: [ActionLogLine])? {
         try database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM action_instance WHERE id = ?", arguments: [id]) else { return nil }
             var o: [String: JSONValue] = [:]
@@ -392,7 +367,7 @@ public struct ActionStore: Sendable {
                 case .int64(let i): o[column] = .int(i)
                 case .double(let d): o[column] = .double(d)
                 case .string(let s):
-                    if ActionStore.jsonColumns.contains(column), let parsed = try? JSONParser.parse(s) {
+                    if SQLiteStore.jsonColumns.contains(column), let parsed = try? JSONParser.parse(s) {
                         o[column] = parsed
                     } else {
                         o[column] = .string(s)
@@ -413,13 +388,6 @@ public struct ActionStore: Sendable {
                                            "sub_actions", "assignee", "inputs", "outputs", "alert"]
 
     // MARK: Operator writes
-
-    /// What an operator command did to one id.
-    public enum OperatorResult: Sendable, Equatable {
-        case done(Int64)
-        case notFound(Int64)
-        case refused(Int64, String)
-    }
 
     /// The original's manual retry: a finished row runs again from its first step now, with a
     /// fresh deadline and retry budget. Successful rows are left alone unless `includeSuccess`.

@@ -1,13 +1,10 @@
 import GRDB
 
 /// Circuit-breaker rules (`breaker_rule`).
-public struct BreakerStore: Sendable {
-    public let database: FTADatabase
-
-    public init(database: FTADatabase) { self.database = database }
+extension SQLiteStore {
 
     /// Stores rules in one transaction, in order (their order is their folding order).
-    public func add(_ rules: [BreakerRule], now: Int64) throws -> [Int64] {
+    public func addBreakerRules(_ rules: [BreakerRule], now: Int64) throws -> [Int64] {
         for r in rules { try r.validate() }
         return try database.write { db in
             try rules.map { r in
@@ -22,7 +19,7 @@ public struct BreakerStore: Sendable {
     }
 
     /// Rules in folding order; expired ones only with `includeExpired`.
-    public func list(now: Int64, includeExpired: Bool = false) throws -> [BreakerRule] {
+    public func breakerRules(now: Int64, includeExpired: Bool) throws -> [BreakerRule] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, key, method, value, condition, description, creator, create_time, expires_at, held FROM breaker_rule
@@ -41,10 +38,9 @@ public struct BreakerStore: Sendable {
         }
     }
 
-    public func matcher(now: Int64) throws -> BreakerMatcher { BreakerMatcher(rules: try list(now: now)) }
 
     /// Removes rules by id; returns the ids that existed.
-    public func remove(_ ids: [Int64]) throws -> [Int64] {
+    public func removeBreakerRules(_ ids: [Int64]) throws -> [Int64] {
         try database.write { db in
             try ids.filter { id in
                 try db.execute(sql: "DELETE FROM breaker_rule WHERE id = ?", arguments: [id])
@@ -53,7 +49,7 @@ public struct BreakerStore: Sendable {
         }
     }
 
-    public func clear() throws -> Int {
+    public func clearBreakerRules() throws -> Int {
         try database.write { db in
             try db.execute(sql: "DELETE FROM breaker_rule WHERE module = 'action'")
             return db.changesCount

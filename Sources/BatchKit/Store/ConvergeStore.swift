@@ -5,38 +5,20 @@ import GRDB
 /// transaction per batch: two overlapping passes meet on it (and on the unique open dimension),
 /// so they cannot both create an instance for one dimension; a pass killed inside it leaves
 /// nothing behind, and its claims are run again when their lease expires.
-public struct ConvergeStore: Sendable {
-    public let database: FTADatabase
+extension SQLiteStore {
 
-    public init(database: FTADatabase) { self.database = database }
-
-    /// The outcome for one action, and the instance it was related to.
-    public struct Result: Sendable {
-        public var decision: ConvergeDecision
-        public var convergeId: Int64?
-        public var message: String
-    }
-
-    /// Whether a claimed action goes through the converge step now: it carries a
-    /// `converge_config` in its inputs and has not run yet (or sleeps on convergence).
-    public static func needsConverge(_ a: ClaimedAction) -> Bool {
-        guard a.text.inputs.contains("converge_config") else { return false }
-        if a.nextStep == "converge" { return true }
-        return a.nextStep == "execute" && a.executeTimes == 0 && (a.status == .received || a.status == .sleep) && !a.isParentAction
-    }
-
-    public func converge(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: Result] {
+    public func converge(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: ConvergeResult] {
         try database.write { db in
-            var out: [Int64: Result] = [:]
+            var out: [Int64: ConvergeResult] = [:]
             // Dimension records live as long as any window can reach back (the original's
             // sorted sets expired too).
-            try db.execute(sql: "DELETE FROM converge_dimension WHERE create_time < ?", arguments: [now - ConvergeStore.dimensionTTL])
+            try db.execute(sql: "DELETE FROM converge_dimension WHERE create_time < ?", arguments: [now - ConvergeRules.dimensionTTL])
             let ordered = actions.sorted(by: { ($0.createTime, $0.id) < ($1.createTime, $1.id) })
             // Every action's dimension values first, as the original records them when actions
             // are created: the count that opens an instance sees the whole batch.
-            var prepared: [(ClaimedAction, Prepared)] = []
+            var prepared: [(ClaimedAction, ConvergeRules.Preparation)] = []
             for a in ordered {
-                let p = prepare(a, now: now)
+                let p = ConvergeRules.prepare(a, now: now)
                 if case .ready(_, let dimension) = p {
                     try db.execute(sql: "INSERT OR IGNORE INTO converge_dimension (dimension, action_id, create_time) VALUES (?, ?, ?)",
                                    arguments: [dimension, a.id, a.createTime])
@@ -53,38 +35,7 @@ public struct ConvergeStore: Sendable {
         }
     }
 
-    enum Prepared {
-        case done(Result)
-        case ready(ConvergeConfig, String)
-    }
-
-    /// The action's config and dimension, or the result when it does not converge at all.
-    func prepare(_ a: ClaimedAction, now: Int64) -> Prepared {
-        let config: ConvergeConfig
-        do {
-            guard let c = try ConvergeConfig.parse(JSONParser.member(of: a.text.inputs, "converge_config"), isNotice: a.pluginType == "notice") else {
-                return .done(Result(decision: .execute, convergeId: nil, message: "not converged: converge_config does not converge"))
-            }
-            config = c
-        } catch {
-            return .done(Result(decision: .execute, convergeId: nil, message: "not converged: \(error)"))
-        }
-        if JSONParser.member(of: a.text.inputs, "is_alert_shielded")?.boolValue == true {
-            let detail = JSONParser.member(of: a.text.inputs, "shield_detail")?.scalarText ?? ""
-            return .done(Result(decision: .shield, convergeId: nil, message: "alert shielded: the action does not run" + (detail.isEmpty ? "" : " (\(detail))")))
-        }
-        let timeout = JSONParser.member(of: a.text.actionConfig, "execute_config")?["timeout"]?.intValue ?? 600
-        // A sleeper gives up one sleep before its deadline (the sweep would fail it as a timeout).
-        if a.status == .sleep, now - a.createTime + ConvergeRules.sleepSeconds >= max(timeout, config.maxTimedelta) {
-            return .done(Result(decision: .skipped, convergeId: nil, message: "converged: still waiting on other actions after \(now - a.createTime) s, skipped"))
-        }
-        guard let dimension = config.dimension(for: ConvergeConfig.context(of: a)) else {
-            return .done(Result(decision: .execute, convergeId: nil, message: "not converged: its values are not among the condition's"))
-        }
-        return .ready(config, dimension)
-    }
-
-    func converge(_ db: Database, _ a: ClaimedAction, config: ConvergeConfig, dimension: String, now: Int64) throws -> Result {
+    func converge(_ db: Database, _ a: ClaimedAction, config: ConvergeConfig, dimension: String, now: Int64) throws -> ConvergeResult {
         let start = a.createTime - config.maxTimedelta, end = a.createTime + config.maxTimedelta
 
         // The instance this action already belongs to (a sleeper checking again), or the open one.
@@ -110,7 +61,7 @@ public struct ConvergeStore: Sendable {
                 AND NOT EXISTS (SELECT 1 FROM converge_relation r WHERE r.related_id = d.action_id AND r.related_type = 'action')
                 """, arguments: [dimension, start, end]) ?? 0
             guard matched >= max(1, config.count) else {
-                return Result(decision: .execute, convergeId: nil, message: "not converged: \(matched) of \(config.count) actions in the window")
+                return ConvergeResult(decision: .execute, convergeId: nil, message: "not converged: \(matched) of \(config.count) actions in the window")
             }
             try db.execute(sql: """
                 INSERT INTO converge_instance (dimension, converge_config, converge_func, converge_type, bk_biz_id, description, create_time)
@@ -123,43 +74,23 @@ public struct ConvergeStore: Sendable {
             SELECT a.status FROM converge_relation r JOIN action_instance a ON a.id = r.related_id
             WHERE r.converge_id = ? AND r.related_type = 'action' AND r.converge_status = 'executed' AND r.related_id != ?
             """, arguments: [id, a.id]).compactMap { ActionStatus(rawValue: $0) }
-        var decision = ConvergeRules.decide(config.function, isNew: isNew, executed: executed, count: config.count)
-        let note = ""
+        var foldedIntoBusiness = false
         if config.function == "collect" || config.function == "collect_alarm" {
-            var bizExisted = false
             if isNew {
                 try createCollect(db, for: a, instance: id, type: "action", description: config.description, now: now)
-                if let sub = config.sub { bizExisted = try businessStage(db, a, instance: id, sub: sub, now: now) }
+                if let sub = config.sub { foldedIntoBusiness = try businessStage(db, a, instance: id, sub: sub, now: now) }
             } else {
-                bizExisted = try Bool.fetchOne(db, sql: "SELECT 1 FROM converge_relation WHERE related_id = ? AND related_type = 'converge'", arguments: [id]) ?? false
-            }
-            if config.function == "collect_alarm" || bizExisted {
-                decision = .skipped
-            } else {
-                decision = isNew || executed.count < config.count ? .execute : .skipped
+                foldedIntoBusiness = try Bool.fetchOne(db, sql: "SELECT 1 FROM converge_relation WHERE related_id = ? AND related_type = 'converge'", arguments: [id]) ?? false
             }
         }
+        let decision = ConvergeRules.decide(config.function, isNew: isNew, executed: executed, count: config.count, foldedIntoBusiness: foldedIntoBusiness)
         try db.execute(sql: """
             INSERT INTO converge_relation (converge_id, related_id, related_type, is_primary, converge_status, alerts)
             VALUES (?, ?, 'action', ?, ?, ?)
             ON CONFLICT (converge_id, related_id, related_type) DO UPDATE SET converge_status = excluded.converge_status
             """, arguments: [id, a.id, isNew, decision == .execute ? "executed" : "skipped", a.text.alerts])
-        let verb: String
-        switch decision {
-        case .execute: verb = "runs"
-        case .skipped: verb = "skipped"
-        case .sleep: verb = "waits \(ConvergeRules.sleepSeconds) s for the others"
-        case .waiting: verb = "waits for approval"
-        case .shield: verb = "shielded"
-        }
-        return Result(decision: decision, convergeId: id, message: "converge instance \(id) (\(config.description)): \(verb)\(note)")
+        return ConvergeResult(decision: decision, convergeId: id, message: ConvergeRules.message(instance: id, config: config, decision: decision))
     }
-
-    /// How long dimension records are kept (a day: far past any converge window).
-    public static let dimensionTTL: Int64 = 86_400
-
-    /// How long a summary waits for the storm before it is sent.
-    public static let collectDelay: Int64 = 60
 
     /// The summary action of a new instance (reference §3.8): it sleeps ``collectDelay`` seconds,
     /// then sends one notice covering the instance's skipped actions.
@@ -176,7 +107,7 @@ public struct ConvergeStore: Sendable {
             VALUES ('collect', 0, ?, 'sleep', ?, ?, ?, ?, ?, ?, ?, ?, 'collect', ?)
             """, arguments: [a.alertLevel, now, now, JSONValue.object(["plugin_type": "collect", "plugin_key": "notice", "name": "summary notice"]).jsonText,
                              JSONValue.object(actionConfig).jsonText, a.actionConfigId, a.bkBizId, collectInputs.jsonText,
-                             now + ConvergeStore.collectDelay, now + ConvergeStore.collectDelay + 600])
+                             now + ConvergeRules.collectDelay, now + ConvergeRules.collectDelay + 600])
     }
 
     /// The business-level second stage for a new instance: it records its business dimension and,
@@ -206,20 +137,12 @@ public struct ConvergeStore: Sendable {
         return true
     }
 
-    /// What becomes of a claimed summary action.
-    public enum Collect: Sendable {
-        /// Nothing to summarise (or the instance is gone): finished `skipped`.
-        case skip(String)
-        /// The summary, as a notice row the notice processor sends (signal `collect`).
-        case send(ClaimedAction, related: [Int64])
-    }
-
     /// Prepares summary actions (in one transaction): the instance's skipped actions are
     /// gathered, the instance ends (freeing its dimension for the next storm), and the row gets
     /// the summary's receiver, way, alerts and digest.
-    public func prepareCollect(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: Collect] {
+    public func prepareCollect(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: CollectPreparation] {
         try database.write { db in
-            var out: [Int64: Collect] = [:]
+            var out: [Int64: CollectPreparation] = [:]
             for a in actions {
                 let inputs = a.json(\.inputs)
                 guard let cid = inputs["converge_id"]?.intValue,
@@ -285,7 +208,7 @@ public struct ConvergeStore: Sendable {
     }
 
     /// An action's converge instance and its related actions, for `fta-tick show`.
-    public func view(actionId: Int64) throws -> JSONValue? {
+    public func convergeView(actionId: Int64) throws -> JSONValue? {
         try database.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT i.id, i.dimension, i.converge_func, i.description, i.create_time, i.end_time, r.is_primary, r.converge_status
@@ -305,7 +228,7 @@ public struct ConvergeStore: Sendable {
     }
 
     /// Open converge instances.
-    public func openCount() throws -> Int {
+    public func openConvergeInstances() throws -> Int {
         try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM converge_instance WHERE end_time IS NULL") ?? 0 }
     }
 }

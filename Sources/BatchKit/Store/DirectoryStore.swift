@@ -1,13 +1,10 @@
 import GRDB
 
 /// Users and user groups kept in the database (`notice_user`, `user_group`).
-public struct DirectoryStore: Sendable {
-    public let database: FTADatabase
-
-    public init(database: FTADatabase) { self.database = database }
+extension SQLiteStore {
 
     /// Everything stored.
-    public func load() throws -> UserDirectory {
+    public func loadDirectory() throws -> UserDirectory {
         try database.read { db in
             var directory = UserDirectory()
             for row in try Row.fetchAll(db, sql: "SELECT id, addresses FROM notice_user") {
@@ -32,7 +29,7 @@ public struct DirectoryStore: Sendable {
 
     /// Stores (inserts or replaces) the users and groups of `directory`, in one transaction.
     /// With `replace`, users and groups not in `directory` are removed.
-    public func save(_ directory: UserDirectory, replace: Bool, now: Int64) throws -> (users: Int, groups: Int, removed: Int) {
+    public func saveDirectory(_ directory: UserDirectory, replace: Bool, now: Int64) throws -> (users: Int, groups: Int, removed: Int) {
         try database.write { db in
             var removed = 0
             if replace {
@@ -58,15 +55,5 @@ public struct DirectoryStore: Sendable {
             }
             return (directory.users.count, directory.groups.count, removed)
         }
-    }
-}
-
-extension UserDirectory {
-    /// This directory with `other`'s users and groups over it (same id: `other` wins).
-    public func overlaid(by other: UserDirectory) -> UserDirectory {
-        var d = self
-        for (k, v) in other.users { d.users[k] = v }
-        for (k, v) in other.groups { d.groups[k] = v }
-        return d
     }
 }

@@ -1,29 +1,7 @@
 import GRDB
 
 /// Storing the creation stage's plans, and interval repeats (`alert_cycle`).
-extension ActionStore {
-    /// What storing one event's plan did.
-    public struct PlanResult: Sendable, Equatable {
-        /// Ids of new rows: each action, then its children.
-        public var stored: [Int64] = []
-        /// Actions already stored by an earlier ingest of the same event.
-        public var duplicates: [Int64] = []
-        /// Interval repeats of the alert stopped by this event.
-        public var stoppedRepeats = 0
-    }
-
-    /// One event's plan, with the alert it is about.
-    public struct PlannedEvent: Sendable {
-        public var alertId: String
-        public var signal: String
-        public var plan: CreationStage.Plan
-        public init(alertId: String, signal: String, plan: CreationStage.Plan) {
-            self.alertId = alertId
-            self.signal = signal
-            self.plan = plan
-        }
-    }
-
+extension SQLiteStore {
     /// Stores the plans of several events in one transaction: each action before its
     /// children (which need its id), repeats started for actions that repeat, and repeats of
     /// ended alerts stopped. An action already stored (same dedupe key) is left as it is,
@@ -67,33 +45,6 @@ extension ActionStore {
                 results.append(r)
             }
             return results
-        }
-    }
-
-    /// An interval repeat that is due: the alert, relation and the previous round's action.
-    public struct DueRepeat: Sendable {
-        public var alertId: String
-        public var relationId: Int64
-        public var configId: Int64
-        public var signal: String
-        public var rounds: Int64
-        public var previousActionId: Int64
-        /// The previous round's snapshots (JSON text).
-        public var alert: String
-        public var strategy: String
-        public var actionConfig: String
-        public var inputs: String
-    }
-
-    public struct RepeatReport: Sendable, Equatable {
-        /// Rounds created: (previous action, first new action id).
-        public var created: [(previous: Int64, id: Int64)] = []
-        /// Repeats that ended (the relation no longer repeats, or its config is gone).
-        public var ended = 0
-        public var failed: [String] = []
-
-        public static func == (a: RepeatReport, b: RepeatReport) -> Bool {
-            a.created.map(\.previous) == b.created.map(\.previous) && a.created.map(\.id) == b.created.map(\.id) && a.ended == b.ended && a.failed == b.failed
         }
     }
 
@@ -167,7 +118,7 @@ extension ActionStore {
 
     /// Turns digests whose window has ended into notice rows (signal `collect`, one per way and
     /// receiver, never capped themselves). Returns the new ids.
-    public func createDueDigests(now: Int64, limit: Int = 500) throws -> [Int64] {
+    public func createDueDigests(now: Int64, limit: Int) throws -> [Int64] {
         try database.write { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT way, receiver, due_at, count, titles, alerts, bk_biz_id FROM notice_digest INDEXED BY notice_digest_due

@@ -2,32 +2,7 @@ import GRDB
 
 /// Notices the circuit breaker held, for `fta-replay`: selection, a short claim so two replays
 /// cannot send the same row, and marking.
-extension ActionStore {
-    public struct HeldNotice: Sendable {
-        public var id: Int64
-        public var createTime: Int64
-        public var strategyId: Int64
-        public var bkBizId: String
-        public var parentActionId: Int64
-        public var signal: String
-        public var status: String
-        /// The saved sends (`ex_data.retry_params`): way, receivers, addresses, title, content.
-        public var sends: [JSONValue]
-        public var dimensions: [String: [String]]
-        public var way: String { sends.first?["way"]?.stringValue ?? "" }
-    }
-
-    public struct HeldFilter: Sendable {
-        public var strategies: [Int64] = []
-        public var bizIds: [String] = []
-        public var ways: [String] = []
-        public var ids: [Int64] = []
-        public var since: Int64?
-        public var until: Int64?
-        public var limit: Int?
-        public init() {}
-    }
-
+extension SQLiteStore {
     /// Held notices with saved sends that have not been replayed successfully, oldest first.
     public func heldNotices(_ f: HeldFilter) throws -> [HeldNotice] {
         var sql = """

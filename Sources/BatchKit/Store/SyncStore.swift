@@ -2,18 +2,15 @@ import GRDB
 
 /// What `fta-sync` reads and writes: changed rows in change order, the checkpoint per target,
 /// dead letters.
-public struct SyncStore: Sendable {
-    public let database: FTADatabase
+extension SQLiteStore {
 
-    public init(database: FTADatabase) { self.database = database }
-
-    static let columns = """
+    static let exportColumns = """
         id, change_seq, signal, status, failure_type, strategy_id, alert_level, bk_biz_id, create_time, update_time, end_time,
         execute_times, is_parent_action, parent_action_id, action_config_id, real_status, strategy, dimensions, alerts, ex_data,
         inputs, outputs, action_plugin, action_config, assignee
         """
 
-    static func row(_ r: Row) -> ExportRow {
+    static func exportRow(_ r: Row) -> ExportRow {
         var e = ExportRow(id: r[0], changeSeq: r[1] ?? 0, signal: r[2], status: r[3], strategyId: r[5], createTime: r[8], updateTime: r[9])
         e.failureType = r[4]
         e.alertLevel = r[6]
@@ -30,32 +27,32 @@ public struct SyncStore: Sendable {
     }
 
     /// Rows changed after `seq`, in change order (optionally only those updated since a time).
-    public func changes(after seq: Int64, limit: Int, updatedSince: Int64? = nil) throws -> [ExportRow] {
+    public func changes(after seq: Int64, limit: Int, updatedSince: Int64?) throws -> [ExportRow] {
         try database.read { db in
-            var sql = "SELECT \(SyncStore.columns) FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ?"
+            var sql = "SELECT \(SQLiteStore.exportColumns) FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ?"
             var args: [DatabaseValueConvertible] = [seq]
             if let since = updatedSince { sql += " AND update_time >= ?"; args.append(since) }
             sql += " ORDER BY change_seq LIMIT ?"
             args.append(limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(SyncStore.row)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(SQLiteStore.exportRow)
         }
     }
 
-    public func rows(ids: [Int64]) throws -> [ExportRow] {
+    public func exportRows(ids: [Int64]) throws -> [ExportRow] {
         guard !ids.isEmpty else { return [] }
         return try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SyncStore.columns) FROM action_instance WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
-                             arguments: StatementArguments(ids)).map(SyncStore.row)
+            try Row.fetchAll(db, sql: "SELECT \(SQLiteStore.exportColumns) FROM action_instance WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                             arguments: StatementArguments(ids)).map(SQLiteStore.exportRow)
         }
     }
 
-    public func checkpoint(_ target: String) throws -> Int64 {
+    public func syncCheckpoint(_ target: String) throws -> Int64 {
         try database.read { db in try Int64.fetchOne(db, sql: "SELECT change_seq FROM sync_checkpoint WHERE target = ?", arguments: [target]) ?? 0 }
     }
 
     /// Moves the checkpoint forward to `seq` (never backwards: an overlapping run that got
     /// further wins).
-    public func advance(_ target: String, to seq: Int64, exported: Int, now: Int64) throws {
+    public func advanceSync(_ target: String, to seq: Int64, exported: Int, now: Int64) throws {
         try database.write { db in
             try db.execute(sql: """
                 INSERT INTO sync_checkpoint (target, change_seq, update_time, exported) VALUES (?, ?, ?, ?)
@@ -63,13 +60,6 @@ public struct SyncStore: Sendable {
                     exported = exported + excluded.exported
                 """, arguments: [target, seq, now, exported])
         }
-    }
-
-    public struct DeadLetter: Sendable {
-        public var actionId: Int64
-        public var changeSeq: Int64
-        public var reason: String
-        public var createTime: Int64
     }
 
     public func addDeadLetters(_ target: String, _ letters: [DeadLetter]) throws {
@@ -98,18 +88,7 @@ public struct SyncStore: Sendable {
         }
     }
 
-    public struct Lag: Sendable {
-        public var checkpoint: Int64
-        public var latest: Int64
-        public var pendingChanges: Int
-        /// Seconds since the oldest change not yet exported was made.
-        public var pendingSeconds: Int64
-        public var deadLetters: Int
-        public var exported: Int
-        public var lastRun: Int64?
-    }
-
-    public func lag(_ target: String, now: Int64) throws -> Lag {
+    public func syncLag(_ target: String, now: Int64) throws -> SyncLag {
         try database.read { db in
             let cp = try Row.fetchOne(db, sql: "SELECT change_seq, exported, update_time FROM sync_checkpoint WHERE target = ?", arguments: [target])
             let checkpoint: Int64 = cp?[0] ?? 0
@@ -117,7 +96,7 @@ public struct SyncStore: Sendable {
             let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ?", arguments: [checkpoint]) ?? 0
             let oldest = try Int64.fetchOne(db, sql: "SELECT min(update_time) FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ?", arguments: [checkpoint])
             let dead = try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_dead_letter WHERE target = ?", arguments: [target]) ?? 0
-            return Lag(checkpoint: checkpoint, latest: latest, pendingChanges: pending, pendingSeconds: oldest.map { max(0, now - $0) } ?? 0,
+            return SyncLag(checkpoint: checkpoint, latest: latest, pendingChanges: pending, pendingSeconds: oldest.map { max(0, now - $0) } ?? 0,
                        deadLetters: dead, exported: cp?[1] ?? 0, lastRun: cp?[2])
         }
     }

@@ -108,8 +108,7 @@ case "es-ceiling":
 case "claim-record":
     let n = Int(args[2]) ?? 10000
     LoggingSystem.bootstrap { FTALogHandler(label: $0, format: .text, level: .warning) }
-    let database = try FTADatabase(path: args[3])
-    let store = ActionStore(database: database)
+    let store = try SQLiteStore(path: args[3])
     let clock = Clock.fixed(1_795_000_000)
     var drafts: [ActionDraft] = []
     let parser = ActionDraftParser(validator: { _, _ in })
@@ -136,9 +135,8 @@ case "stages":
     let tParse = try seconds {
         while let d = try reader.next({ try parser.parse(bytes: $0) }) { drafts.append(d) }
     }
-    let database = try FTADatabase(path: args[3])
-    try database.useLargeCache()
-    let store = ActionStore(database: database)
+    let store = try SQLiteStore(path: args[3])
+    try store.database.useLargeCache()
     let tInsert = try seconds {
         var i = 0
         while i < drafts.count {

@@ -20,7 +20,7 @@ public enum DutyExport {
         users.map { u in (u["display_name"]?.stringValue).flatMap { $0.isEmpty ? nil : $0 } ?? u["id"]?.scalarText ?? "?" }.joined(separator: ", ")
     }
 
-    public static func events(plans: [StoredDutyPlan], from: WallTime, to: WallTime) -> [Event] {
+    public static func events(plans: [DutyPlan], from: WallTime, to: WallTime) -> [Event] {
         var out: [Event] = []
         for p in plans {
             for (i, w) in p.effectiveWorkTimes.enumerated() {

@@ -148,11 +148,16 @@ public enum ConvergeDecision: Sendable, Equatable {
 /// The converge functions, as pure rules over what the instance's executed actions are doing.
 public enum ConvergeRules {
     public static let sleepSeconds: Int64 = 30
+    /// How long dimension records are kept (a day: far past any converge window).
+    public static let dimensionTTL: Int64 = 86_400
+    /// How long a summary waits for the storm before it is sent.
+    public static let collectDelay: Int64 = 60
 
     /// - Parameters:
     ///   - isNew: this action created the instance.
     ///   - executed: statuses of the instance's other actions that were let through.
-    public static func decide(_ function: String, isNew: Bool, executed: [ActionStatus], count: Int) -> ConvergeDecision {
+    ///   - foldedIntoBusiness: the instance was folded into a business summary (collect only).
+    public static func decide(_ function: String, isNew: Bool, executed: [ActionStatus], count: Int, foldedIntoBusiness: Bool = false) -> ConvergeDecision {
         func skipWhenSuccess() -> ConvergeDecision? {
             guard !executed.isEmpty else { return nil }
             if executed.contains(.success) { return .skipped }
@@ -171,7 +176,69 @@ public enum ConvergeRules {
         case "defense": return isNew || executed.count < count ? .execute : .waiting
         case "skip_when_exceed": return isNew || executed.count < count ? .execute : .skipped
         case "trigger": return isNew ? .execute : .skipped
+        // Summaries: the first runs (collect) or none does (collect_alarm); the rest are covered
+        // by the instance's summary, and everything is once the business summary took it over.
+        case "collect": return !foldedIntoBusiness && (isNew || executed.count < count) ? .execute : .skipped
+        case "collect_alarm": return .skipped
         default: return .execute
         }
+    }
+}
+
+extension ConvergeRules {
+    /// Whether a claimed action goes through the converge step now: it carries a
+    /// `converge_config` in its inputs and has not run yet (or sleeps on convergence).
+    public static func needsConverge(_ a: ClaimedAction) -> Bool {
+        guard a.text.inputs.contains("converge_config") else { return false }
+        if a.nextStep == "converge" { return true }
+        return a.nextStep == "execute" && a.executeTimes == 0 && (a.status == .received || a.status == .sleep) && !a.isParentAction
+    }
+
+    /// Where an action stands before its instance is looked at.
+    public enum Preparation {
+        /// Decided without an instance (it does not converge, or its alert is shielded, or a
+        /// sleeper gave up).
+        case done(ConvergeResult)
+        /// To converge with this config, in this dimension.
+        case ready(ConvergeConfig, String)
+    }
+
+    /// The action's config and dimension, or its result when it does not converge at all.
+    public static func prepare(_ a: ClaimedAction, now: Int64) -> Preparation {
+        let config: ConvergeConfig
+        do {
+            guard let c = try ConvergeConfig.parse(JSONParser.member(of: a.text.inputs, "converge_config"), isNotice: a.pluginType == "notice") else {
+                return .done(ConvergeResult(decision: .execute, convergeId: nil, message: "not converged: converge_config does not converge"))
+            }
+            config = c
+        } catch {
+            return .done(ConvergeResult(decision: .execute, convergeId: nil, message: "not converged: \(error)"))
+        }
+        if JSONParser.member(of: a.text.inputs, "is_alert_shielded")?.boolValue == true {
+            let detail = JSONParser.member(of: a.text.inputs, "shield_detail")?.scalarText ?? ""
+            return .done(ConvergeResult(decision: .shield, convergeId: nil, message: "alert shielded: the action does not run" + (detail.isEmpty ? "" : " (\(detail))")))
+        }
+        let timeout = JSONParser.member(of: a.text.actionConfig, "execute_config")?["timeout"]?.intValue ?? 600
+        // A sleeper gives up one sleep before its deadline (the sweep would fail it as a timeout).
+        if a.status == .sleep, now - a.createTime + sleepSeconds >= max(timeout, config.maxTimedelta) {
+            return .done(ConvergeResult(decision: .skipped, convergeId: nil, message: "converged: still waiting on other actions after \(now - a.createTime) s, skipped"))
+        }
+        guard let dimension = config.dimension(for: ConvergeConfig.context(of: a)) else {
+            return .done(ConvergeResult(decision: .execute, convergeId: nil, message: "not converged: its values are not among the condition's"))
+        }
+        return .ready(config, dimension)
+    }
+
+    /// The message an action's decision is logged with.
+    public static func message(instance: Int64, config: ConvergeConfig, decision: ConvergeDecision) -> String {
+        let verb: String
+        switch decision {
+        case .execute: verb = "runs"
+        case .skipped: verb = "skipped"
+        case .sleep: verb = "waits \(sleepSeconds) s for the others"
+        case .waiting: verb = "waits for approval"
+        case .shield: verb = "shielded"
+        }
+        return "converge instance \(instance) (\(config.description)): \(verb)"
     }
 }

@@ -1,33 +1,7 @@
 import GRDB
 
-/// A duty-rule snapshot (`duty_rule_snap`): the generator's state for one group and rule.
-struct DutySnapshot {
-    /// 0 until stored.
-    var id: Int64
-    var ruleId: Int64
-    var hash: String
-    /// The snapshot's rule with its state; nil until a batch needs it (then `text` is parsed).
-    var rule: DutyRule?
-    var text: String
-    var first: String
-    var next: String
-    var end: String
-    var completed: Bool
-
-    mutating func parsedRule() throws -> DutyRule {
-        if let rule { return rule }
-        do {
-            let r = try DutyRule.parse(try JSONParser.parse(text))
-            rule = r
-            return r
-        } catch {
-            throw FTAError.environment("duty_rule_snap \(id): stored snapshot no longer parses: \(error)")
-        }
-    }
-}
-
 /// The reads and writes of one `fta-rota` pass, inside its write transaction.
-struct DutyPassStore {
+struct SQLiteDutyPlanning: DutyPlanningSession {
     let db: Database
 
     /// Stored rules by id: hash, enabled and the JSON (parsed only when a snapshot is made).
@@ -100,8 +74,8 @@ struct DutyPassStore {
     }
 
     /// Inserts a new snapshot (id 0) or updates a stored one's state.
-    func save(_ snap: DutySnapshot, group: String) throws {
-        let text = snap.rule?.json(withState: true).jsonText ?? snap.text
+    func saveSnapshot(_ snap: DutySnapshot, group: String) throws {
+        let text = snap.storedText
         if snap.id == 0 {
             try db.cachedStatement(sql: """
                 INSERT INTO duty_rule_snap (user_group_id, duty_rule_id, hash, rule_snap, first_effective_time, next_plan_time, end_time, completed)
@@ -113,38 +87,15 @@ struct DutyPassStore {
         }
     }
 
-    /// Plan rows (rota-spec §1.6): start = the first work time, not before the rule's effective
-    /// time nor `notBefore`; finish = the last work time's minute, not after the rule's or the
-    /// snapshot's end. Returns the rows written.
-    func insertPlans(group: String, rule: DutyRule, shifts: [DutyShift], notBefore: String, snapEnd: String, created: Int64) throws -> Int {
-        guard !shifts.isEmpty else { return 0 }
+    func insertPlans(_ rows: [DutyPlanRow], group: String, rule: Int64, created: Int64) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
         let statement = try db.cachedStatement(sql: """
             INSERT INTO duty_plan (user_group_id, duty_rule_id, "order", user_index, is_effective, start_time, finished_time, users, work_times, create_time)
             VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
             """)
-        let ends = [rule.endTime, snapEnd].filter { !$0.isEmpty }
-        // Shifts with the same arrangement and index have the same people.
-        var usersText: [Int: String] = [:]
-        var written = 0
-        for s in shifts where !s.workTimes.isEmpty {
-            var start = s.workTimes.map(\.start).min()!.minuteText + ":00"
-            start = max(start, rule.effectiveTime, notBefore)
-            var finish = s.workTimes.map(\.end).max()!.minuteText + ":59"
-            for e in ends { finish = min(finish, e) }
-            guard start < finish else { continue }
-            var work = "["
-            work.reserveCapacity(s.workTimes.count * 56 + 2)
-            for (i, w) in s.workTimes.enumerated() {
-                if i > 0 { work += "," }
-                work += "{\"end_time\":\"" + w.end.minuteText + "\",\"start_time\":\"" + w.start.minuteText + "\"}"
-            }
-            work += "]"
-            let key = s.order << 32 | s.userIndex
-            let users = usersText[key] ?? JSONValue.array(s.users).jsonText
-            usersText[key] = users
-            try statement.execute(arguments: [group, rule.id, s.order, s.userIndex, start, finish, users, work, created])
-            written += 1
+        for r in rows {
+            try statement.execute(arguments: [group, rule, r.order, r.userIndex, r.startTime, r.finishedTime, r.users, r.workTimes, created])
         }
-        return written
+        return rows.count
     }
 }

@@ -3,41 +3,41 @@
 /// Enqueue packs on its parsing thread, so the thread that holds the write lock only binds
 /// pointers into this buffer: it copies no text and allocates or frees nothing per row (the
 /// drafts' strings are freed where they were made). BENCHMARKS.md has the measurement.
-struct PackedActions: Sendable {
+public struct PackedActions: Sendable {
     /// Texts per row, in the order they are bound; the last is the `dedupe_key`.
-    static let textsPerRow = 13
+    public static let textsPerRow = 13
 
-    struct Numbers: Sendable {
-        var strategyId: Int64
-        var strategyRelationId: Int64
-        var alertLevel: Int64
-        var actionConfigId: Int64
-        var isParentAction: Bool
-        var parentActionId: Int64
-        var executeTimes: Int64
-        var dueAt: Int64?
-        var timeout: Int64
-        var needsApproval: Bool
-        var hasDedupeKey: Bool
+    public struct Numbers: Sendable {
+        public var strategyId: Int64
+        public var strategyRelationId: Int64
+        public var alertLevel: Int64
+        public var actionConfigId: Int64
+        public var isParentAction: Bool
+        public var parentActionId: Int64
+        public var executeTimes: Int64
+        public var dueAt: Int64?
+        public var timeout: Int64
+        public var needsApproval: Bool
+        public var hasDedupeKey: Bool
     }
 
-    private(set) var bytes: [UInt8] = []
+    public private(set) var bytes: [UInt8] = []
     /// `textsPerRow` end offsets into `bytes` per row; a text starts where the one before ends.
-    private(set) var ends: [Int] = []
-    private(set) var numbers: [Numbers] = []
+    public private(set) var ends: [Int] = []
+    public private(set) var numbers: [Numbers] = []
 
-    init() {}
+    public init() {}
 
-    init(reservingRows rows: Int, bytesPerRow: Int = 768) {
+    public init(reservingRows rows: Int, bytesPerRow: Int = 768) {
         bytes.reserveCapacity(rows * bytesPerRow)
         ends.reserveCapacity(rows * PackedActions.textsPerRow)
         numbers.reserveCapacity(rows)
     }
 
-    var count: Int { numbers.count }
-    var isEmpty: Bool { numbers.isEmpty }
+    public var count: Int { numbers.count }
+    public var isEmpty: Bool { numbers.isEmpty }
 
-    mutating func append(_ d: ActionDraft) {
+    public mutating func append(_ d: ActionDraft) {
         func add(_ text: String) {
             bytes.append(contentsOf: text.utf8)
             ends.append(bytes.count)
@@ -52,20 +52,20 @@ struct PackedActions: Sendable {
             hasDedupeKey: d.dedupeKey != nil))
     }
 
-    mutating func removeAll() {
+    public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         numbers.removeAll(keepingCapacity: true)
     }
 
     /// Byte range of text `k` of row `row`.
-    func range(row: Int, text k: Int) -> Range<Int> {
+    public func range(row: Int, text k: Int) -> Range<Int> {
         let i = row * PackedActions.textsPerRow + k
         return (i == 0 ? 0 : ends[i - 1])..<ends[i]
     }
 
     /// The row's `dedupe_key`, if it has one.
-    func dedupeKey(row: Int) -> String? {
+    public func dedupeKey(row: Int) -> String? {
         guard numbers[row].hasDedupeKey else { return nil }
         return String(decoding: bytes[range(row: row, text: PackedActions.textsPerRow - 1)], as: UTF8.self)
     }
