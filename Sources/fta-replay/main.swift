@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatchKit
 import Foundation
+import Logging
 
 /// fta-replay: re-sends the notices the circuit breaker held back, once the storm is over.
 struct FtaReplay: ParsableCommand {
@@ -87,7 +88,7 @@ struct FtaReplay: ParsableCommand {
                 throw CommandExit(.attention)
             }
         }
-        var replay = ReplayRun(store: store, channels: env.config.channels, settings: env.config.tick, clock: env.clock)
+        var replay = ReplayRun(store: store, channels: NoticeChannels.make(env.config.channels), settings: env.config.tick, clock: env.clock)
         replay.rate = rate
         replay.digest = digest
         let terminal = isatty(2) == 1
@@ -108,12 +109,14 @@ struct FtaReplay: ParsableCommand {
         env.logger.info("replay done", metadata: ["sent": "\(sent)", "failed": "\(failed)", "selected": "\(held.count)"])
         if let path = env.metricsFile {
             try MetricsFile.write([
-                MetricsFile.Family(name: "fta_replay_sent", help: "Held notices sent by the last replay.", samples: [.init("fta_replay_sent", [], Double(sent))]),
-                MetricsFile.Family(name: "fta_replay_failed", help: "Held notices whose replay failed (still replayable).", samples: [.init("fta_replay_failed", [], Double(failed))]),
+                MetricsText.Family(name: "fta_replay_sent", help: "Held notices sent by the last replay.", samples: [.init("fta_replay_sent", [], Double(sent))]),
+                MetricsText.Family(name: "fta_replay_failed", help: "Held notices whose replay failed (still replayable).", samples: [.init("fta_replay_failed", [], Double(failed))]),
             ], to: path)
         }
         if failed > 0 { throw CommandExit(.attention) }
     }
 }
 
-CommandRunner.main(FtaReplay.self)
+CommandRunner.main(FtaReplay.self) { format, level in
+    LoggingSystem.bootstrap { FTALogHandler(label: $0, format: format, level: level) }
+}

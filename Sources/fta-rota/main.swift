@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatchKit
 import Foundation
+import Logging
 
 /// fta-rota: on-call duty plans from the original's duty rules, one pass per run.
 struct FtaRota: ParsableCommand {
@@ -71,7 +72,7 @@ extension FtaRota {
                                                     "plans_written": "\(summary.plansWritten)", "plans_cancelled": "\(summary.plansCancelled)",
                                                     "plans_cut": "\(summary.plansCut)", "duration_ms": "\(ms)"])
             if let path = env.metricsFile {
-                func gauge(_ name: String, _ help: String, _ v: Double) -> MetricsFile.Family { .init(name: name, help: help, samples: [.init(name, [], v)]) }
+                func gauge(_ name: String, _ help: String, _ v: Double) -> MetricsText.Family { .init(name: name, help: help, samples: [.init(name, [], v)]) }
                 try MetricsFile.write([
                     gauge("fta_rota_groups", "Duty groups planned by the last pass.", Double(summary.groups)),
                     gauge("fta_rota_plans_written", "Plans written by the last pass.", Double(summary.plansWritten)),
@@ -265,4 +266,6 @@ extension FtaRota {
     }
 }
 
-CommandRunner.main(FtaRota.self)
+CommandRunner.main(FtaRota.self) { format, level in
+    LoggingSystem.bootstrap { FTALogHandler(label: $0, format: format, level: level) }
+}

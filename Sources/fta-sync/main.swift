@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatchKit
 import Foundation
+import Logging
 
 /// fta-sync: exports action records to Elasticsearch, incrementally and without loss.
 struct FtaSync: ParsableCommand {
@@ -127,4 +128,6 @@ extension FtaSync {
     }
 }
 
-CommandRunner.main(FtaSync.self)
+CommandRunner.main(FtaSync.self) { format, level in
+    LoggingSystem.bootstrap { FTALogHandler(label: $0, format: format, level: level) }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BatchKit
 import Foundation
+import Logging
 
 struct FtaTick: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -478,4 +479,6 @@ extension FtaTick {
     }
 }
 
-CommandRunner.main(FtaTick.self)
+CommandRunner.main(FtaTick.self) { format, level in
+    LoggingSystem.bootstrap { FTALogHandler(label: $0, format: format, level: level) }
+}

@@ -18,7 +18,7 @@ final class ChannelTests: XCTestCase {
     override func tearDown() { receiver?.stop() }
 
     func channels(_ yaml: String) throws -> [String: any NoticeChannel] {
-        try FTAConfig.parse(yaml, source: "test.yaml", environment: ["SMS_TOKEN": "tok-sms-1"]).channels
+        NoticeChannels.make(try FTAConfig.parse(yaml, source: "test.yaml", environment: ["SMS_TOKEN": "tok-sms-1"]).channels)
     }
 
     func testSMSGateway_onePostForAllReceivers_bodyFromTemplate_contentCutTo140() throws {

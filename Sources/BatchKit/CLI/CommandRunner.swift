@@ -1,10 +1,28 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// Runs a command and maps every way it can end to the documented exit codes: help → 0,
 /// usage/config/input errors → 2, environment errors → 3, with one line on stderr.
 public enum CommandRunner {
-    public static func main<C: ParsableCommand>(_ type: C.Type, arguments: [String]? = nil) -> Never {
+    /// Sets up logging once the flags are read; the executable provides it (it calls
+    /// `LoggingSystem.bootstrap`, which only an executable should do).
+    nonisolated(unsafe) static var logging: ((FTALogHandler.Format, Logger.Level) -> Void)?
+    nonisolated(unsafe) static var loggingStarted = false
+
+    /// Called by ``GlobalOptions/prepare(label:)``: starts logging at most once per process.
+    static func startLogging(format: FTALogHandler.Format, level: Logger.Level) {
+        CommandOutput.format = format
+        guard !loggingStarted else { return }
+        loggingStarted = true
+        logging?(format, level)
+    }
+
+    /// Runs `type`, mapping every end to an exit code; `logging` bootstraps swift-log with the
+    /// run's format and level.
+    public static func main<C: ParsableCommand>(_ type: C.Type, arguments: [String]? = nil,
+                                               logging: @escaping (FTALogHandler.Format, Logger.Level) -> Void) -> Never {
+        CommandRunner.logging = logging
         let args = arguments ?? Array(CommandLine.arguments.dropFirst())
         do {
             var command = try type.parseAsRoot(args)

@@ -39,7 +39,7 @@ public struct GlobalOptions: ParsableArguments {
         guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
             throw FTAError.usage("--log-level: '\(logLevel)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        LoggingBootstrap.once(format: format, level: level)
+        CommandRunner.startLogging(format: format, level: level)
         CommandOutput.label = label
         var clock = Clock.system
         if let text = now ?? environment["FTA_NOW"] {
@@ -93,15 +93,5 @@ public struct CommandEnvironment {
     /// The store the commands work on (the SQLite file at `--db`).
     public func openStore() throws -> SQLiteStore {
         try SQLiteStore(path: databasePath, settings: config.database)
-    }
-}
-
-enum LoggingBootstrap {
-    nonisolated(unsafe) static var done = false
-    static func once(format: FTALogHandler.Format, level: Logger.Level) {
-        guard !done else { return }
-        done = true
-        CommandOutput.format = format
-        LoggingSystem.bootstrap { FTALogHandler(label: $0, format: format, level: level) }
     }
 }

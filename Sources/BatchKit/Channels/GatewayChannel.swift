@@ -1,57 +1,22 @@
 import Foundation
 
-/// An HTTP gateway for `sms`, `voice`, `weixin`, `qy_weixin`, `rtx` (or any other way name),
-/// described in config: URL, method, headers, an optional body template, a success rule.
-///
-/// The body template sees `receivers` (list), `receiver` (the one receiver in per-receiver
-/// mode, else the first), `title`, `content` and `way`; without a template the body is
-/// `{"receivers": [...], "title": ..., "content": ...}`. Success is a 2xx answer and, when
-/// `success_path` is set, the JSON value there equal to `success_value`.
+/// Sends notices through an HTTP gateway described by ``GatewaySettings``.
 public struct GatewayChannel: NoticeChannel {
-    public let way: String
-    public var url: String
-    public var method: String
-    public var headers: [(String, String)]
-    public var bodyTemplate: String?
-    public var contentType: String
-    /// One request per receiver (voice gateways usually call one number per request).
-    public var perReceiver: Bool
-    public var successPath: String?
-    public var successValue: JSONValue?
-    public var timeout: Double
-    public var verifyTLS: Bool
-    public var maxLength: Int?
-    /// Voice: one call per identical receiver list per this many seconds (the original: 120).
-    public var dedupeWindow: Int64?
+    public let settings: GatewaySettings
+    public var way: String { settings.way }
 
-    public init(way: String, url: String, method: String = "POST", headers: [(String, String)] = [], bodyTemplate: String? = nil,
-                contentType: String = "application/json", perReceiver: Bool = false, successPath: String? = nil,
-                successValue: JSONValue? = nil, timeout: Double = 10, verifyTLS: Bool = true, maxLength: Int? = nil) {
-        self.way = way
-        self.url = url
-        self.method = method
-        self.headers = headers
-        self.bodyTemplate = bodyTemplate
-        self.contentType = contentType
-        self.perReceiver = perReceiver
-        self.successPath = successPath
-        self.successValue = successValue
-        self.timeout = timeout
-        self.verifyTLS = verifyTLS
-        self.maxLength = maxLength
-        self.dedupeWindow = way == "voice" ? 120 : nil
-    }
+    public init(settings: GatewaySettings) { self.settings = settings }
 
     /// Header values that look like credentials, kept out of result messages.
     var redactor: Redactor {
-        Redactor(secrets: headers.filter { Redactor.isSecretName($0.0) || $0.0.lowercased().contains("key") }
+        Redactor(secrets: settings.headers.filter { Redactor.isSecretName($0.0) || $0.0.lowercased().contains("key") }
             .flatMap { h in [h.1] + h.1.split(separator: " ").map(String.init) })
     }
 
     public func send(_ message: NoticeMessage, worker: ChannelWorker) -> [String: NoticeResult] {
-        let content = TextLimit.truncate(message.content, to: maxLength)
+        let content = TextLimit.truncate(message.content, to: settings.maxLength)
         let redactor = self.redactor
-        let groups = perReceiver ? message.receivers.map { [$0] } : [message.receivers]
+        let groups = settings.perReceiver ? message.receivers.map { [$0] } : [message.receivers]
         var results: [String: NoticeResult] = [:]
         for (n, group) in groups.enumerated() {
             let key = message.idempotencyKey.map { groups.count > 1 ? "\($0)-\(n + 1)" : $0 }
@@ -70,8 +35,8 @@ public struct GatewayChannel: NoticeChannel {
         let body: String
         let target: String
         do {
-            target = try worker.renderer.render(url, field: "channels.\(way).url", context: TemplateRenderer.Context(context))
-            if let bodyTemplate {
+            target = try worker.renderer.render(settings.url, field: "channels.\(way).url", context: TemplateRenderer.Context(context))
+            if let bodyTemplate = settings.bodyTemplate {
                 body = try worker.renderer.render(bodyTemplate, field: "channels.\(way).body", context: TemplateRenderer.Context(context))
             } else {
                 body = JSONValue.object(["receivers": context["receivers"] ?? .emptyArray, "title": .string(title), "content": .string(content)]).jsonText
@@ -82,12 +47,12 @@ public struct GatewayChannel: NoticeChannel {
         if let why = WireCheck.url(target) {
             return NoticeResult(ok: false, message: "\(way) gateway: rendered channels.\(way).url \(why); not sent")
         }
-        var allHeaders = headers
-        if !allHeaders.contains(where: { $0.0.lowercased() == "content-type" }) { allHeaders.append(("Content-Type", contentType)) }
+        var allHeaders = settings.headers
+        if !allHeaders.contains(where: { $0.0.lowercased() == "content-type" }) { allHeaders.append(("Content-Type", settings.contentType)) }
         if let idempotencyKey, !allHeaders.contains(where: { $0.0.lowercased() == "idempotency-key" }) {
             allHeaders.append(("Idempotency-Key", idempotencyKey))
         }
-        let request = HTTPRequest(method: method, url: target, headers: allHeaders, body: Array(body.utf8), timeout: timeout, verifyTLS: verifyTLS)
+        let request = HTTPRequest(method: settings.method, url: target, headers: allHeaders, body: Array(body.utf8), timeout: settings.timeout, verifyTLS: settings.verifyTLS)
         switch worker.http.perform(request) {
         case .failure(let e):
             return NoticeResult(ok: false, message: "\(way) gateway \(Redactor.safeURL(target)): \(e.message)")
@@ -96,9 +61,9 @@ public struct GatewayChannel: NoticeChannel {
             guard (200..<300).contains(response.status) else {
                 return NoticeResult(ok: false, message: "\(way) gateway answered \(response.status): \(excerpt)")
             }
-            if let path = successPath {
+            if let path = settings.successPath {
                 let got = (try? JSONParser.parse(response.bodyText))?.value(at: path)
-                guard let got, GatewayChannel.matches(got, successValue ?? .bool(true)) else {
+                guard let got, GatewayChannel.matches(got, settings.successValue ?? .bool(true)) else {
                     return NoticeResult(ok: false, message: "\(way) gateway refused the send (\(path) = \(got?.jsonText ?? "missing")): \(excerpt)")
                 }
             }

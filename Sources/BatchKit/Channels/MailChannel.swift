@@ -1,17 +1,13 @@
 /// The `mail` way: one SMTP message to all receivers (title → Subject, content → body).
 public struct MailChannel: NoticeChannel {
     public let way = "mail"
-    public var smtp: SMTPSettings
-    public var from: String
-    public var html: Bool
-    public var maxLength: Int?
+    public let settings: MailSettings
+    var smtp: SMTPSettings { settings.smtp }
+    var from: String { settings.from }
+    var html: Bool { settings.html }
+    var maxLength: Int? { settings.maxLength }
 
-    public init(smtp: SMTPSettings, from: String, html: Bool = true, maxLength: Int? = nil) {
-        self.smtp = smtp
-        self.from = from
-        self.html = html
-        self.maxLength = maxLength
-    }
+    public init(settings: MailSettings) { self.settings = settings }
 
     public func send(_ message: NoticeMessage, worker: ChannelWorker) -> [String: NoticeResult] {
         // An address that is not exactly one mail address fails on its own; the rest still get the mail.

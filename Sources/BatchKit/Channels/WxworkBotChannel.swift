@@ -3,19 +3,13 @@
 /// Success is a 2xx answer whose `errcode` is 0.
 public struct WxworkBotChannel: NoticeChannel {
     public let way = "wxwork-bot"
-    public var url: String
-    public var timeout: Double
-    public var verifyTLS: Bool
-    /// WeCom accepts at most 4,096 bytes of markdown.
-    public var maxLength: Int?
+    public let settings: BotSettings
+    var url: String { settings.url }
+    var timeout: Double { settings.timeout }
+    var verifyTLS: Bool { settings.verifyTLS }
+    var maxLength: Int? { settings.maxLength }
 
-    public init(url: String = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={{ chat_id }}", timeout: Double = 10,
-                verifyTLS: Bool = true, maxLength: Int? = 4000) {
-        self.url = url
-        self.timeout = timeout
-        self.verifyTLS = verifyTLS
-        self.maxLength = maxLength
-    }
+    public init(settings: BotSettings = BotSettings()) { self.settings = settings }
 
     public func send(_ message: NoticeMessage, worker: ChannelWorker) -> [String: NoticeResult] {
         var text = message.title.isEmpty ? message.content : "**\(message.title)**\n\(message.content)"

@@ -12,18 +12,25 @@
 /// ```
 /// `mail` and `wxwork-bot` have their own kinds; every other name is an HTTP gateway.
 public enum ChannelSettings {
+    /// One way's settings, by kind.
+    public enum Way: Sendable {
+        case mail(MailSettings)
+        case bot(BotSettings)
+        case gateway(GatewaySettings)
+    }
+
     static let gatewayKeys = ["url", "method", "headers", "body", "content_type", "per_receiver", "success_path",
                               "success_value", "timeout", "verify_tls", "max_length", "dedupe_window"]
 
-    static func parse(_ value: JSONValue, reader: ConfigReader) throws -> [String: any NoticeChannel] {
+    static func parse(_ value: JSONValue, reader: ConfigReader) throws -> [String: Way] {
         try parseWithCaps(value, reader: reader).channels
     }
 
     /// Channels, and the per-recipient caps (`recipient_cap: {max: 10, window: 3600}`) any
     /// channel may carry.
-    static func parseWithCaps(_ value: JSONValue, reader: ConfigReader) throws -> (channels: [String: any NoticeChannel], caps: [String: RecipientCap]) {
+    static func parseWithCaps(_ value: JSONValue, reader: ConfigReader) throws -> (channels: [String: Way], caps: [String: RecipientCap]) {
         guard case .object(let ways) = value else { throw FTAError.config("config \(reader.source): channels: expected a mapping of notice ways") }
-        var channels: [String: any NoticeChannel] = [:]
+        var channels: [String: Way] = [:]
         var caps: [String: RecipientCap] = [:]
         for (way, rawSpec) in ways {
             let r = reader.at(way)
@@ -36,19 +43,19 @@ public enum ChannelSettings {
                                          window: Int64(try r.number(c["window"] ?? .int(3600), "recipient_cap.window", min: 1, max: 7 * 86400)))
             }
             switch way {
-            case "mail": channels[way] = try mail(spec, r)
-            case "wxwork-bot": channels[way] = try bot(spec, r)
+            case "mail": channels[way] = .mail(try mail(spec, r))
+            case "wxwork-bot": channels[way] = .bot(try bot(spec, r))
             default:
                 guard way.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 }) else {
                     throw FTAError.config("config \(reader.source): channels.\(way): a way name is lower-case letters, digits, _ and -")
                 }
-                channels[way] = try gateway(way, spec, r)
+                channels[way] = .gateway(try gateway(way, spec, r))
             }
         }
         return (channels, caps)
     }
 
-    static func mail(_ spec: JSONValue, _ r: ConfigReader) throws -> MailChannel {
+    static func mail(_ spec: JSONValue, _ r: ConfigReader) throws -> MailSettings {
         let o = try r.object(spec, allowed: ["host", "port", "security", "username", "password", "from", "html", "timeout", "verify_tls", "max_length"])
         guard let host = o["host"] else { throw r.fail("host", "missing") }
         guard let from = o["from"] else { throw r.fail("from", "missing (the sender address)") }
@@ -61,13 +68,13 @@ public enum ChannelSettings {
         if let p = o["password"] { smtp.password = try r.string(p, "password") }
         if let t = o["timeout"] { smtp.timeout = try r.number(t, "timeout", min: 1, max: 600) }
         if let v = o["verify_tls"] { smtp.verifyTLS = try r.bool(v, "verify_tls") }
-        return MailChannel(smtp: smtp, from: try r.string(from, "from"), html: try o["html"].map { try r.bool($0, "html") } ?? true,
+        return MailSettings(smtp: smtp, from: try r.string(from, "from"), html: try o["html"].map { try r.bool($0, "html") } ?? true,
                            maxLength: try o["max_length"].map { Int(try r.number($0, "max_length", min: 1, max: 10_000_000)) })
     }
 
-    static func bot(_ spec: JSONValue, _ r: ConfigReader) throws -> WxworkBotChannel {
+    static func bot(_ spec: JSONValue, _ r: ConfigReader) throws -> BotSettings {
         let o = try r.object(spec, allowed: ["url", "timeout", "verify_tls", "max_length"])
-        var c = WxworkBotChannel()
+        var c = BotSettings()
         if let u = o["url"] { c.url = try r.string(u, "url") }
         if let t = o["timeout"] { c.timeout = try r.number(t, "timeout", min: 0.1, max: 600) }
         if let v = o["verify_tls"] { c.verifyTLS = try r.bool(v, "verify_tls") }
@@ -75,7 +82,7 @@ public enum ChannelSettings {
         return c
     }
 
-    static func gateway(_ way: String, _ spec: JSONValue, _ r: ConfigReader) throws -> GatewayChannel {
+    static func gateway(_ way: String, _ spec: JSONValue, _ r: ConfigReader) throws -> GatewaySettings {
         let o = try r.object(spec, allowed: gatewayKeys)
         guard let urlValue = o["url"] else { throw r.fail("url", "missing (the gateway's address)") }
         let url = try r.string(urlValue, "url")
@@ -83,7 +90,7 @@ public enum ChannelSettings {
             throw r.fail("url", "must start with http:// or https://")
         }
         if !TemplateRenderer.isTemplate(url), let why = WireCheck.url(url) { throw r.fail("url", why) }
-        var c = GatewayChannel(way: way, url: url)
+        var c = GatewaySettings(way: way, url: url)
         if let m = o["method"] { c.method = try r.choice(m, "method", ["get", "post", "put", "patch"]).uppercased() }
         if let h = o["headers"] {
             guard case .object(let headers) = h else { throw r.fail("headers", "expected a mapping of header names to values") }

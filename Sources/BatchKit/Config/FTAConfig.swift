@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// The YAML configuration shared by all commands (ARCHITECTURE §4, "Configuration").
 ///
@@ -10,7 +9,7 @@ public struct FTAConfig: Sendable {
     public var database = DatabaseSettings()
     public var tick = TickSettings()
     /// Notice channels by way (`channels:`).
-    public var channels: [String: any NoticeChannel] = [:]
+    public var channels: [String: ChannelSettings.Way] = [:]
     /// Per-recipient caps by way (`channels.<way>.recipient_cap`).
     public var recipientCaps: [String: RecipientCap] = [:]
     /// Notice templates (`templates:`).
@@ -132,18 +131,5 @@ public struct FTAConfig: Sendable {
         return out
     }
 
-    /// The creation stage this configuration describes, checking configs with `registry`.
-    public func creationStage(registry: ProcessorRegistry) -> CreationStage {
-        var stage = CreationStage(configs: actionConfigs, directory: directory)
-        stage.messageQueue = messageQueue.isEnabled
-        stage.pushShieldedAlerts = messageQueue.pushShieldedAlerts
-        stage.validate = { type, config in
-            // Message-queue and later plugin types are stored even when this build cannot run
-            // them yet; notice and webhook configs are checked now.
-            guard registry.processor(for: type) != nil else { return }
-            try registry.validate(pluginType: type, actionConfig: config)
-        }
-        return stage
-    }
 
 }

@@ -33,7 +33,7 @@ public struct MessageQueueSettings: Sendable, Equatable {
         default: throw reader.fail("dsn", "expected a DSN, or a mapping of business id to DSN")
         }
         for (biz, dsn) in dsns where !dsn.isEmpty {
-            do { _ = try RedisClient.parse(dsn) } catch let e as FieldError { throw reader.fail(biz == "0" && o["dsn"]?.stringValue != nil ? "dsn" : "dsn.\(biz)", e.message) }
+            do { _ = try RedisTarget.parse(dsn) } catch let e as FieldError { throw reader.fail(biz == "0" && o["dsn"]?.stringValue != nil ? "dsn" : "dsn.\(biz)", e.message) }
         }
         if let v = o["max_length"] { maxLength = Int(try reader.number(v, "max_length", min: 0, max: 1e9)) }
         if let v = o["payload"] { payload = try reader.choice(v, "payload", ["callback_message", "alert_info"]) }

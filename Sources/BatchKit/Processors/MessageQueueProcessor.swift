@@ -80,7 +80,7 @@ public struct MessageQueueProcessor: ActionProcessor {
         var failures: [String] = []
         for dsn in dsns {
             do {
-                let target = try RedisClient.parse(dsn)
+                let target = try RedisTarget.parse(dsn)
                 let client = worker.redis(target, timeout: settings.timeout)
                 for m in messages {
                     if case .error(let e) = try client.command(["LPUSH", target.key, m]) { throw TransportError(kind: .other, message: "\(target.safe): LPUSH refused: \(e)") }
@@ -106,7 +106,7 @@ public struct MessageQueueProcessor: ActionProcessor {
 
 extension WorkerContext {
     /// The worker's Redis connection to `target`, kept between actions.
-    func redis(_ target: RedisClient.Target, timeout: Double) -> RedisClient {
+    func redis(_ target: RedisTarget, timeout: Double) -> RedisClient {
         let key = "\(target.host):\(target.port)/\(target.db)|\(target.password ?? "")"
         if let c = redisClients[key] { return c }
         let c = RedisClient(target: target, timeout: timeout)

@@ -169,7 +169,7 @@ public struct NoticeProcessor: ActionProcessor {
             }
         }
         // Voice: one call per identical receiver list per window, across passes.
-        if c.way == "voice", let window = (channel as? GatewayChannel)?.dedupeWindow, window > 0 {
+        if c.way == "voice", let window = (channel as? GatewayChannel)?.settings.dedupeWindow, window > 0 {
             var seen = Set<String>()
             let all = group.flatMap { plan.addressesOf[$0.id] ?? [] }.filter { seen.insert($0).inserted }
             if !all.isEmpty {

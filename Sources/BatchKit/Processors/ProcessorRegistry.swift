@@ -11,7 +11,7 @@ public struct ProcessorRegistry: Sendable {
     public static func standard(config: FTAConfig = FTAConfig()) -> ProcessorRegistry {
         var registry = ProcessorRegistry([
             WebhookProcessor(settings: config.tick),
-            NoticeProcessor(channels: config.channels, directory: config.directory, templates: config.templates, caps: config.recipientCaps),
+            NoticeProcessor(channels: NoticeChannels.make(config.channels), directory: config.directory, templates: config.templates, caps: config.recipientCaps),
             MessageQueueProcessor(settings: config.messageQueue),
             ScriptProcessor(allowed: config.tick.allowedScripts, allowedEnvironment: config.tick.scriptEnvironment),
         ] + StepProcessor.all(config: config))

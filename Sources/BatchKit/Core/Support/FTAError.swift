@@ -12,10 +12,4 @@ public enum FTAError: Error, CustomStringConvertible, Sendable, Equatable {
         }
     }
 
-    public var exitStatus: ExitStatus {
-        switch self {
-        case .usage, .config, .input: return .usage
-        case .environment: return .environment
-        }
-    }
 }

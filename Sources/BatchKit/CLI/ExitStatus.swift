@@ -1,4 +1,4 @@
-/// Exit statuses shared by all four commands (ARCHITECTURE §4).
+/// Exit statuses shared by all four commands (docs/architecture.md, "Exit codes").
 public enum ExitStatus: Int32, Sendable {
     /// The pass completed; failed actions are recorded outcomes, not errors.
     case ok = 0
@@ -8,4 +8,14 @@ public enum ExitStatus: Int32, Sendable {
     case usage = 2
     /// Environment error: database cannot be opened or is locked, a server is unreachable.
     case environment = 3
+}
+
+extension FTAError {
+    /// The exit status a command ends with for this error.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .usage, .config, .input: return .usage
+        case .environment: return .environment
+        }
+    }
 }

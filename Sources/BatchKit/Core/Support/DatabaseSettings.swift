@@ -7,10 +7,4 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var synchronous: String = "full"
 
     public init() {}
-
-    init(_ value: JSONValue, reader: ConfigReader) throws {
-        let o = try reader.object(value, allowed: ["busy_timeout", "synchronous"])
-        if let v = o["busy_timeout"] { busyTimeout = try reader.number(v, "busy_timeout", min: 0.1, max: 3600) }
-        if let v = o["synchronous"] { synchronous = try reader.choice(v, "synchronous", ["full", "normal"]) }
-    }
 }
