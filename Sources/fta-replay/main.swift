@@ -1,6 +1,9 @@
 import ArgumentParser
-import BatchKit
 import Foundation
+import FTAActions
+import FTACommand
+import FTACore
+import FTAPasses
 import Logging
 
 /// fta-replay: re-sends the notices the circuit breaker held back, once the storm is over.

@@ -1,6 +1,9 @@
 import ArgumentParser
-import BatchKit
 import Foundation
+import FTACommand
+import FTAConfig
+import FTACore
+import FTAPasses
 import Logging
 
 /// fta-rota: on-call duty plans from the original's duty rules, one pass per run.

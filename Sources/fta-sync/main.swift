@@ -1,6 +1,8 @@
 import ArgumentParser
-import BatchKit
 import Foundation
+import FTACommand
+import FTACore
+import FTAPasses
 import Logging
 
 /// fta-sync: exports action records to Elasticsearch, incrementally and without loss.

@@ -1,6 +1,10 @@
 import ArgumentParser
-import BatchKit
 import Foundation
+import FTACommand
+import FTAConfig
+import FTACore
+import FTAPasses
+import FTATransport
 import Logging
 
 struct FtaTick: ParsableCommand {

@@ -1,6 +1,6 @@
-import BatchKit
-import FTATestSupport
 import Foundation
+import FTACore
+import FTATestSupport
 import XCTest
 
 /// Every bad input gets one clear line on stderr, the documented exit code, and loses nothing.

@@ -1,6 +1,8 @@
-import BatchKit
-import FTATestSupport
 import Foundation
+import FTAActions
+import FTAConfig
+import FTACore
+import FTATestSupport
 import XCTest
 
 /// Notice channels configured from YAML, sending to a real HTTP receiver and a real SMTP server.

@@ -1,6 +1,6 @@
-import BatchKit
-import FTATestSupport
 import Foundation
+import FTACore
+import FTATestSupport
 import XCTest
 
 /// Bad, absurd and hostile input: every value range-checked with a field-named error, no crash,

@@ -1,6 +1,6 @@
-import BatchKit
-import FTATestSupport
 import Foundation
+import FTACore
+import FTATestSupport
 import XCTest
 
 /// Notice parents and children through fta-tick: merged sends, per-receiver results, the

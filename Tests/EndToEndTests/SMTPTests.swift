@@ -1,6 +1,7 @@
-import BatchKit
-import FTATestSupport
 import Foundation
+import FTACore
+import FTATestSupport
+import FTATransport
 import XCTest
 
 /// Mail over SMTP through libcurl, against a real aiosmtpd server.

@@ -1,6 +1,6 @@
-import BatchKit
-import FTATestSupport
 import Foundation
+import FTACore
+import FTATestSupport
 import XCTest
 
 /// One masking rule for every output: credentials put into action configs, URLs, headers,

@@ -1,6 +1,7 @@
-import BatchKit
-import FTATestSupport
 import Foundation
+import FTACore
+import FTAStore
+import FTATestSupport
 import GRDB
 import XCTest
 

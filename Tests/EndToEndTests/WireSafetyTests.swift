@@ -1,6 +1,6 @@
-import BatchKit
-import FTATestSupport
 import Foundation
+import FTACore
+import FTATestSupport
 import XCTest
 
 /// Alert fields are attacker-controlled: rendered into URLs, headers, tokens, mail headers and

@@ -3,28 +3,28 @@ import GRDB
 
 /// Changes a database the way a person with `sqlite3`, an older fta or a failing disk would, so
 /// tests can check what fta does with rows it did not write itself.
-public enum DatabaseTamper {
+package enum DatabaseTamper {
     /// Runs `sql` on the file outside fta.
-    public static func execute(_ path: String, _ sql: String, _ arguments: [DatabaseValueConvertible?] = []) throws {
+    package static func execute(_ path: String, _ sql: String, _ arguments: [DatabaseValueConvertible?] = []) throws {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         try queue.write { try $0.execute(sql: sql, arguments: StatementArguments(arguments)) }
     }
 
     /// One value read outside fta.
-    public static func scalar(_ path: String, _ sql: String) throws -> String? {
+    package static func scalar(_ path: String, _ sql: String) throws -> String? {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         return try queue.read { try String.fetchOne($0, sql: sql) }
     }
 
     /// Replaces an action's stored `action_config` text.
-    public static func setActionConfig(_ path: String, id: Int64, _ text: String) throws {
+    package static func setActionConfig(_ path: String, id: Int64, _ text: String) throws {
         try execute(path, "UPDATE action_instance SET action_config = ? WHERE id = ?", [text, id])
     }
 
     /// Marks the file as written by a newer fta.
-    public static func setSchemaVersion(_ path: String, _ version: Int) throws {
+    package static func setSchemaVersion(_ path: String, _ version: Int) throws {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = \(version)") }
@@ -32,7 +32,7 @@ public enum DatabaseTamper {
 
     /// Overwrites `count` bytes at `offset` with garbage (a failing disk), after a checkpoint
     /// so the pages are in the main file.
-    public static func scribble(_ path: String, offset: Int, count: Int) throws {
+    package static func scribble(_ path: String, offset: Int, count: Int) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         try queue.close()

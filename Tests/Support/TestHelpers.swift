@@ -1,17 +1,18 @@
-import BatchKit
 import Foundation
+import FTACore
+import FTATransport
 
 /// Output of one run of a command.
-public struct CommandResult {
-    public var status: Int32
-    public var stdout: String
-    public var stderr: String
+package struct CommandResult {
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
 }
 
 /// Locates and runs the built executables (fta-tick, ...) the way a user would.
-public enum Binaries {
+package enum Binaries {
     /// The folder holding the executables: next to the test bundle, or `FTA_BIN_DIR`.
-    public static let directory: String = {
+    package static let directory: String = {
         if let dir = ProcessInfo.processInfo.environment["FTA_BIN_DIR"] { return dir }
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path,
@@ -24,11 +25,11 @@ public enum Binaries {
     }()
 
     /// An fta executable by name, or any program by absolute path.
-    public static func path(_ name: String) -> String { name.hasPrefix("/") ? name : directory + "/" + name }
+    package static func path(_ name: String) -> String { name.hasPrefix("/") ? name : directory + "/" + name }
 
     /// Runs `name args`, feeding `stdin`, and waits for it.
     @discardableResult
-    public static func run(_ name: String, _ args: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+    package static func run(_ name: String, _ args: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
         let process = try start(name, args, environment: environment, stdinText: stdin)
         let out = process.stdoutPipe.fileHandleForReading
         let err = process.stderrPipe.fileHandleForReading
@@ -46,14 +47,14 @@ public enum Binaries {
                              stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    public struct Started {
-        public let process: Process
-        public let stdoutPipe: Pipe
-        public let stderrPipe: Pipe
+    package struct Started {
+        package let process: Process
+        package let stdoutPipe: Pipe
+        package let stderrPipe: Pipe
     }
 
     /// Starts `name args` without waiting (for kill tests and concurrent passes).
-    public static func start(_ name: String, _ args: [String], environment: [String: String] = [:], stdinText: String? = nil) throws -> Started {
+    package static func start(_ name: String, _ args: [String], environment: [String: String] = [:], stdinText: String? = nil) throws -> Started {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path(name))
         p.arguments = args
@@ -82,18 +83,18 @@ public enum Binaries {
 }
 
 /// A temporary folder removed at the end of the test.
-public final class TemporaryDirectory {
-    public let path: String
+package final class TemporaryDirectory {
+    package let path: String
 
-    public init() throws {
+    package init() throws {
         let base = NSTemporaryDirectory() + "fta-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         path = base
     }
 
-    public func file(_ name: String) -> String { path + "/" + name }
+    package func file(_ name: String) -> String { path + "/" + name }
 
-    public func write(_ name: String, _ text: String) throws -> String {
+    package func write(_ name: String, _ text: String) throws -> String {
         let p = file(name)
         try text.write(toFile: p, atomically: true, encoding: .utf8)
         return p
@@ -103,17 +104,17 @@ public final class TemporaryDirectory {
 }
 
 /// The Python HTTP receiver (Tests/Support/receiver.py) on 127.0.0.1, stopped by PID.
-public final class Receiver {
-    public let port: Int
+package final class Receiver {
+    package let port: Int
     let process: Process
     let client = HTTPClient()!
 
-    public var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
+    package var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
     let scheme: String
 
-    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("receiver.py").path
+    package static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("receiver.py").path
 
-    public init(tls: (cert: String, key: String)? = nil) throws {
+    package init(tls: (cert: String, key: String)? = nil) throws {
         var args = [Receiver.script, "0"]
         if let tls { args += ["--tls", tls.cert, tls.key] }
         (process, port) = try PythonServer.start(args, what: "receiver")
@@ -122,7 +123,7 @@ public final class Receiver {
 
     deinit { stop() }
 
-    public func stop() { PythonServer.stop(process) }
+    package func stop() { PythonServer.stop(process) }
 
     private func control(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
         let url = "http://127.0.0.1:\(port)\(path)"
@@ -136,7 +137,7 @@ public final class Receiver {
     }
 
     /// Scripts the answers for `path`.
-    public func script(path: String, statuses: [Int] = [], delay: Double = 0, headers: [String: String] = [:], body: String? = nil) throws {
+    package func script(path: String, statuses: [Int] = [], delay: Double = 0, headers: [String: String] = [:], body: String? = nil) throws {
         var spec: [String: JSONValue] = ["path": .string(path), "statuses": .array(statuses.map { .int(Int64($0)) }), "delay": .double(delay),
                                          "headers": .object(headers.mapValues { .string($0) })]
         if let body { spec["body"] = .string(body) }
@@ -144,7 +145,7 @@ public final class Receiver {
     }
 
     /// Every request received so far.
-    public func requests() throws -> [JSONValue] {
+    package func requests() throws -> [JSONValue] {
         try control("GET", "/_requests").arrayValue ?? []
     }
 }
@@ -181,9 +182,9 @@ enum PythonServer {
 }
 
 /// Builders for enqueue lines.
-public enum Actions {
+package enum Actions {
     /// A webhook action line posting JSON to `url`.
-    public static func webhook(url: String, method: String = "POST", maxRetryTimes: Int? = nil, retryInterval: Int = 0,
+    package static func webhook(url: String, method: String = "POST", maxRetryTimes: Int? = nil, retryInterval: Int = 0,
                                requestTimeout: Double = 5, timeout: Int? = nil, extra: [String: JSONValue] = [:],
                                detail: [String: JSONValue] = [:], alertId: String = "a1") -> JSONValue {
         var retry: [String: JSONValue] = ["is_enabled": true, "timeout": .double(requestTimeout), "retry_interval": .int(Int64(retryInterval))]
@@ -206,21 +207,21 @@ public enum Actions {
         return .object(line)
     }
 
-    public static func lines(_ values: [JSONValue]) -> String {
+    package static func lines(_ values: [JSONValue]) -> String {
         values.map(\.jsonText).joined(separator: "\n") + "\n"
     }
 }
 
 /// The aiosmtpd server (Tests/Support/smtp_server.py) on 127.0.0.1, stopped by PID. Each
 /// received message is one JSON line in `log`, decoded by Python's email package.
-public final class SMTPServer {
-    public let port: Int
-    public let log: String
+package final class SMTPServer {
+    package let port: Int
+    package let log: String
     let process: Process
 
-    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("smtp_server.py").path
+    package static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("smtp_server.py").path
 
-    public init(log: String, auth: (user: String, password: String)? = nil) throws {
+    package init(log: String, auth: (user: String, password: String)? = nil) throws {
         self.log = log
         var args = [SMTPServer.script, log]
         if let auth { args += ["auth", auth.user, auth.password] }
@@ -229,33 +230,33 @@ public final class SMTPServer {
 
     deinit { stop() }
 
-    public func stop() { PythonServer.stop(process) }
+    package func stop() { PythonServer.stop(process) }
 
     /// Messages received so far.
-    public func messages() throws -> [JSONValue] {
+    package func messages() throws -> [JSONValue] {
         guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
         return try text.split(separator: "\n").map { try JSONParser.parse(String($0)) }
     }
 }
 
 /// The Elasticsearch stand-in (Tests/Support/es_fixture.py) on 127.0.0.1.
-public final class ESFixture {
-    public let port: Int
+package final class ESFixture {
+    package let port: Int
     let process: Process
     let client = HTTPClient(maxResponseBytes: 1 << 28)!
-    public var url: String { "http://127.0.0.1:\(port)" }
-    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("es_fixture.py").path
+    package var url: String { "http://127.0.0.1:\(port)" }
+    package static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("es_fixture.py").path
 
-    public init(port: Int = 0) throws {
+    package init(port: Int = 0) throws {
         (process, self.port) = try PythonServer.start([ESFixture.script, "\(port)"], what: "elasticsearch fixture")
     }
 
     deinit { stop() }
 
-    public func stop() { PythonServer.stop(process) }
+    package func stop() { PythonServer.stop(process) }
 
     @discardableResult
-    public func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
+    package func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
         let request = HTTPRequest(method: method, url: url + path, headers: [("Content-Type", "application/json")],
                                   body: body.map { Array($0.jsonText.utf8) } ?? [], timeout: 60)
         switch client.perform(request) {
@@ -264,10 +265,10 @@ public final class ESFixture {
         }
     }
 
-    public func configure(_ config: JSONValue) throws { try call("POST", "/_fixture/config", config) }
-    public func stats() throws -> JSONValue { try call("GET", "/_fixture/stats") }
+    package func configure(_ config: JSONValue) throws { try call("POST", "/_fixture/config", config) }
+    package func stats() throws -> JSONValue { try call("GET", "/_fixture/stats") }
     /// Every stored document by `_id`: (index, version, source).
-    public func documents() throws -> [String: (index: String, version: Int64, source: JSONValue)] {
+    package func documents() throws -> [String: (index: String, version: Int64, source: JSONValue)] {
         var out: [String: (String, Int64, JSONValue)] = [:]
         for hit in try call("POST", "/bkfta_action_*/_search", ["query": ["match_all": [:]]])["hits"]?["hits"]?.arrayValue ?? [] {
             out[hit["_id"]!.stringValue!] = (hit["_index"]!.stringValue!, hit["_version"]!.intValue!, hit["_source"]!)
@@ -277,11 +278,11 @@ public final class ESFixture {
 }
 
 /// A real Redis server (Debian's redis-server) on a free port of 127.0.0.1, without persistence.
-public final class RedisServer {
-    public let port: Int
+package final class RedisServer {
+    package let port: Int
     let process: Process
 
-    public init() throws {
+    package init() throws {
         // A free port: bind to 0, read it, let it go.
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
@@ -309,7 +310,7 @@ public final class RedisServer {
 
     deinit { stop() }
 
-    public func stop() {
+    package func stop() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
@@ -317,7 +318,7 @@ public final class RedisServer {
     }
 
     /// The list at `key` (db 0), oldest first.
-    public func list(_ key: String) throws -> [String] {
+    package func list(_ key: String) throws -> [String] {
         let client = RedisClient(target: .init(host: "127.0.0.1", port: port, password: nil, db: 0, key: key))
         guard case .array(let items?) = try client.command(["LRANGE", key, "0", "-1"]) else { return [] }
         return items.compactMap { if case .bulk(let b?) = $0 { return String(decoding: b, as: UTF8.self) } else { return nil } }.reversed()
@@ -325,20 +326,20 @@ public final class RedisServer {
 }
 
 /// The BlueKing JOB/SOPS/ITSM stand-in (Tests/Support/bk_fixture.py) on 127.0.0.1.
-public final class BKFixture {
-    public let port: Int
+package final class BKFixture {
+    package let port: Int
     let process: Process
     let client = HTTPClient()!
-    public var url: String { "http://127.0.0.1:\(port)" }
-    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("bk_fixture.py").path
+    package var url: String { "http://127.0.0.1:\(port)" }
+    package static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("bk_fixture.py").path
 
-    public init() throws {
+    package init() throws {
         (process, port) = try PythonServer.start([BKFixture.script, "0"], what: "BlueKing API fixture")
     }
 
     deinit { stop() }
 
-    public func stop() { PythonServer.stop(process) }
+    package func stop() { PythonServer.stop(process) }
 
     @discardableResult
     func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
@@ -350,7 +351,7 @@ public final class BKFixture {
         }
     }
 
-    public func configure(_ config: JSONValue) throws { try call("POST", "/_fixture/config", config) }
+    package func configure(_ config: JSONValue) throws { try call("POST", "/_fixture/config", config) }
     /// Every API call so far: method, path, query, body, user.
-    public func requests() throws -> [JSONValue] { try call("GET", "/_fixture/requests").arrayValue ?? [] }
+    package func requests() throws -> [JSONValue] { try call("GET", "/_fixture/requests").arrayValue ?? [] }
 }

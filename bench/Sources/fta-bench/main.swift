@@ -1,5 +1,11 @@
-import BatchKit
 import Foundation
+import FTAActions
+import FTACommand
+import FTAConfig
+import FTACore
+import FTAPasses
+import FTAStore
+import FTATransport
 import Logging
 
 // Benchmark helper for `make bench` (not installed):

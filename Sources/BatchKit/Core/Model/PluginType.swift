@@ -1,9 +1,0 @@
-/// Kind of action; selects the processor (reference §1.5).
-public enum PluginType: String, CaseIterable, Sendable, Codable {
-    case notice, webhook, job, sops, itsm, common, collect
-    case messageQueue = "message_queue"
-    case authorize
-    /// fta: a local program (no original counterpart).
-    case script
-    case bkIncident = "bk_incident"
-}

@@ -1,0 +1,66 @@
+import FTACore
+
+/// `tick:` section: defaults for `fta-tick` passes (flags override them).
+package struct TickSettings: Sendable, Equatable {
+    package var batch = 500
+    package var concurrency = 16
+    package var lease: Double = 120
+    package var maxRuntime: Double = 50
+    /// Longest `Retry-After` honoured on 429/503 (seconds).
+    package var retryAfterCap: Double = 600
+    /// Random extra fraction added to retry intervals (0 = none).
+    package var retryJitter: Double = 0
+    /// Per-request timeout when a webhook config has no `failed_retry.timeout`.
+    package var defaultRequestTimeout: Double = 10
+    /// Response bodies are kept up to this many bytes.
+    package var maxResponseBytes = 1 << 20
+    package var userAgent = "fta/\(FTAVersion.string)"
+    /// Execution notices only for a failure that will not be retried (no start, success or
+    /// retried-attempt notices).
+    package var executeNoticeFinalFailureOnly = false
+    /// Programs script actions may run (paths; an entry ending in `/` allows a directory).
+    package var allowedScripts: [String] = []
+    /// When set, the only environment variable names script actions may set (`env`). The
+    /// loader's and interpreters' variables are refused either way (``ScriptProcessor``).
+    package var scriptEnvironment: [String]?
+
+    package init() {}
+
+    init(_ value: JSONValue, reader: ConfigReader) throws {
+        let o = try reader.object(value, allowed: ["batch", "concurrency", "lease", "max_runtime", "retry_after_cap",
+                                                   "retry_jitter", "default_request_timeout", "max_response_bytes", "user_agent",
+                                                   "execute_notice_final_failure_only", "allowed_scripts", "script_env"])
+        if let v = o["batch"] { batch = Int(try reader.number(v, "batch", min: 1, max: 100_000)) }
+        if let v = o["concurrency"] { concurrency = Int(try reader.number(v, "concurrency", min: 1, max: 512)) }
+        if let v = o["lease"] { lease = try reader.number(v, "lease", min: 1, max: 86400) }
+        if let v = o["max_runtime"] { maxRuntime = try reader.number(v, "max_runtime", min: 1, max: 86400) }
+        if let v = o["retry_after_cap"] { retryAfterCap = try reader.number(v, "retry_after_cap", min: 0, max: 86400) }
+        if let v = o["retry_jitter"] { retryJitter = try reader.number(v, "retry_jitter", min: 0, max: 1) }
+        if let v = o["default_request_timeout"] { defaultRequestTimeout = try reader.number(v, "default_request_timeout", min: 0.1, max: 7200) }
+        if let v = o["max_response_bytes"] { maxResponseBytes = Int(try reader.number(v, "max_response_bytes", min: 1024, max: 1_073_741_824)) }
+        if let v = o["user_agent"] {
+            userAgent = try reader.string(v, "user_agent")
+            if let why = WireCheck.headerValue(userAgent) { throw reader.fail("user_agent", why) }
+        }
+        if let v = o["allowed_scripts"] {
+            guard let list = v.arrayValue else { throw reader.fail("allowed_scripts", "expected a list of absolute paths") }
+            allowedScripts = try list.map {
+                let p = try reader.string($0, "allowed_scripts")
+                guard p.hasPrefix("/") else { throw reader.fail("allowed_scripts", "'\(p)' is not an absolute path") }
+                return p
+            }
+        }
+        if let v = o["script_env"], !v.isNull {
+            guard let list = v.arrayValue else { throw reader.fail("script_env", "expected a list of variable names") }
+            scriptEnvironment = try list.map {
+                let name = try reader.string($0, "script_env")
+                if let why = WireCheck.environmentName(name) { throw reader.fail("script_env", "'\(MessageText.escaped(name))' is not a variable name: it \(why)") }
+                return name
+            }
+        }
+        if let v = o["execute_notice_final_failure_only"] {
+            guard let b = v.boolValue else { throw reader.fail("execute_notice_final_failure_only", "expected true or false") }
+            executeNoticeFinalFailureOnly = b
+        }
+    }
+}

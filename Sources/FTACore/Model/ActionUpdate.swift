@@ -1,0 +1,28 @@
+/// The row update a pass writes for one finished step: status, schedule and bookkeeping.
+package struct ActionUpdate: Sendable {
+    package var id: Int64
+    package var leaseToken: Int64
+    /// A notice parent's status is aggregated from its children when either is recorded.
+    package var parentActionId: Int64 = 0
+    package var isParentAction = false
+    package var status: ActionStatus
+    package var failureType: String?
+    package var exData: JSONValue
+    package var outputs: JSONValue
+    /// Set for terminal statuses.
+    package var endTime: Int64?
+    /// Next run; `nil` for terminal statuses.
+    package var dueAt: Int64?
+    package var nextStep: String
+    /// A new deadline (an approved action gets its own timeout from the approval on).
+    package var deadlineAt: Int64?
+    /// Actions a summary notice covered: their `real_status` becomes this update's status.
+    package var realStatusFor: [Int64] = []
+    package var executeTimes: Int64
+    package var log: [ActionLogLine]
+    package var kind: Kind
+    /// New rows to store with this update (execution notices), only if the update is applied.
+    package var spawn: [ActionDraft] = []
+
+    package enum Kind: String, Sendable { case succeeded, failed, retried, continued, finished }
+}

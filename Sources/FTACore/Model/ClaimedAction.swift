@@ -1,0 +1,73 @@
+/// An action row claimed by one pass: its data and the lease that fences every write for it.
+///
+/// JSON columns arrive as text and are parsed by the worker that runs the action, so the
+/// parsing cost is spread over the worker threads instead of the recording thread.
+package struct ClaimedAction: Sendable {
+    package var id: Int64
+    package var leaseToken: Int64
+    /// `due_at` before the claim, restored when the pass releases the row unstarted.
+    package var previousDueAt: Int64
+    /// The lease on this row was held by another worker that let it expire.
+    package var leaseWasExpired: Bool
+    package var nextStep: String
+    package var signal: String
+    package var status: ActionStatus
+    package var strategyId: Int64
+    package var bkBizId: String
+    package var alertLevel: Int64
+    package var executeTimes: Int64
+    package var createTime: Int64
+    package var deadlineAt: Int64?
+    package var isParentAction: Bool
+    package var parentActionId: Int64
+    package var actionConfigId: Int64
+    package var generateUUID: String
+    package var pluginType: String
+    package var text: Columns
+
+    /// The JSON columns, unparsed.
+    package struct Columns: Sendable {
+        package var strategy = "{}"
+        package var dimensions = "[]"
+        package var alerts = "[]"
+        package var alert = "{}"
+        package var actionPlugin = "{}"
+        package var actionConfig = "{}"
+        package var inputs = "{}"
+        package var outputs = "{}"
+        package var exData = "{}"
+        package var assignee = "[]"
+        package init() {}
+    }
+
+    package init(id: Int64, leaseToken: Int64, nextStep: String = "execute", signal: String = "abnormal",
+                status: ActionStatus = .received, createTime: Int64 = 0, pluginType: String = "webhook") {
+        self.id = id
+        self.leaseToken = leaseToken
+        self.previousDueAt = createTime
+        self.leaseWasExpired = false
+        self.nextStep = nextStep
+        self.signal = signal
+        self.status = status
+        self.strategyId = 0
+        self.bkBizId = ""
+        self.alertLevel = 3
+        self.executeTimes = 0
+        self.createTime = createTime
+        self.deadlineAt = nil
+        self.isParentAction = false
+        self.parentActionId = 0
+        self.actionConfigId = 0
+        self.generateUUID = ""
+        self.pluginType = pluginType
+        self.text = Columns()
+    }
+
+    /// The package id used by the original's event centre and ES: `<create_ts><raw id>`.
+    package var esActionId: String { "\(createTime)\(id)" }
+
+    /// Parsed JSON columns (malformed text in the database reads as empty).
+    package func json(_ keyPath: KeyPath<Columns, String>, default fallback: JSONValue = .emptyObject) -> JSONValue {
+        (try? JSONParser.parse(text[keyPath: keyPath])) ?? fallback
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+import FTACore
+import FTATransport
+import Logging
+
+/// One `fta-sync` pass: every change after the checkpoint, in change order, to Elasticsearch
+/// with `_bulk`, each document versioned by its change number (external versioning, so an
+/// older write can never overwrite a newer one). The checkpoint moves only over a contiguous run
+/// of acknowledged changes.
+package final class SyncPass {
+    package enum Mode: Sendable, Equatable {
+        /// From the stored checkpoint, moving it.
+        case live
+        /// Everything (`since` nil) or rows updated since a time; the checkpoint is not touched.
+        case backfill(since: Int64?)
+    }
+
+    package struct Report: Sendable {
+        /// Documents Elasticsearch acknowledged (created, updated, or already newer there).
+        package var exported = 0
+        /// Rows read that are not exported (received, execution notices...).
+        package var skipped = 0
+        package var deadLettered = 0
+        package var retriedItems = 0
+        package var requests = 0
+        package var checkpoint: Int64 = 0
+        package var seconds: Double = 0
+    }
+
+    let store: any SyncStore
+    let settings: ElasticsearchSettings
+    let clock: Clock
+    let logger: Logger
+    package var maxRuntime: Double = 50
+    package var userAgent = "fta/\(FTAVersion.string)"
+    /// Called after each batch (exported, read so far) for a terminal's progress line.
+    package var progress: ((Report) -> Void)?
+    var random: () -> Double = { Double.random(in: 0..<1) }
+
+    package init(store: any SyncStore, settings: ElasticsearchSettings, clock: Clock, logger: Logger) {
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Rows read after the cursor and their encoded items.
+    struct Batch {
+        var rows: [ExportRow]
+        var items: [Item] = []
+        var skipped = 0
+    }
+
+    /// One bulk item: its action line and document, and the change it carries.
+    struct Item {
+        var row: ExportRow
+        var lines: [UInt8]
+    }
+
+    func item(_ row: ExportRow, doc: [UInt8]) -> Item {
+        let index = ActionDocument.indexName(prefix: settings.prefix, createTime: row.createTime, pattern: settings.indexPattern)
+        let id = ActionDocument.documentId(createTime: row.createTime, id: row.id)
+        var bytes = Array("{\"index\":{\"_index\":\"\(index)\",\"_id\":\"\(id)\",\"version\":\(row.changeSeq),\"version_type\":\"external\"}}\n".utf8)
+        bytes.reserveCapacity(bytes.count + doc.count + 1)
+        bytes += doc
+        bytes.append(0x0A)
+        return Item(row: row, lines: bytes)
+    }
+
+    /// The NDJSON a pass would send, without sending (`--dry-run`).
+    package func dryRun(mode: Mode, write: ([UInt8]) -> Void) throws -> Int {
+        var cursor: Int64 = mode == .live ? try store.syncCheckpoint(settings.target) : 0
+        let since: Int64? = { if case .backfill(let s) = mode { return s } else { return nil } }()
+        var count = 0
+        while true {
+            let rows = try store.changes(after: cursor, limit: settings.batchSize, updatedSince: since)
+            guard let last = rows.last else { break }
+            var batch: [UInt8] = []
+            for r in rows {
+                if let doc = ActionDocument.encode(r, now: clock.now()) {
+                    batch += item(r, doc: doc).lines
+                    count += 1
+                }
+            }
+            write(batch)
+            cursor = last.changeSeq
+        }
+        return count
+    }
+
+    package func run(mode: Mode) throws -> Report {
+        let started = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+        let client = try ElasticsearchClient(settings: settings, userAgent: userAgent)
+        let info = try client.send("GET", "/")
+        guard (200..<300).contains(info.status) else {
+            throw FTAError.environment("elasticsearch \(Redactor.safeURL(settings.urls[0])): GET / answered \(info.status): \(TextLimit.excerpt(info.bodyText))")
+        }
+        if try client.ensureTemplate(prefix: settings.prefix, shards: settings.shards, replicas: settings.replicas, pattern: settings.indexPattern) {
+            logger.info("index template installed", metadata: ["template": "\(settings.prefix)", "version": "\(ActionDocument.templateVersion)"])
+        }
+        var report = Report()
+        let live = mode == .live
+        let since: Int64? = { if case .backfill(let s) = mode { return s } else { return nil } }()
+        var cursor: Int64 = live ? try store.syncCheckpoint(settings.target) : 0
+        report.checkpoint = cursor
+
+        // Reading and encoding the next batch runs on a second thread while this one waits for
+        // Elasticsearch's answer to the previous one.
+        let queue = BoundedQueue<Result<Batch, Error>>(capacity: 2)
+        let stop = StopFlag()
+        let startCursor = cursor
+        let producer = Thread { [store, settings, clock] in
+            var readCursor = startCursor
+            while !stop.isSet {
+                do {
+                    let rows = try store.changes(after: readCursor, limit: settings.batchSize, updatedSince: since)
+                    guard let last = rows.last else { break }
+                    var batch = Batch(rows: rows)
+                    for r in rows {
+                        if let doc = ActionDocument.encode(r, now: clock.now()) { batch.items.append(self.item(r, doc: doc)) } else { batch.skipped += 1 }
+                    }
+                    readCursor = last.changeSeq
+                    queue.put(.success(batch))
+                } catch {
+                    queue.put(.failure(error))
+                    break
+                }
+            }
+            queue.close()
+        }
+        producer.stackSize = 1 << 20
+        producer.start()
+        defer {
+            stop.set()
+            while queue.take() != nil {}
+        }
+
+        while elapsed() < maxRuntime, let next = queue.take() {
+            let batch = try next.get()
+            report.skipped += batch.skipped
+            let result = try deliver(batch.items, client: client, report: &report)
+            if !result.dead.isEmpty {
+                try store.addDeadLetters(settings.target, result.dead.map {
+                    DeadLetter(actionId: $0.row.id, changeSeq: $0.row.changeSeq, reason: $0.reason, createTime: clock.now())
+                })
+                for d in result.dead {
+                    logger.error("document refused, dead-lettered", metadata: ["action": "\(d.row.id)", "reason": "\(d.reason)"])
+                }
+            }
+            report.exported += result.acked
+            report.deadLettered += result.dead.count
+            // Advance over the contiguous run of acknowledged (or dead-lettered) changes.
+            let reached: Int64
+            if let firstFailed = result.unacknowledged.min() {
+                reached = batch.rows.last(where: { $0.changeSeq < firstFailed })?.changeSeq ?? cursor
+            } else {
+                reached = batch.rows.last?.changeSeq ?? cursor
+            }
+            if live, reached > cursor { try store.advanceSync(settings.target, to: reached, exported: result.acked, now: clock.now()) }
+            cursor = max(cursor, reached)
+            report.checkpoint = cursor
+            progress?(report)
+            if !result.unacknowledged.isEmpty {
+                throw FTAError.environment("elasticsearch kept refusing \(result.unacknowledged.count) documents after \(settings.maxRetries) retries (\(result.lastError)); the checkpoint stays at change \(cursor)")
+            }
+        }
+        report.seconds = elapsed()
+        return report
+    }
+
+    struct Delivery {
+        var acked = 0
+        var dead: [(row: ExportRow, reason: String)] = []
+        /// Change numbers still not acknowledged after all retries.
+        var unacknowledged: [Int64] = []
+        var lastError = ""
+    }
+
+    /// Sends `items` in bulk requests bounded by count and bytes, retrying 429/5xx items with
+    /// backoff and jitter (a `Retry-After` is honoured, up to 30 s).
+    func deliver(_ items: [Item], client: ElasticsearchClient, report: inout Report) throws -> Delivery {
+        var d = Delivery()
+        var pending = items
+        var attempt = 0
+        while !pending.isEmpty {
+            var retry: [Item] = []
+            var retryAfter: Double = 0
+            var start = 0
+            while start < pending.count {
+                var end = start
+                var bytes = 0
+                while end < pending.count, end - start < settings.batchSize, end == start || bytes + pending[end].lines.count <= settings.batchBytes {
+                    bytes += pending[end].lines.count
+                    end += 1
+                }
+                let chunk = Array(pending[start..<end])
+                start = end
+                var body: [UInt8] = []
+                body.reserveCapacity(bytes)
+                for i in chunk { body += i.lines }
+                let response = try client.send("POST", "/_bulk", body: body, contentType: "application/x-ndjson")
+                report.requests += 1
+                if response.status == 429 || response.status >= 500 {
+                    d.lastError = "bulk answered \(response.status): \(TextLimit.excerpt(response.bodyText))"
+                    retry += chunk
+                    retryAfter = max(retryAfter, Double(response.headers["retry-after"] ?? "") ?? 0)
+                    continue
+                }
+                guard response.status == 200, let doc = try? JSONParser.parse(response.bodyText), let results = doc["items"]?.arrayValue, results.count == chunk.count else {
+                    throw FTAError.environment("elasticsearch: bulk answered \(response.status): \(TextLimit.excerpt(response.bodyText))")
+                }
+                for (item, result) in zip(chunk, results) {
+                    let r = result["index"] ?? result.objectValue?.values.first ?? .null
+                    let status = Int(r["status"]?.intValue ?? 0)
+                    let type = r["error"]?["type"]?.stringValue ?? ""
+                    switch status {
+                    case 200, 201: d.acked += 1
+                    case 409 where type == "version_conflict_engine_exception":
+                        // A newer (or the same) version is already there: done.
+                        d.acked += 1
+                    case 429, 500...599:
+                        retry.append(item)
+                        d.lastError = "\(status) \(type)"
+                    default:
+                        let reason = r["error"]?["reason"]?.stringValue ?? ""
+                        d.dead.append((item.row, "\(status) \(type): \(reason)"))
+                    }
+                }
+            }
+            guard !retry.isEmpty else { break }
+            attempt += 1
+            report.retriedItems += retry.count
+            if attempt > settings.maxRetries {
+                d.unacknowledged = retry.map(\.row.changeSeq)
+                break
+            }
+            let backoff = min(30, max(retryAfter, 0.1 * pow(2, Double(attempt - 1)) * (1 + random())))
+            logger.warning("elasticsearch refused \(retry.count) documents for now; retrying in \(String(format: "%.2f", backoff)) s", metadata: ["attempt": "\(attempt)", "error": "\(d.lastError)"])
+            Thread.sleep(forTimeInterval: backoff)
+            pending = retry
+        }
+        return d
+    }
+
+    /// Sends the dead-lettered rows again (after a mapping fix); those acknowledged leave the
+    /// table. Returns (sent, still refused).
+    package func retryDead() throws -> (sent: Int, failed: Int) {
+        let letters = try store.deadLetters(settings.target)
+        guard !letters.isEmpty else { return (0, 0) }
+        let client = try ElasticsearchClient(settings: settings, userAgent: userAgent)
+        _ = try client.ensureTemplate(prefix: settings.prefix, shards: settings.shards, replicas: settings.replicas, pattern: settings.indexPattern)
+        let rows = try store.exportRows(ids: letters.map(\.actionId))
+        var items: [Item] = []
+        // Rows deleted since they were refused have nothing left to send.
+        var gone: [Int64] = Array(Set(letters.map(\.actionId)).subtracting(rows.map(\.id)))
+        for r in rows {
+            if let doc = ActionDocument.encode(r, now: clock.now()) { items.append(item(r, doc: doc)) } else { gone.append(r.id) }
+        }
+        var report = Report()
+        let d = try deliver(items, client: client, report: &report)
+        let stillDead = Set(d.dead.map(\.row.id)).union(items.filter { d.unacknowledged.contains($0.row.changeSeq) }.map(\.row.id))
+        let done = items.map(\.row.id).filter { !stillDead.contains($0) } + gone
+        try store.removeDeadLetters(settings.target, ids: done)
+        try store.addDeadLetters(settings.target, d.dead.map { DeadLetter(actionId: $0.row.id, changeSeq: $0.row.changeSeq, reason: $0.reason, createTime: clock.now()) })
+        return (done.count, stillDead.count)
+    }
+}

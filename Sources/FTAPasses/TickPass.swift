@@ -1,0 +1,426 @@
+import Foundation
+import FTAActions
+import FTAConfig
+import FTACore
+import FTATransport
+import Logging
+import Synchronization
+
+/// Options of one `fta-tick` pass (flags, else the config's `tick:` section).
+package struct TickOptions: Sendable {
+    package var batch: Int
+    package var concurrency: Int
+    package var lease: Double
+    package var maxRuntime: Double
+    package var workerId: String
+
+    package init(settings: TickSettings, workerId: String? = nil) {
+        batch = settings.batch
+        concurrency = settings.concurrency
+        lease = settings.lease
+        maxRuntime = settings.maxRuntime
+        self.workerId = workerId ?? TickOptions.defaultWorkerId()
+    }
+
+    package static func defaultWorkerId() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, 255)
+        return "\(String(cString: name)):\(getpid())"
+    }
+}
+
+/// What one pass did, for the summary log line, the metrics file and tests.
+package struct PassReport: Sendable {
+    package struct Counts: Sendable, Equatable {
+        package var claimed = 0, succeeded = 0, failed = 0, retried = 0, continued = 0, finishedOther = 0
+        package init() {}
+    }
+    package var byPlugin: [String: Counts] = [:]
+    package var timedOut = 0
+    /// Claimed rows whose previous lease had expired without an outcome.
+    package var expiredLeases = 0
+    package var released = 0
+    package var lost = 0
+    /// Interval-repeat rounds created before the claim.
+    package var repeatsCreated = 0
+    /// Actions held by the circuit breaker, by "stage|rule id".
+    package var held: [String: Int] = [:]
+    package var seconds: Double = 0
+
+    package init() {}
+
+    package var total: Counts {
+        byPlugin.values.reduce(into: Counts()) { t, c in
+            t.claimed += c.claimed; t.succeeded += c.succeeded; t.failed += c.failed
+            t.retried += c.retried; t.continued += c.continued; t.finishedOther += c.finishedOther
+        }
+    }
+}
+
+/// One `fta-tick` pass (docs/architecture.md, "The action lifecycle"), in named stages so a
+/// lingering loop can run them again:
+///
+/// 1. ``sweep()``: actions past their deadline fail as timeouts;
+/// 2. ``createRepeatsAndDigests()``: interval rounds and digests that are due become rows;
+/// 3. ``claim()`` → ``converge(_:)`` → ``dispatch(_:)``: due rows are claimed with a lease, the
+///    converge step decides what runs, the rest go to the worker threads (which run the
+///    processors, and for notices ask the store's gate before sending);
+/// 4. ``record(atLeast:timeout:)``: outcomes are resolved and written in batches, fenced by lease;
+/// 5. ``renewLeases()``: leases of rows still held are extended;
+/// 6. ``release(reason:)``: near the runtime limit or on a stop signal, what has not started
+///    is given back.
+package final class TickPass {
+    let store: any QueueStore
+    let registry: ProcessorRegistry
+    let options: TickOptions
+    let settings: TickSettings
+    let clock: Clock
+    let logger: Logger
+    /// Randomness for retry jitter, handed to the core (which stays free of it).
+    var random: () -> Double = { Double.random(in: 0..<1) }
+    /// Builds interval repeats' next rounds; nil = repeats are not created by this pass.
+    package var creation: CreationStage?
+
+    /// Outcomes are written when this many are waiting, or every `flushInterval` seconds.
+    let flushSize = 256
+    let flushInterval = 0.02
+
+    // State of the pass between its stages.
+    private(set) var report = PassReport()
+    private let queue = WorkQueue()
+    private let workers = DispatchGroup()
+    private var workersStarted = 0
+    private var breaker = BreakerMatcher(rules: [])
+    /// Claimed rows not yet recorded (their leases are renewed).
+    private var held: [Int64: ClaimedAction] = [:]
+    private var pendingUpdates: [(ActionUpdate, WorkQueue.Done)] = []
+    /// Summary actions in flight: the actions each covers (their `real_status` follows it).
+    private var summaries: [Int64: [Int64]] = [:]
+    /// The last claim found fewer due rows than it asked for.
+    private var exhausted = false
+    private var stopping = false
+    private let started = DispatchTime.now().uptimeNanoseconds
+    private var lastRenew = 0.0
+    private var lastFlush = 0.0
+
+    package init(store: any QueueStore, registry: ProcessorRegistry, options: TickOptions, settings: TickSettings, clock: Clock, logger: Logger) {
+        self.store = store
+        self.registry = registry
+        self.options = options
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+    }
+
+    var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+    var lease: Int64 { Int64(options.lease.rounded(.up)) }
+    /// When claiming stops: a little before `--max-runtime`, so what is in flight can finish.
+    var stopAt: Double { max(0, options.maxRuntime - min(5, options.maxRuntime * 0.1)) }
+
+    /// The whole pass: the stages in order until nothing is due or the pass must stop.
+    package func run() throws -> PassReport {
+        try store.preparePass()
+        try sweep()
+        try createRepeatsAndDigests()
+        breaker = try store.breakerMatcher(now: clock.now())
+        do {
+            while true {
+                let signalled = StopSignals.requested
+                if !stopping && (elapsed >= stopAt || signalled) {
+                    try release(reason: signalled ? "stop signal received" : "runtime limit near")
+                }
+                if !stopping && !exhausted && queue.pendingCount < max(options.concurrency * 2, options.batch / 2) {
+                    dispatch(try converge(try claim()))
+                }
+                if held.isEmpty && pendingUpdates.isEmpty && (exhausted || stopping) { break }
+                try record(atLeast: flushSize, timeout: flushInterval)
+                try renewLeases()
+            }
+        } catch {
+            // Leave the database consistent: give back what never started; running actions
+            // keep their lease and are run again after it expires.
+            try? store.release(queue.takeUnstarted())
+            queue.close()
+            throw error
+        }
+        queue.close()
+        workers.wait()
+        report.seconds = elapsed
+        return report
+    }
+
+    // MARK: 1. Sweep
+
+    /// Fails actions past their deadline as timeouts (never a finished row).
+    func sweep() throws {
+        let sweep = try store.sweep(now: clock.now())
+        report.timedOut += sweep.timedOut.count
+        if !sweep.timedOut.isEmpty {
+            logger.warning("timed out \(sweep.timedOut.count) actions past their deadline", metadata: ["ids": "\(sweep.timedOut.prefix(20).map(String.init).joined(separator: ","))"])
+        }
+    }
+
+    // MARK: 2. Repeats and digests
+
+    /// Interval repeats due now get their next round before the claim, so it goes out in this
+    /// pass; digests whose window ended become notices.
+    func createRepeatsAndDigests() throws {
+        if let creation {
+            while true {
+                let now = clock.now()
+                let r = try store.createDueRepeats(now: now, limit: 500) { try creation.planRepeat($0, now: now) }
+                report.repeatsCreated += r.created.count
+                for f in r.failed { logger.error("\(f)") }
+                if !r.created.isEmpty {
+                    logger.info("interval repeats: \(r.created.count) rounds created", metadata: ["ids": "\(r.created.prefix(20).map { String($0.id) }.joined(separator: ","))"])
+                }
+                if r.created.count + r.ended + r.failed.count < 500 || elapsed > options.maxRuntime / 2 { break }
+            }
+        }
+        let digests = try store.createDueDigests(now: clock.now(), limit: 500)
+        if !digests.isEmpty { logger.info("digests of held-back notices: \(digests.count) created") }
+    }
+
+    // MARK: 3. Claim, converge, dispatch
+
+    /// Claims the next batch of due rows with a lease.
+    func claim() throws -> [ClaimedAction] {
+        let claimed = try store.claimDue(limit: options.batch, now: clock.now(), lease: lease, owner: options.workerId)
+        if claimed.count < options.batch { exhausted = true }
+        let takenOver = claimed.filter(\.leaseWasExpired).map(\.id)
+        if !takenOver.isEmpty {
+            report.expiredLeases += takenOver.count
+            logger.warning("running \(takenOver.count) actions again whose lease expired (a pass died or stalled); they may have been sent once already",
+                           metadata: ["ids": "\(takenOver.prefix(50).map(String.init).joined(separator: ","))"])
+        }
+        for a in claimed {
+            held[a.id] = a
+            report.byPlugin[a.pluginType, default: PassReport.Counts()].claimed += 1
+        }
+        return claimed
+    }
+
+    /// The converge step (docs/original-system.md §6.1) and the summaries whose wait is over:
+    /// actions it does not let run now are recorded with its decision; the rest are returned.
+    func converge(_ claimedRows: [ClaimedAction]) throws -> [ClaimedAction] {
+        var claimed = claimedRows
+        let collects = claimed.filter { $0.pluginType == "collect" }
+        if !collects.isEmpty {
+            let now = clock.now()
+            let prepared = try store.prepareCollect(collects, now: now)
+            claimed = claimed.compactMap { a in
+                switch prepared[a.id] {
+                case nil: return a
+                case .send(let notice, let related)?:
+                    summaries[a.id] = related
+                    return notice
+                case .skip(let why)?:
+                    decided(a, ActionOutcome(.finished(.skipped), message: why), detail: "summary", now: now)
+                    return nil
+                }
+            }
+        }
+        let candidates = claimed.filter(ConvergeRules.needsConverge)
+        guard !candidates.isEmpty else { return claimed }
+        let now = clock.now()
+        let results = try store.converge(candidates, now: now)
+        var run: [ClaimedAction] = []
+        for var a in claimed {
+            guard let r = results[a.id] else { run.append(a); continue }
+            var outputs: [String: JSONValue] = ["converge_message": .string(r.message)]
+            if let id = r.convergeId { outputs["converge_id"] = .int(id) }
+            var outcome: ActionOutcome
+            switch r.decision {
+            case .execute:
+                if a.nextStep == "converge" { a.nextStep = "execute" }
+                run.append(a)
+                continue
+            case .skipped:
+                outcome = ActionOutcome(.finished(.skipped), message: r.message, outputs: outputs)
+            case .shield:
+                outcome = ActionOutcome(.finished(.shield), message: r.message, outputs: outputs)
+            case .sleep:
+                outcome = ActionOutcome(.next(step: "converge", after: Double(ConvergeRules.sleepSeconds)), message: r.message, outputs: outputs)
+                outcome.nextStatus = .sleep
+            case .waiting:
+                outcome = ActionOutcome(.next(step: "approve", after: 0), message: r.message, outputs: outputs)
+                outcome.nextStatus = .waiting
+                outcome.deadlineAfter = ApprovalWindow.withMargin
+            }
+            decided(a, outcome, detail: "converge", now: now)
+        }
+        return run
+    }
+
+    /// An outcome decided in the pass itself (not by a processor), queued for recording.
+    private func decided(_ a: ClaimedAction, _ outcome: ActionOutcome, detail: String, now: Int64) {
+        let update = OutcomeResolver.resolve(action: a, outcome: outcome, policy: .none, now: now, random: random())
+        pendingUpdates.append((update, WorkQueue.Done(action: a, result: StepResult(outcome: outcome, detail: detail), milliseconds: 0)))
+    }
+
+    /// Hands the actions to the workers, merged into groups where a processor sends them as one.
+    func dispatch(_ actions: [ClaimedAction]) {
+        var groups: [[ClaimedAction]] = []
+        var index: [String: Int] = [:]
+        for a in actions {
+            guard a.status != .waiting, let key = registry.processor(for: a.pluginType)?.mergeKey(for: a) else { groups.append([a]); continue }
+            let full = a.pluginType + "\u{0}" + key
+            if let i = index[full] { groups[i].append(a) } else { index[full] = groups.count; groups.append([a]) }
+        }
+        queue.push(groups)
+        startWorkers(upTo: queue.outstanding)
+    }
+
+    private func startWorkers(upTo n: Int) {
+        while workersStarted < min(n, options.concurrency) {
+            workersStarted += 1
+            workers.enter()
+            let thread = Thread { [registry, settings, clock, store, breaker, queue, workers] in
+                let worker = WorkerContext(settings: settings, clock: clock)
+                worker?.breaker = breaker
+                while let actions = queue.next(), actions.first != nil {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    let results = TickPass.execute(actions, worker: worker, registry: registry, store: store, clock: clock)
+                    let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
+                    queue.complete(zip(actions, results).map { .init(action: $0.0, result: $0.1, milliseconds: ms) })
+                }
+                workers.leave()
+            }
+            thread.stackSize = 1 << 20
+            thread.name = "fta-worker-\(workersStarted)"
+            thread.start()
+        }
+    }
+
+    /// Runs one group on a worker thread: held by the breaker, an approval step, or its
+    /// processor; notices pass the store's gate between preparing and sending.
+    static func execute(_ actions: [ClaimedAction], worker: WorkerContext?, registry: ProcessorRegistry, store: any QueueStore, clock: Clock) -> [StepResult] {
+        guard let first = actions.first else { return [] }
+        guard let worker else {
+            // Out of memory: recorded as a failure that is retried.
+            return actions.map { _ in StepResult(outcome: ActionOutcome(.failed(.frameworkCode, retryAfter: nil), message: "no HTTP handle could be allocated")) }
+        }
+        if let held = worker.breaker.executionHold(first) {
+            // Held at the execution stage: the step is not run.
+            return actions.map { worker.breaker.executionHold($0) ?? held }
+        }
+        if first.status == .waiting || first.nextStep.hasPrefix("approve") {
+            return actions.map { registry.approval.run($0, worker: worker) }
+        }
+        guard let processor = registry.processor(for: first.pluginType) else {
+            return actions.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: "no processor for plugin_type '\(first.pluginType)' in this version of fta")) }
+        }
+        if let notices = processor as? NoticeProcessor {
+            let plan = notices.prepare(group: actions, worker: worker)
+            let decisions: [GateDecision]
+            do {
+                decisions = try store.admit(plan.requests, now: clock.now())
+            } catch {
+                return actions.map { _ in StepResult(outcome: .failure("notice gate unavailable: \(error)", type: .frameworkCode)) }
+            }
+            return notices.send(plan, decisions: decisions, worker: worker)
+        }
+        return processor.run(group: actions, worker: worker)
+    }
+
+    // MARK: 4. Record
+
+    /// Resolves finished steps into row updates and writes them when enough are waiting or the
+    /// flush interval has passed (or nothing is left in flight).
+    func record(atLeast count: Int, timeout: Double) throws {
+        let finished = queue.results(atLeast: count, timeout: timeout)
+        let now = clock.now()
+        for done in finished {
+            var update = OutcomeResolver.resolve(action: done.action, outcome: done.result.outcome, policy: done.result.policy, now: now, random: random())
+            if let related = summaries.removeValue(forKey: done.action.id) { update.realStatusFor = related }
+            if let creation {
+                update.spawn = ExecutionNotice.drafts(action: done.action, update: update, directory: creation.directory,
+                                                      finalFailureOnly: settings.executeNoticeFinalFailureOnly)
+            }
+            pendingUpdates.append((update, done))
+        }
+        if pendingUpdates.count >= flushSize || elapsed - lastFlush >= flushInterval || queue.outstanding == 0 {
+            try flush()
+        }
+    }
+
+    private func flush() throws {
+        guard !pendingUpdates.isEmpty else { return }
+        let now = clock.now()
+        let lost = Set(try store.record(pendingUpdates.map(\.0), now: now))
+        for (update, done) in pendingUpdates {
+            held[update.id] = nil
+            let plugin = done.action.pluginType
+            if lost.contains(update.id) {
+                report.lost += 1
+                logger.warning("outcome discarded: the lease was taken over or the row was finished meanwhile",
+                               metadata: ["action": "\(update.id)", "plugin": "\(plugin)"])
+                continue
+            }
+            report.count(update, plugin: plugin)
+            if update.status == .blocked, let rule = update.exData["breaker_rule"]?.intValue {
+                let stage = plugin == "notice" || plugin == "collect" ? "notice" : "execution"
+                report.held["\(stage)|\(rule)", default: 0] += 1
+                logger.warning("held by breaker rule \(rule)", metadata: ["action": "\(update.id)", "plugin": "\(plugin)", "stage": "\(stage)", "rule": "\(rule)"])
+            }
+            if let due = update.dueAt, due <= now { exhausted = false }
+            let message = update.exData["message"]?.stringValue ?? ""
+            let meta: Logger.Metadata = [
+                "action": "\(update.id)", "plugin": "\(plugin)", "step": "\(done.action.nextStep)",
+                "status": "\(update.status.rawValue)", "attempt": "\(update.executeTimes)",
+                "ms": "\(done.milliseconds)", "detail": "\(done.result.detail)",
+            ]
+            switch update.kind {
+            case .succeeded, .continued, .finished:
+                logger.info("action \(update.kind.rawValue): \(TextLimit.excerpt(message))", metadata: meta)
+            case .retried:
+                logger.info("action will retry at \(TimeParser.iso(update.dueAt ?? now)): \(TextLimit.excerpt(message))", metadata: meta)
+            case .failed:
+                logger.info("action failed: \(TextLimit.excerpt(message))", metadata: meta)
+            }
+        }
+        pendingUpdates.removeAll(keepingCapacity: true)
+        lastFlush = elapsed
+    }
+
+    // MARK: 5. Renew
+
+    /// Extends the leases of rows still held, every third of the lease.
+    func renewLeases() throws {
+        guard elapsed - lastRenew >= options.lease / 3, !held.isEmpty else { return }
+        let lost = try store.renew(held.values.map { LeaseHold(id: $0.id, token: $0.leaseToken) }, until: clock.now() + lease)
+        for id in lost {
+            logger.warning("lease lost while the action was held; its outcome will be discarded", metadata: ["action": "\(id)"])
+        }
+        lastRenew = elapsed
+    }
+
+    // MARK: 6. Release
+
+    /// Stops claiming and gives back what has not started; what is in flight finishes.
+    func release(reason: String) throws {
+        stopping = true
+        let unstarted = queue.takeUnstarted()
+        if !unstarted.isEmpty {
+            try store.release(unstarted)
+            for a in unstarted { held[a.id] = nil }
+            report.released += unstarted.count
+        }
+        logger.info("\(reason): released \(unstarted.count) unstarted actions, finishing \(queue.outstanding) in flight")
+    }
+}
+
+extension PassReport {
+    /// Counts a recorded update under its plugin.
+    mutating func count(_ update: ActionUpdate, plugin: String) {
+        var c = byPlugin[plugin] ?? Counts()
+        switch update.kind {
+        case .succeeded: c.succeeded += 1
+        case .failed: c.failed += 1
+        case .retried: c.retried += 1
+        case .continued: c.continued += 1
+        case .finished: c.finishedOther += 1
+        }
+        byPlugin[plugin] = c
+    }
+}

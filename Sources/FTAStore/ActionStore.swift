@@ -1,0 +1,451 @@
+import Foundation
+import FTACore
+import GRDB
+import GRDBSQLite
+
+/// The action queue: enqueue, sweep, claim with a fenced lease, record outcomes, and the
+/// operator commands' reads and writes. Every method is one short transaction.
+extension SQLiteStore {
+
+    // MARK: Enqueue
+
+    static let insertSQL = """
+        INSERT INTO action_instance (signal, strategy_id, strategy, strategy_relation_id, dimensions, dimension_hash,
+            alerts, alert_level, status, ex_data, create_time, update_time, action_plugin, action_config,
+            action_config_id, bk_biz_id, is_parent_action, parent_action_id, assignee, inputs, execute_times,
+            generate_uuid, alert, dedupe_key, due_at, next_step, deadline_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', '{}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'execute', ?)
+        ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+        """
+
+    /// Stores drafts in one transaction; a duplicate `dedupe_key` is reported, not stored again.
+    package func insert(_ drafts: [ActionDraft], now: Int64) throws -> [InsertResult] {
+        var packed = PackedActions(reservingRows: drafts.count)
+        for d in drafts { packed.append(d) }
+        return try insert(packed, now: now)
+    }
+
+    /// Stores packed rows in one transaction (enqueue's hot path).
+    func insert(_ rows: PackedActions, now: Int64) throws -> [InsertResult] {
+        try database.write { db in
+            let inserter = try RowInserter(db: db, path: database.path)
+            defer { inserter.finish() }
+            var results: [InsertResult] = []
+            results.reserveCapacity(rows.count)
+            for r in 0..<rows.count { results.append(try inserter.insert(rows, row: r, now: now)) }
+            return results
+        }
+    }
+
+    /// Inserts rows inside a write transaction, binding through the SQLite C API: this is
+    /// enqueue's hot loop. Texts are bound straight from the packed buffer without SQLite
+    /// copying them; the buffer outlives each row's step, and `finish()` drops the bindings.
+    struct RowInserter {
+        let db: Database
+        let path: String
+        let stmt: OpaquePointer
+        let connection: OpaquePointer?
+        /// One-row scratch for callers that insert drafts one at a time.
+        var scratch = PackedActions(reservingRows: 1, bytesPerRow: 4096)
+
+        /// Parameter numbers of the texts in ``PackedActions`` order (see `insertSQL`).
+        static let textParameters: [Int32] = [1, 3, 5, 6, 7, 11, 12, 14, 17, 18, 20, 21, 22]
+
+        init(db: Database, path: String) throws {
+            self.db = db
+            self.path = path
+            stmt = try db.cachedStatement(sql: SQLiteStore.insertSQL).sqliteStatement
+            connection = db.sqliteConnection
+        }
+
+        /// Bindings point into caller memory: never leave them behind, error or not.
+        func finish() {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+
+        mutating func insert(_ d: ActionDraft, now: Int64) throws -> InsertResult {
+            scratch.removeAll()
+            scratch.append(d)
+            let rows = scratch
+            defer { sqlite3_clear_bindings(stmt) }
+            return try insert(rows, row: 0, now: now)
+        }
+
+        func insert(_ rows: PackedActions, row r: Int, now: Int64) throws -> InsertResult {
+            let stmt = self.stmt
+            let n = rows.numbers[r]
+            let due = n.dueAt ?? now
+            let deadline = max(now, due) + n.timeout
+            sqlite3_reset(stmt)
+            sqlite3_bind_int64(stmt, 2, n.strategyId)
+            sqlite3_bind_int64(stmt, 4, n.strategyRelationId)
+            sqlite3_bind_int64(stmt, 8, n.alertLevel)
+            sqlite3_bind_int64(stmt, 9, now)
+            sqlite3_bind_int64(stmt, 10, now)
+            sqlite3_bind_int64(stmt, 13, n.actionConfigId)
+            sqlite3_bind_int64(stmt, 15, n.isParentAction ? 1 : 0)
+            sqlite3_bind_int64(stmt, 16, n.parentActionId)
+            sqlite3_bind_int64(stmt, 19, n.executeTimes)
+            sqlite3_bind_int64(stmt, 23, due)
+            sqlite3_bind_int64(stmt, 24, deadline)
+            let rc: Int32 = rows.bytes.withUnsafeBufferPointer { raw in
+                raw.withMemoryRebound(to: CChar.self) { base in
+                    for (k, index) in RowInserter.textParameters.enumerated() {
+                        let span = rows.range(row: r, text: k)
+                        if k == PackedActions.textsPerRow - 1 && !n.hasDedupeKey {
+                            sqlite3_bind_null(stmt, index)
+                        } else if let start = base.baseAddress, !span.isEmpty {
+                            sqlite3_bind_text(stmt, index, start + span.lowerBound, Int32(span.count), nil)
+                        } else {
+                            sqlite3_bind_text(stmt, index, "", 0, nil)
+                        }
+                    }
+                    return sqlite3_step(stmt)
+                }
+            }
+            guard rc == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+            }
+            if sqlite3_changes(connection) > 0 {
+                let id = sqlite3_last_insert_rowid(connection)
+                if n.needsApproval {
+                    // Waiting for approval: the ticket's 30 minutes plus a margin, then the
+                    // action's own timeout once approved.
+                    try db.execute(sql: "UPDATE action_instance SET status = 'waiting', next_step = 'approve', deadline_at = ? WHERE id = ?",
+                                   arguments: [max(now, due) + ApprovalWindow.withMargin, id])
+                }
+                return .stored(id)
+            }
+            if let key = rows.dedupeKey(row: r),
+               let existing = try Int64.fetchOne(db, sql: "SELECT id FROM action_instance WHERE dedupe_key = ?", arguments: [key]) {
+                return .duplicate(existing)
+            }
+            throw FTAError.environment("database \(path): insert was ignored without a duplicate key")
+        }
+    }
+
+    // MARK: Sweep
+
+    /// Fails live rows past their deadline (never a terminal row) and forgets expired de-dupe keys.
+    package func sweep(now: Int64) throws -> SweepReport {
+        try database.write { db in
+            var report = SweepReport()
+            // A scan of the live rows' index entries (deadline_at is in the index); rows are read
+            // only for the ones past their deadline.
+            let due = try Int64.fetchAll(db, sql: SQLiteStore.overdueSQL, arguments: [now])
+            var rows: [Row] = []
+            for id in due {
+                if let row = try Row.fetchOne(db, sql: """
+                    SELECT id, create_time, deadline_at, ex_data FROM action_instance
+                    WHERE id = ? AND status IN (\(SQLiteStore.proceedList))
+                    """, arguments: [id]) { rows.append(row) }
+            }
+            let update = try db.cachedStatement(sql: """
+                UPDATE action_instance SET status = 'failure', failure_type = 'timeout', end_time = ?, update_time = ?,
+                    ex_data = ?, due_at = NULL, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1
+                WHERE id = ? AND due_at IS NOT NULL AND status IN (\(SQLiteStore.proceedList))
+                """)
+            let log = try db.cachedStatement(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'sweep', 40, ?)")
+            for row in rows {
+                let id: Int64 = row["id"]
+                let created: Int64 = row["create_time"]
+                let deadline: Int64 = row["deadline_at"]
+                let minutes = max(0, deadline - created) / 60
+                let message = "execution exceeded the max duration of \(minutes) minutes (execute_config.timeout); treated as failure"
+                let exData = ((try? JSONParser.parse(row["ex_data"] as String)) ?? .emptyObject).setting("message", .string(message))
+                try update.execute(arguments: [now, now, exData.jsonText, id])
+                if db.changesCount > 0 {
+                    report.timedOut.append(id)
+                    try log.execute(arguments: [now, id, message])
+                }
+            }
+            // Expired once-per-window send keys (voice de-dupe) go with the same transaction.
+            try db.execute(sql: "DELETE FROM notice_dedupe WHERE expires_at <= ?", arguments: [now])
+            try db.execute(sql: "DELETE FROM notice_quota WHERE expires_at <= ?", arguments: [now])
+            return report
+        }
+    }
+
+    /// Live rows past their deadline: read from the live-row index alone.
+    static let overdueSQL = """
+        SELECT id FROM action_instance INDEXED BY action_instance_due WHERE due_at IS NOT NULL AND deadline_at <= ?
+        """
+
+    /// Due rows, oldest first, through the live-row index (what every pass runs first).
+    static let claimSQL = """
+        SELECT id, lease_token, due_at, lease_owner, next_step, signal, status, strategy_id, bk_biz_id, alert_level,
+            execute_times, create_time, deadline_at, is_parent_action, parent_action_id, action_config_id,
+            generate_uuid, strategy, dimensions, alerts, alert, action_plugin, action_config, inputs, outputs,
+            ex_data, assignee, json_extract(action_plugin, '$.plugin_type') AS plugin_type
+        FROM action_instance INDEXED BY action_instance_due
+        WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?
+        """
+
+    /// SQLite's plan for `sql` (`EXPLAIN QUERY PLAN` details), for checking index use.
+    func queryPlan(_ sql: String, arguments: StatementArguments) throws -> [String] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+        }
+    }
+
+    static let proceedList = ActionStatus.proceed.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
+
+    // MARK: Claim
+
+    /// Claims up to `limit` due rows for `owner`: sets the lease and bumps the fencing token.
+    /// A claimed row's `due_at` becomes its lease expiry, so a row whose worker died is due again
+    /// exactly when the lease runs out.
+    package func claimDue(limit: Int, now: Int64, lease: Int64, owner: String) throws -> [ClaimedAction] {
+        try database.write { db in
+            let rows = try Row.fetchAll(db, sql: SQLiteStore.claimSQL, arguments: [now, limit])
+            let update = try db.cachedStatement(sql: """
+                UPDATE action_instance SET lease_owner = ?, lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1
+                WHERE id = ?
+                """)
+            var claimed: [ClaimedAction] = []
+            claimed.reserveCapacity(rows.count)
+            for row in rows {
+                // Positional reads: named lookups lower-case the name on every call.
+                let id: Int64 = row[0]
+                try update.execute(arguments: [owner, now + lease, now + lease, id])
+                var a = ClaimedAction(id: id, leaseToken: (row[1] as Int64) + 1)
+                a.previousDueAt = row[2]
+                a.leaseWasExpired = (row[3] as String?) != nil
+                a.nextStep = row[4]
+                a.signal = row[5]
+                a.status = ActionStatus(rawValue: row[6]) ?? .received
+                a.strategyId = row[7]
+                a.bkBizId = row[8]
+                a.alertLevel = row[9]
+                a.executeTimes = row[10]
+                a.createTime = row[11]
+                a.deadlineAt = row[12]
+                a.isParentAction = row[13]
+                a.parentActionId = row[14]
+                a.actionConfigId = row[15]
+                a.generateUUID = row[16]
+                a.text.strategy = row[17]
+                a.text.dimensions = row[18]
+                a.text.alerts = row[19]
+                a.text.alert = row[20]
+                a.text.actionPlugin = row[21]
+                a.text.actionConfig = row[22]
+                a.text.inputs = row[23]
+                a.text.outputs = row[24]
+                a.text.exData = row[25]
+                a.text.assignee = row[26]
+                a.pluginType = (row[27] as String?) ?? ""
+                claimed.append(a)
+            }
+            return claimed
+        }
+    }
+
+    // MARK: Record
+
+    /// Writes outcomes in one transaction. Each write is fenced by the claim's token: an
+    /// update whose lease was taken over (or whose row the sweep finished) changes nothing
+    /// and its id is returned as lost.
+    package func record(_ updates: [ActionUpdate], now: Int64) throws -> [Int64] {
+        guard !updates.isEmpty else { return [] }
+        return try database.write { db in
+            let update = try db.cachedStatement(sql: """
+                UPDATE action_instance SET status = ?, failure_type = ?, ex_data = ?, outputs = ?, end_time = ?,
+                    due_at = ?, next_step = ?, execute_times = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL,
+                    deadline_at = coalesce(?, deadline_at),
+                    change_seq = coalesce((\(Schema.latestChangeSQL)), 0) + 1
+                WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
+                """)
+            let log = try db.cachedStatement(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, ?, ?, ?)")
+            var lost: [Int64] = []
+            var parents = Set<Int64>()
+            var inserter: RowInserter?
+            defer { inserter?.finish() }
+            for u in updates {
+                let args: [DatabaseValueConvertible?] = [
+                    u.status.rawValue, u.failureType, u.exData.jsonText, u.outputs.jsonText, u.endTime,
+                    u.dueAt, u.nextStep, u.executeTimes, now, u.deadlineAt, u.id, u.leaseToken,
+                ]
+                update.setUncheckedArguments(StatementArguments(args))
+                try update.execute()
+                if db.changesCount == 0 { lost.append(u.id); continue }
+                for line in u.log {
+                    try log.execute(arguments: [line.time, line.actionId, line.step, line.level, line.message])
+                }
+                if !u.realStatusFor.isEmpty {
+                    let stamp = try db.cachedStatement(sql: "UPDATE action_instance SET real_status = ?, update_time = ? WHERE id = ?")
+                    for id in u.realStatusFor { try stamp.execute(arguments: [u.status.rawValue, now, id]) }
+                }
+                if !u.spawn.isEmpty {
+                    if inserter == nil { inserter = try RowInserter(db: db, path: database.path) }
+                    for d in u.spawn { _ = try inserter!.insert(d, now: now) }
+                }
+                if u.isParentAction { parents.insert(u.id) } else if u.parentActionId > 0 { parents.insert(u.parentActionId) }
+                if u.status == .blocked, let rule = u.exData["breaker_rule"]?.intValue {
+                    try db.execute(sql: "UPDATE breaker_rule SET held = held + 1 WHERE id = ?", arguments: [rule])
+                }
+            }
+            for parent in parents { try aggregateParent(parent, db: db, now: now) }
+            return lost
+        }
+    }
+
+    /// Sets a finished notice parent's status from its children (``OutcomeResolver/parentStatus``).
+    func aggregateParent(_ id: Int64, db: Database, now: Int64) throws {
+        guard let current = try String.fetchOne(db, sql: "SELECT status FROM action_instance WHERE id = ? AND due_at IS NULL AND is_parent_action = 1", arguments: [id]) else { return }
+        let children = try String.fetchAll(db, sql: "SELECT status FROM action_instance INDEXED BY action_instance_parent WHERE parent_action_id = ? AND parent_action_id > 0", arguments: [id])
+            .compactMap(ActionStatus.init(rawValue:))
+        guard let status = OutcomeResolver.parentStatus(children: children), status.rawValue != current, current != ActionStatus.skipped.rawValue else { return }
+        try db.execute(sql: "UPDATE action_instance SET status = ?, failure_type = ?, update_time = ? WHERE id = ?",
+                       arguments: [status.rawValue, status == .success ? nil : FailureType.executeError.rawValue, now, id])
+    }
+
+    /// Gives back claimed rows that were never started, with their old due time.
+    package func release(_ actions: [ClaimedAction]) throws {
+        guard !actions.isEmpty else { return }
+        try database.write { db in
+            let stmt = try db.cachedStatement(sql: """
+                UPDATE action_instance SET lease_owner = NULL, lease_expires_at = NULL, due_at = ?
+                WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
+                """)
+            for a in actions { try stmt.execute(arguments: [a.previousDueAt, a.id, a.leaseToken]) }
+        }
+    }
+
+    /// Extends the leases of rows still held by this pass. Returns ids whose lease was lost.
+    package func renew(_ held: [LeaseHold], until: Int64) throws -> [Int64] {
+        guard !held.isEmpty else { return [] }
+        return try database.write { db in
+            let stmt = try db.cachedStatement(sql: """
+                UPDATE action_instance SET lease_expires_at = ?, due_at = ? WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
+                """)
+            var lost: [Int64] = []
+            for h in held {
+                try stmt.execute(arguments: [until, until, h.id, h.token])
+                if db.changesCount == 0 { lost.append(h.id) }
+            }
+            return lost
+        }
+    }
+
+    // MARK: Operator reads
+
+    /// Counts by status over the whole table plus the live-queue figures.
+    package func queueStatus(now: Int64, includeHistory: Bool) throws -> QueueStatus {
+        try database.read { db in
+            var s = QueueStatus()
+            let sql = includeHistory
+                ? "SELECT status, count(*) FROM action_instance GROUP BY status"
+                : "SELECT status, count(*) FROM action_instance INDEXED BY action_instance_due WHERE due_at IS NOT NULL GROUP BY status"
+            for row in try Row.fetchAll(db, sql: sql) {
+                let n: Int = row[1]
+                s.byStatus[row[0]] = n
+                s.total += n
+            }
+            s.dueNow = try Int.fetchOne(db, sql: "SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND due_at <= ?", arguments: [now]) ?? 0
+            s.leasedNow = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND lease_expires_at > ?
+                """, arguments: [now]) ?? 0
+            s.scheduledLater = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND due_at > ? AND lease_owner IS NULL
+                """, arguments: [now]) ?? 0
+            if let oldest = try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM action_instance WHERE due_at IS NOT NULL AND due_at <= ?", arguments: [now]) {
+                s.oldestDueAge = now - oldest
+            }
+            return s
+        }
+    }
+
+    /// One row as JSON (every column) and its log lines, or nil when there is no such id.
+    package func action(id: Int64) throws -> (row: JSONValue, log: [ActionLogLine])? {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM action_instance WHERE id = ?", arguments: [id]) else { return nil }
+            var o: [String: JSONValue] = [:]
+            for (column, value) in row {
+                switch value.storage {
+                case .null: o[column] = .null
+                case .int64(let i): o[column] = .int(i)
+                case .double(let d): o[column] = .double(d)
+                case .string(let s):
+                    if SQLiteStore.jsonColumns.contains(column), let parsed = try? JSONParser.parse(s) {
+                        o[column] = parsed
+                    } else {
+                        o[column] = .string(s)
+                    }
+                case .blob(let b): o[column] = .string("<\(b.count) bytes>")
+                }
+            }
+            for flag in ["is_parent_action", "is_polled", "need_poll", "is_enabled", "is_deleted"] {
+                if let v = o[flag]?.intValue { o[flag] = .bool(v != 0) }
+            }
+            let log = try Row.fetchAll(db, sql: "SELECT time, action_id, step, level, message FROM action_log WHERE action_id = ? ORDER BY id", arguments: [id])
+                .map { ActionLogLine(time: $0[0], actionId: $0[1], step: $0[2], level: $0[3], message: $0[4]) }
+            return (.object(o), log)
+        }
+    }
+
+    static let jsonColumns: Set<String> = ["strategy", "dimensions", "alerts", "ex_data", "action_plugin", "action_config",
+                                           "sub_actions", "assignee", "inputs", "outputs", "alert"]
+
+    // MARK: Operator writes
+
+    /// The original's manual retry: a finished row runs again from its first step now, with a
+    /// fresh deadline and retry budget. Successful rows are left alone unless `includeSuccess`.
+    package func retry(ids: [Int64], now: Int64, includeSuccess: Bool) throws -> [OperatorResult] {
+        try database.write { db in
+            var results: [OperatorResult] = []
+            for id in ids {
+                guard let row = try Row.fetchOne(db, sql: "SELECT status, due_at, deadline_at, create_time, due_at, outputs FROM action_instance WHERE id = ?", arguments: [id]) else {
+                    results.append(.notFound(id)); continue
+                }
+                let status: String = row["status"]
+                if (row["due_at"] as Int64?) != nil {
+                    results.append(.refused(id, "still in progress (status \(status))")); continue
+                }
+                if status == ActionStatus.success.rawValue && !includeSuccess {
+                    results.append(.refused(id, "already succeeded (use --include-success to run it again)")); continue
+                }
+                let timeout = max(60, ((row["deadline_at"] as Int64?) ?? 0) - (row["create_time"] as Int64))
+                var outputs = (try? JSONParser.parse(row["outputs"] as String))?.objectValue ?? [:]
+                outputs["retry_times"] = .int(0)
+                try db.execute(sql: """
+                    UPDATE action_instance SET status = 'received', failure_type = NULL, end_time = NULL, due_at = ?,
+                        next_step = 'execute', deadline_at = ?, outputs = ?, update_time = ?, lease_owner = NULL,
+                        lease_expires_at = NULL, lease_token = lease_token + 1
+                    WHERE id = ?
+                    """, arguments: [now, now + timeout, JSONValue.object(outputs).jsonText, now, id])
+                try db.execute(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'retry', 20, ?)",
+                               arguments: [now, id, "manual retry from status \(status)"])
+                results.append(.done(id))
+            }
+            return results
+        }
+    }
+
+    /// Finishes live rows as `skipped` with the operator's reason; fences any worker holding them.
+    package func skip(ids: [Int64], reason: String, now: Int64) throws -> [OperatorResult] {
+        try database.write { db in
+            var results: [OperatorResult] = []
+            for id in ids {
+                guard let row = try Row.fetchOne(db, sql: "SELECT status, due_at, ex_data FROM action_instance WHERE id = ?", arguments: [id]) else {
+                    results.append(.notFound(id)); continue
+                }
+                let status: String = row["status"]
+                if (row["due_at"] as Int64?) == nil {
+                    results.append(.refused(id, "already finished (status \(status))")); continue
+                }
+                let exData = ((try? JSONParser.parse(row["ex_data"] as String)) ?? .emptyObject).setting("message", .string("skipped by operator: \(reason)"))
+                try db.execute(sql: """
+                    UPDATE action_instance SET status = 'skipped', failure_type = NULL, end_time = ?, due_at = NULL,
+                        ex_data = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1
+                    WHERE id = ?
+                    """, arguments: [now, exData.jsonText, now, id])
+                try db.execute(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'skip', 30, ?)",
+                               arguments: [now, id, "skipped by operator: \(reason)"])
+                results.append(.done(id))
+            }
+            return results
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import Foundation
+import FTACore
+
+/// Renders one notice's title and content: picks the templates (``NoticeTemplates/pick``),
+/// adds the `notice` helper object (``NoticeContext``) and renders both. A template error names
+/// the template and its line; it fails that notice only.
+package enum NoticeRendering {
+    package static func render(templates: NoticeTemplates, signal: String, way: String, level: Int64, base: JSONValue,
+                              actionTemplates: JSONValue?, renderer: TemplateRenderer) throws -> (title: String, content: String) {
+        let (title, content) = templates.pick(signal: signal, way: way, action: actionTemplates)
+        let context = TemplateRenderer.Context(NoticeContext.build(base: base, signal: signal, level: level, language: templates.language))
+        let t = try renderer.render(title.text, field: title.name, context: context)
+        let c = try renderer.render(content.text, field: content.name, context: context)
+        return (t.trimmingCharacters(in: .whitespacesAndNewlines), c.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}

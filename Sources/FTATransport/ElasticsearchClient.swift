@@ -1,0 +1,97 @@
+import CCurl
+import Foundation
+import FTACore
+
+/// The parts of the Elasticsearch REST API fta-sync uses, over one kept-alive libcurl handle:
+/// cluster info, index templates, `_bulk`. Tries the configured URLs in turn when one cannot
+/// be reached.
+package final class ElasticsearchClient {
+    let settings: ElasticsearchSettings
+    let http: HTTPClient
+    var current = 0
+    /// Cleared when the server refuses a gzip body; the request is then sent plain.
+    package private(set) var gzip: Bool
+
+    package init(settings: ElasticsearchSettings, userAgent: String) throws {
+        guard !settings.urls.isEmpty else { throw FTAError.config("elasticsearch.url: missing (the cluster's address)") }
+        guard let http = HTTPClient(maxResponseBytes: 256 << 20, userAgent: userAgent) else {
+            throw FTAError.environment("elasticsearch: no HTTP handle could be allocated")
+        }
+        self.settings = settings
+        self.http = http
+        gzip = settings.gzip
+    }
+
+    var authHeader: (String, String)? {
+        if let key = settings.apiKey { return ("Authorization", "ApiKey \(key)") }
+        if let user = settings.username {
+            return ("Authorization", "Basic " + Data("\(user):\(settings.password ?? "")".utf8).base64EncodedString())
+        }
+        return nil
+    }
+
+    /// Sends one request; a connection failure tries the next URL, and when none answers
+    /// throws an environment error (exit 3) naming the address without credentials.
+    package func send(_ method: String, _ path: String, body: [UInt8] = [], contentType: String = "application/json") throws -> HTTPResponse {
+        var headers: [(String, String)] = [("Accept", "application/json")]
+        if let a = authHeader { headers.append(a) }
+        var payload = body
+        var compressed = false
+        if gzip, body.count > 1024, let z = ElasticsearchClient.gzipped(body) {
+            payload = z
+            compressed = true
+            headers.append(("Content-Encoding", "gzip"))
+        }
+        if !body.isEmpty { headers.append(("Content-Type", contentType)) }
+        var lastError = ""
+        for attempt in 0..<settings.urls.count {
+            let base = settings.urls[(current + attempt) % settings.urls.count]
+            let request = HTTPRequest(method: method, url: base + path, headers: headers, body: payload, timeout: settings.timeout, verifyTLS: settings.verifyTLS)
+            switch http.perform(request) {
+            case .success(let response):
+                current = (current + attempt) % settings.urls.count
+                if compressed, response.status == 400 || response.status == 415,
+                   response.bodyText.lowercased().contains("content-encoding") || response.bodyText.lowercased().contains("gzip") {
+                    gzip = false
+                    return try send(method, path, body: body, contentType: contentType)
+                }
+                return response
+            case .failure(let error):
+                lastError = "\(Redactor.safeURL(base)): \(error)"
+            }
+        }
+        throw FTAError.environment("elasticsearch unreachable: \(lastError)")
+    }
+
+    static func gzipped(_ bytes: [UInt8]) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: bytes.count + bytes.count / 10 + 64)
+        let capacity = out.count
+        let n = bytes.withUnsafeBufferPointer { inp in
+            out.withUnsafeMutableBufferPointer { o in fta_gzip(inp.baseAddress, UInt(inp.count), o.baseAddress, UInt(capacity), 1) }
+        }
+        guard n > 0 else { return nil }
+        out.removeSubrange(n...)
+        return out
+    }
+
+    /// Installs (or replaces, when its version differs) the index template for the prefix.
+    package func ensureTemplate(prefix: String, shards: Int, replicas: Int, pattern: String = "{prefix}_{YYYY}{MM}{DD}") throws -> Bool {
+        let name = prefix
+        let existing = try send("GET", "/_index_template/\(name)")
+        if existing.status == 200, let doc = try? JSONParser.parse(existing.bodyText),
+           let t = doc["index_templates"]?.arrayValue?.first?["index_template"],
+           t["version"]?.intValue == ActionDocument.templateVersion,
+           t["index_patterns"]?.arrayValue?.first?.stringValue == ActionDocument.indexGlob(prefix: prefix, pattern: pattern) {
+            return false
+        }
+        guard existing.status == 200 || existing.status == 404 else {
+            throw FTAError.environment("elasticsearch: reading index template \(name) answered \(existing.status): \(TextLimit.excerpt(existing.bodyText))")
+        }
+        let body = Array(ActionDocument.indexTemplate(prefix: prefix, shards: shards, replicas: replicas, pattern: pattern).jsonText.utf8)
+        let r = try send("PUT", "/_index_template/\(name)", body: body)
+        guard (200..<300).contains(r.status) else {
+            throw FTAError.environment("elasticsearch: installing index template \(name) answered \(r.status): \(TextLimit.excerpt(r.bodyText))")
+        }
+        return true
+    }
+}

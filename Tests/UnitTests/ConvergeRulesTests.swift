@@ -1,0 +1,48 @@
+@testable import FTACore
+import XCTest
+
+/// The converge functions (reference §6.2) and converge configs, as pure rules.
+final class ConvergeRulesTests: XCTestCase {
+    func d(_ f: String, new: Bool = false, _ executed: [ActionStatus], count: Int = 1) -> ConvergeDecision {
+        ConvergeRules.decide(f, isNew: new, executed: executed, count: count)
+    }
+
+    func testFunctions() {
+        XCTAssertEqual(d("skip_when_success", []), .execute)
+        XCTAssertEqual(d("skip_when_success", [.running]), .sleep)
+        XCTAssertEqual(d("skip_when_success", [.failure, .success]), .skipped)
+        XCTAssertEqual(d("skip_when_success", [.failure]), .execute)
+        XCTAssertEqual(d("approve_when_failed", [.failure]), .waiting)
+        XCTAssertEqual(d("approve_when_failed", []), .execute, "the first one runs")
+        XCTAssertEqual(d("skip_when_proceed", [.running]), .skipped)
+        XCTAssertEqual(d("skip_when_proceed", [.success]), .skipped, "one that just finished counts too (the original's never-true branch)")
+        XCTAssertEqual(d("skip_when_proceed", [.failure]), .execute)
+        XCTAssertEqual(d("wait_when_proceed", [.sleep]), .sleep)
+        XCTAssertEqual(d("wait_when_proceed", [.success]), .execute)
+        XCTAssertEqual(d("defense", new: true, [.success, .success]), .execute)
+        XCTAssertEqual(d("defense", [.success], count: 2), .execute)
+        XCTAssertEqual(d("defense", [.success, .failure], count: 2), .waiting)
+        XCTAssertEqual(d("skip_when_exceed", [.success, .running], count: 2), .skipped)
+        XCTAssertEqual(d("trigger", new: true, []), .execute)
+        XCTAssertEqual(d("trigger", [.success]), .skipped)
+        XCTAssertEqual(d("relevance", [.running]), .execute)
+    }
+
+    func testConfigs() throws {
+        XCTAssertNil(try ConvergeConfig.parse(nil, isNotice: false))
+        XCTAssertNil(try ConvergeConfig.parse(["timedelta": 0, "count": 1], isNotice: false), "timedelta <= 0 does not converge")
+        XCTAssertNil(try ConvergeConfig.parse(["is_enabled": false, "count": 1], isNotice: false))
+        XCTAssertThrowsError(try ConvergeConfig.parse(["converge_func": "panic"], isNotice: false)) { e in
+            XCTAssertEqual((e as? FieldError)?.field, "converge_config.converge_func")
+        }
+        let c = try XCTUnwrap(ConvergeConfig.parse(["timedelta": 120, "count": 2, "converge_func": "defense",
+                                                    "condition": [["dimension": "strategy_id", "value": ["self"]], ["dimension": "bk_biz_id", "value": ["2"]]]],
+                                                   isNotice: false))
+        XCTAssertEqual(c.dimension(for: ["strategy_id": "7", "bk_biz_id": "2"]), "#defense|bk_biz_id:2|strategy_id:7")
+        XCTAssertNil(c.dimension(for: ["strategy_id": "7", "bk_biz_id": "3"]), "business 3 is not among the condition's values")
+        let notice = try XCTUnwrap(ConvergeConfig.parse(["count": 1], isNotice: true))
+        XCTAssertEqual(notice.conditions.map(\.dimension), ["notice_info"])
+        let long = notice.dimension(for: ["notice_info": String(repeating: "x", count: 300)])!
+        XCTAssertLessThanOrEqual(long.utf8.count, 128)
+    }
+}

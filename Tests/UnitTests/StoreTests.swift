@@ -1,0 +1,113 @@
+import Foundation
+@testable import FTACore
+@testable import FTAStore
+import FTATestSupport
+import GRDB
+import XCTest
+
+/// The claim/lease/fencing rules of the store, driven directly.
+final class StoreTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var store: SQLiteStore!
+
+    override func setUpWithError() throws {
+        dir = try TemporaryDirectory()
+        store = try SQLiteStore(path: dir.file("s.db"))
+    }
+
+    func draft() -> ActionDraft {
+        var d = ActionDraft(signal: "abnormal", pluginType: "webhook")
+        d.alerts = #"["a1"]"#
+        return d
+    }
+
+    func testFencing_aWorkerWhoseLeaseWasTakenOver_cannotOverwriteTheNewerStatus() throws {
+        _ = try store.insert([draft()], now: 1000)
+        let a = try store.claimDue(limit: 10, now: 1000, lease: 30, owner: "A")
+        XCTAssertEqual(a.count, 1)
+        XCTAssertTrue(try store.claimDue(limit: 10, now: 1010, lease: 30, owner: "B").isEmpty, "a live lease is not claimable")
+        // A stalls past its lease; B takes the row over and finishes it.
+        let b = try store.claimDue(limit: 10, now: 1031, lease: 30, owner: "B")
+        XCTAssertEqual(b.count, 1)
+        XCTAssertTrue(b[0].leaseWasExpired)
+        XCTAssertEqual(b[0].leaseToken, a[0].leaseToken + 1)
+        let bDone = OutcomeResolver.resolve(action: b[0], outcome: .success("from B"), policy: .none, now: 1032, random: 0)
+        XCTAssertEqual(try store.record([bDone], now: 1032), [])
+        // A wakes up and tries to record a failure with its old token: refused.
+        let aDone = OutcomeResolver.resolve(action: a[0], outcome: .failure("from A"), policy: .none, now: 1033, random: 0)
+        XCTAssertEqual(try store.record([aDone], now: 1033), [a[0].id])
+        XCTAssertEqual(try store.renew([LeaseHold(id: a[0].id, token: a[0].leaseToken)], until: 2000), [a[0].id])
+        let row = try XCTUnwrap(try store.action(id: a[0].id)).row
+        XCTAssertEqual(row["status"], "success")
+        XCTAssertEqual(row["ex_data"]?["message"], "from B")
+    }
+
+    func testSweep_timesOutLiveRows_fencesTheirWorker_andLeavesTerminalRowsAlone() throws {
+        var d1 = draft(); d1.timeout = 60
+        var d2 = draft(); d2.timeout = 60
+        _ = try store.insert([d1, d2], now: 1000)
+        let claimed = try store.claimDue(limit: 10, now: 1000, lease: 600, owner: "A")
+        let done = OutcomeResolver.resolve(action: claimed[1], outcome: .success("ok"), policy: .none, now: 1001, random: 0)
+        _ = try store.record([done], now: 1001)
+        let report = try store.sweep(now: 1061)
+        XCTAssertEqual(report.timedOut, [claimed[0].id])
+        let late = OutcomeResolver.resolve(action: claimed[0], outcome: .success("late"), policy: .none, now: 1062, random: 0)
+        XCTAssertEqual(try store.record([late], now: 1062), [claimed[0].id], "the sweep fenced the worker")
+        XCTAssertEqual(try store.action(id: claimed[0].id)?.row["failure_type"], "timeout")
+        XCTAssertEqual(try store.action(id: claimed[1].id)?.row["status"], "success")
+        XCTAssertEqual(try store.sweep(now: 99999).timedOut, [])
+    }
+
+    func testRelease_restoresTheOldDueTime() throws {
+        var d = draft(); d.dueAt = 900
+        _ = try store.insert([d], now: 800)
+        let c = try store.claimDue(limit: 1, now: 1000, lease: 60, owner: "A")
+        try store.release(c)
+        let again = try store.claimDue(limit: 1, now: 1000, lease: 60, owner: "B")
+        XCTAssertEqual(again.first?.previousDueAt, 900)
+        XCTAssertFalse(again.first?.leaseWasExpired ?? true)
+    }
+
+    /// The claim and the timeout sweep, as the store runs them, read only the live-row index:
+    /// an idle pass does not scan finished rows (BENCHMARKS.md measures the time).
+    func testThePassQueries_readOnlyTheLiveRowIndex() throws {
+        for (name, sql, args) in [("claim", SQLiteStore.claimSQL, [5, 10] as StatementArguments),
+                                  ("sweep", SQLiteStore.overdueSQL, [5] as StatementArguments)] {
+            let plan = try store.queryPlan(sql, arguments: args)
+            XCTAssertTrue(plan.contains { $0.contains("INDEX action_instance_due") }, "\(name): \(plan)")
+            XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN action_instance") && !$0.contains("INDEX") }, "\(name) scans the table: \(plan)")
+        }
+        // The change trigger (every exported update) and the exporter read the change index only.
+        for (name, sql, args) in [("latest change", Schema.latestChangeSQL, [] as StatementArguments),
+                                  ("changes", "SELECT id FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ? ORDER BY change_seq LIMIT 10", [0] as StatementArguments)] {
+            let plan = try store.queryPlan(sql, arguments: args)
+            XCTAssertTrue(plan.contains { $0.contains("INDEX action_instance_change") }, "\(name): \(plan)")
+            XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN action_instance") && !$0.contains("INDEX") }, "\(name) scans the table: \(plan)")
+        }
+    }
+
+    func testOpeningAnOlderSchema_appliesTheMissingMigrations() throws {
+        let path = dir.file("old.db")
+        _ = try FTADatabase(path: path)
+        // Make it look like a version-1 file.
+        try FTADatabase(path: path).write { db in
+            try db.execute(sql: "DROP INDEX action_instance_parent")
+            try db.execute(sql: "DROP INDEX action_instance_held")
+            try db.execute(sql: "DROP TRIGGER action_instance_change")
+            try db.execute(sql: "DROP INDEX action_instance_change")
+            try db.execute(sql: "ALTER TABLE action_instance DROP COLUMN change_seq")
+            for table in ["notice_dedupe", "alert_cycle", "notice_quota", "notice_digest", "notice_user", "user_group", "breaker_rule", "sync_checkpoint", "sync_dead_letter",
+                          "duty_rule", "duty_rule_snap", "duty_plan", "converge_instance", "converge_relation", "converge_dimension"] {
+                try db.execute(sql: "DROP TABLE \(table)")
+            }
+            try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        let reopened = try FTADatabase(path: path)
+        let (version, names) = try reopened.read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA user_version"),
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('action_instance_parent', 'notice_dedupe', 'alert_cycle', 'user_group', 'duty_plan') ORDER BY name"))
+        }
+        XCTAssertEqual(version, Schema.migrations.count)
+        XCTAssertEqual(names, ["action_instance_parent", "alert_cycle", "duty_plan", "notice_dedupe", "user_group"])
+    }
+}
