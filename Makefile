@@ -18,9 +18,10 @@ release: deps
 run: release
 	@scripts/demo.sh
 
-# Installs what the tests need, builds once, runs the whole suite. The tests start their own
-# HTTP receivers on 127.0.0.1 and stop them.
+# Installs what the tests need, checks the layering (docs/architecture.md), builds once, runs
+# the whole suite. The tests start their own receivers on 127.0.0.1 and stop them.
 test: deps
+	@scripts/check-layers.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 

@@ -1,7 +1,6 @@
 import Foundation
 import FTACore
 import FTATestSupport
-import GRDB
 import XCTest
 
 /// The circuit breaker at its three stages, `fta-tick breaker`, and `fta-replay` releasing
@@ -49,11 +48,9 @@ final class BreakerTests: XCTestCase {
         return r
     }
 
-    func rows(_ sql: String) throws -> [Row] {
-        let queue = try DatabaseQueue(path: db)
-        defer { try? queue.close() }
-        return try queue.read { try Row.fetchAll($0, sql: sql) }
-    }
+    func rows() throws -> [ActionRow] { try TestDatabase(path: db).actions() }
+
+    func row(_ id: Int64) throws -> ActionRow { try XCTUnwrap(try TestDatabase(path: db).action(id), "action \(id)") }
 
     func webhooks(_ pairs: [(strategy: Int64, biz: String)], at t: Int64? = nil) throws -> [Int64] {
         let lines = pairs.enumerated().map { i, p in
@@ -63,7 +60,7 @@ final class BreakerTests: XCTestCase {
     }
 
     func statuses(_ ids: [Int64]) throws -> [String] {
-        try ids.map { id in try rows("SELECT status FROM action_instance WHERE id = \(id)")[0][0] as String }
+        try ids.map { id in try row(id).status }
     }
 
     func testRuleOnAStrategy_holdsItsWebhooksWithoutARequest_otherStrategiesRun() throws {
@@ -72,9 +69,9 @@ final class BreakerTests: XCTestCase {
         let pass = try tick(["run", "--metrics-file", dir.file("tick.prom")])
         XCTAssertEqual(try statuses(ids), ["blocked", "success", "blocked"])
         XCTAssertEqual(try receiver.requests().filter { $0["path"]?.stringValue == "/hook" }.count, 1)
-        let held = try rows("SELECT failure_type, ex_data FROM action_instance WHERE id = \(ids[0])")[0]
-        XCTAssertEqual(held[0] as String?, "blocked")
-        let exData = try JSONParser.parse(held[1] as String)
+        let held = try row(ids[0])
+        XCTAssertEqual(held.failureType, "blocked")
+        let exData = held.exData
         XCTAssertEqual(exData["circuit_breaking"], true)
         XCTAssertTrue(exData["message"]?.stringValue?.contains("breaker rule \(rule)") ?? false)
         XCTAssertTrue(pass.stderr.contains("held by breaker rule \(rule)"), pass.stderr)
@@ -117,12 +114,12 @@ final class BreakerTests: XCTestCase {
         let ingested = try tick(["ingest", "--json", "-"], stdin: Actions.lines([event]))
         XCTAssertEqual(try JSONParser.parse(ingested.stdout)["held_by_breaker"], 1, "counted")
         XCTAssertTrue(ingested.stderr.contains("alert a2 left out of the message-queue action: held by breaker rule"), "logged: \(ingested.stderr)")
-        let mq = try rows("SELECT alerts FROM action_instance WHERE json_extract(action_plugin, '$.plugin_type') = 'message_queue'")
-        XCTAssertEqual(mq.map { $0[0] as String }, ["[\"a1\",\"a3\"]"])
+        let mq = try rows().filter { $0.pluginType == "message_queue" }
+        XCTAssertEqual(mq.map(\.alerts), [["a1", "a3"]])
 
         let allBlocked: JSONValue = ["signal": "abnormal", "alerts": [alert("b1", biz: 9), alert("b2", biz: 9)], "strategy": ["id": 7]]
         try tick(["ingest", "-"], stdin: Actions.lines([allBlocked]))
-        XCTAssertEqual(try rows("SELECT count(*) FROM action_instance WHERE alerts LIKE '%b1%'")[0][0] as Int, 0)
+        XCTAssertEqual(try rows().filter { $0.alerts.contains { $0.lowercased().contains("b1") } }.count, 0)
     }
 
     func testNoticeStorm_heldWithTheirSends_replayRefusesWhileTheRuleMatches_thenSendsAllAtTheRate_once() throws {
@@ -135,15 +132,15 @@ final class BreakerTests: XCTestCase {
         try tick(["ingest", "-"], stdin: Actions.lines(events))
         try tick(["run", "--batch", "1000"])
         XCTAssertEqual(try smtp.messages().count, 0)
-        let held = try rows("SELECT ex_data FROM action_instance WHERE is_parent_action = 0 AND status = 'blocked' AND failure_type = 'blocked'")
+        let held = try rows().filter { !$0.isParentAction && $0.status == "blocked" && $0.failureType == "blocked" }
         XCTAssertEqual(held.count, 200)
-        let send = try JSONParser.parse(held[0][0] as String)["retry_params"]?.arrayValue?.first
+        let send = held[0].exData["retry_params"]?.arrayValue?.first
         XCTAssertEqual(send?["way"], "mail")
         XCTAssertEqual(send?["addresses"], ["dave@example.com"])
         XCTAssertTrue(send?["title"]?.stringValue?.hasPrefix("[warning] alert: disk full") ?? false)
 
         // Held is not failed: the parents keep their status, as the original's aggregation.
-        XCTAssertEqual(Set(try rows("SELECT status FROM action_instance WHERE is_parent_action = 1").map { $0[0] as String }), ["success"])
+        XCTAssertEqual(Set(try rows().filter(\.isParentAction).map(\.status)), ["success"])
         let dry = try replay(["--dry-run", "--json"])
         XCTAssertEqual(try JSONParser.parse(dry.stdout).arrayValue?.count, 200)
         let refused = try replay([], expect: 1)
@@ -157,10 +154,10 @@ final class BreakerTests: XCTestCase {
         XCTAssertEqual(sent.stdout, "replayed 200 held notices: 200 sent, 0 failed\n")
         XCTAssertGreaterThanOrEqual(elapsed, 3.9, "at most 50 a second")
         XCTAssertEqual(try smtp.messages().count, 200)
-        let marked = try rows("SELECT status, ex_data FROM action_instance WHERE is_parent_action = 0")
-        XCTAssertEqual(Set(marked.map { $0[0] as String }), ["success"])
-        XCTAssertEqual(try JSONParser.parse(marked[0][1] as String)["replay"]?["result"], true)
-        XCTAssertEqual(try rows("SELECT count(*) FROM action_log WHERE step = 'replay'")[0][0] as Int, 200)
+        let marked = try rows().filter { !$0.isParentAction }
+        XCTAssertEqual(Set(marked.map(\.status)), ["success"])
+        XCTAssertEqual(marked[0].exData["replay"]?["result"], true)
+        XCTAssertEqual(try TestDatabase(path: db).logCount(step: "replay"), 200)
 
         let again = try replay([])
         XCTAssertTrue(again.stderr.contains("no held notices match"), again.stderr)
@@ -181,7 +178,7 @@ final class BreakerTests: XCTestCase {
         smtp.stop()
         let failed = try replay(["--rate", "100"], expect: 1)
         XCTAssertTrue(failed.stdout.contains("0 sent, 3 failed"), failed.stdout)
-        XCTAssertEqual(try rows("SELECT count(*) FROM action_instance WHERE failure_type = 'blocked' AND status = 'failure'")[0][0] as Int, 3)
+        XCTAssertEqual(try rows().filter { $0.failureType == "blocked" && $0.status == "failure" }.count, 3)
         smtp = try SMTPServer(log: dir.file("mail2.jsonl"))
         config = try dir.write("fta2.yaml", try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "port: \\d+", with: "port: \(smtp.port)", options: .regularExpression))
         let digest = try replay(["--digest", "--rate", "100"])

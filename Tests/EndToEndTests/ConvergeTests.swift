@@ -1,7 +1,6 @@
 import Foundation
 import FTACore
 import FTATestSupport
-import GRDB
 import XCTest
 
 /// Convergence in the pass (reference §6): a storm of identical actions meets one converge
@@ -38,15 +37,11 @@ final class ConvergeTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
     }
 
-    func query<T: DatabaseValueConvertible>(_ sql: String) throws -> [T] {
-        let q = try DatabaseQueue(path: db)
-        defer { try? q.close() }
-        return try q.read { try T.fetchAll($0, sql: sql) }
-    }
+    var database: TestDatabase { TestDatabase(path: db) }
 
     func statuses() throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for s: String in try query("SELECT status FROM action_instance") { out[s, default: 0] += 1 }
+        for s in try database.actions().map(\.status) { out[s, default: 0] += 1 }
         return out
     }
 
@@ -58,9 +53,9 @@ final class ConvergeTests: XCTestCase {
         try pass(at: t0 + 130)
         XCTAssertEqual(try statuses(), ["success": 1, "skipped": 19])
         XCTAssertEqual(try receiver.requests().filter { $0["path"] == "/restart" }.count, 1, "exactly one request")
-        XCTAssertEqual(try query("SELECT count(*) FROM converge_instance") as [Int], [1])
-        XCTAssertEqual(try query("SELECT count(*) FROM converge_relation") as [Int], [20])
-        XCTAssertEqual(try query("SELECT count(*) FROM converge_relation WHERE converge_status = 'executed'") as [Int], [1])
+        XCTAssertEqual(try database.convergeInstances().count, 1)
+        XCTAssertEqual(try database.convergeRelations().count, 20)
+        XCTAssertEqual(try database.convergeRelations().filter { $0.convergeStatus == "executed" }.count, 1)
         let show = try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", "2"]).stdout)
         XCTAssertEqual(show["converge"]?["relations"]?.arrayValue?.count, 20)
         XCTAssertEqual(show["converge"]?["converge_status"], "skipped")
@@ -77,7 +72,7 @@ final class ConvergeTests: XCTestCase {
         try pass(at: t0)
         XCTAssertEqual(try statuses(), ["shield": 1])
         XCTAssertEqual(try receiver.requests().count, 0)
-        XCTAssertEqual(try query("SELECT count(*) FROM converge_instance") as [Int], [0])
+        XCTAssertEqual(try database.convergeInstances().count, 0)
     }
 
     func testOverlappingPasses_oneInstancePerDimension() throws {
@@ -85,7 +80,7 @@ final class ConvergeTests: XCTestCase {
         let passes = try (0..<2).map { _ in try Binaries.start("fta-tick", ["run", "--db", db, "--now", "\(t0)", "--batch", "5"]) }
         for p in passes { p.process.waitUntilExit(); XCTAssertEqual(p.process.terminationStatus, 0) }
         try pass(at: t0 + 30)
-        XCTAssertEqual(try query("SELECT count(*) FROM converge_instance") as [Int], [1])
+        XCTAssertEqual(try database.convergeInstances().count, 1)
         XCTAssertEqual(try statuses(), ["success": 1, "skipped": 19])
         XCTAssertEqual(try receiver.requests().filter { $0["path"] == "/restart" }.count, 1)
     }
@@ -103,7 +98,7 @@ final class ConvergeTests: XCTestCase {
         defense = defense.map { $0.setting("action_config", ["id": 6, "name": "guarded hook", "execute_config": $0["action_config"]!["execute_config"]!]) }
         try enqueue(defense, at: t0 + 1000)
         try pass(at: t0 + 1000, config: config)
-        XCTAssertEqual(try query("SELECT status FROM action_instance WHERE id > 5 ORDER BY id") as [String], ["success", "success", "waiting", "waiting"],
+        XCTAssertEqual(try database.actions().filter { $0.id > 5 }.map(\.status), ["success", "success", "waiting", "waiting"],
                        "the third and fourth wait for approval")
         XCTAssertEqual(try bk.requests().filter { $0["path"] == "/itsm/create_ticket/" }.count, 2)
     }
@@ -111,11 +106,9 @@ final class ConvergeTests: XCTestCase {
     func testKilledPass_theNextOneFinishesConvergence_nothingStuckInSleep() throws {
         try enqueue(storm(5, function: "skip_when_success"), at: t0)
         // A pass claimed them and died before converging: leased until t0 + 100.
-        let q = try DatabaseQueue(path: db)
-        try q.write { try $0.execute(sql: "UPDATE action_instance SET lease_owner = 'dead', lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1", arguments: [t0 + 100, t0 + 100]) }
-        try q.close()
+        try DatabaseTamper.leaseToDeadWorker(db, until: t0 + 100)
         try pass(at: t0 + 10)
-        XCTAssertEqual(try query("SELECT count(*) FROM converge_instance") as [Int], [0])
+        XCTAssertEqual(try database.convergeInstances().count, 0)
         try pass(at: t0 + 101)
         try pass(at: t0 + 131)
         XCTAssertEqual(try statuses(), ["success": 1, "skipped": 4])
@@ -133,8 +126,8 @@ final class ConvergeTests: XCTestCase {
             try pass(at: t)
             t += 30
         }
-        XCTAssertEqual(try query("SELECT count(*) FROM action_instance WHERE status IN ('sleep', 'converging')") as [Int], [0])
-        XCTAssertEqual(try query("SELECT status FROM action_instance WHERE id > 5 ORDER BY id") as [String], ["failure", "skipped", "skipped"],
+        XCTAssertEqual(try database.actions().filter { ["sleep", "converging"].contains($0.status) }.count, 0)
+        XCTAssertEqual(try database.actions().filter { $0.id > 5 }.map(\.status), ["failure", "skipped", "skipped"],
                        "the first timed out at its deadline; the sleepers gave up")
     }
 
@@ -180,14 +173,14 @@ final class ConvergeTests: XCTestCase {
         let i = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0 + 20)", "-"], stdin: Actions.lines(events))
         XCTAssertEqual(i.status, 0, i.stderr)
         try pass(at: t0 + 20, config: config)
-        XCTAssertEqual(try query("SELECT converge_type FROM converge_instance ORDER BY id") as [String], ["action", "action", "action", "converge"])
+        XCTAssertEqual(try database.convergeInstances().map(\.convergeType), ["action", "action", "action", "converge"])
         try pass(at: t0 + 80, config: config)
         let mails = try smtp.messages()
         XCTAssertEqual(mails.count, 1, "one business summary instead of three")
         XCTAssertTrue(mails.first?["subject"]?.stringValue?.contains("15 notices") ?? false, "\(mails.first?["subject"] ?? "")")
         XCTAssertTrue(mails.first?["body"]?.stringValue?.contains("business summary of 3 strategies") ?? false)
-        XCTAssertEqual(try query("SELECT status FROM action_instance WHERE signal = 'collect' ORDER BY id") as [String], ["skipped", "skipped", "skipped", "success"])
-        XCTAssertEqual(try query("SELECT DISTINCT real_status FROM action_instance WHERE signal = 'abnormal' AND is_parent_action = 0") as [String], ["success"])
+        XCTAssertEqual(try database.actions().filter { $0.signal == "collect" }.map(\.status), ["skipped", "skipped", "skipped", "success"])
+        XCTAssertEqual(Set(try database.actions().filter { $0.signal == "abnormal" && !$0.isParentAction }.map(\.realStatus)), ["success"])
     }
 
     func testCollect_theFirstIsSent_theRestSummarised_andASummaryPassesTheBreaker() throws {
@@ -204,8 +197,8 @@ final class ConvergeTests: XCTestCase {
         XCTAssertEqual(b.status, 0, b.stderr)
         try pass(at: t0 + 80, config: config)
         XCTAssertEqual(try smtp.messages().count, 1)
-        XCTAssertEqual(try query("SELECT status FROM action_instance WHERE signal = 'collect'") as [String], ["blocked"])
-        XCTAssertEqual(try query("SELECT real_status FROM action_instance WHERE signal = 'abnormal' AND is_parent_action = 0 AND status = 'skipped' GROUP BY 1") as [String],
+        XCTAssertEqual(try database.actions().filter { $0.signal == "collect" }.map(\.status), ["blocked"])
+        XCTAssertEqual(Set(try database.actions().filter { $0.signal == "abnormal" && !$0.isParentAction && $0.status == "skipped" }.map(\.realStatus)),
                        ["blocked"], "the five it covers share its fate")
     }
 
@@ -218,15 +211,15 @@ final class ConvergeTests: XCTestCase {
         XCTAssertEqual(i.status, 0, i.stderr)
         try pass(at: t0 + 40, config: config)
         XCTAssertEqual(try smtp.messages().count, 0, "every child converged: nothing sent yet")
-        XCTAssertEqual(try query("SELECT count(*) FROM action_instance WHERE signal = 'collect' AND status = 'sleep'") as [Int], [2], "one summary per receiver and way")
+        XCTAssertEqual(try database.actions().filter { $0.signal == "collect" && $0.status == "sleep" }.count, 2, "one summary per receiver and way")
         try pass(at: t0 + 100, config: config)
         let mails = try smtp.messages()
         XCTAssertEqual(mails.map { $0["rcpt_tos"]?.arrayValue?.compactMap(\.stringValue) ?? [] }.sorted { $0.description < $1.description },
                        [["alice@example.com"], ["bob@example.com"]])
         XCTAssertTrue(mails.allSatisfy { ($0["subject"]?.stringValue ?? "").contains("30 notices") }, "\(mails.map { $0["subject"] ?? "" })")
         XCTAssertTrue(mails[0]["body"]?.stringValue?.contains("Disk full on host-0 (s9-0)") ?? false, mails[0]["body"]?.stringValue ?? "")
-        XCTAssertEqual(try query("SELECT status || '/' || real_status FROM action_instance WHERE signal = 'abnormal' AND is_parent_action = 0 GROUP BY 1") as [String],
+        XCTAssertEqual(Set(try database.actions().filter { $0.signal == "abnormal" && !$0.isParentAction }.map { "\($0.status)/\($0.realStatus)" }),
                        ["skipped/success"], "every child skipped, stamped with the summary's status")
-        XCTAssertEqual(try query("SELECT count(*) FROM converge_instance WHERE end_time IS NULL") as [Int], [0], "the summaries ended their instances")
+        XCTAssertEqual(try database.convergeInstances().filter { $0.endTime == nil }.count, 0, "the summaries ended their instances")
     }
 }

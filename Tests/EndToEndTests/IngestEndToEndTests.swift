@@ -1,7 +1,6 @@
 import Foundation
 import FTACore
 import FTATestSupport
-import GRDB
 import XCTest
 
 /// Alert events in through `fta-tick ingest`, notices out through `fta-tick run`: the rows
@@ -76,13 +75,7 @@ final class IngestEndToEndTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
     }
 
-    func rows(_ sql: String = "SELECT * FROM action_instance ORDER BY id") throws -> [Row] {
-        let queue = try DatabaseQueue(path: db)
-        defer { try? queue.close() }
-        return try queue.read { try Row.fetchAll($0, sql: sql) }
-    }
-
-    func json(_ row: Row, _ column: String) throws -> JSONValue { try JSONParser.parse(row[column] as String) }
+    func rows() throws -> [ActionRow] { try TestDatabase(path: db).actions() }
 
     func testAbnormalEvent_mailAndSMSToAGroupOfThree_rowsAsTheOriginal_oneMergedSendPerWay_parentSuccess() throws {
         let (ids, _) = try ingest([event("a-1")])
@@ -90,22 +83,22 @@ final class IngestEndToEndTests: XCTestCase {
         XCTAssertEqual(ids.count, 7)
         XCTAssertEqual(all.count, 7, "1 parent + 3 users × 2 ways")
         let parent = all[0]
-        XCTAssertEqual(parent["is_parent_action"] as Int, 1)
-        XCTAssertEqual(try json(parent, "action_plugin")["plugin_type"]?.stringValue, "notice")
-        XCTAssertEqual(parent["strategy_relation_id"] as Int, 70)
-        XCTAssertEqual(parent["alert_level"] as Int, 1)
-        XCTAssertEqual(parent["bk_biz_id"] as String, "2")
-        let inputs = try json(parent, "inputs")
+        XCTAssertTrue(parent.isParentAction)
+        XCTAssertEqual(parent.pluginType, "notice")
+        XCTAssertEqual(parent.strategyRelationId, 70)
+        XCTAssertEqual(parent.alertLevel, 1)
+        XCTAssertEqual(parent.bkBizId, "2")
+        let inputs = parent.inputs
         XCTAssertEqual(inputs["notify_info"], ["mail": ["alice", "bob", "carol"], "sms": ["alice", "bob", "carol"]])
         XCTAssertEqual(inputs["is_alert_shielded"], false)
         XCTAssertEqual(inputs["time_range"], "00:00:00--23:59:59")
-        let uuid: String = parent["generate_uuid"]
+        let uuid = parent.generateUUID
         XCTAssertEqual(uuid.count, 32)
         var pairs: [String] = []
         for child in all.dropFirst() {
-            XCTAssertEqual(child["parent_action_id"] as Int64, parent["id"] as Int64)
-            XCTAssertEqual(child["generate_uuid"] as String, uuid, "children share the batch id")
-            let i = try json(child, "inputs")
+            XCTAssertEqual(child.parentActionId, parent.id)
+            XCTAssertEqual(child.generateUUID, uuid, "children share the batch id")
+            let i = child.inputs
             pairs.append("\(i["notice_way"]!.stringValue!):\(i["notice_receiver"]!.stringValue!)")
             XCTAssertEqual(i["followed"], false)
         }
@@ -122,7 +115,7 @@ final class IngestEndToEndTests: XCTestCase {
         let body = try JSONParser.parse(try XCTUnwrap(sms.first?["body"]?.stringValue))
         XCTAssertEqual(Set(body["phones"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["111", "222", "333"])
         let after = try rows()
-        XCTAssertEqual(after.map { $0["status"] as String }, Array(repeating: "success", count: 7))
+        XCTAssertEqual(after.map(\.status), Array(repeating: "success", count: 7))
     }
 
     func testSameEventTwice_noNewActions_andTheSecondRunSaysSo() throws {
@@ -139,7 +132,7 @@ final class IngestEndToEndTests: XCTestCase {
 
     /// Rounds of abnormal notices created for `alert` (parents), by creation time.
     func rounds(_ alert: String = "a-1") throws -> [Int64] {
-        try rows("SELECT create_time FROM action_instance WHERE is_parent_action = 1 AND signal = 'abnormal' AND alerts = '[\"\(alert)\"]' ORDER BY id").map { $0[0] as Int64 }
+        try rows().filter { $0.isParentAction && $0.signal == "abnormal" && $0.alerts == [alert] }.map(\.createTime)
     }
 
     func testIntervalIncreasing_repeatsAfter60_120_240s_thenRecoveredStopsThem() throws {
@@ -148,10 +141,10 @@ final class IngestEndToEndTests: XCTestCase {
         XCTAssertEqual(try rounds().map { $0 - t0 }, [0, 60, 180, 420], "gaps of 60, 120 and 240 s")
         let mails = try smtp.messages()
         XCTAssertEqual(mails.count, 4, "one mail per round")
-        let parents = try rows("SELECT execute_times, need_poll, is_polled FROM action_instance WHERE is_parent_action = 1 ORDER BY id")
-        XCTAssertEqual(parents.map { $0[0] as Int64 }, [1, 2, 3, 4], "execute_times counts the rounds")
-        XCTAssertEqual(parents.map { $0[2] as Int64 }, [1, 1, 1, 0], "earlier rounds are marked polled")
-        XCTAssertEqual(parents.last?[1] as Int64?, 1, "the latest round waits for the next")
+        let parents = try rows().filter(\.isParentAction)
+        XCTAssertEqual(parents.map(\.executeTimes), [1, 2, 3, 4], "execute_times counts the rounds")
+        XCTAssertEqual(parents.map(\.isPolled), [true, true, true, false], "earlier rounds are marked polled")
+        XCTAssertEqual(parents.last?.needPoll, true, "the latest round waits for the next")
 
         let status = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 430)"]).stdout)
         XCTAssertEqual(status["repeats_active"], 1)
@@ -189,12 +182,12 @@ final class IngestEndToEndTests: XCTestCase {
         try pass(at: t0)
         let calls = try receiver.requests().filter { $0["path"]?.stringValue == "/voice" }
         XCTAssertEqual(calls.count, 2, "alice and bob called once: \(calls)")
-        let children = try rows("SELECT status, failure_type, ex_data FROM action_instance WHERE is_parent_action = 0 ORDER BY id")
+        let children = try rows().filter { !$0.isParentAction }
         // One voice child per alert, for the group's list [alice, bob].
-        XCTAssertEqual(children.map { $0[0] as String }.sorted(), ["failure", "success"])
-        let aborted = children.filter { ($0[1] as String?) == "system_abort" }
+        XCTAssertEqual(children.map(\.status).sorted(), ["failure", "success"])
+        let aborted = children.filter { $0.failureType == "system_abort" }
         XCTAssertEqual(aborted.count, 1)
-        XCTAssertTrue((aborted[0][2] as String).contains("voice alarm defended by package"))
+        XCTAssertTrue(aborted[0].exData.jsonText.contains("voice alarm defended by package"))
     }
 
     func testSerialVoice_oneChildForTheMergedList() throws {
@@ -205,9 +198,9 @@ final class IngestEndToEndTests: XCTestCase {
             """)
         config = serial
         try ingest([event("a-1", configId: 9, groups: ["oncall", "ops"])])
-        let voice = try rows("SELECT inputs FROM action_instance WHERE inputs LIKE '%\"notice_way\":\"voice\"%'")
+        let voice = try rows().filter { $0.inputs["notice_way"] == "voice" }
         XCTAssertEqual(voice.count, 1)
-        XCTAssertEqual(try JSONParser.parse(voice[0][0] as String)["notice_receiver"], ["alice", "bob"])
+        XCTAssertEqual(voice[0].inputs["notice_receiver"], ["alice", "bob"])
     }
 
     func testFailingGatewayForOneWay_parentPartialFailure() throws {
@@ -215,8 +208,8 @@ final class IngestEndToEndTests: XCTestCase {
         try ingest([event("a-1")])
         try pass(at: t0)
         let all = try rows()
-        XCTAssertEqual(all[0]["status"] as String, "partial_failure")
-        XCTAssertEqual(all.dropFirst().map { $0["status"] as String }.sorted(), ["failure", "failure", "failure", "success", "success", "success"])
+        XCTAssertEqual(all[0].status, "partial_failure")
+        XCTAssertEqual(all.dropFirst().map(\.status).sorted(), ["failure", "failure", "failure", "success", "success", "success"])
     }
 
     func testTemplateWithASyntaxError_failsThatAction_namingTheTemplate_othersUnaffected() throws {
@@ -227,9 +220,9 @@ final class IngestEndToEndTests: XCTestCase {
         try ingest([bad, event("a-2", groups: ["leads"])])
         try pass(at: t0)
         let all = try rows()
-        let failed = all.filter { ($0["status"] as String) == "failure" && ($0["is_parent_action"] as Int) == 0 }
+        let failed = all.filter { $0.status == "failure" && !$0.isParentAction }
         XCTAssertEqual(failed.count, 1)
-        XCTAssertTrue(try json(failed[0], "ex_data")["message"]?.stringValue?.contains("template[abnormal].message_tmpl") ?? false)
+        XCTAssertTrue(failed[0].exData["message"]?.stringValue?.contains("template[abnormal].message_tmpl") ?? false)
         XCTAssertEqual(try smtp.messages().count, 1, "the other alert's mail went out")
     }
 
@@ -251,7 +244,7 @@ final class IngestEndToEndTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("events.jsonl line 2: signal: missing") }, r.stderr)
         XCTAssertTrue(lines.contains { $0.contains("events.jsonl line 3: strategy.notice.config_id: action config 404 is not in") }, r.stderr)
         XCTAssertTrue(lines.contains { $0.contains("events.jsonl line 4: malformed JSON") }, r.stderr)
-        XCTAssertEqual(Set(try rows("SELECT alerts FROM action_instance").map { $0[0] as String }), ["[\"a-1\"]", "[\"a-2\"]"])
+        XCTAssertEqual(Set(try rows().map(\.alerts)), [["a-1"], ["a-2"]])
         XCTAssertEqual(try rows().count, 14)
     }
 
@@ -261,9 +254,9 @@ final class IngestEndToEndTests: XCTestCase {
         try ingest([shielded])
         let all = try rows()
         XCTAssertEqual(all.count, 1)
-        XCTAssertEqual(try json(all[0], "inputs")["is_alert_shielded"], true)
+        XCTAssertEqual(all[0].inputs["is_alert_shielded"], true)
         try pass(at: t0)
-        XCTAssertEqual(try rows()[0]["status"] as String, "skipped")
+        XCTAssertEqual(try rows()[0].status, "skipped")
         XCTAssertEqual(try smtp.messages().count, 0)
     }
 
@@ -302,10 +295,10 @@ final class IngestEndToEndTests: XCTestCase {
         try pass(at: t0 + 1)   // its notices go out
         XCTAssertEqual(try receiver.requests().filter { $0["path"]?.stringValue == "/hook" }.count, 1)
         XCTAssertEqual(try executionMails(), ["[fatal] action started: restart service", "[fatal] action succeeded: restart service"])
-        let notices = try rows("SELECT signal, status, inputs FROM action_instance WHERE signal LIKE 'execute%' ORDER BY id")
-        XCTAssertEqual(notices.map { $0[0] as String }, ["execute", "execute_success"])
-        XCTAssertEqual(notices.map { $0[1] as String }, ["success", "success"])
-        XCTAssertEqual(try JSONParser.parse(notices[0][2] as String)["notice_receiver"], "dave")
+        let notices = try rows().filter { $0.signal.lowercased().hasPrefix("execute") }
+        XCTAssertEqual(notices.map(\.signal), ["execute", "execute_success"])
+        XCTAssertEqual(notices.map(\.status), ["success", "success"])
+        XCTAssertEqual(notices[0].inputs["notice_receiver"], "dave")
     }
 
     func testExecutionNotices_failureOnEachAttempt_orOnlyTheFinalOneWhenConfigured() throws {
@@ -322,7 +315,7 @@ final class IngestEndToEndTests: XCTestCase {
         config = finalOnly
         try ingest([webhookEvent("a-2", maxRetryTimes: 1)])
         for t in [t0 + 10, t0 + 11, t0 + 12, t0 + 13] { try pass(at: t) }
-        let forA2 = try rows("SELECT signal FROM action_instance WHERE signal LIKE 'execute%' AND alerts = '[\"a-2\"]'").map { $0[0] as String }
+        let forA2 = try rows().filter { $0.signal.lowercased().hasPrefix("execute") && $0.alerts == ["a-2"] }.map(\.signal)
         XCTAssertEqual(forA2, ["execute_failed"])
     }
 
@@ -339,13 +332,13 @@ final class IngestEndToEndTests: XCTestCase {
         try pass(at: t0)
         XCTAssertEqual(try smtp.messages().count, 2, "two mails reach dave, the rest wait for the digest")
         // Workers run the five sends concurrently: which two go out first is not fixed.
-        let children = try rows("SELECT status, ex_data, alerts FROM action_instance WHERE is_parent_action = 0 ORDER BY id")
-        XCTAssertEqual(children.map { $0[0] as String }.sorted(), ["skipped", "skipped", "skipped", "success", "success"])
-        let heldBack = children.filter { ($0[0] as String) == "skipped" }
+        let children = try rows().filter { !$0.isParentAction }
+        XCTAssertEqual(children.map(\.status).sorted(), ["skipped", "skipped", "skipped", "success", "success"])
+        let heldBack = children.filter { $0.status == "skipped" }
         for h in heldBack {
-            XCTAssertTrue((h[1] as String).contains("folded into dave's mail digest: cap of 2 per 600 s"), h[1] as String)
+            XCTAssertTrue(h.exData.jsonText.contains("folded into dave's mail digest: cap of 2 per 600 s"), h.exData.jsonText)
         }
-        let heldAlerts = heldBack.compactMap { try? JSONParser.parse($0[2] as String).arrayValue?.first?.stringValue }
+        let heldAlerts = heldBack.compactMap(\.alerts.first)
 
         try pass(at: t0 + 300)
         XCTAssertEqual(try smtp.messages().count, 2, "no digest before the window ends")
@@ -390,7 +383,7 @@ final class IngestEndToEndTests: XCTestCase {
 
         try ingest([event("a-1", groups: ["dbops"])])
         let parent = try rows()[0]
-        XCTAssertEqual(try json(parent, "inputs")["notify_info"], ["mail": ["erin", "alice"]])
+        XCTAssertEqual(parent.inputs["notify_info"], ["mail": ["erin", "alice"]])
         try pass(at: t0)
         XCTAssertEqual(Set(try smtp.messages()[0]["rcpt_tos"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["erin@example.com", "alice@example.com"])
     }
@@ -398,7 +391,7 @@ final class IngestEndToEndTests: XCTestCase {
     func testUnknownGroup_isAWarning_theOtherGroupsAreNotified() throws {
         let r = try ingest([event("a-1", groups: ["ghosts", "leads"])], expect: 1)
         XCTAssertTrue(r.result.stderr.contains("line 1: strategy.notice.user_groups: group 'ghosts' is not in the config's user_groups"), r.result.stderr)
-        XCTAssertEqual(try json(try rows()[0], "inputs")["notify_info"], ["mail": ["dave"]])
+        XCTAssertEqual(try rows()[0].inputs["notify_info"], ["mail": ["dave"]])
     }
 
     // MARK: Followers and the message queue
@@ -406,10 +399,10 @@ final class IngestEndToEndTests: XCTestCase {
     func testFollowers_getTheirOwnChildren_membersAreNotNotifiedTwice() throws {
         try ingest([event("a-1", groups: ["watched"])])
         let parent = try rows()[0]
-        let inputs = try json(parent, "inputs")
+        let inputs = parent.inputs
         XCTAssertEqual(inputs["notify_info"], ["mail": ["alice"], "voice": [["alice"]]])
         XCTAssertEqual(inputs["follow_notify_info"], ["mail": ["bob"], "voice": [["bob"]]])
-        let children = try rows("SELECT inputs FROM action_instance WHERE is_parent_action = 0 ORDER BY id").map { try JSONParser.parse($0[0] as String) }
+        let children = try rows().filter { !$0.isParentAction }.map(\.inputs)
         let described = children.map { "\($0["notice_way"]!.stringValue!):\($0["notice_receiver"]!.jsonText):\($0["followed"]!.jsonText)" }
         XCTAssertEqual(described.sorted(), ["mail:\"alice\":false", "mail:\"bob\":true", "voice:[\"alice\"]:false", "voice:[\"bob\"]:true"])
     }
@@ -417,14 +410,14 @@ final class IngestEndToEndTests: XCTestCase {
     func testMessageQueueConfigured_everyEventAlsoMakesAMessageQueueAction() throws {
         config = try dir.write("mq.yaml", try String(contentsOfFile: config, encoding: .utf8) + "\nmessage_queue: {dsn: \"redis://127.0.0.1:6379/0/fta\"}\n")
         try ingest([event("a-1"), event("a-1", signal: "recovered")])
-        let mq = try rows("SELECT signal, alerts, action_plugin, action_config FROM action_instance WHERE json_extract(action_plugin, '$.plugin_type') = 'message_queue' ORDER BY id")
-        XCTAssertEqual(mq.map { $0[0] as String }, ["abnormal", "recovered"])
-        XCTAssertEqual(mq.map { $0[1] as String }, ["[\"a-1\"]", "[\"a-1\"]"])
-        XCTAssertEqual(mq[0][3] as String, "{}", "no action config, as the original")
+        let mq = try rows().filter { $0.pluginType == "message_queue" }
+        XCTAssertEqual(mq.map(\.signal), ["abnormal", "recovered"])
+        XCTAssertEqual(mq.map(\.alerts), [["a-1"], ["a-1"]])
+        XCTAssertEqual(mq[0].actionConfig, [:], "no action config, as the original")
         // Shielded alerts are pushed unless message_queue.push_shielded_alerts is false.
         config = try dir.write("mq2.yaml", try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "message_queue: {dsn:", with: "message_queue: {push_shielded_alerts: false, dsn:"))
         let shielded = event("a-2").setting("alert", event("a-2")["alert"]!.setting("is_shielded", true))
         try ingest([shielded])
-        XCTAssertEqual(try rows("SELECT count(*) FROM action_instance WHERE alerts = '[\"a-2\"]' AND json_extract(action_plugin, '$.plugin_type') = 'message_queue'")[0][0] as Int, 0)
+        XCTAssertEqual(try rows().filter { $0.alerts == ["a-2"] && $0.pluginType == "message_queue" }.count, 0)
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import FTACore
 import FTATestSupport
-import GRDB
 import XCTest
 
 /// Message-queue actions pushed to a real Redis server (Debian's redis-server).
@@ -41,9 +40,7 @@ final class MessageQueueTests: XCTestCase {
     }
 
     func statuses() throws -> [String] {
-        let queue = try DatabaseQueue(path: db)
-        defer { try? queue.close() }
-        return try queue.read { try String.fetchAll($0, sql: "SELECT status FROM action_instance ORDER BY id") }
+        try TestDatabase(path: db).actions().map(\.status)
     }
 
     func testHundredActions_hundredEntries_inTheOriginalsCallbackShape() throws {

@@ -1,7 +1,6 @@
 import Foundation
 import FTACore
 import FTATestSupport
-import GRDB
 import XCTest
 
 /// JOB, SOPS and ITSM actions through the step engine, against stand-ins of their APIs
@@ -58,16 +57,12 @@ final class RemoteActionTests: XCTestCase {
     }
 
     func row(_ id: Int64) throws -> (status: String, nextStep: String, failureType: String, outputs: JSONValue, message: String) {
-        let queue = try DatabaseQueue(path: db)
-        defer { try? queue.close() }
-        let r = try queue.read { try Row.fetchOne($0, sql: "SELECT status, next_step, failure_type, outputs, ex_data FROM action_instance WHERE id = ?", arguments: [id]) }!
-        return (r[0], r[1], r[2] ?? "", try JSONParser.parse(r[3] as String), try JSONParser.parse(r[4] as String)["message"]?.stringValue ?? "")
+        let r = try XCTUnwrap(try TestDatabase(path: db).action(id), "action \(id)")
+        return (r.status, r.nextStep, r.failureType ?? "", r.outputs, r.exData["message"]?.stringValue ?? "")
     }
 
     func logs(_ id: Int64) throws -> [String] {
-        let queue = try DatabaseQueue(path: db)
-        defer { try? queue.close() }
-        return try queue.read { try String.fetchAll($0, sql: "SELECT step || ': ' || message FROM action_log WHERE action_id = ? ORDER BY id", arguments: [id]) }
+        try TestDatabase(path: db).log(id)
     }
 
     func testJob_polledAcrossPasses_2_2_3_success_withInstanceAndURL() throws {
@@ -246,10 +241,7 @@ final class RemoteActionTests: XCTestCase {
             let step = try row(id).nextStep
             XCTAssertNotEqual(step, "execute", key)
             // A pass claimed the next step and died: the row stays leased until the lease runs out.
-            let queue = try DatabaseQueue(path: db)
-            try queue.write { try $0.execute(sql: "UPDATE action_instance SET lease_owner = 'dead', lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1 WHERE id = ?",
-                                                arguments: [base + 100, base + 100, id]) }
-            try queue.close()
+            try DatabaseTamper.leaseToDeadWorker(db, ids: [id], until: base + 100)
             let before = try bk.requests().count
             try pass(at: base + 10)
             XCTAssertEqual(try bk.requests().count, before, "\(key): leased by the dead pass")

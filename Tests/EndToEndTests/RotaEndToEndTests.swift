@@ -1,7 +1,6 @@
 import Foundation
 import FTACore
 import FTATestSupport
-import GRDB
 import XCTest
 
 /// fta-rota through its commands: import, the pass, who, export (checked with Python's
@@ -186,9 +185,8 @@ final class RotaEndToEndTests: XCTestCase {
         XCTAssertEqual(m.stderr, "fta-rota: error: \(missing): user_groups.g.duty_rules: rule 9 is neither in this file nor stored\n")
         let zone = try dir.write("zone.yaml", "user_groups:\n  g: {timezone: Mars/Olympus}\n")
         XCTAssertTrue(try rota(["import", zone]).stderr.contains("user_groups.g.timezone: 'Mars/Olympus' is not an IANA time zone"))
-        let queue = try DatabaseQueue(path: db)
-        defer { try? queue.close() }
-        XCTAssertEqual(try queue.read { try Int.fetchOne($0, sql: "SELECT (SELECT count(*) FROM duty_rule) + (SELECT count(*) FROM user_group)") }, 0)
+        let stored = TestDatabase(path: db)
+        XCTAssertEqual(try stored.dutyRuleCount() + stored.userGroupCount(), 0)
     }
 
     func testPreview_stateContinuesTheRotation_andAlignment() throws {

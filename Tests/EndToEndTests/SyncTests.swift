@@ -1,7 +1,6 @@
 import Foundation
 import FTACore
 import FTATestSupport
-import GRDB
 import XCTest
 
 /// fta-sync against the Elasticsearch fixture: what arrives, once; re-export of changed rows;
@@ -40,19 +39,12 @@ final class SyncTests: XCTestCase {
         return r
     }
 
-    func write(_ sql: String) throws {
-        let queue = try DatabaseQueue(path: db)
-        defer { try? queue.close() }
-        try queue.write { try $0.execute(sql: sql) }
+    /// Rows that should be exported: a normal signal and a status other than received.
+    func exportableRows() throws -> [ActionRow] {
+        try TestDatabase(path: db).actions().filter { $0.signal == "abnormal" && $0.status != "received" }
     }
 
-    func rows(_ sql: String) throws -> [Row] {
-        let queue = try DatabaseQueue(path: db)
-        defer { try? queue.close() }
-        return try queue.read { try Row.fetchAll($0, sql: sql) }
-    }
-
-    /// `n` webhook actions; then statuses set by SQL as other commands (or a person) would.
+    /// `n` webhook actions; then statuses set outside fta as other commands (or a person) would.
     func seed(_ n: Int) throws {
         let lines = (0..<n).map { i in
             Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["signal": .string(i % 10 == 8 ? "execute" : "abnormal"), "strategy_id": .int(Int64(i % 7))],
@@ -60,16 +52,12 @@ final class SyncTests: XCTestCase {
         }
         let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "-"], stdin: lines.joined(separator: "\n") + "\n")
         XCTAssertEqual(r.status, 0, r.stderr)
-        try write("""
-            UPDATE action_instance SET status = CASE id % 5 WHEN 1 THEN 'success' WHEN 2 THEN 'failure' WHEN 3 THEN 'running' WHEN 4 THEN 'skipped' ELSE status END,
-                end_time = CASE WHEN id % 5 IN (1, 2, 4) THEN create_time + 30 END, update_time = create_time + 30
-            WHERE id % 5 != 0
-            """)
+        try DatabaseTamper.spreadStatuses(db)
     }
 
     /// Ids of rows that should be exported: a normal signal and a status other than received.
     func exportable() throws -> Set<String> {
-        Set(try rows("SELECT create_time, id FROM action_instance WHERE signal = 'abnormal' AND status != 'received'").map { "\($0[0] as Int64)\($0[1] as Int64)" })
+        Set(try exportableRows().map(\.esId))
     }
 
     func testTenThousandMixedRows_exactlyTheExportableOnesArriveOnce_aSecondRunSendsNothing() throws {
@@ -88,9 +76,9 @@ final class SyncTests: XCTestCase {
         XCTAssertGreaterThan(stats["gzip_requests"]?.intValue ?? 0, 0)
         XCTAssertEqual(stats["authorization"]?.stringValue, "Basic " + Data("fta:s3cret-pass".utf8).base64EncodedString())
 
-        let row = try rows("SELECT id, create_time, change_seq, status FROM action_instance WHERE id = 3")[0]
-        let doc = try XCTUnwrap(docs["\(row[1] as Int64)3"])
-        XCTAssertEqual(doc.version, row[2] as Int64, "versioned by the change number")
+        let row = try XCTUnwrap(try TestDatabase(path: db).action(3))
+        let doc = try XCTUnwrap(docs["\(row.createTime)3"])
+        XCTAssertEqual(doc.version, try XCTUnwrap(row.changeSeq), "versioned by the change number")
         XCTAssertEqual(doc.source["status"], "running")
         XCTAssertEqual(doc.source["raw_id"], 3)
         XCTAssertEqual(doc.source["strategy_id"], "2")
@@ -98,7 +86,7 @@ final class SyncTests: XCTestCase {
         XCTAssertEqual(doc.source["action_name"], "test hook")
         XCTAssertEqual(doc.source["alert_id"], ["a2"])
         XCTAssertNil(doc.source["end_time"], "empty values are left out")
-        let failed = try XCTUnwrap(docs["\(row[1] as Int64)2"])
+        let failed = try XCTUnwrap(docs["\(row.createTime)2"])
         XCTAssertEqual(failed.source["status"], "failure")
         XCTAssertEqual(failed.source["duration"], 30)
 
@@ -129,20 +117,20 @@ final class SyncTests: XCTestCase {
         XCTAssertEqual(try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: Actions.lines([event])).status, 0)
         XCTAssertEqual(try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)"]).status, 0)
         _ = try sync()
-        let child = try rows("SELECT id, create_time FROM action_instance WHERE is_parent_action = 0")[0]
-        let childId = "\(child[1] as Int64)\(child[0] as Int64)"
+        let child = try XCTUnwrap(try TestDatabase(path: db).actions().first { !$0.isParentAction })
+        let childId = child.esId
         XCTAssertEqual(try es.documents()[childId]?.source["status"], "failure")
 
         // Retried by an operator, sent by the next pass: the notice's result changes.
-        XCTAssertEqual(try Binaries.run("fta-tick", ["retry", "--db", db, "--now", "\(t0 + 60)", "\(child[0] as Int64)"]).status, 0)
+        XCTAssertEqual(try Binaries.run("fta-tick", ["retry", "--db", db, "--now", "\(t0 + 60)", "\(child.id)"]).status, 0)
         XCTAssertEqual(try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0 + 60)"]).status, 0)
         let before = try es.stats()["writes"]?[childId]?.intValue ?? 0
         _ = try sync()
         let docs = try es.documents()
         XCTAssertEqual(docs[childId]?.source["status"], "success")
         XCTAssertEqual(try es.stats()["writes"]?[childId]?.intValue, before + 1, "re-exported once")
-        let parent = try rows("SELECT id, create_time, status FROM action_instance WHERE is_parent_action = 1")[0]
-        XCTAssertEqual(docs["\(parent[1] as Int64)\(parent[0] as Int64)"]?.source["status"]?.stringValue, parent[2] as String, "the parent's aggregated status")
+        let parent = try XCTUnwrap(try TestDatabase(path: db).actions().first(where: \.isParentAction))
+        XCTAssertEqual(docs[parent.esId]?.source["status"]?.stringValue, parent.status, "the parent's aggregated status")
     }
 
     func testThirtyPercentOf429s_everythingArrives_checkpointAtTheLastChange() throws {
@@ -155,14 +143,14 @@ final class SyncTests: XCTestCase {
         XCTAssertEqual(status["checkpoint"], status["latest_change"])
         // No document is stale: each carries its row's current change number.
         let versions = try es.documents().mapValues(\.version)
-        for r in try rows("SELECT create_time, id, change_seq FROM action_instance WHERE signal = 'abnormal' AND status != 'received'") {
-            XCTAssertEqual(versions["\(r[0] as Int64)\(r[1] as Int64)"], r[2] as Int64)
+        for r in try exportableRows() {
+            XCTAssertEqual(versions[r.esId], try XCTUnwrap(r.changeSeq))
         }
     }
 
     func testAMappingError_deadLettersThatDocument_othersExported_exit1_retryDeadAfterTheFix() throws {
         try seed(100)
-        try write("UPDATE action_instance SET outputs = '{\"target_info\":{\"bk_target_display\":\"host-1\"}}' WHERE id = 2")
+        try DatabaseTamper.setOutputs(db, id: 2, "{\"target_info\":{\"bk_target_display\":\"host-1\"}}")
         try es.configure(["mapping_error_field": "bk_target_display"])
         let r = try sync([], expect: 1)
         XCTAssertTrue(r.stderr.contains("mapper_parsing_exception"), r.stderr)
@@ -208,7 +196,7 @@ final class SyncTests: XCTestCase {
         try writeConfig(batch: 100)
         let a = try Binaries.start("fta-sync", ["--db", db, "--config", config, "--now", "\(t0 + 3600)"])
         // Rows change while both run.
-        try write("UPDATE action_instance SET status = 'success', end_time = create_time + 60 WHERE id % 5 = 3 AND id < 2000")
+        try DatabaseTamper.finish(db, ids: (1..<2000).filter { $0 % 5 == 3 }, status: "success", after: 60)
         let b = try Binaries.start("fta-sync", ["--db", db, "--config", config, "--now", "\(t0 + 3600)"])
         a.process.waitUntilExit()
         b.process.waitUntilExit()
@@ -217,10 +205,10 @@ final class SyncTests: XCTestCase {
         _ = try sync()
         let docs = try es.documents()
         XCTAssertEqual(Set(docs.keys), try exportable())
-        for r in try rows("SELECT create_time, id, change_seq, status FROM action_instance WHERE signal = 'abnormal' AND status != 'received'") {
-            let doc = docs["\(r[0] as Int64)\(r[1] as Int64)"]
-            XCTAssertEqual(doc?.version, r[2] as Int64)
-            let status: String = r[3]
+        for r in try exportableRows() {
+            let doc = docs[r.esId]
+            XCTAssertEqual(doc?.version, try XCTUnwrap(r.changeSeq))
+            let status = r.status
             XCTAssertEqual(doc?.source["status"]?.stringValue, status == "running" ? "running" : status)
         }
     }

@@ -1,8 +1,6 @@
 import Foundation
 import FTACore
-import FTAStore
 import FTATestSupport
-import GRDB
 import XCTest
 
 /// fta-tick as a user runs it: real binaries, a temporary database, a real HTTP receiver.
@@ -79,9 +77,7 @@ final class TickEndToEndTests: XCTestCase {
         let row = try show(ids[500])["action"]!
         XCTAssertEqual(row["execute_times"]?.intValue, 1)
         XCTAssertEqual(row["status"]?.stringValue, "success")
-        let notOnce = try FTADatabase(path: db).read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM action_instance WHERE execute_times != 1 OR status != 'success'")
-        }
+        let notOnce = try TestDatabase(path: db).actions().filter { $0.executeTimes != 1 || $0.status != "success" }.count
         XCTAssertEqual(notOnce, 0, "every one of the 1,000 rows: success after exactly one execution")
     }
 
@@ -213,9 +209,7 @@ final class TickEndToEndTests: XCTestCase {
         let receivedBeforeKill = Set(try receivedCounts().keys)
         XCTAssertLessThan(receivedBeforeKill.count, 120, "the pass was killed before it finished")
         // What the killed pass still held: claimed, and sent or not, but with no outcome recorded.
-        let held = Set(try FTADatabase(path: db).read { db in
-            try Int64.fetchAll(db, sql: "SELECT id FROM action_instance WHERE lease_owner IS NOT NULL AND due_at IS NOT NULL")
-        })
+        let held = Set(try TestDatabase(path: db).actions().filter { $0.leaseOwner != nil && $0.dueAt != nil }.map(\.id))
         XCTAssertFalse(held.isEmpty)
 
         // Leases still live: a pass now runs none of what the killed pass held.
