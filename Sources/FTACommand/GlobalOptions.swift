@@ -6,7 +6,7 @@ import FTAStore
 import FTATransport
 import Logging
 
-/// Flags every command and subcommand accepts (ARCHITECTURE §4), so users need not remember
+/// Flags every command and subcommand accepts (architecture.md, "Contracts"), so users need not remember
 /// where they go: `fta-tick enqueue --db X --now T -` works as well as `fta-tick --db X`.
 package struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("SQLite database file; created with its schema on first use. (env: FTA_DB)", valueName: "path"))

@@ -1,7 +1,7 @@
 import Foundation
 import FTACore
 
-/// The YAML configuration shared by all commands (ARCHITECTURE §4, "Configuration").
+/// The YAML configuration shared by all commands (architecture.md, "Contracts").
 ///
 /// Every section is optional; without a file the built-in defaults serve. Strings may
 /// reference environment variables as `${NAME}` so that files holding no secrets can be

@@ -1,6 +1,6 @@
 import FTACore
 
-/// `message_queue:` section: where alert events are pushed (reference §3.7).
+/// `message_queue:` section: where alert events are pushed (original-system.md §3.7).
 ///
 /// ```yaml
 /// message_queue:

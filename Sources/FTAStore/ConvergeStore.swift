@@ -2,7 +2,7 @@ import FTACore
 import GRDB
 
 /// Convergence state (`converge_instance`, `converge_relation`, `converge_dimension`) and the
-/// converge step a pass runs on claimed actions before they execute (reference §6.1). One write
+/// converge step a pass runs on claimed actions before they execute (original-system.md §6.1). One write
 /// transaction per batch: two overlapping passes meet on it (and on the unique open dimension),
 /// so they cannot both create an instance for one dimension; a pass killed inside it leaves
 /// nothing behind, and its claims are run again when their lease expires.
@@ -93,7 +93,7 @@ extension SQLiteStore {
         return ConvergeResult(decision: decision, convergeId: id, message: ConvergeRules.message(instance: id, config: config, decision: decision))
     }
 
-    /// The summary action of a new instance (reference §3.8): it sleeps ``collectDelay`` seconds,
+    /// The summary action of a new instance (original-system.md §3.8): it sleeps ``collectDelay`` seconds,
     /// then sends one notice covering the instance's skipped actions.
     func createCollect(_ db: Database, for a: ClaimedAction, instance: Int64, type: String, description: String, now: Int64) throws {
         let inputs = a.json(\.inputs)

@@ -283,7 +283,7 @@ enum Schema {
             """)
     }
 
-    /// Convergence (reference §1.9, §6.1): instances (the dimension is unique while open: it is
+    /// Convergence (original-system.md §1.9, §6.1): instances (the dimension is unique while open: it is
     /// the lock two passes meet on), relations, and the dimension values of each action with its
     /// time (the original's Redis sorted sets), so the whole state survives a crash.
     static func v10(_ db: Database) throws {

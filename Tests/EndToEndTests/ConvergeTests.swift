@@ -3,7 +3,7 @@ import FTACore
 import FTATestSupport
 import XCTest
 
-/// Convergence in the pass (reference §6): a storm of identical actions meets one converge
+/// Convergence in the pass (original-system.md §6): a storm of identical actions meets one converge
 /// instance, and the converge function lets one through.
 final class ConvergeTests: XCTestCase {
     var dir: TemporaryDirectory!

@@ -1,7 +1,7 @@
 @testable import FTACore
 import XCTest
 
-/// The converge functions (reference §6.2) and converge configs, as pure rules.
+/// The converge functions (original-system.md §6.2) and converge configs, as pure rules.
 final class ConvergeRulesTests: XCTestCase {
     func d(_ f: String, new: Bool = false, _ executed: [ActionStatus], count: Int = 1) -> ConvergeDecision {
         ConvergeRules.decide(f, isNew: new, executed: executed, count: count)

@@ -2,7 +2,7 @@
 import XCTest
 
 /// The plan generator against the original's own scenarios (its duty/test_duty_plan.py,
-/// TestDutyPreview), with the expected plans written out from rota-spec §3, and the edge cases
+/// TestDutyPreview), with the expected plans written out from original-system.md §8.3, and the edge cases
 /// the spec names: month ends, leap days, cross-midnight shifts, auto groups larger than the
 /// user list, interleaved duty times, and the defects fta fixes.
 final class RotaGeneratorTests: XCTestCase {

@@ -6,7 +6,7 @@ import FTATestSupport
 import GRDB
 import XCTest
 
-/// The snapshot lifecycle (rota-spec §4) against a real SQLite file: the original's
+/// The snapshot lifecycle (original-system.md §8.2) against a real SQLite file: the original's
 /// TestDutyPlan / TestEffectiveTime / test_end_time scenarios, with fta's fixes, and `who`
 /// across handoffs and daylight-saving changes.
 final class RotaPassTests: XCTestCase {

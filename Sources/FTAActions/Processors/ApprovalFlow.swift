@@ -2,7 +2,7 @@ import Foundation
 import FTAConfig
 import FTACore
 
-/// The defense approval flow (reference §2.7): an action that must be approved first
+/// The defense approval flow (original-system.md §2.7): an action that must be approved first
 /// (`waiting`) opens an ITSM fast-approval ticket for its assignees, is polled every 60 s, runs
 /// once approved, and ends `skipped` when rejected or when nobody answers within 30 minutes
 /// (the ticket is then withdrawn). Steps `approve` and `approve_poll`, one per pass.

@@ -2,7 +2,7 @@ import FTACore
 
 /// The circuit breaker's execution stage, as a step result the pass records.
 extension BreakerMatcher {
-    /// The outcome of an action held at the execution stage (reference §4.5), or nil to run it.
+    /// The outcome of an action held at the execution stage (original-system.md §4.5), or nil to run it.
     /// Notices are checked at send time instead; message-queue actions at creation.
     package func executionHold(_ action: ClaimedAction) -> StepResult? {
         guard !isEmpty, !["notice", "collect", "message_queue"].contains(action.pluginType),

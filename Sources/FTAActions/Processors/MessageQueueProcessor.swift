@@ -3,7 +3,7 @@ import FTAConfig
 import FTACore
 import FTATransport
 
-/// Message-queue actions (reference §3.7): the alert pushed to a Redis list with `LPUSH`
+/// Message-queue actions (original-system.md §3.7): the alert pushed to a Redis list with `LPUSH`
 /// (trimmed to `max_length`), in the original's `callback_message` shape or as the full alert.
 /// Unlike the original, a failed push is retried by `message_queue.max_retry_times` /
 /// `retry_interval`, and a business with no queue configured is a failure, not a silent success.

@@ -2,7 +2,7 @@ import Foundation
 import FTACore
 import FTATemplates
 
-/// Notice actions (`plugin_type: notice`, reference §3.1).
+/// Notice actions (`plugin_type: notice`, original-system.md §3.1).
 ///
 /// A parent (`is_parent_action`) carries `inputs.notify_info` and finishes at once; its final
 /// status is aggregated from its children by the store. A child carries `inputs.notice_way` and

@@ -3,7 +3,7 @@ import FTAConfig
 import FTACore
 import FTATemplates
 
-/// Runs one step of a remote action (JOB, SOPS, ITSM, or a user plugin; reference §3.3–3.6)
+/// Runs one step of a remote action (JOB, SOPS, ITSM, or a user plugin; original-system.md §3.3–3.6)
 /// and says what comes next; the pass stores it, so a started job is polled on later passes and
 /// a pass never waits for it.
 ///
@@ -238,7 +238,7 @@ package struct StepProcessor: ActionProcessor {
         s.addingPercentEncoding(withAllowedCharacters: CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
     }
 
-    /// JOB global variables from `template_detail` keys `<var_id>_<category>` (reference §3.4):
+    /// JOB global variables from `template_detail` keys `<var_id>_<category>` (original-system.md §3.4):
     /// category 3 is a host list (`cloud:ip;ip`, the cloud defaulting to the alert's), others a value.
     package static func globalVars(_ detail: [String: JSONValue], defaultCloud: Int64) -> JSONValue {
         var out: [JSONValue] = []

@@ -2,7 +2,7 @@ import Foundation
 import FTACore
 import FTATemplates
 
-/// A webhook package's `template_detail` (reference §3.2), checked field by field.
+/// A webhook package's `template_detail` (original-system.md §3.2), checked field by field.
 package struct WebhookConfig: Sendable, Equatable {
     package struct Pair: Sendable, Equatable {
         package var key: String

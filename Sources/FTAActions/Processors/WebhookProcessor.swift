@@ -3,7 +3,7 @@ import FTAConfig
 import FTACore
 import FTATemplates
 
-/// HTTP callback actions (`plugin_type: webhook`, reference §3.2).
+/// HTTP callback actions (`plugin_type: webhook`, original-system.md §3.2).
 ///
 /// Every string of the config is rendered against the action context; success is any 2xx.
 /// Unlike the original, TLS certificates are verified (opt out with `tls_verify: false`),

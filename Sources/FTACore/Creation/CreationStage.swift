@@ -1,4 +1,4 @@
-/// The creation stage (reference §2.2, §2.3): from one alert event to the action rows the
+/// The creation stage (original-system.md §2.2, §2.3): from one alert event to the action rows the
 /// original would create — the message-queue action, a notice parent with one child per notice
 /// way and receiver, and one row per other action relation. Pure: the pass stores the plan.
 package struct CreationStage: Sendable {
@@ -9,7 +9,7 @@ package struct CreationStage: Sendable {
     package var messageQueue = false
     /// Push shielded alerts to the queue too (the original's `ENABLE_PUSH_SHIELDED_ALERT`).
     package var pushShieldedAlerts = true
-    /// Circuit breaker for the message-queue action (creation stage, reference §4.5).
+    /// Circuit breaker for the message-queue action (creation stage, original-system.md §4.5).
     package var breaker = BreakerMatcher(rules: [])
     /// Checks that a config can run here (plugin type known, config complete).
     package var validate: @Sendable (String, JSONValue) throws -> Void = { _, _ in }

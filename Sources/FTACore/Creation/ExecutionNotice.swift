@@ -1,4 +1,4 @@
-/// Execution notifications (reference §2.5 `notify`): when a non-notice action starts,
+/// Execution notifications (original-system.md §2.5 `notify`): when a non-notice action starts,
 /// succeeds or fails, the strategy's notice groups are told, if the strategy's notice relation
 /// lists the step's signal (`execute`, `execute_success`, `execute_failed`). The notices are
 /// ordinary notice rows (no parent) created with the action's outcome, so they merge, retry

@@ -40,7 +40,7 @@ package struct ExportRow: Sendable {
     }
 }
 
-/// The original's `ActionInstanceDocument` (reference §5.3) and which rows are exported (§5.1).
+/// The original's `ActionInstanceDocument` (original-system.md §5.3) and which rows are exported (§5.1).
 package enum ActionDocument {
     static let normalSignals: Set<String> = ["abnormal", "recovered", "closed", "no_data", "manual", "ack"]
     static let canSync: Set<String> = ["waiting", "converging", "sleep", "converged", "running", "success", "partial_success",

@@ -18,7 +18,7 @@ package struct ActionDraft: Sendable, Equatable {
     package var dedupeKey: String?
     /// When the first step may run (epoch seconds); `nil` = at creation.
     package var dueAt: Int64?
-    /// Wait for an approval ticket before running (the defense flow, reference §2.7): stored
+    /// Wait for an approval ticket before running (the defense flow, original-system.md §2.7): stored
     /// as `waiting` with step `approve`.
     package var needsApproval = false
     /// Per-action timeout in seconds (`execute_config.timeout`), bounds the whole action.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Turns one JSON line of `fta-tick enqueue` into an ``ActionDraft`` (ARCHITECTURE §4),
+/// Turns one JSON line of `fta-tick enqueue` into an ``ActionDraft`` (architecture.md, "Contracts"),
 /// checking every field the way the original's serializers do.
 ///
 /// The line is scanned once (its syntax fully validated); scalar fields are parsed, nested

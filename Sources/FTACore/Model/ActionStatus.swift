@@ -1,4 +1,4 @@
-/// Status of an action instance, with the original system's names (reference §1.2).
+/// Status of an action instance, with the original system's names (original-system.md §1.2).
 package enum ActionStatus: String, CaseIterable, Sendable, Codable {
     case received, waiting, converging, sleep, converged, running
     case success, partialSuccess = "partial_success", failure, partialFailure = "partial_failure"

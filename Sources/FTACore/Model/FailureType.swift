@@ -1,4 +1,4 @@
-/// Why an action failed (reference §1.3).
+/// Why an action failed (original-system.md §1.3).
 package enum FailureType: String, CaseIterable, Sendable, Codable {
     case frameworkCode = "framework_code_failure"
     case unknown

@@ -1,4 +1,4 @@
-/// Kind of action; selects the processor (reference §1.5).
+/// Kind of action; selects the processor (original-system.md §1.5).
 package enum PluginType: String, CaseIterable, Sendable, Codable {
     case notice, webhook, job, sops, itsm, common, collect
     case messageQueue = "message_queue"

@@ -44,7 +44,7 @@ package struct WorkTime: Sendable, Equatable {
     }
 }
 
-/// The original's plan generator (rota-spec §3), with its documented defects fixed
+/// The original's plan generator (original-system.md §8.3), with its documented defects fixed
 /// (docs/rota.md lists each): plans for one window of one rule, and the rotation state
 /// (`begin_time` per duty time, `last_user_index` per arrangement) advanced in ``rule``.
 package struct DutyGenerator: Sendable {
@@ -78,7 +78,7 @@ package struct DutyGenerator: Sendable {
         endDay = cap.secondOfDay == 0 ? cap.day - 1 : cap.day
     }
 
-    /// The original's preview (rota-spec §6): a handoff rule is first replayed from its effective
+    /// The original's preview (original-system.md §8.7): a handoff rule is first replayed from its effective
     /// time to `begin` (plans dropped, state kept) unless `align` is off or the rule already
     /// carries state (it continues an earlier window); then the window's plans. Returns the plans
     /// and the rule with the state after them.
@@ -116,7 +116,7 @@ package struct DutyGenerator: Sendable {
         return s < e ? Array(s...e) : Array(s...maxDay) + (e >= 1 ? Array(1...e) : [])
     }
 
-    /// The day walk (rota-spec §3.3): the covered days of duty time `t` of arrangement `a`,
+    /// The day walk (original-system.md §8.3): the covered days of duty time `t` of arrangement `a`,
     /// in periods for a rotation (`rotating`) or as one list, and its `begin_time` advanced.
     mutating func dutyDays(_ a: Int, _ ti: Int, rotating: Bool, periodInterval: Int) -> [[Int64]] {
         let t = rule.arranges[a].times[ti]
@@ -219,7 +219,7 @@ package struct DutyGenerator: Sendable {
         out.append(DutyShift(users: rule.arranges[k].dutyUsers.first ?? [], order: k, userIndex: k, workTimes: times))
     }
 
-    /// The next shift's users and the index after it (rota-spec §3.5). A stale index (past the
+    /// The next shift's users and the index after it (original-system.md §8.3). A stale index (past the
     /// end of the list) starts again at 0 instead of putting every group on duty at once.
     static func shiftUsers(_ a: DutyArrange, _ index: Int) -> (users: [JSONValue], next: Int) {
         if a.isAuto {

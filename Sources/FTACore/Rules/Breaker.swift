@@ -1,6 +1,6 @@
 import Foundation
 
-/// A circuit-breaker rule of module `action` (reference §4.2): hold actions whose dimension
+/// A circuit-breaker rule of module `action` (original-system.md §4.2): hold actions whose dimension
 /// `key` matches `values` by `method`.
 package struct BreakerRule: Sendable, Equatable {
     package static let keys = ["strategy_id", "bk_biz_id", "data_source_label", "data_type_label", "strategy_source", "plugin_type"]
@@ -37,7 +37,7 @@ package struct BreakerRule: Sendable, Equatable {
         switch method {
         case "reg", "nreg":
             for v in vs {
-                do { _ = try NSRegularExpression(pattern: v) } catch { throw FieldError("value", "'\(v)' is not a valid regular expression") }
+                do { _ = try Regex(v) } catch { throw FieldError("value", "'\(v)' is not a valid regular expression") }
             }
         case "lt", "lte", "gt", "gte":
             for v in vs where Double(v) == nil { throw FieldError("value", "'\(v)' is not a number (\(method) compares numbers)") }
@@ -46,7 +46,7 @@ package struct BreakerRule: Sendable, Equatable {
     }
 
     /// Whether this condition holds for `data` (the dimension's values); a missing dimension
-    /// never matches (reference §4.3).
+    /// never matches (original-system.md §4.3).
     func holds(_ data: [String]?) -> Bool {
         guard let data, !data.isEmpty else { return false }
         let d = data.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -56,8 +56,10 @@ package struct BreakerRule: Sendable, Equatable {
         func reg() -> Bool {
             guard let first = d.first else { return false }
             return r.contains { pattern in
-                guard let re = try? NSRegularExpression(pattern: pattern) else { return false }
-                return re.firstMatch(in: first, range: NSRange(first.startIndex..., in: first)) != nil
+                // The standard library's regular expressions: a search anywhere in the value, as
+                // the original's `re.search`.
+                guard let re = try? Regex(pattern) else { return false }
+                return first.firstMatch(of: re) != nil
             }
         }
         func numbers(_ l: [String]) -> [Double] { l.compactMap { Double($0) } }
@@ -101,7 +103,7 @@ extension BreakerRule {
     }
 }
 
-/// Active rules folded into OR-of-AND groups, left to right (reference §4.3).
+/// Active rules folded into OR-of-AND groups, left to right (original-system.md §4.3).
 package struct BreakerMatcher: Sendable {
     let groups: [[BreakerRule]]
 
@@ -126,7 +128,7 @@ package struct BreakerMatcher: Sendable {
         groups.first { group in group.allSatisfy { $0.holds(dimensions[$0.key]) } }
     }
 
-    /// The action module's dimensions (reference §4.4): `strategy_id` (also when 0),
+    /// The action module's dimensions (original-system.md §4.4): `strategy_id` (also when 0),
     /// `bk_biz_id`, the first query config's data source and type labels, `strategy_source`
     /// when both exist, and `plugin_type` (the plugin key).
     package static func dimensions(strategyId: Int64, bkBizId: String, strategy: JSONValue, pluginKey: String) -> [String: [String]] {

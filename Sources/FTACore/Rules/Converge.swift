@@ -1,6 +1,6 @@
 import Foundation
 
-/// `converge_config` of an action relation (reference §6.1): within `timedelta` seconds around an
+/// `converge_config` of an action relation (original-system.md §6.1): within `timedelta` seconds around an
 /// action's creation, actions with the same values of the `condition` dimensions converge into
 /// one instance once `count` of them are seen, and `converge_func` decides each one's fate.
 package struct ConvergeConfig: Sendable, Equatable {
@@ -88,7 +88,7 @@ package struct ConvergeConfig: Sendable, Equatable {
                               needBizConverge: needBiz, sub: sub, raw: value)
     }
 
-    /// The values of the converge context dimensions of an action (reference §6.2,
+    /// The values of the converge context dimensions of an action (original-system.md §6.2,
     /// `core/context/converge.py`); other names are looked up among the alert's dimensions.
     package static func context(of a: ClaimedAction) -> [String: String] {
         let inputs = a.json(\.inputs)
@@ -133,7 +133,7 @@ package struct ConvergeConfig: Sendable, Equatable {
     }
 }
 
-/// What convergence decides for one action (reference §6.2): run it, or not.
+/// What convergence decides for one action (original-system.md §6.2): run it, or not.
 package enum ConvergeDecision: Sendable, Equatable {
     case execute
     case skipped

@@ -1,4 +1,4 @@
-/// Interval (periodic) repeats of an action while its alert stays abnormal (reference §2.8).
+/// Interval (periodic) repeats of an action while its alert stays abnormal (original-system.md §2.8).
 package enum IntervalRule {
     /// `calc_action_interval`: seconds until the next round after `rounds` rounds, or 0 for
     /// none. Standard mode repeats every `notify_interval`; increasing mode waits

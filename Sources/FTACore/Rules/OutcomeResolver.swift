@@ -1,6 +1,6 @@
-/// Pure rules turning a processor's outcome into the row update (reference §2.5).
+/// Pure rules turning a processor's outcome into the row update (original-system.md §2.5).
 package enum OutcomeResolver {
-    /// A notice parent's status from its children's (reference §5.2, written to the database
+    /// A notice parent's status from its children's (original-system.md §5.2, written to the database
     /// here, where the original only did it in ES): children still running or converged away
     /// (`running, sleep, skipped, shield`) are ignored, and so are children the circuit breaker
     /// holds (`blocked` is not a failure; a failed replay is); all succeeded keeps `success`, all

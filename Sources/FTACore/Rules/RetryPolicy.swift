@@ -1,4 +1,4 @@
-/// Retry settings of one action (`failed_retry`, reference §2.5) plus fta's extras.
+/// Retry settings of one action (`failed_retry`, original-system.md §2.5) plus fta's extras.
 ///
 /// `maxRetryTimes = N` allows at most N + 1 executions; `-1` (the default) means no retry.
 package struct RetryPolicy: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// A remote action as a chain of HTTP steps (reference §3.3): each step is a request built from
+/// A remote action as a chain of HTTP steps (original-system.md §3.3): each step is a request built from
 /// templates, values picked out of the response into `outputs`, and what comes next: the
 /// action is finished (`finished_rule` / `success_rule`), the same step is polled again
 /// (`need_schedule`, every `schedule_timedelta` seconds), or the next step runs
@@ -43,7 +43,7 @@ package struct StepPlugin: Sendable, Equatable {
         }
     }
 
-    /// `{key, method: equal | in | not in, value}` over the outputs (reference §2.5
+    /// `{key, method: equal | in | not in, value}` over the outputs (original-system.md §2.5
     /// `business_rule_validate`); `names` gives a readable name per value for messages.
     package struct Rule: Sendable, Equatable {
         package var key: String
@@ -128,7 +128,7 @@ package struct StepPlugin: Sendable, Equatable {
                     next: o["next_function"]?.stringValue, nextAfter: try seconds("next_timedelta", 2))
     }
 
-    /// The built-in plugins (reference §3.4–3.6), by plugin key. ITSM tickets are polled to
+    /// The built-in plugins (original-system.md §3.4–3.6), by plugin key. ITSM tickets are polled to
     /// their end (the original marked them done at creation).
     package static let builtins: [String: StepPlugin] = {
         let jobStates = ["1": "not started", "2": "running", "3": "success", "4": "failed", "5": "skipped", "6": "error ignored",

@@ -1,4 +1,4 @@
-/// Title and content templates for notices, per signal and notice way (reference §3.1).
+/// Title and content templates for notices, per signal and notice way (original-system.md §3.1).
 ///
 /// Choice, first match wins: the action config's `template_detail.template[signal]`
 /// (`title_tmpl`, `message_tmpl`), then the config's `templates.<signal>.<way>`,
