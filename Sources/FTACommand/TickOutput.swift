@@ -2,23 +2,8 @@ import Foundation
 import FTACore
 import FTAPasses
 
-/// What `fta-tick` prints: the pass report, the queue status and one action, as text or JSON.
+/// What `fta-tick status` and `show` print: the queue status and one action, as text or JSON.
 package enum TickOutput {
-    package static func json(_ report: PassReport) -> JSONValue {
-        let t = report.total
-        let plugins = report.byPlugin.mapValues { c -> JSONValue in
-            ["claimed": .int(Int64(c.claimed)), "succeeded": .int(Int64(c.succeeded)), "failed": .int(Int64(c.failed)),
-             "retried": .int(Int64(c.retried)), "continued": .int(Int64(c.continued))]
-        }
-        return [
-            "claimed": .int(Int64(t.claimed)), "succeeded": .int(Int64(t.succeeded)), "failed": .int(Int64(t.failed)),
-            "retried": .int(Int64(t.retried)), "timed_out": .int(Int64(report.timedOut)),
-            "released": .int(Int64(report.released)), "lost": .int(Int64(report.lost)),
-            "expired_leases": .int(Int64(report.expiredLeases)), "seconds": .double(report.seconds),
-            "by_plugin": .object(plugins),
-        ]
-    }
-
     package static func json(_ s: QueueStatus, now: Int64) -> JSONValue {
         [
             "total": .int(Int64(s.total)),

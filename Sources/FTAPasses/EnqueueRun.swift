@@ -15,7 +15,7 @@ package struct EnqueueRun {
         package var reason: String
     }
 
-    package struct Report: Sendable {
+    package struct Report: Sendable, PassSummary {
         package var stored: [(line: Int, id: Int64)] = []
         package var duplicates: [(line: Int, id: Int64)] = []
         package var rejected: [Rejection] = []
@@ -26,6 +26,19 @@ package struct EnqueueRun {
         package var stoppedAfterLine: Int?
         /// The last line read.
         package var lastLine = 0
+        /// Where the lines came from (a file name or `stdin`), for the log line.
+        package var source = ""
+
+        package var figures: [Figure] {
+            [
+                .count("stored", stored.count, metric: "fta_enqueue_stored", help: "Actions stored by the last enqueue."),
+                .count("duplicates", duplicates.count, metric: "fta_enqueue_duplicates", help: "Lines of the last enqueue whose dedupe_key was already stored."),
+                .count("rejected", rejected.count, metric: "fta_enqueue_rejected", help: "Lines the last enqueue refused."),
+                .count("warnings", warnings.count),
+                .count("lines", lastLine),
+                .text("source", source),
+            ]
+        }
     }
 
     /// One committed transaction: which lines it covered and what became of them. Reported as

@@ -19,7 +19,7 @@ package struct IngestRun {
         package var heldByBreaker: Int
     }
 
-    package struct Report: Sendable {
+    package struct Report: Sendable, PassSummary {
         package var events: [LineResult] = []
         package var rejected: [EnqueueRun.Rejection] = []
         package var storedCount: Int { events.reduce(0) { $0 + $1.stored.count } }
@@ -28,6 +28,20 @@ package struct IngestRun {
         package var heldByBreaker: Int { events.reduce(0) { $0 + $1.heldByBreaker } }
         /// The last line read when a stop signal ended the run early.
         package var stoppedAfterLine: Int?
+        /// Where the events came from (a file name or `stdin`), for the log line.
+        package var source = ""
+
+        package var figures: [Figure] {
+            [
+                .count("events", events.count, metric: "fta_ingest_events", help: "Alert events the last ingest accepted."),
+                .count("stored", storedCount, metric: "fta_ingest_actions_stored", help: "Actions the last ingest created."),
+                .count("duplicates", duplicateCount),
+                .count("rejected", rejected.count, metric: "fta_ingest_rejected", help: "Lines the last ingest refused."),
+                .count("warnings", warningCount),
+                .count("held_by_breaker", heldByBreaker, metric: "fta_ingest_held_by_breaker", help: "Alerts the circuit breaker left out in the last ingest."),
+                .text("source", source),
+            ]
+        }
     }
 
     let store: any IntakeStore

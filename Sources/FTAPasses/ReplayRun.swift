@@ -16,6 +16,31 @@ package struct ReplayRun {
         package var message: String
     }
 
+    /// What a replay did: its JSON, log line and gauges.
+    package struct Summary: Sendable, PassSummary {
+        package var selected: Int
+        package var outcomes: [Outcome]
+        package var sent: Int { outcomes.filter(\.ok).count }
+        package var failed: Int { outcomes.count - sent }
+
+        package init(selected: Int, outcomes: [Outcome]) {
+            self.selected = selected
+            self.outcomes = outcomes
+        }
+
+        package var figures: [Figure] {
+            [
+                .count("selected", selected),
+                .count("sent", sent, metric: "fta_replay_sent", help: "Held notices sent by the last replay."),
+                .count("failed", failed, metric: "fta_replay_failed", help: "Held notices whose replay failed (still replayable)."),
+            ]
+        }
+
+        package var details: [String: JSONValue] {
+            ["results": .array(outcomes.map { ["id": .int($0.id), "ok": .bool($0.ok), "message": .string(Redactor.maskText($0.message))] })]
+        }
+    }
+
     let store: any ReplayStore
     let channels: [String: any NoticeChannel]
     let settings: TickSettings

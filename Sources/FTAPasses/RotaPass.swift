@@ -1,6 +1,7 @@
+import Dispatch
 import FTACore
 
-/// One `fta-rota` pass (rota-spec §4): for every duty group, keep one snapshot per rule (the
+/// One `fta-rota` pass (original-system.md §8.2): for every duty group, keep one snapshot per rule (the
 /// generator's state), re-plan a changed rule from `max(effective_time, now)`, cancel the plans
 /// of disabled and removed rules, and write 30-day batches of plans once the next batch starts
 /// within 7 days. "Now" is the group's own wall clock (its `timezone`).
@@ -9,7 +10,7 @@ import FTACore
 /// the second finds nothing left to do. Fixes to the original's lifecycle are listed in
 /// docs/rota.md.
 package struct RotaPass {
-    package struct Summary: Sendable, Equatable {
+    package struct Summary: Sendable, Equatable, PassSummary {
         package var groups = 0
         package var snapshotsCreated = 0
         package var rulesChanged = 0
@@ -20,12 +21,29 @@ package struct RotaPass {
         /// Rule ids groups refer to that are not stored.
         package var missingRules: [String] = []
         package var badZones: [String] = []
+        /// Wall time of the pass.
+        package var seconds: Double = 0
 
-        package var json: JSONValue {
-            .object(["groups": .int(Int64(groups)), "snapshots_created": .int(Int64(snapshotsCreated)), "rules_changed": .int(Int64(rulesChanged)),
-                     "batches": .int(Int64(batches)), "plans_written": .int(Int64(plansWritten)),
-                     "plans_cancelled": .int(Int64(plansCancelled)), "plans_cut": .int(Int64(plansCut)),
-                     "missing_rules": .array(missingRules.map { .string($0) }), "bad_timezones": .array(badZones.map { .string($0) })])
+        package static func == (a: Summary, b: Summary) -> Bool {
+            // The figures that describe the plans; the wall time differs between any two runs.
+            [a.groups, a.snapshotsCreated, a.rulesChanged, a.batches, a.plansWritten, a.plansCancelled, a.plansCut]
+                == [b.groups, b.snapshotsCreated, b.rulesChanged, b.batches, b.plansWritten, b.plansCancelled, b.plansCut]
+                && a.missingRules == b.missingRules && a.badZones == b.badZones
+        }
+
+        package var figures: [Figure] {
+            [
+                .count("groups", groups, metric: "fta_rota_groups", help: "Duty groups planned by the last pass."),
+                .count("snapshots_created", snapshotsCreated),
+                .count("rules_changed", rulesChanged, metric: "fta_rota_rules_changed", help: "Rules re-planned by the last pass."),
+                .count("batches", batches),
+                .count("plans_written", plansWritten, metric: "fta_rota_plans_written", help: "Plans written by the last pass."),
+                .count("plans_cancelled", plansCancelled, metric: "fta_rota_plans_cancelled", help: "Plans cancelled by the last pass (changed, disabled or removed rules)."),
+                .count("plans_cut", plansCut),
+                .count("problems", missingRules.count + badZones.count, metric: "fta_rota_problems", help: "Groups naming a missing rule or an unknown time zone."),
+                .list("missing_rules", missingRules), .list("bad_timezones", badZones),
+                .seconds("seconds", seconds, metric: "fta_rota_duration_seconds", help: "Wall time of the last pass."),
+            ]
         }
     }
 
@@ -38,7 +56,8 @@ package struct RotaPass {
     package init(store: any DutyStore) { self.store = store }
 
     package func run(directory: UserDirectory, at instant: Int64) throws -> Summary {
-        try store.planDuty { store in
+        let started = DispatchTime.now().uptimeNanoseconds
+        var summary = try store.planDuty { store in
             var summary = Summary()
             var rules = RuleCache(rows: try store.ruleRows())
             let dutyGroups = directory.groups.values.filter(\.needDuty).sorted { $0.id < $1.id }
@@ -58,6 +77,8 @@ package struct RotaPass {
             }
             return summary
         }
+        summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return summary
     }
 
     /// Stored rules by id; a rule's JSON is parsed only when a snapshot is made from it.

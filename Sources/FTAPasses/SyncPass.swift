@@ -15,7 +15,7 @@ package final class SyncPass {
         case backfill(since: Int64?)
     }
 
-    package struct Report: Sendable {
+    package struct Report: Sendable, PassSummary {
         /// Documents Elasticsearch acknowledged (created, updated, or already newer there).
         package var exported = 0
         /// Rows read that are not exported (received, execution notices...).
@@ -25,6 +25,20 @@ package final class SyncPass {
         package var requests = 0
         package var checkpoint: Int64 = 0
         package var seconds: Double = 0
+        /// `live` (from the checkpoint) or `backfill`.
+        package var mode = "live"
+
+        package var figures: [Figure] {
+            [
+                .count("exported", exported, metric: "fta_sync_exported", help: "Documents acknowledged by the last run."),
+                .count("skipped", skipped),
+                .count("dead_lettered", deadLettered, metric: "fta_sync_dead_lettered", help: "Documents refused by the last run."),
+                .count("retried_items", retriedItems), .count("requests", requests),
+                .count("checkpoint", checkpoint, metric: "fta_sync_checkpoint", help: "Change number exported up to."),
+                .seconds("seconds", seconds, metric: "fta_sync_duration_seconds", help: "Wall time of the last run."),
+                .text("mode", mode),
+            ]
+        }
     }
 
     let store: any SyncStore
@@ -101,6 +115,7 @@ package final class SyncPass {
         }
         var report = Report()
         let live = mode == .live
+        report.mode = live ? "live" : "backfill"
         let since: Int64? = { if case .backfill(let s) = mode { return s } else { return nil } }()
         var cursor: Int64 = live ? try store.syncCheckpoint(settings.target) : 0
         report.checkpoint = cursor

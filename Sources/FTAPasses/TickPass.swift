@@ -29,34 +29,6 @@ package struct TickOptions: Sendable {
     }
 }
 
-/// What one pass did, for the summary log line, the metrics file and tests.
-package struct PassReport: Sendable {
-    package struct Counts: Sendable, Equatable {
-        package var claimed = 0, succeeded = 0, failed = 0, retried = 0, continued = 0, finishedOther = 0
-        package init() {}
-    }
-    package var byPlugin: [String: Counts] = [:]
-    package var timedOut = 0
-    /// Claimed rows whose previous lease had expired without an outcome.
-    package var expiredLeases = 0
-    package var released = 0
-    package var lost = 0
-    /// Interval-repeat rounds created before the claim.
-    package var repeatsCreated = 0
-    /// Actions held by the circuit breaker, by "stage|rule id".
-    package var held: [String: Int] = [:]
-    package var seconds: Double = 0
-
-    package init() {}
-
-    package var total: Counts {
-        byPlugin.values.reduce(into: Counts()) { t, c in
-            t.claimed += c.claimed; t.succeeded += c.succeeded; t.failed += c.failed
-            t.retried += c.retried; t.continued += c.continued; t.finishedOther += c.finishedOther
-        }
-    }
-}
-
 /// One `fta-tick` pass (docs/architecture.md, "The action lifecycle"), in named stages so a
 /// lingering loop can run them again:
 ///
@@ -146,6 +118,8 @@ package final class TickPass {
         queue.close()
         workers.wait()
         report.seconds = elapsed
+        report.worker = options.workerId
+        report.endedAt = clock.now()
         return report
     }
 
@@ -407,20 +381,5 @@ package final class TickPass {
             report.released += unstarted.count
         }
         logger.info("\(reason): released \(unstarted.count) unstarted actions, finishing \(queue.outstanding) in flight")
-    }
-}
-
-extension PassReport {
-    /// Counts a recorded update under its plugin.
-    mutating func count(_ update: ActionUpdate, plugin: String) {
-        var c = byPlugin[plugin] ?? Counts()
-        switch update.kind {
-        case .succeeded: c.succeeded += 1
-        case .failed: c.failed += 1
-        case .retried: c.retried += 1
-        case .continued: c.continued += 1
-        case .finished: c.finishedOther += 1
-        }
-        byPlugin[plugin] = c
     }
 }

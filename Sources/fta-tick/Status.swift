@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import FTACommand
+import FTAConfig
+import FTACore
+import FTAPasses
+import FTATransport
+import Logging
+
+extension FtaTick {
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Counts by status, actions due now, leased now, the age of the oldest due action, interval repeats and breaker rules.",
+            discussion: "Example: fta-tick status --db fta.db --json")
+
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let env = try global.prepare(label: "fta-tick")
+            let now = env.clock.now()
+            let store = try env.openStore()
+            let s = try store.queueStatus(now: now, includeHistory: true)
+            let repeats = try store.repeatSummary()
+            let rules = try store.breakerRules(now: now, includeExpired: false)
+            let converging = try store.openConvergeInstances()
+            if json {
+                let extra: [String: JSONValue] = [
+                    "repeats_active": .int(Int64(repeats.active)), "next_repeat_at": repeats.nextAt.map { .int($0) } ?? .null,
+                    "breaker_rules": .int(Int64(rules.count)), "converge_instances_open": .int(Int64(converging)),
+                ]
+                print(TickOutput.json(s, now: now).merging(extra).jsonText)
+            } else {
+                print(TickOutput.text(s))
+                let next = repeats.nextAt.map { " (next in \(OperatorOutput.duration($0 - now)))" } ?? ""
+                print("interval repeats: \(repeats.active) active\(next)")
+                print("breaker rules: \(rules.count) active" + (rules.isEmpty ? "" : ", holding \(rules.reduce(0) { $0 + $1.held }) actions so far (fta-tick breaker list)"))
+                print("converge instances: \(converging) open")
+            }
+        }
+    }
+}
