@@ -5,7 +5,7 @@ import FTACore
 /// A reusable libcurl easy handle. Reusing it keeps the TCP/TLS connection alive between
 /// requests to the same host (about twice the throughput of a new handle per request).
 /// Not thread-safe: one client per worker thread.
-package final class HTTPClient {
+package final class HTTPClient: HTTPTransport {
     private let curl: CurlEasy
     private var handle: UnsafeMutableRawPointer { curl.handle }
     /// Response headers kept in ``HTTPResponse/headers`` (lower-case).

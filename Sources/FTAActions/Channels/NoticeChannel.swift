@@ -5,14 +5,14 @@ import FTATransport
 /// Per-thread resources a channel sends with: kept-alive HTTP and SMTP handles, the template
 /// cache and the clock.
 package final class ChannelWorker {
-    package let http: HTTPClient
+    package let http: any HTTPTransport
     package let smtp: SMTPClient
     package let renderer: TemplateRenderer
     package let clock: Clock
 
     /// Shares `http` and `renderer` with the worker thread that owns them; `nil` only when
     /// libcurl cannot allocate a handle (out of memory).
-    package init?(http: HTTPClient, renderer: TemplateRenderer, clock: Clock) {
+    package init?(http: any HTTPTransport, renderer: TemplateRenderer, clock: Clock) {
         guard let smtp = SMTPClient() else { return nil }
         self.http = http
         self.smtp = smtp

@@ -6,7 +6,7 @@ import FTATransport
 /// Resources one worker thread hands to processors: its own HTTP handle (kept alive between
 /// actions) and template cache, the settings and the clock.
 package final class WorkerContext {
-    package let http: HTTPClient
+    package let http: any HTTPTransport
     package let renderer: TemplateRenderer
     /// Handles for notice channels (SMTP and HTTP), made on first use.
     package lazy var channels: ChannelWorker? = ChannelWorker(http: http, renderer: renderer, clock: clock)
@@ -18,8 +18,13 @@ package final class WorkerContext {
     package let clock: Clock
 
     /// `nil` when no HTTP handle can be had (out of memory).
-    package init?(settings: TickSettings, clock: Clock) {
+    package convenience init?(settings: TickSettings, clock: Clock) {
         guard let http = HTTPClient(maxResponseBytes: settings.maxResponseBytes, userAgent: settings.userAgent) else { return nil }
+        self.init(settings: settings, clock: clock, http: http)
+    }
+
+    /// A worker that sends HTTP through `http` (unit tests give a scripted transport).
+    package init(settings: TickSettings, clock: Clock, http: any HTTPTransport) {
         self.settings = settings
         self.clock = clock
         self.http = http
