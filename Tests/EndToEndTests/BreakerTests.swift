@@ -5,19 +5,15 @@ import XCTest
 
 /// The circuit breaker at its three stages, `fta-tick breaker`, and `fta-replay` releasing
 /// held notices through real SMTP and HTTP receivers.
-final class BreakerTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class BreakerTests: EndToEndCase {
     var receiver: Receiver!
     var smtp: SMTPServer!
-    var db: String { dir.file("fta.db") }
-    var config: String!
-    let t0: Int64 = 1_795_000_000
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
-        receiver = try Receiver()
-        smtp = try SMTPServer(log: dir.file("mail.jsonl"))
-        config = try dir.write("fta.yaml", """
+        try super.setUpWithError()
+        receiver = try startReceiver()
+        smtp = try startSMTP()
+        try writeConfig("""
             channels:
               mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
             users:
@@ -30,37 +26,15 @@ final class BreakerTests: XCTestCase {
             """)
     }
 
-    override func tearDown() {
-        receiver?.stop()
-        smtp?.stop()
-    }
-
-    @discardableResult
-    func tick(_ args: [String], at t: Int64? = nil, expect status: Int32 = 0, stdin: String? = nil) throws -> CommandResult {
-        let r = try Binaries.run("fta-tick", args + ["--db", db, "--config", config, "--now", "\(t ?? t0)"], stdin: stdin)
-        XCTAssertEqual(r.status, status, "\(args): \(r.stderr)")
-        return r
-    }
-
-    func replay(_ args: [String], expect status: Int32 = 0) throws -> CommandResult {
-        let r = try Binaries.run("fta-replay", args + ["--db", db, "--config", config, "--now", "\(t0 + 600)"])
-        XCTAssertEqual(r.status, status, "\(args): \(r.stderr)")
-        return r
-    }
-
-    func rows() throws -> [ActionRow] { try TestDatabase(path: db).actions() }
-
-    func row(_ id: Int64) throws -> ActionRow { try XCTUnwrap(try TestDatabase(path: db).action(id), "action \(id)") }
-
     func webhooks(_ pairs: [(strategy: Int64, biz: String)], at t: Int64? = nil) throws -> [Int64] {
         let lines = pairs.enumerated().map { i, p in
             Actions.webhook(url: "\(receiver.baseURL)/hook", extra: ["strategy_id": .int(p.strategy), "bk_biz_id": .string(p.biz)], alertId: "w\(i)")
         }
-        return try tick(["enqueue", "-"], at: t, stdin: Actions.lines(lines)).stdout.split(separator: "\n").compactMap { Int64($0) }
+        return ids(try tick(["enqueue", "-"], at: t, stdin: Actions.lines(lines)))
     }
 
     func statuses(_ ids: [Int64]) throws -> [String] {
-        try ids.map { id in try row(id).status }
+        try ids.map { id in try actionRow(id).status }
     }
 
     func testRuleOnAStrategy_holdsItsWebhooksWithoutARequest_otherStrategiesRun() throws {
@@ -69,7 +43,7 @@ final class BreakerTests: XCTestCase {
         let pass = try tick(["run", "--metrics-file", dir.file("tick.prom")])
         XCTAssertEqual(try statuses(ids), ["blocked", "success", "blocked"])
         XCTAssertEqual(try receiver.requests().filter { $0["path"]?.stringValue == "/hook" }.count, 1)
-        let held = try row(ids[0])
+        let held = try actionRow(ids[0])
         XCTAssertEqual(held.failureType, "blocked")
         let exData = held.exData
         XCTAssertEqual(exData["circuit_breaking"], true)
@@ -114,12 +88,12 @@ final class BreakerTests: XCTestCase {
         let ingested = try tick(["ingest", "--json", "-"], stdin: Actions.lines([event]))
         XCTAssertEqual(try JSONParser.parse(ingested.stdout)["held_by_breaker"], 1, "counted")
         XCTAssertTrue(ingested.stderr.contains("alert a2 left out of the message-queue action: held by breaker rule"), "logged: \(ingested.stderr)")
-        let mq = try rows().filter { $0.pluginType == "message_queue" }
+        let mq = try actionRows().filter { $0.pluginType == "message_queue" }
         XCTAssertEqual(mq.map(\.alerts), [["a1", "a3"]])
 
         let allBlocked: JSONValue = ["signal": "abnormal", "alerts": [alert("b1", biz: 9), alert("b2", biz: 9)], "strategy": ["id": 7]]
         try tick(["ingest", "-"], stdin: Actions.lines([allBlocked]))
-        XCTAssertEqual(try rows().filter { $0.alerts.contains { $0.lowercased().contains("b1") } }.count, 0)
+        XCTAssertEqual(try actionRows().filter { $0.alerts.contains { $0.lowercased().contains("b1") } }.count, 0)
     }
 
     func testNoticeStorm_heldWithTheirSends_replayRefusesWhileTheRuleMatches_thenSendsAllAtTheRate_once() throws {
@@ -132,7 +106,7 @@ final class BreakerTests: XCTestCase {
         try tick(["ingest", "-"], stdin: Actions.lines(events))
         try tick(["run", "--batch", "1000"])
         XCTAssertEqual(try smtp.messages().count, 0)
-        let held = try rows().filter { !$0.isParentAction && $0.status == "blocked" && $0.failureType == "blocked" }
+        let held = try actionRows().filter { !$0.isParentAction && $0.status == "blocked" && $0.failureType == "blocked" }
         XCTAssertEqual(held.count, 200)
         let send = held[0].exData["retry_params"]?.arrayValue?.first
         XCTAssertEqual(send?["way"], "mail")
@@ -140,26 +114,26 @@ final class BreakerTests: XCTestCase {
         XCTAssertTrue(send?["title"]?.stringValue?.hasPrefix("[warning] alert: disk full") ?? false)
 
         // Held is not failed: the parents keep their status, as the original's aggregation.
-        XCTAssertEqual(Set(try rows().filter(\.isParentAction).map(\.status)), ["success"])
-        let dry = try replay(["--dry-run", "--json"])
+        XCTAssertEqual(Set(try actionRows().filter(\.isParentAction).map(\.status)), ["success"])
+        let dry = try replay(["--dry-run", "--json"], at: t0 + 600)
         XCTAssertEqual(try JSONParser.parse(dry.stdout).arrayValue?.count, 200)
-        let refused = try replay([], expect: 1)
+        let refused = try replay([], at: t0 + 600, expect: 1)
         XCTAssertTrue(refused.stderr.contains("200 of the 200 selected notices still match breaker rule \(rule)"), refused.stderr)
         XCTAssertEqual(try smtp.messages().count, 0)
 
         try tick(["breaker", "remove", rule])
         let started = Date()
-        let sent = try replay(["--rate", "50"])
+        let sent = try replay(["--rate", "50"], at: t0 + 600)
         let elapsed = Date().timeIntervalSince(started)
         XCTAssertEqual(sent.stdout, "replayed 200 held notices: 200 sent, 0 failed\n")
         XCTAssertGreaterThanOrEqual(elapsed, 3.9, "at most 50 a second")
         XCTAssertEqual(try smtp.messages().count, 200)
-        let marked = try rows().filter { !$0.isParentAction }
+        let marked = try actionRows().filter { !$0.isParentAction }
         XCTAssertEqual(Set(marked.map(\.status)), ["success"])
         XCTAssertEqual(marked[0].exData["replay"]?["result"], true)
-        XCTAssertEqual(try TestDatabase(path: db).logCount(step: "replay"), 200)
+        XCTAssertEqual(try database.logCount(step: "replay"), 200)
 
-        let again = try replay([])
+        let again = try replay([], at: t0 + 600)
         XCTAssertTrue(again.stderr.contains("no held notices match"), again.stderr)
         XCTAssertEqual(try smtp.messages().count, 200)
     }
@@ -176,12 +150,12 @@ final class BreakerTests: XCTestCase {
         try tick(["breaker", "remove", rule])
         // The mail server is gone: the replay fails and the notices stay held.
         smtp.stop()
-        let failed = try replay(["--rate", "100"], expect: 1)
+        let failed = try replay(["--rate", "100"], at: t0 + 600, expect: 1)
         XCTAssertTrue(failed.stdout.contains("0 sent, 3 failed"), failed.stdout)
-        XCTAssertEqual(try rows().filter { $0.failureType == "blocked" && $0.status == "failure" }.count, 3)
-        smtp = try SMTPServer(log: dir.file("mail2.jsonl"))
-        config = try dir.write("fta2.yaml", try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "port: \\d+", with: "port: \(smtp.port)", options: .regularExpression))
-        let digest = try replay(["--digest", "--rate", "100"])
+        XCTAssertEqual(try actionRows().filter { $0.failureType == "blocked" && $0.status == "failure" }.count, 3)
+        smtp = try startSMTP(log: "mail2.jsonl")
+        try writeConfig(try configText().replacingOccurrences(of: "port: \\d+", with: "port: \(smtp.port)", options: .regularExpression), name: "fta2.yaml")
+        let digest = try replay(["--digest", "--rate", "100"], at: t0 + 600)
         XCTAssertEqual(digest.stdout, "replayed 3 held notices: 3 sent, 0 failed\n")
         let mails = try smtp.messages()
         XCTAssertEqual(mails.count, 1, "one digest for dave")

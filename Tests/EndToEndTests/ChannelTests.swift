@@ -6,18 +6,15 @@ import FTATestSupport
 import XCTest
 
 /// Notice channels configured from YAML, sending to a real HTTP receiver and a real SMTP server.
-final class ChannelTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class ChannelTests: EndToEndCase {
     var receiver: Receiver!
     var worker: ChannelWorker!
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
-        receiver = try Receiver()
-        worker = try XCTUnwrap(ChannelWorker(clock: .fixed(1_795_000_000)))
+        try super.setUpWithError()
+        receiver = try startReceiver()
+        worker = try XCTUnwrap(ChannelWorker(clock: .fixed(t0)))
     }
-
-    override func tearDown() { receiver?.stop() }
 
     func channels(_ yaml: String) throws -> [String: any NoticeChannel] {
         NoticeChannels.make(try FTAConfig.parse(yaml, source: "test.yaml", environment: ["SMS_TOKEN": "tok-sms-1"]).channels)
@@ -97,8 +94,7 @@ final class ChannelTests: XCTestCase {
     }
 
     func testMail_oneMessageToAllReceivers() throws {
-        let smtp = try SMTPServer(log: dir.file("mail.jsonl"))
-        defer { smtp.stop() }
+        let smtp = try startSMTP()
         let c = try channels("channels:\n  mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}\n")
         let results = try XCTUnwrap(c["mail"]).send(NoticeMessage(way: "mail", receivers: ["a@example.com", "b@example.com"], title: "[fta] disk full", content: "<p>/data 98%</p>"), worker: worker)
         XCTAssertTrue(results.values.allSatisfy(\.ok), "\(results)")

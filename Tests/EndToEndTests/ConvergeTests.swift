@@ -5,18 +5,13 @@ import XCTest
 
 /// Convergence in the pass (original-system.md §6): a storm of identical actions meets one converge
 /// instance, and the converge function lets one through.
-final class ConvergeTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class ConvergeTests: EndToEndCase {
     var receiver: Receiver!
-    var db: String { dir.file("fta.db") }
-    let t0: Int64 = 1_795_000_000
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
-        receiver = try Receiver()
+        try super.setUpWithError()
+        receiver = try startReceiver()
     }
-
-    override func tearDown() { receiver?.stop() }
 
     /// `n` webhook actions of one strategy and package for different alerts, `converge_config` in their inputs.
     func storm(_ n: Int, function: String, count: Int = 1, timedelta: Int = 120, from: Int = 0) -> [JSONValue] {
@@ -27,17 +22,14 @@ final class ConvergeTests: XCTestCase {
         }
     }
 
-    func enqueue(_ lines: [JSONValue], at t: Int64) throws {
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t)", "-"], stdin: Actions.lines(lines))
-        XCTAssertEqual(r.status, 0, r.stderr)
+    /// Enqueue without the config: the test's config is for the pass.
+    func enqueue(_ lines: [JSONValue], at t: Int64, file: StaticString = #filePath, line: UInt = #line) throws {
+        try tick(["enqueue", "-"], at: t, without: .config, stdin: Actions.lines(lines), file: file, line: line)
     }
 
-    func pass(at t: Int64, config: String? = nil) throws {
-        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--now", "\(t)"] + (config.map { ["--config", $0] } ?? []))
-        XCTAssertEqual(r.status, 0, r.stderr)
+    func pass(at t: Int64, file: StaticString = #filePath, line: UInt = #line) throws {
+        try tick(["run"], at: t, file: file, line: line)
     }
-
-    var database: TestDatabase { TestDatabase(path: db) }
 
     func statuses() throws -> [String: Int] {
         var out: [String: Int] = [:]
@@ -56,10 +48,10 @@ final class ConvergeTests: XCTestCase {
         XCTAssertEqual(try database.convergeInstances().count, 1)
         XCTAssertEqual(try database.convergeRelations().count, 20)
         XCTAssertEqual(try database.convergeRelations().filter { $0.convergeStatus == "executed" }.count, 1)
-        let show = try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", "2"]).stdout)
+        let show = try json(tick(["show", "--json", "2"], without: .now, expect: nil))
         XCTAssertEqual(show["converge"]?["relations"]?.arrayValue?.count, 20)
         XCTAssertEqual(show["converge"]?["converge_status"], "skipped")
-        let status = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json"]).stdout)
+        let status = try json(tick(["status", "--json"], without: .now, expect: nil))
         XCTAssertEqual(status["converge_instances_open"]?.intValue, 1)
     }
 
@@ -77,7 +69,7 @@ final class ConvergeTests: XCTestCase {
 
     func testOverlappingPasses_oneInstancePerDimension() throws {
         try enqueue(storm(20, function: "skip_when_success"), at: t0)
-        let passes = try (0..<2).map { _ in try Binaries.start("fta-tick", ["run", "--db", db, "--now", "\(t0)", "--batch", "5"]) }
+        let passes = try (0..<2).map { _ in try start("fta-tick", ["run", "--batch", "5"]) }
         for p in passes { p.process.waitUntilExit(); XCTAssertEqual(p.process.terminationStatus, 0) }
         try pass(at: t0 + 30)
         XCTAssertEqual(try database.convergeInstances().count, 1)
@@ -90,14 +82,13 @@ final class ConvergeTests: XCTestCase {
         try pass(at: t0)
         XCTAssertEqual(try statuses(), ["success": 2, "skipped": 3])
 
-        let bk = try BKFixture()
-        defer { bk.stop() }
+        let bk = try startBK()
         try bk.configure(["approval_states": ["RUNNING"]])
-        let config = try dir.write("fta.yaml", "itsm: {url: \"\(bk.url)/itsm\", approval_service_id: 5}\n")
+        try writeConfig("itsm: {url: \"\(bk.url)/itsm\", approval_service_id: 5}\n")
         var defense = storm(4, function: "defense", count: 2, from: 10)
         defense = defense.map { $0.setting("action_config", ["id": 6, "name": "guarded hook", "execute_config": $0["action_config"]!["execute_config"]!]) }
         try enqueue(defense, at: t0 + 1000)
-        try pass(at: t0 + 1000, config: config)
+        try pass(at: t0 + 1000)
         XCTAssertEqual(try database.actions().filter { $0.id > 5 }.map(\.status), ["success", "success", "waiting", "waiting"],
                        "the third and fourth wait for approval")
         XCTAssertEqual(try bk.requests().filter { $0["path"] == "/itsm/create_ticket/" }.count, 2)
@@ -133,8 +124,8 @@ final class ConvergeTests: XCTestCase {
 
     // MARK: summary notices
 
-    func noticeConfig(_ smtp: SMTPServer, users: [String]) throws -> String {
-        try dir.write("fta.yaml", """
+    func writeNoticeConfig(_ smtp: SMTPServer, users: [String]) throws {
+        try writeConfig("""
             channels:
               mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
             users:
@@ -166,15 +157,13 @@ final class ConvergeTests: XCTestCase {
     }
 
     func testBusinessStage_threeStrategiesToOneReceiver_oneBusinessSummary() throws {
-        let smtp = try SMTPServer(log: dir.file("mail.jsonl"))
-        defer { smtp.stop() }
-        let config = try noticeConfig(smtp, users: ["alice"])
+        let smtp = try startSMTP()
+        try writeNoticeConfig(smtp, users: ["alice"])
         let events = [9, 10, 11].flatMap { noticeStorm(strategy: $0, alerts: 5, function: "collect_alarm", biz: true, at: t0) }
-        let i = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0 + 20)", "-"], stdin: Actions.lines(events))
-        XCTAssertEqual(i.status, 0, i.stderr)
-        try pass(at: t0 + 20, config: config)
+        try tick(["ingest", "-"], at: t0 + 20, stdin: Actions.lines(events))
+        try pass(at: t0 + 20)
         XCTAssertEqual(try database.convergeInstances().map(\.convergeType), ["action", "action", "action", "converge"])
-        try pass(at: t0 + 80, config: config)
+        try pass(at: t0 + 80)
         let mails = try smtp.messages()
         XCTAssertEqual(mails.count, 1, "one business summary instead of three")
         XCTAssertTrue(mails.first?["subject"]?.stringValue?.contains("15 notices") ?? false, "\(mails.first?["subject"] ?? "")")
@@ -184,18 +173,14 @@ final class ConvergeTests: XCTestCase {
     }
 
     func testCollect_theFirstIsSent_theRestSummarised_andASummaryPassesTheBreaker() throws {
-        let smtp = try SMTPServer(log: dir.file("mail.jsonl"))
-        defer { smtp.stop() }
-        let config = try noticeConfig(smtp, users: ["alice"])
-        let i = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0 + 20)", "-"],
-                                 stdin: Actions.lines(noticeStorm(strategy: 9, alerts: 6, function: "collect", at: t0)))
-        XCTAssertEqual(i.status, 0, i.stderr)
-        try pass(at: t0 + 20, config: config)
+        let smtp = try startSMTP()
+        try writeNoticeConfig(smtp, users: ["alice"])
+        try tick(["ingest", "-"], at: t0 + 20, stdin: Actions.lines(noticeStorm(strategy: 9, alerts: 6, function: "collect", at: t0)))
+        try pass(at: t0 + 20)
         XCTAssertEqual(try smtp.messages().count, 1, "the first notice goes out at once")
         // A breaker rule for business 2 before the summary is due: the summary is held like any notice.
-        let b = try Binaries.run("fta-tick", ["breaker", "add", "--db", db, "--biz", "2"])
-        XCTAssertEqual(b.status, 0, b.stderr)
-        try pass(at: t0 + 80, config: config)
+        try tick(["breaker", "add", "--biz", "2"], without: [.now, .config])
+        try pass(at: t0 + 80)
         XCTAssertEqual(try smtp.messages().count, 1)
         XCTAssertEqual(try database.actions().filter { $0.signal == "collect" }.map(\.status), ["blocked"])
         XCTAssertEqual(Set(try database.actions().filter { $0.signal == "abnormal" && !$0.isParentAction && $0.status == "skipped" }.map(\.realStatus)),
@@ -203,16 +188,14 @@ final class ConvergeTests: XCTestCase {
     }
 
     func testCollectAlarm_thirtyAlertsToOneGroup_oneSummaryPerReceiverAndWay_childrenSkippedWithItsStatus() throws {
-        let smtp = try SMTPServer(log: dir.file("mail.jsonl"))
-        defer { smtp.stop() }
-        let config = try noticeConfig(smtp, users: ["alice", "bob"])
+        let smtp = try startSMTP()
+        try writeNoticeConfig(smtp, users: ["alice", "bob"])
         let events = noticeStorm(strategy: 9, alerts: 30, function: "collect_alarm", at: t0)
-        let i = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0 + 40)", "-"], stdin: Actions.lines(events))
-        XCTAssertEqual(i.status, 0, i.stderr)
-        try pass(at: t0 + 40, config: config)
+        try tick(["ingest", "-"], at: t0 + 40, stdin: Actions.lines(events))
+        try pass(at: t0 + 40)
         XCTAssertEqual(try smtp.messages().count, 0, "every child converged: nothing sent yet")
         XCTAssertEqual(try database.actions().filter { $0.signal == "collect" && $0.status == "sleep" }.count, 2, "one summary per receiver and way")
-        try pass(at: t0 + 100, config: config)
+        try pass(at: t0 + 100)
         let mails = try smtp.messages()
         XCTAssertEqual(mails.map { $0["rcpt_tos"]?.arrayValue?.compactMap(\.stringValue) ?? [] }.sorted { $0.description < $1.description },
                        [["alice@example.com"], ["bob@example.com"]])

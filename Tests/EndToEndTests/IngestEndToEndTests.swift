@@ -6,19 +6,15 @@ import XCTest
 /// Alert events in through `fta-tick ingest`, notices out through `fta-tick run`: the rows
 /// the creation stage makes, merged sends over real SMTP and HTTP receivers, idempotent
 /// re-ingest, interval repeats and bad events.
-final class IngestEndToEndTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class IngestEndToEndTests: EndToEndCase {
     var receiver: Receiver!
     var smtp: SMTPServer!
-    var db: String { dir.file("fta.db") }
-    var config: String!
-    let t0: Int64 = 1_795_000_000
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
-        receiver = try Receiver()
-        smtp = try SMTPServer(log: dir.file("mail.jsonl"))
-        config = try dir.write("fta.yaml", """
+        try super.setUpWithError()
+        receiver = try startReceiver()
+        smtp = try startSMTP()
+        try writeConfig("""
             channels:
               mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
               sms: {url: "\(receiver.baseURL)/sms", body: '{"phones": {{ receivers|tojson }}, "text": {{ content|tojson }}}'}
@@ -43,11 +39,6 @@ final class IngestEndToEndTests: XCTestCase {
             """)
     }
 
-    override func tearDown() {
-        receiver?.stop()
-        smtp?.stop()
-    }
-
     func event(_ alert: String, signal: String = "abnormal", configId: Int = 3, groups: [String] = ["ops"],
                status: String? = nil, extra: [String: JSONValue] = [:]) -> JSONValue {
         let st = status ?? (signal == "recovered" ? "RECOVERED" : signal == "closed" ? "CLOSED" : "ABNORMAL")
@@ -64,22 +55,19 @@ final class IngestEndToEndTests: XCTestCase {
     }
 
     @discardableResult
-    func ingest(_ events: [JSONValue], at t: Int64? = nil, expect status: Int32 = 0) throws -> (ids: [Int64], result: CommandResult) {
-        let r = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t ?? t0)", "-"], stdin: Actions.lines(events))
-        XCTAssertEqual(r.status, status, r.stderr)
-        return (r.stdout.split(separator: "\n").compactMap { Int64($0) }, r)
+    func ingest(_ events: [JSONValue], at t: Int64? = nil, expect status: Int32 = 0,
+                file: StaticString = #filePath, line: UInt = #line) throws -> (ids: [Int64], result: CommandResult) {
+        let r = try tick(["ingest", "-"], at: t, expect: status, stdin: Actions.lines(events), file: file, line: line)
+        return (ids(r), r)
     }
 
-    func pass(at t: Int64) throws {
-        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t)"])
-        XCTAssertEqual(r.status, 0, r.stderr)
+    func pass(at t: Int64, file: StaticString = #filePath, line: UInt = #line) throws {
+        try tick(["run"], at: t, file: file, line: line)
     }
-
-    func rows() throws -> [ActionRow] { try TestDatabase(path: db).actions() }
 
     func testAbnormalEvent_mailAndSMSToAGroupOfThree_rowsAsTheOriginal_oneMergedSendPerWay_parentSuccess() throws {
         let (ids, _) = try ingest([event("a-1")])
-        let all = try rows()
+        let all = try actionRows()
         XCTAssertEqual(ids.count, 7)
         XCTAssertEqual(all.count, 7, "1 parent + 3 users × 2 ways")
         let parent = all[0]
@@ -114,7 +102,7 @@ final class IngestEndToEndTests: XCTestCase {
         XCTAssertEqual(sms.count, 1, "one merged SMS request")
         let body = try JSONParser.parse(try XCTUnwrap(sms.first?["body"]?.stringValue))
         XCTAssertEqual(Set(body["phones"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["111", "222", "333"])
-        let after = try rows()
+        let after = try actionRows()
         XCTAssertEqual(after.map(\.status), Array(repeating: "success", count: 7))
     }
 
@@ -124,7 +112,7 @@ final class IngestEndToEndTests: XCTestCase {
         let second = try ingest([event("a-1")])
         XCTAssertEqual(second.ids, [])
         XCTAssertTrue(second.result.stderr.contains("already ingested"), second.result.stderr)
-        XCTAssertEqual(try rows().count, 7)
+        XCTAssertEqual(try actionRows().count, 7)
         // Another alert, or another signal of the same alert, is new.
         XCTAssertEqual(try ingest([event("a-2")]).ids.count, 7)
         XCTAssertEqual(try ingest([event("a-1", signal: "recovered")]).ids.count, 7)
@@ -132,7 +120,7 @@ final class IngestEndToEndTests: XCTestCase {
 
     /// Rounds of abnormal notices created for `alert` (parents), by creation time.
     func rounds(_ alert: String = "a-1") throws -> [Int64] {
-        try rows().filter { $0.isParentAction && $0.signal == "abnormal" && $0.alerts == [alert] }.map(\.createTime)
+        try actionRows().filter { $0.isParentAction && $0.signal == "abnormal" && $0.alerts == [alert] }.map(\.createTime)
     }
 
     func testIntervalIncreasing_repeatsAfter60_120_240s_thenRecoveredStopsThem() throws {
@@ -141,18 +129,18 @@ final class IngestEndToEndTests: XCTestCase {
         XCTAssertEqual(try rounds().map { $0 - t0 }, [0, 60, 180, 420], "gaps of 60, 120 and 240 s")
         let mails = try smtp.messages()
         XCTAssertEqual(mails.count, 4, "one mail per round")
-        let parents = try rows().filter(\.isParentAction)
+        let parents = try actionRows().filter(\.isParentAction)
         XCTAssertEqual(parents.map(\.executeTimes), [1, 2, 3, 4], "execute_times counts the rounds")
         XCTAssertEqual(parents.map(\.isPolled), [true, true, true, false], "earlier rounds are marked polled")
         XCTAssertEqual(parents.last?.needPoll, true, "the latest round waits for the next")
 
-        let status = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 430)"]).stdout)
+        let status = try json(tick(["status", "--json"], at: t0 + 430, without: .config, expect: nil))
         XCTAssertEqual(status["repeats_active"], 1)
         XCTAssertEqual(status["next_repeat_at"], .int(t0 + 420 + 480))
         try ingest([event("a-1", signal: "recovered")], at: t0 + 500)
         for t in stride(from: t0 + 500, through: t0 + 1500, by: 100) { try pass(at: t) }
         XCTAssertEqual(try rounds().count, 4, "no repeat after the recovery")
-        let after = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 1500)"]).stdout)
+        let after = try json(tick(["status", "--json"], at: t0 + 1500, without: .config, expect: nil))
         XCTAssertEqual(after["repeats_active"], 0)
     }
 
@@ -182,7 +170,7 @@ final class IngestEndToEndTests: XCTestCase {
         try pass(at: t0)
         let calls = try receiver.requests().filter { $0["path"]?.stringValue == "/voice" }
         XCTAssertEqual(calls.count, 2, "alice and bob called once: \(calls)")
-        let children = try rows().filter { !$0.isParentAction }
+        let children = try actionRows().filter { !$0.isParentAction }
         // One voice child per alert, for the group's list [alice, bob].
         XCTAssertEqual(children.map(\.status).sorted(), ["failure", "success"])
         let aborted = children.filter { $0.failureType == "system_abort" }
@@ -191,14 +179,13 @@ final class IngestEndToEndTests: XCTestCase {
     }
 
     func testSerialVoice_oneChildForTheMergedList() throws {
-        let serial = try dir.write("serial.yaml", try String(contentsOfFile: config, encoding: .utf8) + """
+        try writeConfig(try configText() + """
 
               - {id: 9, name: serial voice, plugin_type: notice,
                  execute_config: {template_detail: {need_poll: false, voice_notice: serial}}}
-            """)
-        config = serial
+            """, name: "serial.yaml")
         try ingest([event("a-1", configId: 9, groups: ["oncall", "ops"])])
-        let voice = try rows().filter { $0.inputs["notice_way"] == "voice" }
+        let voice = try actionRows().filter { $0.inputs["notice_way"] == "voice" }
         XCTAssertEqual(voice.count, 1)
         XCTAssertEqual(voice[0].inputs["notice_receiver"], ["alice", "bob"])
     }
@@ -207,7 +194,7 @@ final class IngestEndToEndTests: XCTestCase {
         try receiver.script(path: "/sms", statuses: [500], body: "gateway down")
         try ingest([event("a-1")])
         try pass(at: t0)
-        let all = try rows()
+        let all = try actionRows()
         XCTAssertEqual(all[0].status, "partial_failure")
         XCTAssertEqual(all.dropFirst().map(\.status).sorted(), ["failure", "failure", "failure", "success", "success", "success"])
     }
@@ -219,7 +206,7 @@ final class IngestEndToEndTests: XCTestCase {
         bad = bad.setting("strategy", bad["strategy"]!.setting("notice", bad["strategy"]!["notice"]!.setting("config_id", 50)))
         try ingest([bad, event("a-2", groups: ["leads"])])
         try pass(at: t0)
-        let all = try rows()
+        let all = try actionRows()
         let failed = all.filter { $0.status == "failure" && !$0.isParentAction }
         XCTAssertEqual(failed.count, 1)
         XCTAssertTrue(failed[0].exData["message"]?.stringValue?.contains("template[abnormal].message_tmpl") ?? false)
@@ -238,25 +225,24 @@ final class IngestEndToEndTests: XCTestCase {
             event("a-2").jsonText,
         ].joined(separator: "\n") + "\n"
         let file = try dir.write("events.jsonl", text)
-        let r = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0)", file])
-        XCTAssertEqual(r.status, 1, r.stderr)
+        let r = try tick(["ingest", file], expect: 1)
         let lines = r.stderr.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.contains { $0.contains("events.jsonl line 2: signal: missing") }, r.stderr)
         XCTAssertTrue(lines.contains { $0.contains("events.jsonl line 3: strategy.notice.config_id: action config 404 is not in") }, r.stderr)
         XCTAssertTrue(lines.contains { $0.contains("events.jsonl line 4: malformed JSON") }, r.stderr)
-        XCTAssertEqual(Set(try rows().map(\.alerts)), [["a-1"], ["a-2"]])
-        XCTAssertEqual(try rows().count, 14)
+        XCTAssertEqual(Set(try actionRows().map(\.alerts)), [["a-1"], ["a-2"]])
+        XCTAssertEqual(try actionRows().count, 14)
     }
 
     func testShieldedAlert_parentOnly_skipped_noSends() throws {
         var shielded = event("a-1")
         shielded = shielded.setting("alert", shielded["alert"]!.merging(["is_shielded": true, "shield_id": [12]]))
         try ingest([shielded])
-        let all = try rows()
+        let all = try actionRows()
         XCTAssertEqual(all.count, 1)
         XCTAssertEqual(all[0].inputs["is_alert_shielded"], true)
         try pass(at: t0)
-        XCTAssertEqual(try rows()[0].status, "skipped")
+        XCTAssertEqual(try actionRows()[0].status, "skipped")
         XCTAssertEqual(try smtp.messages().count, 0)
     }
 
@@ -265,7 +251,7 @@ final class IngestEndToEndTests: XCTestCase {
         let stale = event("a-1", status: "RECOVERED")
         let r = try ingest([stale], at: t0 + 300)
         XCTAssertEqual(r.ids, [])
-        XCTAssertEqual(try rows().count, 0)
+        XCTAssertEqual(try actionRows().count, 0)
         // ack is not among the notice relation's signals.
         XCTAssertEqual(try ingest([event("a-2", signal: "ack")]).ids, [])
     }
@@ -295,7 +281,7 @@ final class IngestEndToEndTests: XCTestCase {
         try pass(at: t0 + 1)   // its notices go out
         XCTAssertEqual(try receiver.requests().filter { $0["path"]?.stringValue == "/hook" }.count, 1)
         XCTAssertEqual(try executionMails(), ["[fatal] action started: restart service", "[fatal] action succeeded: restart service"])
-        let notices = try rows().filter { $0.signal.lowercased().hasPrefix("execute") }
+        let notices = try actionRows().filter { $0.signal.lowercased().hasPrefix("execute") }
         XCTAssertEqual(notices.map(\.signal), ["execute", "execute_success"])
         XCTAssertEqual(notices.map(\.status), ["success", "success"])
         XCTAssertEqual(notices[0].inputs["notice_receiver"], "dave")
@@ -311,20 +297,19 @@ final class IngestEndToEndTests: XCTestCase {
         XCTAssertTrue(body.contains("status_code: 500, content: down") && body.contains("retrying"), body)
 
         // The same with tick.execute_notice_final_failure_only: one notice, after the last attempt.
-        let finalOnly = try dir.write("final.yaml", try String(contentsOfFile: config, encoding: .utf8) + "\ntick: {execute_notice_final_failure_only: true}\n")
-        config = finalOnly
+        try writeConfig(try configText() + "\ntick: {execute_notice_final_failure_only: true}\n", name: "final.yaml")
         try ingest([webhookEvent("a-2", maxRetryTimes: 1)])
         for t in [t0 + 10, t0 + 11, t0 + 12, t0 + 13] { try pass(at: t) }
-        let forA2 = try rows().filter { $0.signal.lowercased().hasPrefix("execute") && $0.alerts == ["a-2"] }.map(\.signal)
+        let forA2 = try actionRows().filter { $0.signal.lowercased().hasPrefix("execute") && $0.alerts == ["a-2"] }.map(\.signal)
         XCTAssertEqual(forA2, ["execute_failed"])
     }
 
     // MARK: Per-recipient cap
 
     func testRecipientCap_furtherNoticesFoldIntoOneDigest_sentWhenTheWindowEnds() throws {
-        let capped = try dir.write("capped.yaml", try String(contentsOfFile: config, encoding: .utf8)
-            .replacingOccurrences(of: "security: none, from: fta@example.com}", with: "security: none, from: fta@example.com, recipient_cap: {max: 2, window: 600}}"))
-        config = capped
+        try writeConfig(try configText()
+            .replacingOccurrences(of: "security: none, from: fta@example.com}", with: "security: none, from: fta@example.com, recipient_cap: {max: 2, window: 600}}"),
+                        name: "capped.yaml")
         let storm = (1...5).map { i in
             event("a-\(i)", groups: ["leads"]).setting("alert", event("a-\(i)")["alert"]!.setting("alert_name", .string("disk full on host-\(i)")))
         }
@@ -332,7 +317,7 @@ final class IngestEndToEndTests: XCTestCase {
         try pass(at: t0)
         XCTAssertEqual(try smtp.messages().count, 2, "two mails reach dave, the rest wait for the digest")
         // Workers run the five sends concurrently: which two go out first is not fixed.
-        let children = try rows().filter { !$0.isParentAction }
+        let children = try actionRows().filter { !$0.isParentAction }
         XCTAssertEqual(children.map(\.status).sorted(), ["skipped", "skipped", "skipped", "success", "success"])
         let heldBack = children.filter { $0.status == "skipped" }
         for h in heldBack {
@@ -369,20 +354,18 @@ final class IngestEndToEndTests: XCTestCase {
               dbops: {name: Database ops, users: [erin, alice], notice_ways: {default: [mail]}}
             """)
         // alice is not in this file: refused until she is stored.
-        let refused = try Binaries.run("fta-tick", ["groups", "import", "--db", db, file])
-        XCTAssertEqual(refused.status, 2)
+        let refused = try tick(["groups", "import", file], without: [.now, .config], expect: 2)
         XCTAssertTrue(refused.stderr.contains("user_groups.dbops: user 'alice' is not in users"), refused.stderr)
         let users = try dir.write("users.yaml", "users:\n  alice: {email: alice@example.com}\n")
-        XCTAssertEqual(try Binaries.run("fta-tick", ["groups", "import", "--db", db, users]).status, 0)
-        let stored = try Binaries.run("fta-tick", ["groups", "import", "--db", db, file])
-        XCTAssertEqual(stored.status, 0, stored.stderr)
+        try tick(["groups", "import", users], without: [.now, .config])
+        let stored = try tick(["groups", "import", file], without: [.now, .config])
         XCTAssertEqual(stored.stdout, "stored 1 users and 1 groups\n")
 
-        let list = try JSONParser.parse(try Binaries.run("fta-tick", ["groups", "list", "--db", db, "--config", config, "--json"]).stdout)
+        let list = try json(tick(["groups", "list", "--json"], without: .now, expect: nil))
         XCTAssertEqual(list.arrayValue?.compactMap { $0["id"]?.stringValue }, ["dbops", "leads", "oncall", "ops", "watched"])
 
         try ingest([event("a-1", groups: ["dbops"])])
-        let parent = try rows()[0]
+        let parent = try actionRows()[0]
         XCTAssertEqual(parent.inputs["notify_info"], ["mail": ["erin", "alice"]])
         try pass(at: t0)
         XCTAssertEqual(Set(try smtp.messages()[0]["rcpt_tos"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["erin@example.com", "alice@example.com"])
@@ -391,33 +374,33 @@ final class IngestEndToEndTests: XCTestCase {
     func testUnknownGroup_isAWarning_theOtherGroupsAreNotified() throws {
         let r = try ingest([event("a-1", groups: ["ghosts", "leads"])], expect: 1)
         XCTAssertTrue(r.result.stderr.contains("line 1: strategy.notice.user_groups: group 'ghosts' is not in the config's user_groups"), r.result.stderr)
-        XCTAssertEqual(try rows()[0].inputs["notify_info"], ["mail": ["dave"]])
+        XCTAssertEqual(try actionRows()[0].inputs["notify_info"], ["mail": ["dave"]])
     }
 
     // MARK: Followers and the message queue
 
     func testFollowers_getTheirOwnChildren_membersAreNotNotifiedTwice() throws {
         try ingest([event("a-1", groups: ["watched"])])
-        let parent = try rows()[0]
+        let parent = try actionRows()[0]
         let inputs = parent.inputs
         XCTAssertEqual(inputs["notify_info"], ["mail": ["alice"], "voice": [["alice"]]])
         XCTAssertEqual(inputs["follow_notify_info"], ["mail": ["bob"], "voice": [["bob"]]])
-        let children = try rows().filter { !$0.isParentAction }.map(\.inputs)
+        let children = try actionRows().filter { !$0.isParentAction }.map(\.inputs)
         let described = children.map { "\($0["notice_way"]!.stringValue!):\($0["notice_receiver"]!.jsonText):\($0["followed"]!.jsonText)" }
         XCTAssertEqual(described.sorted(), ["mail:\"alice\":false", "mail:\"bob\":true", "voice:[\"alice\"]:false", "voice:[\"bob\"]:true"])
     }
 
     func testMessageQueueConfigured_everyEventAlsoMakesAMessageQueueAction() throws {
-        config = try dir.write("mq.yaml", try String(contentsOfFile: config, encoding: .utf8) + "\nmessage_queue: {dsn: \"redis://127.0.0.1:6379/0/fta\"}\n")
+        try writeConfig(try configText() + "\nmessage_queue: {dsn: \"redis://127.0.0.1:6379/0/fta\"}\n", name: "mq.yaml")
         try ingest([event("a-1"), event("a-1", signal: "recovered")])
-        let mq = try rows().filter { $0.pluginType == "message_queue" }
+        let mq = try actionRows().filter { $0.pluginType == "message_queue" }
         XCTAssertEqual(mq.map(\.signal), ["abnormal", "recovered"])
         XCTAssertEqual(mq.map(\.alerts), [["a-1"], ["a-1"]])
         XCTAssertEqual(mq[0].actionConfig, [:], "no action config, as the original")
         // Shielded alerts are pushed unless message_queue.push_shielded_alerts is false.
-        config = try dir.write("mq2.yaml", try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "message_queue: {dsn:", with: "message_queue: {push_shielded_alerts: false, dsn:"))
+        try writeConfig(try configText().replacingOccurrences(of: "message_queue: {dsn:", with: "message_queue: {push_shielded_alerts: false, dsn:"), name: "mq2.yaml")
         let shielded = event("a-2").setting("alert", event("a-2")["alert"]!.setting("is_shielded", true))
         try ingest([shielded])
-        XCTAssertEqual(try rows().filter { $0.alerts == ["a-2"] && $0.pluginType == "message_queue" }.count, 0)
+        XCTAssertEqual(try actionRows().filter { $0.alerts == ["a-2"] && $0.pluginType == "message_queue" }.count, 0)
     }
 }

@@ -5,17 +5,9 @@ import XCTest
 
 /// Bad, absurd and hostile input: every value range-checked with a field-named error, no crash,
 /// a bad line never costs a good one, and what a stopped or killed enqueue stored is known.
-final class InputSafetyTests: XCTestCase {
-    var dir: TemporaryDirectory!
-    var db: String { dir.file("fta.db") }
-    let t0: Int64 = 1_795_000_000
-
-    override func setUpWithError() throws { dir = try TemporaryDirectory() }
-
-    func status() throws -> JSONValue {
-        let r = try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0)"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return try JSONParser.parse(r.stdout)
+final class InputSafetyTests: EndToEndCase {
+    func status(file: StaticString = #filePath, line: UInt = #line) throws -> JSONValue {
+        try json(tick(["status", "--json"], without: .config, file: file, line: line))
     }
 
     func good(_ i: Int) -> JSONValue {
@@ -38,8 +30,7 @@ final class InputSafetyTests: XCTestCase {
             }
         }
         let file = try dir.write("big.jsonl", lines.joined(separator: "\n") + "\n")
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", file])
-        XCTAssertEqual(r.status, 1, "rows were refused: exit 1, not a crash (\(r.status))")
+        let r = try tick(["enqueue", file], expect: 1)   // rows were refused: exit 1, not a crash
         for (line, text) in bad { XCTAssertTrue(r.stderr.contains("big.jsonl line \(line): ") && r.stderr.contains(text), "line \(line): \(r.stderr)") }
         XCTAssertEqual(r.stdout.split(separator: "\n").count, 7_102 - bad.count)
         XCTAssertEqual(try status()["total"]?.intValue, Int64(7_102 - bad.count))
@@ -50,21 +41,18 @@ final class InputSafetyTests: XCTestCase {
             #""strategy":{"id":7,"notice":{"id":70,"config_id":3,"signal":["abnormal"],"user_groups":["ops"]}}}"#
         }
         let events = [event(Int64.max, 60), event(0, Int64.max), event(1, 60), #"{"signal":"abnormal","alert":{"id":"t","begin_time":\#(max)}}"#].joined(separator: "\n")
-        let config = try dir.write("fta.yaml", "users: {alice: {email: a@example.com}}\nuser_groups: {ops: {users: [alice]}}\n")
-        let ingest = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: events + "\n")
-        XCTAssertEqual(ingest.status, 1, ingest.stderr)
+        try writeConfig("users: {alice: {email: a@example.com}}\nuser_groups: {ops: {users: [alice]}}\n")
+        let ingest = try tick(["ingest", "-"], expect: 1, stdin: events + "\n")
         XCTAssertTrue(ingest.stderr.contains("stdin line 1: execute_times: expected a round number in 0...1000000"), ingest.stderr)
         XCTAssertTrue(ingest.stderr.contains("stdin line 2: action_configs[3].action_config.execute_config.template_detail.notify_interval"), ingest.stderr)
         XCTAssertTrue(ingest.stderr.contains("stdin line 4: alert.begin_time: expected epoch seconds between 0 (1970) and 253402300799 (9999)"), ingest.stderr)
         XCTAssertFalse(ingest.stdout.isEmpty, "the good event was stored")
 
         for args in [["status", "--now", max], ["run", "--now", "1e300"], ["status", "--now", "-5"], ["run", "--lease", "1e300"], ["run", "--max-runtime", "inf"]] {
-            let s = try Binaries.run("fta-tick", args + ["--db", db])
-            XCTAssertEqual(s.status, 2, "\(args): \(s.stderr)")
+            let s = try tick(args, without: [.now, .config], expect: 2)
             XCTAssertEqual(s.stderr.split(separator: "\n").count, 1, s.stderr)
         }
-        let breaker = try Binaries.run("fta-tick", ["breaker", "add", "--strategy", "1", "--ttl", "9223372036854775807w", "--db", db])
-        XCTAssertEqual(breaker.status, 2, breaker.stderr)
+        try tick(["breaker", "add", "--strategy", "1", "--ttl", "9223372036854775807w"], without: [.now, .config], expect: 2)
     }
 
     func testAbsurdValues_areRefused_namingTheField() throws {
@@ -75,22 +63,20 @@ final class InputSafetyTests: XCTestCase {
             (#"{"signal":"abnormal","signal":"recovered","action_plugin":{"plugin_type":"webhook"}}"#, "duplicate key 'signal'"),
             (#"{"signal":"abnormal","alert":{"id":"a","id":"b"},"action_plugin":{"plugin_type":"webhook"}}"#, "duplicate key 'id'"),
         ]
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "-"], stdin: cases.map(\.0).joined(separator: "\n") + "\n")
-        XCTAssertEqual(r.status, 1)
+        let r = try tick(["enqueue", "-"], expect: 1, stdin: cases.map(\.0).joined(separator: "\n") + "\n")
         for (i, c) in cases.enumerated() { XCTAssertTrue(r.stderr.contains("stdin line \(i + 1): ") && r.stderr.contains(c.1), "\(c.1): \(r.stderr)") }
         XCTAssertEqual(try status()["total"]?.intValue, 0)
     }
 
     func testRetryIntervalZero_waitsAtLeastASecondBetweenAttempts() throws {
-        let receiver = try Receiver()
-        defer { receiver.stop() }
+        let receiver = try startReceiver()
         try receiver.script(path: "/down", statuses: Array(repeating: 500, count: 200))
         let line = Actions.webhook(url: "\(receiver.baseURL)/down", maxRetryTimes: 100, retryInterval: 0)
-        XCTAssertEqual(try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: Actions.lines([line])).status, 0)
+        try tick(["enqueue", "-"], without: .now, stdin: Actions.lines([line]))
         // Real clock: passes back to back for 4 seconds, as a tight cron or a lingering pass would run them.
         let start = Date()
         while Date().timeIntervalSince(start) < 4 {
-            _ = try Binaries.run("fta-tick", ["run", "--db", db])
+            try tick(["run"], without: .now, expect: nil)
         }
         let count = try receiver.requests().count
         XCTAssertGreaterThanOrEqual(count, 2, "it was retried")
@@ -107,21 +93,19 @@ final class InputSafetyTests: XCTestCase {
             (Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["action_config": ["id": 1, "execute_config": ["timout": 60, "template_detail": ["url": "http://h/"]]]]),
              prefix + "timout: unknown key (did you mean 'timeout'?)"),
         ]
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "-"], stdin: Actions.lines(cases.map(\.0)))
-        XCTAssertEqual(r.status, 1)
+        let r = try tick(["enqueue", "-"], expect: 1, stdin: Actions.lines(cases.map(\.0)))
         XCTAssertTrue(r.stdout.isEmpty, "none stored: \(r.stdout)")
         for (i, c) in cases.enumerated() { XCTAssertTrue(r.stderr.contains("stdin line \(i + 1): \(c.1)"), "\(c.1): \(r.stderr)") }
 
-        let warned = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "-"],
-                                      stdin: Actions.lines([Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["due_a": "2026-11-20T10:00:00Z"])]))
-        XCTAssertEqual(warned.status, 1, "stored, with a warning to look at")
+        // Stored, with a warning to look at: exit 1.
+        let warned = try tick(["enqueue", "-"], expect: 1,
+                              stdin: Actions.lines([Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["due_a": "2026-11-20T10:00:00Z"])]))
         XCTAssertEqual(warned.stdout.split(separator: "\n").count, 1)
         XCTAssertTrue(warned.stderr.contains("stdin line 1: unknown field 'due_a' ignored (did you mean 'due_at'?)"), warned.stderr)
 
-        let config = try dir.write("fta.yaml", "users: {alice: {email: a@example.com}}\nuser_groups: {ops: {users: [alice]}}\n")
+        try writeConfig("users: {alice: {email: a@example.com}}\nuser_groups: {ops: {users: [alice]}}\n")
         let event = #"{"signal":"abnormal","alert":{"id":"w1","status":"ABNORMAL"},"stratgy":{"id":7},"strategy":{"id":7,"notice":{"id":70,"config_id":0,"signal":["abnormal"],"user_groups":["ops"]}}}"#
-        let ingest = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: event + "\n")
-        XCTAssertEqual(ingest.status, 1)
+        let ingest = try tick(["ingest", "-"], expect: 1, stdin: event + "\n")
         XCTAssertTrue(ingest.stderr.contains("stdin line 1: unknown field 'stratgy' ignored (did you mean 'strategy'?)"), ingest.stderr)
         XCTAssertFalse(ingest.stdout.isEmpty, "the event was still ingested")
     }
@@ -134,7 +118,7 @@ final class InputSafetyTests: XCTestCase {
         try input.write(to: URL(fileURLWithPath: file))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Binaries.path("fta-tick"))
-        p.arguments = ["enqueue", "--db", db, "--now", "\(t0)", file]
+        p.arguments = arguments(["enqueue", file])
         let err = Pipe(), out = Pipe()
         p.standardError = err
         p.standardOutput = out
@@ -153,8 +137,7 @@ final class InputSafetyTests: XCTestCase {
 
     func testLogFormatJSON_everyStderrLineIsJSON_includingPerLineReports() throws {
         let lines = [good(1).jsonText, "{not json", Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["extra": 1]).jsonText].joined(separator: "\n")
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "--log-format", "json", "-"], stdin: lines + "\n")
-        XCTAssertEqual(r.status, 1)
+        let r = try tick(["enqueue", "--log-format", "json", "-"], expect: 1, stdin: lines + "\n")
         let objects = try r.stderr.split(separator: "\n").map { try JSONParser.parse(String($0)) }
         let bad = try XCTUnwrap(objects.first { $0["line"]?.intValue == 2 })
         XCTAssertEqual(bad["level"]?.stringValue, "error")
@@ -165,15 +148,13 @@ final class InputSafetyTests: XCTestCase {
 
     func testLogLevelAndFormat_acceptTheSameWay_andRefuseTheSameWay() throws {
         for args in [["--log-level", "TRACE"], ["--log-format", "JSON"], ["--log-level", "critical", "--log-format", "Text"]] {
-            XCTAssertEqual(try Binaries.run("fta-tick", ["status", "--db", db] + args).status, 0, "\(args)")
+            try tick(["status"] + args, without: .now)
         }
-        let level = try Binaries.run("fta-tick", ["status", "--db", db, "--log-level", "verbose"])
-        XCTAssertEqual(level.status, 2)
+        let level = try tick(["status", "--log-level", "verbose"], without: .now, expect: 2)
         XCTAssertTrue(level.stderr.contains("--log-level: 'verbose' is not one of trace, debug, info, notice, warning, error, critical"), level.stderr)
-        let format = try Binaries.run("fta-tick", ["status", "--db", db, "--log-format", "xml"])
-        XCTAssertEqual(format.status, 2)
+        let format = try tick(["status", "--log-format", "xml"], without: .now, expect: 2)
         XCTAssertTrue(format.stderr.contains("--log-format: 'xml' is not one of text, json"), format.stderr)
-        let help = try Binaries.run("fta-tick", ["run", "--help"]).stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+        let help = try tick(["run", "--help"], without: [.db, .now], expect: nil).stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
         XCTAssertTrue(help.contains("trace, debug, info, notice, warning, error, critical"), help)
     }
 
@@ -190,9 +171,9 @@ final class InputSafetyTests: XCTestCase {
 
     func testYAMLAliasBombs_areRefusedQuickly_withBoundedMemory() throws {
         let runs: [(String, [String])] = [
-            ("fta-tick", ["status", "--db", db, "--config", try dir.write("bomb-config.yaml", bomb("tick:"))]),
-            ("fta-tick", ["groups", "import", "--db", db, try dir.write("bomb-groups.yaml", bomb("user_groups:"))]),
-            ("fta-rota", ["import", "--db", db, try dir.write("bomb-rota.yaml", bomb("duty_rules:"))]),
+            ("fta-tick", arguments(["status", "--config", try dir.write("bomb-config.yaml", bomb("tick:"))], without: .now)),
+            ("fta-tick", arguments(["groups", "import", try dir.write("bomb-groups.yaml", bomb("user_groups:"))], without: .now)),
+            ("fta-rota", arguments(["import", try dir.write("bomb-rota.yaml", bomb("duty_rules:"))], without: .now)),
         ]
         for (tool, args) in runs {
             let started = Date()
@@ -207,9 +188,9 @@ final class InputSafetyTests: XCTestCase {
     }
 
     func testYAMLSyntaxErrors_nameFileLineAndColumn_butNeverEchoTheLine() throws {
-        let config = try dir.write("secret.yaml", "elasticsearch:\n  url: http://es:9200\n  password: hunter2-top-secret [\n" + String(repeating: "x", count: 200_000) + "\n")
-        let r = try Binaries.run("fta-tick", ["status", "--db", db, "--config", config])
-        XCTAssertEqual(r.status, 2)
+        let config = try writeConfig("elasticsearch:\n  url: http://es:9200\n  password: hunter2-top-secret [\n" + String(repeating: "x", count: 200_000) + "\n",
+                                     name: "secret.yaml")
+        let r = try tick(["status"], without: .now, expect: 2)
         XCTAssertFalse(r.stderr.contains("hunter2"), r.stderr)
         XCTAssertTrue(r.stderr.contains("config \(config): invalid YAML at line "), r.stderr)
         XCTAssertLessThan(r.stderr.utf8.count, 400, "one short line: \(r.stderr.utf8.count) bytes")

@@ -5,19 +5,15 @@ import XCTest
 
 /// Notice parents and children through fta-tick: merged sends, per-receiver results, the
 /// parent's aggregated status. The rows are the ones the creation stage makes.
-final class NoticeEndToEndTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class NoticeEndToEndTests: EndToEndCase {
     var receiver: Receiver!
     var smtp: SMTPServer!
-    var db: String { dir.file("fta.db") }
-    var config: String!
-    let t0: Int64 = 1_795_000_000
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
-        receiver = try Receiver()
-        smtp = try SMTPServer(log: dir.file("mail.jsonl"))
-        config = try dir.write("fta.yaml", """
+        try super.setUpWithError()
+        receiver = try startReceiver()
+        smtp = try startSMTP()
+        try writeConfig("""
             channels:
               mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
               sms: {url: "\(receiver.baseURL)/sms", body: '{"phones": {{ receivers|tojson }}, "text": {{ content|tojson }}}'}
@@ -27,11 +23,6 @@ final class NoticeEndToEndTests: XCTestCase {
               bob: {email: bob@example.com, phone: "222"}
               carol: {email: carol@example.com, phone: "333"}
             """)
-    }
-
-    override func tearDown() {
-        receiver?.stop()
-        smtp?.stop()
     }
 
     func base(_ extra: [String: JSONValue]) -> JSONValue {
@@ -45,10 +36,8 @@ final class NoticeEndToEndTests: XCTestCase {
         return .object(o)
     }
 
-    func enqueue(_ lines: [JSONValue]) throws -> [Int64] {
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: Actions.lines(lines))
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return r.stdout.split(separator: "\n").compactMap { Int64($0) }
+    func enqueue(_ lines: [JSONValue], file: StaticString = #filePath, line: UInt = #line) throws -> [Int64] {
+        ids(try tick(["enqueue", "-"], stdin: Actions.lines(lines), file: file, line: line))
     }
 
     /// A parent and one child per way and receiver, as the creation stage writes them.
@@ -64,13 +53,13 @@ final class NoticeEndToEndTests: XCTestCase {
         return (parent, try enqueue(children))
     }
 
-    func pass() throws {
-        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)", "--json"])
-        XCTAssertEqual(r.status, 0, r.stderr)
+    func pass(file: StaticString = #filePath, line: UInt = #line) throws {
+        try tick(["run", "--json"], file: file, line: line)
     }
 
+    /// The action as `fta-tick show --json` prints it.
     func row(_ id: Int64) throws -> JSONValue {
-        try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", "\(id)"]).stdout)["action"] ?? .null
+        try json(tick(["show", "--json", "\(id)"], without: [.now, .config], expect: nil))["action"] ?? .null
     }
 
     func testMailAndSMSToThreeUsers_oneMessagePerWay_everyChildSucceeds_parentSuccess() throws {
@@ -131,12 +120,10 @@ final class NoticeEndToEndTests: XCTestCase {
 
         // A later pass inside the window is still suppressed; after it, the call goes out.
         let (_, third) = try notice(ways: ["voice"], users: ["alice"])
-        let r1 = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0 + 60)"])
-        XCTAssertEqual(r1.status, 0, r1.stderr)
+        try tick(["run"], at: t0 + 60)
         XCTAssertEqual(try row(third[0])["failure_type"]?.stringValue, "system_abort")
         let (_, fourth) = try notice(ways: ["voice"], users: ["alice"])
-        let r2 = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0 + 121)"])
-        XCTAssertEqual(r2.status, 0, r2.stderr)
+        try tick(["run"], at: t0 + 121)
         XCTAssertEqual(try row(fourth[0])["status"]?.stringValue, "success")
         XCTAssertEqual(try calls().filter { $0 == "111" }.count, 2)
     }

@@ -5,13 +5,9 @@ import XCTest
 
 /// What happens around a run: signals, the metrics file, long templates, broken, read-only and
 /// newer databases, and operator commands that find nothing to do.
-final class ProcessSafetyTests: XCTestCase {
-    var dir: TemporaryDirectory!
-    var db: String { dir.file("fta.db") }
-    let t0: Int64 = 1_795_000_000
-
+final class ProcessSafetyTests: EndToEndCase {
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
+        try super.setUpWithError()
         // Writing to a child that was just killed must fail the write, not end the test process.
         signal(SIGPIPE, SIG_IGN)
     }
@@ -21,8 +17,7 @@ final class ProcessSafetyTests: XCTestCase {
     }
 
     func total() throws -> Int64? {
-        let r = try Binaries.run("fta-tick", ["status", "--db", db, "--json"])
-        return try JSONParser.parse(r.stdout)["total"]?.intValue
+        try json(tick(["status", "--json"], without: .now, expect: nil))["total"]?.intValue
     }
 
     /// Starts an enqueue reading from a pipe, feeds it `lines`, waits until it has printed
@@ -30,7 +25,7 @@ final class ProcessSafetyTests: XCTestCase {
     func interruptedEnqueue(_ lines: [String], committed: Int, signal: Int32) throws -> (Int32, [Int64], String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Binaries.path("fta-tick"))
-        p.arguments = ["enqueue", "--db", db, "--now", "\(t0)", "-"]
+        p.arguments = arguments(["enqueue", "-"])
         let input = Pipe(), output = Pipe(), errors = Pipe()
         p.standardInput = input
         p.standardOutput = output
@@ -73,8 +68,7 @@ final class ProcessSafetyTests: XCTestCase {
         XCTAssertTrue(stderr.contains("stdin: stopped by a signal after line 6000: lines 1-6000 are committed"), stderr)
         XCTAssertEqual(try total(), 6_000)
         let file = try dir.write("all.jsonl", lines.joined(separator: "\n") + "\n")
-        let rerun = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "--json", file])
-        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        let rerun = try tick(["enqueue", "--json", file])
         let batches = try rerun.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
         XCTAssertEqual(batches.map { $0["lines"]?.arrayValue?.compactMap(\.intValue) ?? [] }, [[1, 5_000], [5_001, 10_000], [10_001, 12_000]])
         XCTAssertEqual(batches.reduce(0) { $0 + ($1["stored"]?.arrayValue?.count ?? 0) }, 6_000)
@@ -88,19 +82,17 @@ final class ProcessSafetyTests: XCTestCase {
         XCTAssertEqual(ids.count, 5_000, "the committed batch was on stdout before the kill")
         XCTAssertEqual(try total(), 5_000, "and exactly that is stored")
         let file = try dir.write("all.jsonl", lines.joined(separator: "\n") + "\n")
-        let rerun = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", file])
-        XCTAssertEqual(rerun.status, 0)
+        let rerun = try tick(["enqueue", file])
         XCTAssertEqual(rerun.stdout.split(separator: "\n").count, 7_000)
         XCTAssertEqual(try total(), 12_000)
     }
 
     func testSIGHUP_endsAPassLikeSIGTERM_releasingWhatItHasNotStarted() throws {
-        let receiver = try Receiver()
-        defer { receiver.stop() }
+        let receiver = try startReceiver()
         try receiver.script(path: "/slow", delay: 1)
         let actions = (0..<20).map { Actions.webhook(url: "\(receiver.baseURL)/slow", alertId: "s\($0)") }
-        XCTAssertEqual(try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: Actions.lines(actions)).status, 0)
-        let pass = try Binaries.start("fta-tick", ["run", "--db", db, "--concurrency", "2"])
+        try tick(["enqueue", "-"], without: .now, stdin: Actions.lines(actions))
+        let pass = try start("fta-tick", ["run", "--concurrency", "2"], without: .now)
         usleep(500_000)
         let sent = Date()
         kill(pass.process.processIdentifier, SIGHUP)
@@ -108,7 +100,7 @@ final class ProcessSafetyTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(sent), 5, "stopped after the requests in flight")
         XCTAssertEqual(pass.process.terminationReason, .exit, "exited, not killed by the signal")
         XCTAssertEqual(pass.process.terminationStatus, 0)
-        let s = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json"]).stdout)
+        let s = try json(tick(["status", "--json"], without: .now, expect: nil))
         XCTAssertEqual(s["leased_now"]?.intValue, 0, "no claim left behind: \(s)")
         XCTAssertEqual(s["by_status"]?["success"]?.intValue, 2, "the two in flight finished and were recorded: \(s)")
         XCTAssertEqual(s["due_now"]?.intValue, 18, "the rest are due again at once: \(s)")
@@ -121,8 +113,7 @@ final class ProcessSafetyTests: XCTestCase {
         let link = dir.file("link.prom")
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
         for (path, what) in [("/dev/null", "a device"), (folder, "a folder"), (link, "a symbolic link")] {
-            let r = try Binaries.run("fta-tick", ["run", "--db", db, "--metrics-file", path])
-            XCTAssertEqual(r.status, 2, r.stderr)
+            let r = try tick(["run", "--metrics-file", path], without: .now, expect: 2)
             XCTAssertTrue(r.stderr.contains("--metrics-file \(path): is \(what)"), r.stderr)
         }
         var st = stat()
@@ -130,14 +121,12 @@ final class ProcessSafetyTests: XCTestCase {
         XCTAssertEqual(st.st_mode & S_IFMT, S_IFCHR, "/dev/null is still a device")
         XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "keep me\n")
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link), target)
-        let ok = try Binaries.run("fta-tick", ["run", "--db", db, "--metrics-file", dir.file("fta.prom")])
-        XCTAssertEqual(ok.status, 0, ok.stderr)
+        try tick(["run", "--metrics-file", dir.file("fta.prom")], without: .now)
         XCTAssertTrue(try String(contentsOfFile: dir.file("fta.prom"), encoding: .utf8).contains("fta_tick_"))
     }
 
     func testTemplatesThatWouldRunForMinutes_failTheirAction_andThePassKeepsItsRuntime() throws {
-        let receiver = try Receiver()
-        defer { receiver.stop() }
+        let receiver = try startReceiver()
         let loops = "{% for a in alert.items %}{% for b in alert.items %}{% for c in alert.items %}x{% endfor %}{% endfor %}{% endfor %}"
         let items = JSONValue.array((0..<300).map { .int(Int64($0)) })
         let heavy = (0..<6).map { i in
@@ -146,20 +135,19 @@ final class ProcessSafetyTests: XCTestCase {
         let range = Actions.webhook(url: "\(receiver.baseURL)/hook", detail: ["body": ["data_type": "raw", "content": "{% for i in 1...1000000000 %}x{% endfor %}"]], alertId: "r")
         let indent = Actions.webhook(url: "\(receiver.baseURL)/hook", detail: ["body": ["data_type": "raw", "content": "{{ alert.id|indent:1000000000 }}"]], alertId: "i")
         // The two quick failures first, so they run before the runtime limit releases the rest.
-        XCTAssertEqual(try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: Actions.lines([range, indent] + heavy)).status, 0)
+        try tick(["enqueue", "-"], without: .now, stdin: Actions.lines([range, indent] + heavy))
         let started = Date()
-        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--concurrency", "1", "--max-runtime", "3"])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        let r = try tick(["run", "--concurrency", "1", "--max-runtime", "3"], without: .now)
         XCTAssertLessThan(Date().timeIntervalSince(started), 3 + 5, "the pass kept close to --max-runtime")
         XCTAssertTrue(r.stderr.contains("rendering stopped: more than 100000 loop iterations (the limit per template)"), r.stderr)
-        let rows = try (1...8).map { try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", "\($0)"]).stdout)["action"] ?? .null }
+        let rows = try (1...8).map { try json(tick(["show", "--json", "\($0)"], without: .now, expect: nil))["action"] ?? .null }
         XCTAssertTrue(rows.contains { $0["ex_data"]?["message"]?.stringValue?.contains("a range (a...b) in a template may hold at most 100000 numbers") ?? false }, "\(rows.map { $0["ex_data"] })")
         XCTAssertTrue(rows.contains { $0["ex_data"]?["message"]?.stringValue?.contains("'indent' width must be 0...100") ?? false })
         XCTAssertTrue(try receiver.requests().isEmpty, "none of them was sent")
 
         // SIGTERM while a worker renders: the pass still ends within seconds.
-        for id in 3...8 { _ = try Binaries.run("fta-tick", ["retry", "--db", db, "\(id)"]) }
-        let pass = try Binaries.start("fta-tick", ["run", "--db", db, "--concurrency", "2"])
+        for id in 3...8 { try tick(["retry", "\(id)"], without: .now, expect: nil) }
+        let pass = try start("fta-tick", ["run", "--concurrency", "2"], without: .now)
         usleep(300_000)
         let signalled = Date()
         kill(pass.process.processIdentifier, SIGTERM)
@@ -169,14 +157,12 @@ final class ProcessSafetyTests: XCTestCase {
     }
 
     func testRetryOfAnUnknownId_andSkipOfAFinishedOne_sayWhyOnStderr() throws {
-        let e = try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: Actions.lines([Actions.webhook(url: "http://127.0.0.1:1/x")]))
+        let e = try tick(["enqueue", "-"], without: .now, expect: nil, stdin: Actions.lines([Actions.webhook(url: "http://127.0.0.1:1/x")]))
         let id = e.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        XCTAssertEqual(try Binaries.run("fta-tick", ["skip", id, "--reason", "by hand", "--db", db]).status, 0)
-        let retry = try Binaries.run("fta-tick", ["retry", "424242", "--db", db])
-        XCTAssertEqual(retry.status, 1)
+        try tick(["skip", id, "--reason", "by hand"], without: .now)
+        let retry = try tick(["retry", "424242"], without: .now, expect: 1)
         XCTAssertEqual(retry.stderr.trimmingCharacters(in: .newlines), "fta-tick: action 424242: not found; nothing queued for retry")
-        let skip = try Binaries.run("fta-tick", ["skip", id, "--reason", "again", "--db", db])
-        XCTAssertEqual(skip.status, 1)
+        let skip = try tick(["skip", id, "--reason", "again"], without: .now, expect: 1)
         XCTAssertEqual(skip.stderr.trimmingCharacters(in: .newlines), "fta-tick: action \(id): refused: already finished (status skipped)")
     }
 
@@ -184,26 +170,22 @@ final class ProcessSafetyTests: XCTestCase {
         let lines = (0..<300).map { i in
             Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["alert": ["id": .string("a\(i)"), "pad": .string(String(repeating: "y", count: 300))]], alertId: "a\(i)").jsonText
         }
-        XCTAssertEqual(try Binaries.run("fta-tick", ["enqueue", "--db", db, "-"], stdin: lines.joined(separator: "\n") + "\n").status, 0)
+        try tick(["enqueue", "-"], without: .now, stdin: lines.joined(separator: "\n") + "\n")
         for offset in [81_920, 163_840, 245_760] { try DatabaseTamper.scribble(db, offset: offset, count: 4_000) }
-        let run = try Binaries.run("fta-tick", ["run", "--db", db])
-        XCTAssertEqual(run.status, 3, run.stderr)
+        let run = try tick(["run"], without: .now, expect: 3)
         XCTAssertTrue(run.stderr.contains("database disk image is malformed"), run.stderr)
         for args in [["enqueue", "-"], ["status"], ["show", "1"], ["retry", "1"]] {
-            let r = try Binaries.run("fta-tick", args + ["--db", db], stdin: lines[0] + "\n")
-            XCTAssertEqual(r.status, 3, "\(args): \(r.stderr)")
+            let r = try tick(args, without: .now, expect: 3, stdin: lines[0] + "\n")
             XCTAssertTrue(r.stderr.contains("database \(db): found corrupt (database disk image is malformed, found by fta-tick"), r.stderr)
             XCTAssertTrue(r.stderr.contains("then delete \(db).corrupt"), r.stderr)
         }
-        let sync = try Binaries.run("fta-sync", ["--db", db, "--dry-run"])
-        XCTAssertEqual(sync.status, 3, sync.stderr)
+        try sync(["--dry-run"], without: .now, expect: 3)
     }
 
     func testANewerSchema_isNamedByTheDatabasePath() throws {
-        XCTAssertEqual(try Binaries.run("fta-tick", ["status", "--db", db]).status, 0)
+        try tick(["status"], without: .now)
         try DatabaseTamper.setSchemaVersion(db, 99)
-        let r = try Binaries.run("fta-tick", ["status", "--db", db])
-        XCTAssertEqual(r.status, 3)
+        let r = try tick(["status"], without: .now, expect: 3)
         XCTAssertTrue(r.stderr.contains("database \(db): schema version 99 is newer than this fta"), r.stderr)
     }
 
@@ -214,11 +196,10 @@ final class ProcessSafetyTests: XCTestCase {
         try XCTSkipIf(mount.status != 0, "cannot mount a file system here: \(mount.stderr)")
         defer { _ = try? Binaries.run("/bin/umount", [mountPoint]) }
         let existing = mountPoint + "/fta.db"
-        XCTAssertEqual(try Binaries.run("fta-tick", ["status", "--db", existing]).status, 0)
+        try tick(["status", "--db", existing], without: [.db, .now])
         XCTAssertEqual(try Binaries.run("/bin/mount", ["-o", "remount,ro", mountPoint]).status, 0)
         for path in [existing, mountPoint + "/new.db"] {
-            let r = try Binaries.run("fta-tick", ["enqueue", "--db", path, "-"], stdin: line(1) + "\n")
-            XCTAssertEqual(r.status, 3, r.stderr)
+            let r = try tick(["enqueue", "--db", path, "-"], without: [.db, .now], expect: 3, stdin: line(1) + "\n")
             XCTAssertTrue(r.stderr.contains("database \(path): the file system is read-only"), r.stderr)
         }
     }

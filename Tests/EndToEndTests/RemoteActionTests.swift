@@ -6,24 +6,18 @@ import XCTest
 /// JOB, SOPS and ITSM actions through the step engine, against stand-ins of their APIs
 /// (Tests/Support/bk_fixture.py): one step per pass, polls on later passes (`--now`), outputs
 /// and messages as the original's.
-final class RemoteActionTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class RemoteActionTests: EndToEndCase {
     var bk: BKFixture!
-    var db: String { dir.file("fta.db") }
-    var config: String!
-    let t0: Int64 = 1_795_000_000
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
-        bk = try BKFixture()
-        config = try dir.write("fta.yaml", """
+        try super.setUpWithError()
+        bk = try startBK()
+        try writeConfig("""
             job: {url: "\(bk.url)/job", site_url: "http://job.example", app_code: fta, app_secret: s3cr3t-job}
             sops: {url: "\(bk.url)/sops"}
             itsm: {url: "\(bk.url)/itsm", site_url: "http://itsm.example", v4_url: "\(bk.url)/itsm4", approval_service_id: 77}
             """)
     }
-
-    override func tearDown() { bk?.stop() }
 
     func action(_ type: String, key: String? = nil, templateId: JSONValue = 1001, detail: [String: JSONValue] = [:],
                 assignee: [String] = ["alice", "bob"], timeout: Int? = nil, retries: Int? = nil, alert: String = "a1",
@@ -43,26 +37,18 @@ final class RemoteActionTests: XCTestCase {
     }
 
     @discardableResult
-    func enqueue(_ lines: [JSONValue], at t: Int64? = nil) throws -> [Int64] {
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t ?? t0)", "-"], stdin: Actions.lines(lines))
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return r.stdout.split(separator: "\n").compactMap { Int64($0) }
+    func enqueue(_ lines: [JSONValue], at t: Int64? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> [Int64] {
+        ids(try tick(["enqueue", "-"], at: t, stdin: Actions.lines(lines), file: file, line: line))
     }
 
     @discardableResult
-    func pass(at t: Int64) throws -> CommandResult {
-        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t)"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return r
+    func pass(at t: Int64, file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
+        try tick(["run"], at: t, file: file, line: line)
     }
 
-    func row(_ id: Int64) throws -> (status: String, nextStep: String, failureType: String, outputs: JSONValue, message: String) {
-        let r = try XCTUnwrap(try TestDatabase(path: db).action(id), "action \(id)")
+    func row(_ id: Int64, file: StaticString = #filePath, line: UInt = #line) throws -> (status: String, nextStep: String, failureType: String, outputs: JSONValue, message: String) {
+        let r = try actionRow(id, file: file, line: line)
         return (r.status, r.nextStep, r.failureType ?? "", r.outputs, r.exData["message"]?.stringValue ?? "")
-    }
-
-    func logs(_ id: Int64) throws -> [String] {
-        try TestDatabase(path: db).log(id)
     }
 
     func testJob_polledAcrossPasses_2_2_3_success_withInstanceAndURL() throws {
@@ -99,7 +85,7 @@ final class RemoteActionTests: XCTestCase {
         ], "IPs with and without a cloud prefix (the alert's cloud by default); values rendered")
         XCTAssertEqual(calls[1]["query"]?["job_instance_id"], "10001")
         XCTAssertEqual(calls[0]["user"], "alice")
-        let log = try logs(id)
+        let log = try database.log(id)
         XCTAssertEqual(log[0], "execute: create_task done; schedule in 2 s")
         XCTAssertEqual(log[1], "schedule: job_state 2 (running); schedule in 2 s")
         XCTAssertEqual(log[3], "schedule: round 1 finished: success: the task succeeded")
@@ -220,7 +206,7 @@ final class RemoteActionTests: XCTestCase {
         XCTAssertEqual(r.status, "failure")
         XCTAssertEqual(r.message, "API returned job_plan_id is required (code 1240002) when executing create_task as alice")
         XCTAssertEqual(try bk.requests().count, 2)
-        for text in [first.stderr, second.stderr, try logs(id).joined(separator: "\n"), r.outputs.jsonText] {
+        for text in [first.stderr, second.stderr, try database.log(id).joined(separator: "\n"), r.outputs.jsonText] {
             XCTAssertFalse(text.contains("s3cr3t-job"), text)
         }
     }
@@ -279,7 +265,7 @@ final class RemoteActionTests: XCTestCase {
         try pass(at: t0 + 120)
         r = try row(id)
         XCTAssertNotEqual(r.status, "waiting", "approved")
-        let lines = try logs(id)
+        let lines = try database.log(id)
         XCTAssertTrue(lines.contains { $0.contains("approved (ticket NO2026") && $0.contains("by carol") }, lines.joined(separator: "\n"))
         for t in [t0 + 120, t0 + 122, t0 + 124] { try pass(at: t) }
         r = try row(id)

@@ -6,12 +6,7 @@ import XCTest
 /// fta-rota through its commands: import, the pass, who, export (checked with Python's
 /// icalendar parser), preview with state continuation, bad rules, and notices to whoever is on
 /// duty through fta-tick.
-final class RotaEndToEndTests: XCTestCase {
-    var dir: TemporaryDirectory!
-    var db: String { dir.file("fta.db") }
-
-    override func setUpWithError() throws { dir = try TemporaryDirectory() }
-
+final class RotaEndToEndTests: EndToEndCase {
     /// Daily handoff at 09:00 between alice and bob in Berlin, from March 1 2026, plus a
     /// business-hours backup rule.
     static let rota = """
@@ -40,8 +35,10 @@ final class RotaEndToEndTests: XCTestCase {
             notice_ways: {default: [mail]}
         """
 
-    func rota(_ args: [String], stdin: String? = nil, now: String = "2026-03-27T12:00:00Z") throws -> CommandResult {
-        try Binaries.run("fta-rota", Array(args.prefix(1)) + ["--db", db, "--now", now] + Array(args.dropFirst()), stdin: stdin)
+    /// fta-rota at the rota's clock, Friday March 27 2026 12:00 UTC, without the config (that is
+    /// fta-tick's); the caller checks the exit status.
+    func rota(_ args: [String], stdin: String? = nil) throws -> CommandResult {
+        try super.rota(args, now: "2026-03-27T12:00:00Z", without: .config, expect: nil, stdin: stdin)
     }
 
     func importAndRun() throws {
@@ -185,8 +182,7 @@ final class RotaEndToEndTests: XCTestCase {
         XCTAssertEqual(m.stderr, "fta-rota: error: \(missing): user_groups.g.duty_rules: rule 9 is neither in this file nor stored\n")
         let zone = try dir.write("zone.yaml", "user_groups:\n  g: {timezone: Mars/Olympus}\n")
         XCTAssertTrue(try rota(["import", zone]).stderr.contains("user_groups.g.timezone: 'Mars/Olympus' is not an IANA time zone"))
-        let stored = TestDatabase(path: db)
-        XCTAssertEqual(try stored.dutyRuleCount() + stored.userGroupCount(), 0)
+        XCTAssertEqual(try database.dutyRuleCount() + database.userGroupCount(), 0)
     }
 
     func testPreview_stateContinuesTheRotation_andAlignment() throws {
@@ -197,9 +193,7 @@ final class RotaEndToEndTests: XCTestCase {
             """
         let file = try dir.write("rule.json", rule)
         func preview(_ args: [String], _ path: String) throws -> JSONValue {
-            let r = try Binaries.run("fta-rota", ["preview", "--rule", path] + args)
-            XCTAssertEqual(r.status, 0, r.stderr)
-            return try JSONParser.parse(r.stdout)
+            try json(rota(["preview", "--rule", path] + args, without: [.db, .now]))
         }
         let whole = try preview(["--begin", "2026-03-02 00:00:00", "--days", "28"], file)
         let first = try preview(["--begin", "2026-03-02 00:00:00", "--days", "14"], file)
@@ -223,15 +217,13 @@ final class RotaEndToEndTests: XCTestCase {
         XCTAssertEqual(whole["state"], ["duty_arranges": [["last_user_index": 0, "duty_time": [["begin_time": "2026-03-30 00:00:00"]]]]])
         let unaligned = try preview(["--begin", "2026-03-02 00:00:00", "--days", "7", "--no-align"], file)
         XCTAssertEqual(unaligned["duty_plans"]?.arrayValue?.first?["users"]?.arrayValue?.first?["id"], "a")
-        let bad = try Binaries.run("fta-rota", ["preview", "--rule", file, "--begin", "March"])
-        XCTAssertEqual(bad.status, 2)
+        let bad = try rota(["preview", "--rule", file, "--begin", "March"], without: [.db, .now], expect: 2)
         XCTAssertEqual(bad.stderr, "fta-rota: error: --begin 'March': expected YYYY-mm-dd HH:MM:SS\n")
     }
 
     func testNoticeToADutyGroup_reachesWhoeverIsOnDutyAtSendTime() throws {
-        let smtp = try SMTPServer(log: dir.file("mail.jsonl"))
-        defer { smtp.stop() }
-        let config = try dir.write("fta.yaml", """
+        let smtp = try startSMTP()
+        try writeConfig("""
             channels:
               mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
             users:
@@ -245,8 +237,7 @@ final class RotaEndToEndTests: XCTestCase {
             """)
         try importAndRun()
         func pass(_ instant: String) throws {
-            let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", instant])
-            XCTAssertEqual(r.status, 0, r.stderr)
+            try tick(["run"], now: instant)
         }
         func alert(_ id: String, at instant: String, configId: Int64 = 3) throws {
             let t = TimeParser.parse(instant)!
@@ -257,8 +248,7 @@ final class RotaEndToEndTests: XCTestCase {
                 "strategy": ["id": 9, "name": "disk", "bk_biz_id": 2,
                              "notice": ["id": 90, "config_id": .int(configId), "signal": ["abnormal"], "user_groups": ["oncall"]]],
             ]
-            let i = try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", instant, "-"], stdin: event.jsonText + "\n")
-            XCTAssertEqual(i.status, 0, i.stderr)
+            try tick(["ingest", "-"], now: instant, stdin: event.jsonText + "\n")
             try pass(instant)
         }
         try alert("d-1", at: "2026-03-27T12:30:00Z")   // Friday 13:30 Berlin: alice

@@ -5,14 +5,9 @@ import FTATransport
 import XCTest
 
 /// Mail over SMTP through libcurl, against a real aiosmtpd server.
-final class SMTPTests: XCTestCase {
-    var dir: TemporaryDirectory!
-
-    override func setUpWithError() throws { dir = try TemporaryDirectory() }
-
+final class SMTPTests: EndToEndCase {
     func testOneMessage_reachesEveryRecipient_withSubjectAndBodyDecodedIntact() throws {
-        let server = try SMTPServer(log: dir.file("mail.jsonl"))
-        defer { server.stop() }
+        let server = try startSMTP()
         let client = try XCTUnwrap(SMTPClient())
         let message = MailMessage(from: "fta@example.com", to: ["alice@example.com", "bob@example.com"], cc: ["ops@example.com"],
                                   subject: "[fta] CPU 使用率告警 on host-1", body: "<b>alert</b> a-1\nline two ✓", isHTML: true)
@@ -33,8 +28,7 @@ final class SMTPTests: XCTestCase {
     }
 
     func testAuth_rightPasswordSends_wrongOneFailsWithoutShowingIt() throws {
-        let server = try SMTPServer(log: dir.file("auth.jsonl"), auth: ("fta", "s3cret-mail-pw"))
-        defer { server.stop() }
+        let server = try startSMTP(log: "auth.jsonl", auth: ("fta", "s3cret-mail-pw"))
         let client = try XCTUnwrap(SMTPClient())
         let message = MailMessage(from: "fta@example.com", to: ["alice@example.com"], subject: "hi", body: "text")
         let good = SMTPSettings(host: "127.0.0.1", port: server.port, security: .none, username: "fta", password: "s3cret-mail-pw")
@@ -50,8 +44,7 @@ final class SMTPTests: XCTestCase {
     }
 
     func testStartTLSRequired_againstAServerWithoutIt_failsInsteadOfSendingInClear() throws {
-        let server = try SMTPServer(log: dir.file("tls.jsonl"))
-        defer { server.stop() }
+        let server = try startSMTP(log: "tls.jsonl")
         let client = try XCTUnwrap(SMTPClient())
         let message = MailMessage(from: "fta@example.com", to: ["alice@example.com"], subject: "hi", body: "text")
         let settings = SMTPSettings(host: "127.0.0.1", port: server.port, security: .starttls)

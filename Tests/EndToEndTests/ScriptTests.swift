@@ -5,15 +5,11 @@ import XCTest
 
 /// Local script actions: argv without a shell, exit codes, the timeout that kills the process
 /// group, and the allow-list.
-final class ScriptTests: XCTestCase {
-    var dir: TemporaryDirectory!
-    var db: String { dir.file("fta.db") }
-    var config: String!
+final class ScriptTests: EndToEndCase {
     var bin: String { dir.file("bin") }
-    let t0: Int64 = 1_795_000_000
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
+        try super.setUpWithError()
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         func script(_ name: String, _ body: String) throws {
             let path = bin + "/" + name
@@ -25,7 +21,7 @@ final class ScriptTests: XCTestCase {
         try script("args", #"for a in "$@"; do echo "[$a]"; done"#)
         try script("slow", "sleep 30 & echo $! > \(dir.file("child.pid")); sleep 30")
         try script("envdump", "touch \(dir.file("ran")); env | sort; printf 'one\\ntwo\\n' >&2; exit 1")
-        config = try dir.write("fta.yaml", "tick: {allowed_scripts: [\"\(bin)/\"]}\n")
+        try writeConfig("tick: {allowed_scripts: [\"\(bin)/\"]}\n")
     }
 
     func action(_ command: [String], timeout: Double? = nil, cwd: String? = nil, alertName: String = "CPU high", env: [String: JSONValue]? = nil) -> JSONValue {
@@ -38,13 +34,16 @@ final class ScriptTests: XCTestCase {
                 "action_config": ["id": 30, "name": "fix it", "execute_config": ["template_detail": .object(detail)]]]
     }
 
-    func runOne(_ line: JSONValue) throws -> JSONValue {
-        let e = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: Actions.lines([line]))
-        XCTAssertEqual(e.status, 0, e.stderr)
+    func runOne(_ action: JSONValue, file: StaticString = #filePath, line: UInt = #line) throws -> JSONValue {
+        let e = try tick(["enqueue", "-"], stdin: Actions.lines([action]), file: file, line: line)
         let id = try XCTUnwrap(e.stdout.split(separator: "\n").last.map(String.init))
-        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", id]).stdout)["action"] ?? .null
+        try tick(["run"], file: file, line: line)
+        return try show(id)
+    }
+
+    /// The action as `fta-tick show --json` prints it.
+    func show(_ id: String) throws -> JSONValue {
+        try json(tick(["show", "--json", id], without: [.now, .config], expect: nil))["action"] ?? .null
     }
 
     func testExit0_success_withStdoutInOutputs() throws {
@@ -83,10 +82,9 @@ final class ScriptTests: XCTestCase {
     }
 
     func testProgramsOutsideTheAllowList_areRefusedAtEnqueue() throws {
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: Actions.lines([action(["/bin/rm", "-rf", "/tmp/x"])]))
-        XCTAssertEqual(r.status, 1)
+        let r = try tick(["enqueue", "-"], expect: 1, stdin: Actions.lines([action(["/bin/rm", "-rf", "/tmp/x"])]))
         XCTAssertTrue(r.stderr.contains("line 1: action_config.execute_config.template_detail.command[0]: '/bin/rm' is not in tick.allowed_scripts"), r.stderr)
-        let off = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "-"], stdin: Actions.lines([action([bin + "/hello"])]))
+        let off = try tick(["enqueue", "-"], without: .config, expect: nil, stdin: Actions.lines([action([bin + "/hello"])]))
         XCTAssertTrue(off.stderr.contains("script actions are off"), off.stderr)
     }
 
@@ -94,36 +92,30 @@ final class ScriptTests: XCTestCase {
         for (name, expected) in [("LD_PRELOAD", "LD_PRELOAD may not be set by an action"), ("PATH", "PATH may not be set"),
                                  ("LD_LIBRARY_PATH", "LD_LIBRARY_PATH may not be set"), ("PYTHONPATH", "PYTHONPATH may not be set"),
                                  ("BAD NAME", "is not a variable name")] {
-            let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"],
-                                     stdin: Actions.lines([action([bin + "/envdump"], env: [name: "/tmp/evil.so"])]))
-            XCTAssertEqual(r.status, 1, r.stderr)
+            let r = try tick(["enqueue", "-"], expect: 1, stdin: Actions.lines([action([bin + "/envdump"], env: [name: "/tmp/evil.so"])]))
             XCTAssertTrue(r.stdout.isEmpty, "nothing stored")
             XCTAssertTrue(r.stderr.contains("line 1: action_config.execute_config.template_detail.env.\(name): ") && r.stderr.contains(expected), r.stderr)
         }
     }
 
     func testEnvironment_aStoredRowThatSetsLD_PRELOAD_isRefusedAtRunTime_andTheProgramNeverRuns() throws {
-        let e = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"],
-                                 stdin: Actions.lines([action([bin + "/envdump"], env: ["SERVICE": "nginx"])]))
+        let e = try tick(["enqueue", "-"], expect: nil, stdin: Actions.lines([action([bin + "/envdump"], env: ["SERVICE": "nginx"])]))
         let id = try XCTUnwrap(Int64(e.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), e.stderr)
         // Written around enqueue's check, as an older fta or a hand-edited row would be.
         let tampered: JSONValue = ["id": 30, "name": "fix it", "execute_config": ["template_detail": [
             "command": .array([.string(bin + "/envdump")]), "env": ["SERVICE": "nginx", "LD_PRELOAD": .string(dir.file("evil.so"))]]]]
         try DatabaseTamper.setActionConfig(db, id: id, tampered.jsonText)
-        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let row = try JSONParser.parse(try Binaries.run("fta-tick", ["show", "--db", db, "--json", "\(id)"]).stdout)["action"] ?? .null
+        try tick(["run"])
+        let row = try show("\(id)")
         XCTAssertEqual(row["status"], "failure")
         XCTAssertTrue(row["ex_data"]?["message"]?.stringValue?.contains("not run: action_config.execute_config.template_detail.env.LD_PRELOAD") ?? false, "\(row)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("ran")), "the program did not run")
     }
 
     func testEnvironment_theConfiguredAllowList_limitsNames_andTheProgramSeesOnlyThoseAndFtasOwn() throws {
-        let strict = try dir.write("strict.yaml", "tick: {allowed_scripts: [\"\(bin)/\"], script_env: [SERVICE]}\n")
-        let refused = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", strict, "--now", "\(t0)", "-"],
-                                       stdin: Actions.lines([action([bin + "/envdump"], env: ["OTHER": "x"])]))
+        try writeConfig("tick: {allowed_scripts: [\"\(bin)/\"], script_env: [SERVICE]}\n", name: "strict.yaml")
+        let refused = try tick(["enqueue", "-"], expect: nil, stdin: Actions.lines([action([bin + "/envdump"], env: ["OTHER": "x"])]))
         XCTAssertTrue(refused.stderr.contains("env.OTHER: OTHER is not in tick.script_env"), refused.stderr)
-        config = strict
         let row = try runOne(action([bin + "/envdump"], env: ["SERVICE": "nginx"]))
         let names = Set((row["outputs"]?["stdout"]?.stringValue ?? "").split(separator: "\n").compactMap { $0.split(separator: "=").first.map(String.init) })
         // The shell adds PWD, SHLVL and _ itself.
@@ -139,17 +131,16 @@ final class ScriptTests: XCTestCase {
     }
 
     func testMultiLineScriptOutput_staysOneLogLine_inTextAndJSON() throws {
-        let e = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: Actions.lines([action([bin + "/envdump"])]))
-        XCTAssertEqual(e.status, 0, e.stderr)
+        try tick(["enqueue", "-"], stdin: Actions.lines([action([bin + "/envdump"])]))
         for format in ["text", "json"] {
-            let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)", "--log-format", format])
+            let r = try tick(["run", "--log-format", format], expect: nil)
             let lines = r.stderr.split(separator: "\n")
             let failure = try XCTUnwrap(lines.first { $0.contains("exited 1") }, r.stderr)
             XCTAssertTrue(failure.contains("one\\ntwo"), "the newline is escaped, not kept: \(failure)")
             if format == "json" {
                 for l in lines { XCTAssertNoThrow(try JSONParser.parse(String(l)), "every stderr line is JSON: \(l)") }
             }
-            _ = try Binaries.run("fta-tick", ["retry", "--db", db, "--now", "\(t0)", "1"])
+            try tick(["retry", "1"], without: .config, expect: nil)
         }
     }
 }

@@ -6,23 +6,16 @@ import XCTest
 /// One masking rule for every output: credentials put into action configs, URLs, headers,
 /// gateway settings and even alert text must appear in no output of any command, nor in the
 /// documents exported to Elasticsearch.
-final class SecretMaskingTests: XCTestCase {
-    var dir: TemporaryDirectory!
-    var db: String { dir.file("fta.db") }
-    let t0: Int64 = 1_795_000_000
-
-    override func setUpWithError() throws { dir = try TemporaryDirectory() }
-
+final class SecretMaskingTests: EndToEndCase {
     /// Every secret below, none of which may be printed, logged or exported.
     let secrets = ["PASS-URL-1x", "TOK-QUERY-2x", "TOK-HDR-3x", "KEY-HDR-4x", "COOKIE-5x", "PASS-BASIC-6x", "TOK-BEARER-7x",
                    "GW-TOKEN-8x", "ALERT-PW-9x", "ES-PASS-10x"]
 
     func testNoSecretAppearsInAnyOutput_orAnyExportedDocument() throws {
-        let receiver = try Receiver()
-        let es = try ESFixture()
-        defer { receiver.stop(); es.stop() }
+        let receiver = try startReceiver()
+        let es = try startES()
         try receiver.script(path: "/bearer", statuses: [401, 401, 401], body: "invalid credentials: Bearer TOK-BEARER-7x")
-        let config = try dir.write("fta.yaml", """
+        try writeConfig("""
             elasticsearch: {url: \(es.url), username: fta, password: ES-PASS-10x}
             channels:
               sms: {url: "\(receiver.baseURL)/sms", headers: {Authorization: "Bearer GW-TOKEN-8x"}}
@@ -43,7 +36,7 @@ final class SecretMaskingTests: XCTestCase {
                                  "inputs": ["notice_way": "sms", "notice_receiver": "alice"]]
         var outputs: [(String, String)] = []
         func run(_ tool: String, _ args: [String], stdin: String? = nil) throws -> CommandResult {
-            let r = try Binaries.run(tool, args + ["--db", db, "--config", config], stdin: stdin)
+            let r = try fta(tool, args, without: .now, expect: nil, stdin: stdin)
             outputs.append(("\(tool) \(args.joined(separator: " ")) stdout", r.stdout))
             outputs.append(("\(tool) \(args.joined(separator: " ")) stderr", r.stderr))
             return r

@@ -5,23 +5,17 @@ import XCTest
 
 /// fta-sync against the Elasticsearch fixture: what arrives, once; re-export of changed rows;
 /// 429s, mapping errors, an unreachable cluster, kill -9 and overlapping runs.
-final class SyncTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class SyncTests: EndToEndCase {
     var es: ESFixture!
-    var db: String { dir.file("fta.db") }
-    var config: String!
-    let t0: Int64 = 1_795_000_000   // 2026-11-18T11:06:40Z
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
-        es = try ESFixture()
+        try super.setUpWithError()
+        es = try startES()
         try writeConfig(batch: 500)
     }
 
-    override func tearDown() { es?.stop() }
-
     func writeConfig(batch: Int, extra: String = "") throws {
-        config = try dir.write("fta.yaml", """
+        try writeConfig("""
             elasticsearch:
               url: \(es.url)
               username: fta
@@ -32,16 +26,18 @@ final class SyncTests: XCTestCase {
             """)
     }
 
-    func sync(_ args: [String] = [], expect status: Int32 = 0, at t: Int64? = nil) throws -> CommandResult {
-        let r = try Binaries.run("fta-sync", args + ["--db", db, "--config", config, "--now", "\(t ?? t0 + 3600)"])
-        XCTAssertEqual(r.status, status, r.stderr)
-        XCTAssertFalse(r.stderr.contains("s3cret-pass"), "no secret in the output")
+    /// fta-sync an hour after the test clock, with no secret in its output.
+    @discardableResult
+    func sync(_ args: [String] = [], expect status: Int32 = 0, at t: Int64? = nil,
+              file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
+        let r = try super.sync(args, at: t ?? t0 + 3600, expect: status, file: file, line: line)
+        XCTAssertFalse(r.stderr.contains("s3cret-pass"), "no secret in the output", file: file, line: line)
         return r
     }
 
     /// Rows that should be exported: a normal signal and a status other than received.
     func exportableRows() throws -> [ActionRow] {
-        try TestDatabase(path: db).actions().filter { $0.signal == "abnormal" && $0.status != "received" }
+        try actionRows().filter { $0.signal == "abnormal" && $0.status != "received" }
     }
 
     /// `n` webhook actions; then statuses set outside fta as other commands (or a person) would.
@@ -50,8 +46,7 @@ final class SyncTests: XCTestCase {
             Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["signal": .string(i % 10 == 8 ? "execute" : "abnormal"), "strategy_id": .int(Int64(i % 7))],
                             alertId: "a\(i)").jsonText
         }
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(t0)", "-"], stdin: lines.joined(separator: "\n") + "\n")
-        XCTAssertEqual(r.status, 0, r.stderr)
+        try tick(["enqueue", "-"], without: .config, stdin: lines.joined(separator: "\n") + "\n")
         try DatabaseTamper.spreadStatuses(db)
     }
 
@@ -76,7 +71,7 @@ final class SyncTests: XCTestCase {
         XCTAssertGreaterThan(stats["gzip_requests"]?.intValue ?? 0, 0)
         XCTAssertEqual(stats["authorization"]?.stringValue, "Basic " + Data("fta:s3cret-pass".utf8).base64EncodedString())
 
-        let row = try XCTUnwrap(try TestDatabase(path: db).action(3))
+        let row = try actionRow(3)
         let doc = try XCTUnwrap(docs["\(row.createTime)3"])
         XCTAssertEqual(doc.version, try XCTUnwrap(row.changeSeq), "versioned by the change number")
         XCTAssertEqual(doc.source["status"], "running")
@@ -100,9 +95,8 @@ final class SyncTests: XCTestCase {
     }
 
     func testRowsUpdatedBetweenRuns_includingANoticeResult_areExportedAgainOnce() throws {
-        let receiver = try Receiver()
-        defer { receiver.stop() }
-        config = try dir.write("fta.yaml", """
+        let receiver = try startReceiver()
+        try writeConfig("""
             elasticsearch: {url: \(es.url), batch_size: 100}
             channels:
               sms: {url: "\(receiver.baseURL)/sms"}
@@ -114,22 +108,22 @@ final class SyncTests: XCTestCase {
         try receiver.script(path: "/sms", statuses: [500], body: "down")
         let event: JSONValue = ["signal": "abnormal", "alert": ["id": "n1", "strategy_id": 7, "status": "ABNORMAL", "begin_time": .int(t0)],
                                 "strategy": ["id": 7, "notice": ["id": 70, "config_id": 0, "signal": ["abnormal"], "user_groups": ["leads"]]]]
-        XCTAssertEqual(try Binaries.run("fta-tick", ["ingest", "--db", db, "--config", config, "--now", "\(t0)", "-"], stdin: Actions.lines([event])).status, 0)
-        XCTAssertEqual(try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)"]).status, 0)
-        _ = try sync()
-        let child = try XCTUnwrap(try TestDatabase(path: db).actions().first { !$0.isParentAction })
+        try tick(["ingest", "-"], stdin: Actions.lines([event]))
+        try tick(["run"])
+        try sync()
+        let child = try XCTUnwrap(try actionRows().first { !$0.isParentAction })
         let childId = child.esId
         XCTAssertEqual(try es.documents()[childId]?.source["status"], "failure")
 
         // Retried by an operator, sent by the next pass: the notice's result changes.
-        XCTAssertEqual(try Binaries.run("fta-tick", ["retry", "--db", db, "--now", "\(t0 + 60)", "\(child.id)"]).status, 0)
-        XCTAssertEqual(try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0 + 60)"]).status, 0)
+        try tick(["retry", "\(child.id)"], at: t0 + 60, without: .config)
+        try tick(["run"], at: t0 + 60)
         let before = try es.stats()["writes"]?[childId]?.intValue ?? 0
-        _ = try sync()
+        try sync()
         let docs = try es.documents()
         XCTAssertEqual(docs[childId]?.source["status"], "success")
         XCTAssertEqual(try es.stats()["writes"]?[childId]?.intValue, before + 1, "re-exported once")
-        let parent = try XCTUnwrap(try TestDatabase(path: db).actions().first(where: \.isParentAction))
+        let parent = try XCTUnwrap(try actionRows().first(where: \.isParentAction))
         XCTAssertEqual(docs[parent.esId]?.source["status"]?.stringValue, parent.status, "the parent's aggregated status")
     }
 
@@ -172,37 +166,37 @@ final class SyncTests: XCTestCase {
         let r = try sync([], expect: 3)
         XCTAssertTrue(r.stderr.contains("elasticsearch unreachable"), r.stderr)
         XCTAssertEqual(try JSONParser.parse(try sync(["status", "--json"]).stdout)["checkpoint"], 0)
-        es = try ESFixture(port: port)
-        _ = try sync()
+        es = try startES(port: port)
+        try sync()
         XCTAssertEqual(Set(try es.documents().keys), try exportable())
     }
 
     func testKill9DuringARun_theNextRunExportsEverythingNotAcknowledged() throws {
         try seed(10_000)
         try writeConfig(batch: 50)
-        let p = try Binaries.start("fta-sync", ["--db", db, "--config", config, "--now", "\(t0 + 3600)"])
+        let p = try start("fta-sync", [], at: t0 + 3600)
         let deadline = Date().addingTimeInterval(60)
         while (try es.stats()["documents"]?.intValue ?? 0) < 500, Date() < deadline { usleep(20_000) }
         kill(p.process.processIdentifier, SIGKILL)
         p.process.waitUntilExit()
         let partial = try es.stats()["documents"]?.intValue ?? 0
         XCTAssertLessThan(partial, 7_000, "killed before the end")
-        _ = try sync()
+        try sync()
         XCTAssertEqual(Set(try es.documents().keys), try exportable())
     }
 
     func testTwoOverlappingRuns_noLostOrStaleDocuments() throws {
         try seed(5_000)
         try writeConfig(batch: 100)
-        let a = try Binaries.start("fta-sync", ["--db", db, "--config", config, "--now", "\(t0 + 3600)"])
+        let a = try start("fta-sync", [], at: t0 + 3600)
         // Rows change while both run.
         try DatabaseTamper.finish(db, ids: (1..<2000).filter { $0 % 5 == 3 }, status: "success", after: 60)
-        let b = try Binaries.start("fta-sync", ["--db", db, "--config", config, "--now", "\(t0 + 3600)"])
+        let b = try start("fta-sync", [], at: t0 + 3600)
         a.process.waitUntilExit()
         b.process.waitUntilExit()
         XCTAssertEqual(a.process.terminationStatus, 0)
         XCTAssertEqual(b.process.terminationStatus, 0)
-        _ = try sync()
+        try sync()
         let docs = try es.documents()
         XCTAssertEqual(Set(docs.keys), try exportable())
         for r in try exportableRows() {
@@ -221,7 +215,7 @@ final class SyncTests: XCTestCase {
         let meta = try JSONParser.parse(String(lines[0]))
         XCTAssertEqual(meta["index"]?["version_type"], "external")
         XCTAssertEqual(try es.stats()["bulk_requests"], 0)
-        _ = try sync(["--full"])
+        try sync(["--full"])
         XCTAssertEqual(Set(try es.documents().keys), try exportable())
         XCTAssertEqual(try JSONParser.parse(try sync(["status", "--json"]).stdout)["checkpoint"], 0, "a backfill does not move the live checkpoint")
         let bad = try sync(["--since", "yesterday-ish"], expect: 2)
@@ -230,18 +224,17 @@ final class SyncTests: XCTestCase {
 
     func testMonthlyIndexPattern_andTheTemplateCoversIt_withAnAPIKey() throws {
         try seed(10)
-        config = try dir.write("monthly.yaml", """
+        try writeConfig("""
             elasticsearch: {url: "\(es.url)", prefix: fta_actions, index_pattern: "{prefix}-{YYYY}.{MM}", api_key: "a2V5OnNlY3JldA=="}
-            """)
-        _ = try sync()
+            """, name: "monthly.yaml")
+        try sync()
         XCTAssertEqual(try es.stats()["authorization"], "ApiKey a2V5OnNlY3JldA==")
         let stats = try es.stats()
         XCTAssertEqual(stats["indices"], ["fta_actions-2026.11"])
         let template = try es.call("GET", "/_index_template/fta_actions")
         XCTAssertEqual(template["index_templates"]?.arrayValue?.first?["index_template"]?["index_patterns"], ["fta_actions-*.*"])
-        let bad = try dir.write("bad.yaml", "elasticsearch: {url: \"\(es.url)\", index_pattern: \"{prefix}/{YYYY}\"}\n")
-        let r = try Binaries.run("fta-sync", ["--db", db, "--config", bad])
-        XCTAssertEqual(r.status, 2)
+        try writeConfig("elasticsearch: {url: \"\(es.url)\", index_pattern: \"{prefix}/{YYYY}\"}\n", name: "bad.yaml")
+        let r = try super.sync([], without: .now, expect: 2)
         XCTAssertTrue(r.stderr.contains("elasticsearch.index_pattern"), r.stderr)
     }
 }

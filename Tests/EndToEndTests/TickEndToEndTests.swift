@@ -4,48 +4,34 @@ import FTATestSupport
 import XCTest
 
 /// fta-tick as a user runs it: real binaries, a temporary database, a real HTTP receiver.
-final class TickEndToEndTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class TickEndToEndTests: EndToEndCase {
     var receiver: Receiver!
-    var db: String { dir.file("fta.db") }
-    let t0: Int64 = 1_795_000_000
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
-        receiver = try Receiver()
+        try super.setUpWithError()
+        receiver = try startReceiver()
     }
 
-    override func tearDown() {
-        receiver?.stop()
-        receiver = nil
-        dir = nil
+    /// Enqueues `actions` from a file; returns their ids.
+    func enqueue(_ actions: [JSONValue], now: Int64? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> [Int64] {
+        let input = try dir.write("in-\(UUID().uuidString).jsonl", Actions.lines(actions))
+        return ids(try tick(["enqueue", input], at: now, file: file, line: line))
     }
 
-    func enqueue(_ actions: [JSONValue], now: Int64? = nil, extraArgs: [String] = []) throws -> [Int64] {
-        let file = try dir.write("in-\(UUID().uuidString).jsonl", Actions.lines(actions))
-        let r = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--now", "\(now ?? t0)", file] + extraArgs)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return r.stdout.split(separator: "\n").compactMap { Int64($0) }
-    }
-
+    /// A pass with `--json`: its result and its report.
     @discardableResult
-    func pass(now: Int64? = nil, _ args: [String] = []) throws -> (CommandResult, JSONValue) {
-        let a = ["run", "--db", db, "--json", "--now", "\(now ?? t0)"] + args
-        let r = try Binaries.run("fta-tick", a)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return (r, (try? JSONParser.parse(r.stdout)) ?? .null)
+    func pass(now: Int64? = nil, _ args: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws -> (CommandResult, JSONValue) {
+        let r = try tick(["run", "--json"] + args, at: now, file: file, line: line)
+        return (r, (try? json(r)) ?? .null)
     }
 
-    func show(_ id: Int64) throws -> JSONValue {
-        let r = try Binaries.run("fta-tick", ["show", "--db", db, "--json", "\(id)"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return try JSONParser.parse(r.stdout)
+    func show(_ id: Int64, file: StaticString = #filePath, line: UInt = #line) throws -> JSONValue {
+        try json(tick(["show", "--json", "\(id)"], without: .now, file: file, line: line))
     }
 
-    func status() throws -> JSONValue {
-        let r = try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 1_000_000)"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return try JSONParser.parse(r.stdout)
+    /// The status long after every action was due.
+    func status(file: StaticString = #filePath, line: UInt = #line) throws -> JSONValue {
+        try json(tick(["status", "--json"], at: t0 + 1_000_000, file: file, line: line))
     }
 
     /// How many requests each action id produced (the body carries the action id).
@@ -77,7 +63,7 @@ final class TickEndToEndTests: XCTestCase {
         let row = try show(ids[500])["action"]!
         XCTAssertEqual(row["execute_times"]?.intValue, 1)
         XCTAssertEqual(row["status"]?.stringValue, "success")
-        let notOnce = try TestDatabase(path: db).actions().filter { $0.executeTimes != 1 || $0.status != "success" }.count
+        let notOnce = try actionRows().filter { $0.executeTimes != 1 || $0.status != "success" }.count
         XCTAssertEqual(notOnce, 0, "every one of the 1,000 rows: success after exactly one execution")
     }
 
@@ -86,7 +72,7 @@ final class TickEndToEndTests: XCTestCase {
         let ids = try enqueue((0..<2000).map { Actions.webhook(url: url, alertId: "a\($0)") })
         XCTAssertEqual(ids.count, 2000)
         let passes = try (0..<4).map { i in
-            try Binaries.start("fta-tick", ["run", "--db", db, "--json", "--now", "\(t0)", "--batch", "100", "--concurrency", "8", "--worker-id", "w\(i)"])
+            try start("fta-tick", ["run", "--json", "--batch", "100", "--concurrency", "8", "--worker-id", "w\(i)"])
         }
         var claimedTotal = 0
         for p in passes {
@@ -200,7 +186,7 @@ final class TickEndToEndTests: XCTestCase {
     func testPassKilledMidRun_nextPassAfterLeaseExpiry_completesEveryAction() throws {
         try receiver.script(path: "/slow", delay: 0.05)
         let ids = try enqueue((0..<120).map { Actions.webhook(url: receiver.baseURL + "/slow", alertId: "a\($0)") }, now: t0)
-        let killed = try Binaries.start("fta-tick", ["run", "--db", db, "--now", "\(t0)", "--concurrency", "4", "--batch", "50", "--lease", "60"])
+        let killed = try start("fta-tick", ["run", "--concurrency", "4", "--batch", "50", "--lease", "60"])
         // Let it record some outcomes, then kill it without warning.
         let deadline = Date().addingTimeInterval(20)
         while try receiver.requests().count < 30 && Date() < deadline { usleep(20_000) }
@@ -209,7 +195,7 @@ final class TickEndToEndTests: XCTestCase {
         let receivedBeforeKill = Set(try receivedCounts().keys)
         XCTAssertLessThan(receivedBeforeKill.count, 120, "the pass was killed before it finished")
         // What the killed pass still held: claimed, and sent or not, but with no outcome recorded.
-        let held = Set(try TestDatabase(path: db).actions().filter { $0.leaseOwner != nil && $0.dueAt != nil }.map(\.id))
+        let held = Set(try actionRows().filter { $0.leaseOwner != nil && $0.dueAt != nil }.map(\.id))
         XCTAssertFalse(held.isEmpty)
 
         // Leases still live: a pass now runs none of what the killed pass held.
@@ -233,11 +219,11 @@ final class TickEndToEndTests: XCTestCase {
         try receiver.script(path: "/slow", delay: 4)
         let line = Actions.webhook(url: receiver.baseURL + "/slow", requestTimeout: 10)
         let file = try dir.write("slow.jsonl", Actions.lines([line]))
-        XCTAssertEqual(try Binaries.run("fta-tick", ["enqueue", "--db", db, file]).status, 0)
-        let first = try Binaries.start("fta-tick", ["run", "--db", db, "--lease", "2", "--json"])
+        try tick(["enqueue", file], without: .now)
+        let first = try start("fta-tick", ["run", "--lease", "2", "--json"], without: .now)
         sleep(3)  // past the first lease: without renewal the row would be due again now
-        let second = try Binaries.run("fta-tick", ["run", "--db", db, "--lease", "2", "--json"])
-        XCTAssertEqual(try JSONParser.parse(second.stdout)["claimed"]?.intValue, 0, second.stderr)
+        let second = try tick(["run", "--lease", "2", "--json"], without: .now, expect: nil)
+        XCTAssertEqual(try json(second)["claimed"]?.intValue, 0, second.stderr)
         first.process.waitUntilExit()
         XCTAssertEqual(first.process.terminationStatus, 0)
         XCTAssertEqual(try receiver.requests().count, 1, "the slow action was sent once")
@@ -247,7 +233,7 @@ final class TickEndToEndTests: XCTestCase {
     func testSIGTERM_releasesUnstartedActions_andFinishesThoseInFlight() throws {
         try receiver.script(path: "/slow", delay: 0.5)
         _ = try enqueue((0..<40).map { Actions.webhook(url: receiver.baseURL + "/slow", alertId: "a\($0)") }, now: t0)
-        let p = try Binaries.start("fta-tick", ["run", "--db", db, "--now", "\(t0)", "--concurrency", "2", "--batch", "40", "--json"])
+        let p = try start("fta-tick", ["run", "--concurrency", "2", "--batch", "40", "--json"])
         let deadline = Date().addingTimeInterval(10)
         while try receiver.requests().count < 2 && Date() < deadline { usleep(20_000) }
         kill(p.process.processIdentifier, SIGTERM)
@@ -258,7 +244,7 @@ final class TickEndToEndTests: XCTestCase {
         let done = (report["succeeded"]?.intValue ?? 0)
         XCTAssertGreaterThanOrEqual(done, 2, "actions in flight at the signal were finished and recorded")
         XCTAssertEqual(done + (report["released"]?.intValue ?? 0), 40, "everything claimed was either finished or given back")
-        let s = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0)"]).stdout)
+        let s = try json(tick(["status", "--json"], expect: nil))
         XCTAssertEqual(s["leased_now"]?.intValue, 0, "no lease left behind")
         XCTAssertEqual(s["due_now"]?.intValue, 40 - done)
         XCTAssertEqual(try receiver.requests().count, Int(done), "nothing sent and left unrecorded")
@@ -356,13 +342,10 @@ final class TickEndToEndTests: XCTestCase {
     func testEnqueue_sameDedupeKeyTwice_storesOneRow_andReportsTheDuplicate() throws {
         let line = Actions.webhook(url: receiver.baseURL + "/x", extra: ["dedupe_key": "alert-a1-abnormal"])
         let file = try dir.write("d.jsonl", Actions.lines([line, line]))
-        let r1 = try Binaries.run("fta-tick", ["enqueue", "--db", db, "--json", file])
-        XCTAssertEqual(r1.status, 0, r1.stderr)
-        let out = try JSONParser.parse(r1.stdout)
+        let out = try json(tick(["enqueue", "--json", file], without: .now))
         XCTAssertEqual(out["stored"]?.arrayValue?.count, 1)
         XCTAssertEqual(out["duplicates"]?.arrayValue?.count, 1)
-        let r2 = try Binaries.run("fta-tick", ["enqueue", "--db", db, file])
-        XCTAssertEqual(r2.status, 0)
+        let r2 = try tick(["enqueue", file], without: .now)
         XCTAssertTrue(r2.stderr.contains("line 1: dedupe_key already stored as action 1"), r2.stderr)
         XCTAssertEqual(try status()["total"]?.intValue, 1)
     }
@@ -390,22 +373,20 @@ final class TickEndToEndTests: XCTestCase {
         XCTAssertTrue(prom.contains("fta_queue_depth{status=\"received\"} 1"), prom)
         XCTAssertTrue(prom.contains("# TYPE fta_tick_pass_duration_seconds gauge"), prom)
 
-        let s = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 10)"]).stdout)
+        let s = try json(tick(["status", "--json"], at: t0 + 10, expect: nil))
         XCTAssertEqual(s["by_status"]?["failure"]?.intValue, 1)
         XCTAssertEqual(s["scheduled_later"]?.intValue, 1)
         XCTAssertEqual(s["due_now"]?.intValue, 0)
 
         // retry: the failed one runs again; the live one is refused (exit 1).
-        let retry = try Binaries.run("fta-tick", ["retry", "--db", db, "--now", "\(t0 + 20)", "\(ids[0])", "\(ids[1])", "999"])
-        XCTAssertEqual(retry.status, 1)
+        let retry = try tick(["retry", "\(ids[0])", "\(ids[1])", "999"], at: t0 + 20, expect: 1)
         XCTAssertTrue(retry.stdout.contains("\(ids[0]) queued for retry"), retry.stdout)
         XCTAssertTrue(retry.stdout.contains("\(ids[1]) refused: still in progress"), retry.stdout)
         XCTAssertTrue(retry.stdout.contains("999 not found"), retry.stdout)
         try pass(now: t0 + 20)
         XCTAssertEqual(try show(ids[0])["action"]!["status"]?.stringValue, "success")
 
-        let skip = try Binaries.run("fta-tick", ["skip", "--db", db, "--now", "\(t0 + 30)", "--reason", "handled by hand", "\(ids[1])"])
-        XCTAssertEqual(skip.status, 0, skip.stderr)
+        try tick(["skip", "--reason", "handled by hand", "\(ids[1])"], at: t0 + 30)
         let skipped = try show(ids[1])
         XCTAssertEqual(skipped["action"]?["status"]?.stringValue, "skipped")
         XCTAssertTrue(skipped["action"]?["ex_data"]?["message"]?.stringValue?.contains("handled by hand") ?? false)
@@ -422,11 +403,11 @@ final class TickEndToEndTests: XCTestCase {
             Actions.webhook(url: receiver.baseURL + "/ok2", extra: ["due_at": .int(t0 + 30)]),
         ], now: t0)
         // Before any pass: three due, the oldest waiting 90 s.
-        let before = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 90)"]).stdout)
+        let before = try json(tick(["status", "--json"], at: t0 + 90, expect: nil))
         XCTAssertEqual(before["due_now"]?.intValue, 3)
         XCTAssertEqual(before["leased_now"]?.intValue, 0)
         XCTAssertEqual(before["oldest_due_age_seconds"]?.intValue, 90)
-        let text = try Binaries.run("fta-tick", ["status", "--db", db, "--now", "\(t0 + 90)"]).stdout
+        let text = try tick(["status"], at: t0 + 90, expect: nil).stdout
         XCTAssertTrue(text.contains("oldest due age:   90 s"), text)
 
         let metrics = dir.file("fta.prom")
@@ -441,7 +422,7 @@ final class TickEndToEndTests: XCTestCase {
         // Written atomically: the file and nothing else (no temporary file left behind).
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("fta.prom") }, ["fta.prom"])
 
-        let after = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0 + 90)"]).stdout)
+        let after = try json(tick(["status", "--json"], at: t0 + 90, expect: nil))
         XCTAssertEqual(after["due_now"]?.intValue, 0)
         XCTAssertEqual(after["oldest_due_age_seconds"], .null)
         XCTAssertEqual(after["scheduled_later"]?.intValue, 1, "the retry, due at t0 + 150")
@@ -451,13 +432,11 @@ final class TickEndToEndTests: XCTestCase {
         try receiver.script(path: "/fail", statuses: [500])
         let ids = try enqueue([Actions.webhook(url: receiver.baseURL + "/fail"), Actions.webhook(url: receiver.baseURL + "/x", extra: ["due_at": .int(t0 + 3600)])], now: t0)
         try pass(now: t0)
-        let retry = try Binaries.run("fta-tick", ["retry", "--db", db, "--json", "--now", "\(t0 + 5)", "\(ids[0])", "\(ids[1])"])
-        XCTAssertEqual(retry.status, 1, "one id was refused")
-        XCTAssertEqual(try JSONParser.parse(retry.stdout), [["id": .int(ids[0]), "result": "done"],
+        let retry = try tick(["retry", "--json", "\(ids[0])", "\(ids[1])"], at: t0 + 5, expect: 1)   // one id was refused
+        XCTAssertEqual(try json(retry), [["id": .int(ids[0]), "result": "done"],
                                                              ["id": .int(ids[1]), "result": "refused", "reason": "still in progress (status received)"]])
-        let skip = try Binaries.run("fta-tick", ["skip", "--db", db, "--json", "--now", "\(t0 + 6)", "--reason", "dup", "\(ids[1])", "424242"])
-        XCTAssertEqual(skip.status, 1, "one id was not found")
-        XCTAssertEqual(try JSONParser.parse(skip.stdout), [["id": .int(ids[1]), "result": "done"], ["id": 424242, "result": "not_found"]])
+        let skip = try tick(["skip", "--json", "--reason", "dup", "\(ids[1])", "424242"], at: t0 + 6, expect: 1)   // one id was not found
+        XCTAssertEqual(try json(skip), [["id": .int(ids[1]), "result": "done"], ["id": 424242, "result": "not_found"]])
     }
 
     // MARK: Fencing
@@ -465,13 +444,12 @@ final class TickEndToEndTests: XCTestCase {
     func testOperatorSkipsAnActionInFlight_thePassCannotOverwriteIt() throws {
         try receiver.script(path: "/slow", delay: 2)
         let id = try enqueue([Actions.webhook(url: receiver.baseURL + "/slow")], now: t0)[0]
-        let running = try Binaries.start("fta-tick", ["run", "--db", db, "--now", "\(t0)", "--json"])
+        let running = try start("fta-tick", ["run", "--json"])
         // Once the request is in flight, the operator skips the action: its lease token moves on.
         let deadline = Date().addingTimeInterval(10)
         while try receiver.requests().isEmpty && Date() < deadline { usleep(20_000) }
         XCTAssertEqual(try receiver.requests().count, 1)
-        let skip = try Binaries.run("fta-tick", ["skip", "--db", db, "--now", "\(t0 + 1)", "--reason", "handled by hand", "\(id)"])
-        XCTAssertEqual(skip.status, 0, skip.stderr)
+        try tick(["skip", "--reason", "handled by hand", "\(id)"], at: t0 + 1)
         running.process.waitUntilExit()
         XCTAssertEqual(running.process.terminationStatus, 0)
         let report = try JSONParser.parse(String(decoding: running.stdoutPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
@@ -519,7 +497,7 @@ final class TickEndToEndTests: XCTestCase {
         var everything = run.stderr + run.stdout + retried.stderr + retried.stdout
         for id in ids {
             for format in [["--json"], []] {
-                let r = try Binaries.run("fta-tick", ["show", "--db", db, "\(id)"] + format)
+                let r = try tick(["show", "\(id)"] + format, without: .now, expect: nil)
                 everything += r.stdout + r.stderr
             }
         }
@@ -536,8 +514,7 @@ final class TickEndToEndTests: XCTestCase {
         let openssl = try Binaries.runTool("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
                                                                "-days", "1", "-subj", "/CN=127.0.0.1"])
         try XCTSkipIf(openssl != 0, "openssl is needed to make a test certificate")
-        let tls = try Receiver(tls: (cert, key))
-        defer { tls.stop() }
+        let tls = try startReceiver(tls: (cert, key))
         let ids = try enqueue([
             Actions.webhook(url: tls.baseURL + "/verified"),
             Actions.webhook(url: tls.baseURL + "/insecure", detail: ["tls_verify": false]),
@@ -557,7 +534,7 @@ final class TickEndToEndTests: XCTestCase {
         let (_, report) = try pass(now: t0, ["--concurrency", "2", "--batch", "40", "--max-runtime", "2"])
         let released = report["released"]?.intValue ?? 0
         XCTAssertGreaterThan(released, 0)
-        let s = try JSONParser.parse(try Binaries.run("fta-tick", ["status", "--db", db, "--json", "--now", "\(t0)"]).stdout)
+        let s = try json(tick(["status", "--json"], expect: nil))
         XCTAssertEqual(s["due_now"]?.intValue, Int64(released), "released actions are due again at once, with no lease")
         XCTAssertEqual(s["leased_now"]?.intValue, 0)
     }

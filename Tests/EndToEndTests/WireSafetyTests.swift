@@ -7,44 +7,30 @@ import XCTest
 /// addresses, program environments, they must never reach the wire or the process as more than
 /// the one value they are. Each test also sends a clean control through the same path, so it
 /// fails if nothing is sent at all.
-final class WireSafetyTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class WireSafetyTests: EndToEndCase {
     var receiver: Receiver!
-    var db: String { dir.file("fta.db") }
-    let t0: Int64 = 1_795_000_000
     /// What a hostile monitored system puts in an alert field.
     let hostile = "v\r\nX-Injected: yes\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x"
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
-        receiver = try Receiver()
+        try super.setUpWithError()
+        receiver = try startReceiver()
     }
 
-    override func tearDown() { receiver?.stop() }
-
-    func enqueue(_ lines: [JSONValue], config: String? = nil, expect: Int32 = 0) throws -> CommandResult {
-        var args = ["enqueue", "--db", db, "--now", "\(t0)", "-"]
-        if let config { args += ["--config", config] }
-        let r = try Binaries.run("fta-tick", args, stdin: Actions.lines(lines))
-        XCTAssertEqual(r.status, expect, r.stderr)
-        return r
+    @discardableResult
+    func enqueue(_ lines: [JSONValue], expect: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
+        try tick(["enqueue", "-"], expect: expect, stdin: Actions.lines(lines), file: file, line: line)
     }
 
-    func pass(config: String? = nil) throws -> CommandResult {
-        var args = ["run", "--db", db, "--now", "\(t0)"]
-        if let config { args += ["--config", config] }
-        let r = try Binaries.run("fta-tick", args)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return r
+    @discardableResult
+    func pass(file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
+        try tick(["run"], file: file, line: line)
     }
 
-    func show(_ id: Int64) throws -> JSONValue {
-        let r = try Binaries.run("fta-tick", ["show", "\(id)", "--db", db, "--json"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        return try JSONParser.parse(r.stdout)["action"] ?? .null
+    /// The action as `fta-tick show --json` prints it.
+    func show(_ id: Int64, file: StaticString = #filePath, line: UInt = #line) throws -> JSONValue {
+        try json(tick(["show", "\(id)", "--json"], without: [.now, .config], file: file, line: line))["action"] ?? .null
     }
-
-    func ids(_ r: CommandResult) -> [Int64] { r.stdout.split(separator: "\n").compactMap { Int64($0) } }
 
     /// Nothing at the receiver carries the injected header, and no smuggled request arrived.
     func assertNoInjection(file: StaticString = #filePath, line: UInt = #line) throws -> [JSONValue] {
@@ -78,7 +64,7 @@ final class WireSafetyTests: XCTestCase {
         lines.append(webhook(["query_params": ["q": "{{ alert.e }}"]], alert: hostile, id: "query"))
         let stored = ids(try enqueue(lines))
         XCTAssertEqual(stored.count, 6)
-        _ = try pass()
+        try pass()
         for (i, c) in cases.enumerated() {
             let row = try show(stored[i])
             XCTAssertEqual(row["status"]?.stringValue, "failure", c.0)
@@ -103,7 +89,7 @@ final class WireSafetyTests: XCTestCase {
     }
 
     func testGatewayChannel_receiverWithCRLFInItsAddress_isNotCalled_othersAre_andCarryAnIdempotencyKey() throws {
-        let config = try dir.write("fta.yaml", """
+        try writeConfig("""
             channels:
               sms: {url: "\(receiver.baseURL)/sms?to={{ receiver }}", per_receiver: true}
             users:
@@ -115,8 +101,8 @@ final class WireSafetyTests: XCTestCase {
              "action_plugin": ["plugin_type": "notice"], "action_config": ["id": 1, "name": "notice"],
              "inputs": ["notice_way": "sms", "notice_receiver": .string(u)]]
         }
-        let stored = ids(try enqueue(lines, config: config))
-        _ = try pass(config: config)
+        let stored = ids(try enqueue(lines))
+        try pass()
         let requests = try assertNoInjection()
         XCTAssertEqual(requests.map { $0["query"]?.stringValue }, ["to=222"])
         XCTAssertTrue(requests[0]["headers"]?["idempotency-key"]?.stringValue?.hasPrefix("fta-\(t0)") ?? false, "\(requests[0])")
@@ -127,7 +113,7 @@ final class WireSafetyTests: XCTestCase {
     }
 
     func testStepPlugin_alertValueWithCRLFInItsURL_failsTheStep_withoutARequest() throws {
-        let config = try dir.write("fta.yaml", """
+        try writeConfig("""
             remote:
               hooks: {url: "\(receiver.baseURL)"}
             plugins:
@@ -142,8 +128,8 @@ final class WireSafetyTests: XCTestCase {
              "action_plugin": ["plugin_type": "common", "plugin_key": "lookup"],
              "action_config": ["id": 9, "name": "lookup", "execute_config": ["template_id": "1", "template_detail": ["v": "{{ alert.e }}"]]]]
         }
-        let stored = ids(try enqueue([line(hostile, "bad"), line("host-1", "good")], config: config))
-        _ = try pass(config: config)
+        let stored = ids(try enqueue([line(hostile, "bad"), line("host-1", "good")]))
+        try pass()
         let requests = try assertNoInjection()
         XCTAssertEqual(requests.map { $0["path"]?.stringValue }, ["/step/host-1"])
         let bad = try show(stored[0])
@@ -152,9 +138,8 @@ final class WireSafetyTests: XCTestCase {
     }
 
     func testMail_CRLFInTheSubjectOrARecipient_addsNoHeaderAndNoRecipient() throws {
-        let smtp = try SMTPServer(log: dir.file("mail.jsonl"))
-        defer { smtp.stop() }
-        let config = try dir.write("fta.yaml", """
+        let smtp = try startSMTP()
+        try writeConfig("""
             channels:
               mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
             users:
@@ -169,8 +154,8 @@ final class WireSafetyTests: XCTestCase {
                 "template": [["signal": "abnormal", "title_tmpl": "{{ alert.e }}", "message_tmpl": "disk full"]]]]],
              "inputs": ["notice_way": "mail", "notice_receiver": .string(u)]]
         }
-        let stored = ids(try enqueue(lines, config: config))
-        _ = try pass(config: config)
+        let stored = ids(try enqueue(lines))
+        try pass()
         let messages = try smtp.messages()
         XCTAssertEqual(messages.count, 1)
         let m = messages[0]
@@ -187,16 +172,15 @@ final class WireSafetyTests: XCTestCase {
         for (yaml, field) in [("elasticsearch: {url: \"http://127.0.0.1:9\", api_key: \"k\\r\\nX-Injected: yes\"}", "elasticsearch.api_key"),
                               ("elasticsearch: {url: \"http://127.0.0.1:9/\\r\\nx\"}", "elasticsearch.url"),
                               ("tick: {user_agent: \"fta\\nX-Injected: yes\"}", "tick.user_agent")] {
-            let config = try dir.write("es.yaml", yaml + "\n")
-            let r = try Binaries.run("fta-sync", ["--db", db, "--config", config])
-            XCTAssertEqual(r.status, 2, r.stderr)
+            try writeConfig(yaml + "\n", name: "es.yaml")
+            let r = try sync([], without: .now, expect: 2)
             XCTAssertTrue(r.stderr.contains("\(field): ") && r.stderr.contains("control character"), r.stderr)
             XCTAssertFalse(r.stderr.contains("X-Injected"), "the value is not echoed: \(r.stderr)")
         }
     }
 
     func testNoticeGateways_andBots_sendAnIdempotencyKey_theSameWhenTheSendIsRepeated() throws {
-        let config = try dir.write("fta.yaml", """
+        try writeConfig("""
             channels:
               voice: {url: "\(receiver.baseURL)/voice", per_receiver: true, dedupe_window: 0}
               weixin: {url: "\(receiver.baseURL)/wx"}
@@ -212,9 +196,9 @@ final class WireSafetyTests: XCTestCase {
              "inputs": ["notice_way": .string(way), "notice_receiver": receiver]]
         }
         let stored = ids(try enqueue([child("voice", ["alice", "bob"]), child("weixin", "alice"), child("weixin", "bob"),
-                                      child("wxwork-bot", "chat-1")], config: config))
+                                      child("wxwork-bot", "chat-1")]))
         XCTAssertEqual(stored.count, 4)
-        _ = try pass(config: config)
+        try pass()
         let requests = try receiver.requests()
         let keys = Dictionary(grouping: requests, by: { $0["path"]?.stringValue ?? "" }).mapValues { $0.compactMap { $0["headers"]?["idempotency-key"]?.stringValue } }
         XCTAssertEqual(keys["/voice"]?.count, 2, "\(requests)")
@@ -223,19 +207,17 @@ final class WireSafetyTests: XCTestCase {
         XCTAssertEqual(keys["/bot"]?.count, 1)
         XCTAssertTrue((keys.values.flatMap { $0 }).allSatisfy { $0.hasPrefix("fta-\(t0)") }, "\(keys)")
         // The operator runs the weixin child again: a new execution, so a new key.
-        let again = try Binaries.run("fta-tick", ["retry", "\(stored[1])", "--include-success", "--db", db, "--now", "\(t0 + 60)"])
-        XCTAssertEqual(again.status, 0, again.stderr)
-        _ = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0 + 60)"])
+        try tick(["retry", "\(stored[1])", "--include-success"], at: t0 + 60, without: .config)
+        try tick(["run"], at: t0 + 60, expect: nil)
         let wx = try receiver.requests().filter { $0["path"]?.stringValue == "/wx" }.compactMap { $0["headers"]?["idempotency-key"]?.stringValue }
         XCTAssertEqual(wx.count, 2)
         XCTAssertNotEqual(wx[0], wx[1])
     }
 
     func testConfigValues_dollarDollarBrace_isALiteralDollarBrace() throws {
-        let config = try dir.write("fta.yaml", "tick: {user_agent: \"${FTA_TEST_UA}/$${NOT_EXPANDED}\"}\n")
-        _ = try enqueue([webhook([:], alert: "x", id: "ua")])
-        let r = try Binaries.run("fta-tick", ["run", "--db", db, "--config", config, "--now", "\(t0)"], environment: ["FTA_TEST_UA": "probe"])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        try writeConfig("tick: {user_agent: \"${FTA_TEST_UA}/$${NOT_EXPANDED}\"}\n")
+        try tick(["enqueue", "-"], without: .config, stdin: Actions.lines([webhook([:], alert: "x", id: "ua")]))
+        try tick(["run"], environment: ["FTA_TEST_UA": "probe"])
         XCTAssertEqual(try receiver.requests().first?["headers"]?["user-agent"]?.stringValue, "probe/${NOT_EXPANDED}")
     }
 }

@@ -9,12 +9,11 @@ import XCTest
 
 /// The notice gate is asked with the notice's lease: a worker whose claim was taken over
 /// consumes no quota, claims no de-dupe key and sends nothing.
-final class NoticeGateTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class NoticeGateTests: TemporaryDirectoryCase {
     var store: SQLiteStore!
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
+        try super.setUpWithError()
         store = try SQLiteStore(path: dir.file("gate.db"))
     }
 

@@ -9,13 +9,12 @@ import XCTest
 /// The snapshot lifecycle (original-system.md §8.2) against a real SQLite file: the original's
 /// TestDutyPlan / TestEffectiveTime / test_end_time scenarios, with fta's fixes, and `who`
 /// across handoffs and daylight-saving changes.
-final class RotaPassTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class RotaPassTests: TemporaryDirectoryCase {
     var duty: SQLiteStore!
     var database: FTADatabase { duty.database }
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
+        try super.setUpWithError()
         duty = try SQLiteStore(path: dir.file("rota.db"))
     }
 

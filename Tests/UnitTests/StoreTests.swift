@@ -6,12 +6,11 @@ import GRDB
 import XCTest
 
 /// The claim/lease/fencing rules of the store, driven directly.
-final class StoreTests: XCTestCase {
-    var dir: TemporaryDirectory!
+final class StoreTests: TemporaryDirectoryCase {
     var store: SQLiteStore!
 
     override func setUpWithError() throws {
-        dir = try TemporaryDirectory()
+        try super.setUpWithError()
         store = try SQLiteStore(path: dir.file("s.db"))
     }
 
