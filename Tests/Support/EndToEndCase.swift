@@ -1,3 +1,6 @@
+// XCTest is there when tests are built; a release build of the package compiles this target
+// without it (nothing in the executables uses it).
+#if canImport(XCTest)
 import Foundation
 import FTACore
 import XCTest
@@ -179,3 +182,4 @@ open class EndToEndCase: TemporaryDirectoryCase {
         try XCTUnwrap(try database.action(id), "action \(id)", file: file, line: line)
     }
 }
+#endif
