@@ -40,12 +40,28 @@ package final class FTADatabase: @unchecked Sendable {
                 throw FTAError.environment("database \(path): found corrupt (\(found)); restore a backup or recover it "
                                            + "(sqlite3 \(path) .recover), then delete \(CorruptionMark.path(for: path))")
             }
-            queue = try DatabaseQueue(path: path, configuration: config)
-            try queue.writeWithoutTransaction { db in try Schema.migrate(db, path: path) }
+            queue = try FTADatabase.open(path: path, configuration: config, patience: settings.busyTimeout)
         } catch let error as FTAError {
             throw error
         } catch {
             throw FTADatabase.describe(error, path: path)
+        }
+    }
+
+    /// Opens the file and migrates it. Two commands that create a new file at the same moment
+    /// can meet SQLITE_BUSY where SQLite does not wait on the busy handler (switching a fresh
+    /// file to WAL): the open is then tried again for up to `patience` seconds.
+    static func open(path: String, configuration: Configuration, patience: Double) throws -> DatabaseQueue {
+        let giveUp = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, patience) * 1e9)
+        while true {
+            do {
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                try queue.writeWithoutTransaction { db in try Schema.migrate(db, path: path) }
+                return queue
+            } catch let e as DatabaseError where (e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED)
+                        && DispatchTime.now().uptimeNanoseconds < giveUp {
+                usleep(UInt32.random(in: 5_000...25_000))
+            }
         }
     }
 
