@@ -24,9 +24,13 @@ http {
   fastcgi_temp_path $PWD/$OUT/fastcgi;
   uwsgi_temp_path $PWD/$OUT/uwsgi;
   scgi_temp_path $PWD/$OUT/scgi;
+  log_format arrival '\$msec \$uri';
   server {
     listen 127.0.0.1:$PORT;
     location / { return 200 '{"result":true}'; }
+    # Arrival times for the lingering-pass benchmark (scripts/bench_linger.py).
+    location /ev/ { access_log $PWD/$OUT/ev.log arrival; return 200 '{"result":true}'; }
+    location /fail/ { access_log $PWD/$OUT/ev.log arrival; return 500 '{"result":false}'; }
   }
 }
 CONF
@@ -250,4 +254,9 @@ for name, label in (("first", "first pass (3000 snapshots with replay, 30-day ba
     print("fta-rota %s: 1000 groups x 3 rules, %d plans written: %s s (median %.3f s)" % (label, runs[0]["plans_written"], ", ".join("%.3f" % x for x in t), statistics.median(t)))
 PY
 rm -f "$OUT"/rota-*.db* "$OUT"/rota.json
+fi
+
+if want linger; then
+# 8. a lingering pass on the real clock: delivery latency, retry timing, idle CPU
+python3 scripts/bench_linger.py "$BIN" "$OUT" "$PORT"
 fi

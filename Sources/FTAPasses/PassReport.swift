@@ -24,6 +24,8 @@ package struct PassReport: Sendable, PassSummary {
     package var endedAt: Int64 = 0
     /// The queue after the pass, for the depth gauges; read only when metrics are written.
     package var queue: QueueStatus?
+    /// How late each claimed action started after it came due.
+    package var startDelay = Histogram()
 
     package init() {}
 
@@ -59,6 +61,7 @@ package struct PassReport: Sendable, PassSummary {
             .count("repeats", repeatsCreated, metric: "fta_tick_repeats_created", help: "Interval-repeat rounds created by the last pass."),
             .seconds("seconds", seconds, metric: "fta_tick_pass_duration_seconds", help: "Wall time of the last pass."),
             .count("ended_at", endedAt, metric: "fta_tick_pass_timestamp_seconds", help: "When the last pass ended (its clock)."),
+            .seconds("start_delay_p50", startDelay.quantileBound(0.5) ?? 0), .seconds("start_delay_p99", startDelay.quantileBound(0.99) ?? 0),
             .text("worker", worker),
         ]
     }
@@ -77,6 +80,7 @@ package struct PassReport: Sendable, PassSummary {
             })
         }
         var families = [
+            startDelay.family(name: "fta_tick_start_delay_seconds", help: "How late the last pass started each action after it came due."),
             perPlugin("fta_tick_actions_claimed", "Actions claimed by the last pass.") { $0.claimed },
             perPlugin("fta_tick_actions_succeeded", "Actions that ended in success in the last pass.") { $0.succeeded },
             perPlugin("fta_tick_actions_failed", "Actions that ended in failure in the last pass.") { $0.failed },

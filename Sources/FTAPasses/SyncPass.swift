@@ -46,6 +46,12 @@ package final class SyncPass {
     let clock: Clock
     let logger: Logger
     package var maxRuntime: Double = 50
+    /// Live mode only: after draining, wait for new changes until `maxRuntime` (`--linger`).
+    package var linger = false
+    /// How often a lingering export asks whether another process wrote, and how long it then
+    /// waits for more changes to arrive before reading them as one batch (seconds).
+    package var pollInterval = 0.05
+    package var gatherWindow = 0.05
     package var userAgent = "fta/\(FTAVersion.string)"
     /// Called after each batch (exported, read so far) for a terminal's progress line.
     package var progress: ((Report) -> Void)?
@@ -125,12 +131,19 @@ package final class SyncPass {
         let queue = BoundedQueue<Result<Batch, Error>>(capacity: 2)
         let stop = StopFlag()
         let startCursor = cursor
+        let linger = self.linger && live
+        let initialMark = linger ? try store.changeMark() : 0
         let producer = Thread { [store, settings, clock] in
             var readCursor = startCursor
+            var mark = initialMark
             while !stop.isSet {
                 do {
                     let rows = try store.changes(after: readCursor, limit: settings.batchSize, updatedSince: since)
-                    guard let last = rows.last else { break }
+                    guard let last = rows.last else {
+                        // Drained: a lingering export waits for another process's commit.
+                        if linger, try self.waitForChanges(mark: &mark, started: started, stop: stop) { continue }
+                        break
+                    }
                     var batch = Batch(rows: rows)
                     for r in rows {
                         if let doc = ActionDocument.encode(r, now: clock.now()) { batch.items.append(self.item(r, doc: doc)) } else { batch.skipped += 1 }
@@ -182,6 +195,22 @@ package final class SyncPass {
         }
         report.seconds = elapsed()
         return report
+    }
+
+    /// Sleeps until another process commits (then a short gather window, so changes that
+    /// arrive together go out together); false when the runtime ended or the export must stop.
+    func waitForChanges(mark: inout Int64, started: UInt64, stop: StopFlag) throws -> Bool {
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+        while !stop.isSet && !StopSignals.requested && elapsed() < maxRuntime {
+            let now = try store.changeMark()
+            if now != mark {
+                mark = now
+                usleep(UInt32(gatherWindow * 1_000_000))
+                return true
+            }
+            usleep(UInt32(min(pollInterval, max(0.001, maxRuntime - elapsed())) * 1_000_000))
+        }
+        return false
     }
 
     struct Delivery {

@@ -13,6 +13,8 @@ package struct TickOptions: Sendable {
     package var lease: Double
     package var maxRuntime: Double
     package var workerId: String
+    /// After draining, wait for rows that come due or are added, until `maxRuntime`.
+    package var linger = false
 
     package init(settings: TickSettings, workerId: String? = nil) {
         batch = settings.batch
@@ -41,6 +43,10 @@ package struct TickOptions: Sendable {
 /// 5. ``renewLeases()``: leases of rows still held are extended;
 /// 6. ``release(reason:)``: near the runtime limit or on a stop signal, what has not started
 ///    is given back.
+///
+/// With `linger`, a drained pass does not exit: ``waitForWork()`` sleeps until the next due time
+/// the store knows of, or until another process commits (new rows, a retry by hand), and the
+/// stages run again, until the runtime ends (docs/architecture.md, "Lingering").
 package final class TickPass {
     let store: any QueueStore
     let registry: ProcessorRegistry
@@ -62,7 +68,8 @@ package final class TickPass {
     private let queue = WorkQueue()
     private let workers = DispatchGroup()
     private var workersStarted = 0
-    private var breaker = BreakerMatcher(rules: [])
+    /// The breaker rules, re-read while a lingering pass runs; workers read it per group.
+    private let breaker = LockedValue(BreakerMatcher(rules: []))
     /// Claimed rows not yet recorded (their leases are renewed).
     private var held: [Int64: ClaimedAction] = [:]
     private var pendingUpdates: [(ActionUpdate, WorkQueue.Done)] = []
@@ -74,6 +81,17 @@ package final class TickPass {
     private let started = DispatchTime.now().uptimeNanoseconds
     private var lastRenew = 0.0
     private var lastFlush = 0.0
+    // Lingering.
+    /// The store's change mark when last looked at.
+    private var lastMark: Int64 = 0
+    /// The earliest due time known (the store's, or one this pass wrote since).
+    private var nextKnownDue = Double.infinity
+    private var lastLook = 0.0
+    private var lastHousekeeping = 0.0
+    private var lastHeartbeat = -Double.infinity
+    /// How often a lingering pass asks the store whether another process wrote (seconds).
+    package var pollInterval = 0.05
+    private let startedAt: Int64
 
     package init(store: any QueueStore, registry: ProcessorRegistry, options: TickOptions, settings: TickSettings, clock: Clock, logger: Logger) {
         self.store = store
@@ -82,6 +100,7 @@ package final class TickPass {
         self.settings = settings
         self.clock = clock
         self.logger = logger
+        startedAt = clock.now()
     }
 
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
@@ -89,24 +108,32 @@ package final class TickPass {
     /// When claiming stops: a little before `--max-runtime`, so what is in flight can finish.
     var stopAt: Double { max(0, options.maxRuntime - min(5, options.maxRuntime * 0.1)) }
 
-    /// The whole pass: the stages in order until nothing is due or the pass must stop.
+    /// The whole pass: the stages in order until nothing is due (or, lingering, until the
+    /// runtime ends) or the pass must stop.
     package func run() throws -> PassReport {
         try store.preparePass()
-        try sweep()
-        try createRepeatsAndDigests()
-        breaker = try store.breakerMatcher(now: clock.now())
+        try heartbeat(force: true)
+        defer { try? store.endPass(workerId: options.workerId) }
+        try housekeeping()
+        if options.linger { lastMark = try store.changeMark() }
         do {
             while true {
                 let signalled = StopSignals.requested
                 if !stopping && (elapsed >= stopAt || signalled) {
                     try release(reason: signalled ? "stop signal received" : "runtime limit near")
                 }
+                if options.linger && exhausted && !stopping { try lookForWork() }
                 if !stopping && !exhausted && queue.pendingCount < max(options.concurrency * 2, options.batch / 2) {
                     dispatch(try converge(try claim()))
                 }
-                if held.isEmpty && pendingUpdates.isEmpty && (exhausted || stopping) { break }
+                if held.isEmpty && pendingUpdates.isEmpty && (exhausted || stopping) {
+                    if stopping || !options.linger { break }
+                    try waitForWork()
+                    continue
+                }
                 try record(atLeast: flushSize, timeout: flushInterval)
                 try renewLeases()
+                try heartbeat()
             }
         } catch {
             // Leave the database consistent: give back what never started; running actions
@@ -121,6 +148,67 @@ package final class TickPass {
         report.worker = options.workerId
         report.endedAt = clock.now()
         return report
+    }
+
+    /// The stages that run before claiming: the sweep, interval rounds and digests, and the
+    /// breaker rules in force.
+    func housekeeping() throws {
+        try sweep()
+        try createRepeatsAndDigests()
+        let matcher = try store.breakerMatcher(now: clock.now())
+        breaker.value = matcher
+        lastHousekeeping = elapsed
+    }
+
+    // MARK: Lingering
+
+    /// While a lingering pass is busy and has drained the due rows: claim again when another
+    /// process has written or something this pass knows of has come due (asked at most every
+    /// ``pollInterval``).
+    func lookForWork() throws {
+        guard elapsed - lastLook >= pollInterval else { return }
+        lastLook = elapsed
+        let mark = try store.changeMark()
+        if mark != lastMark {
+            lastMark = mark
+            exhausted = false
+        }
+        if clock.instant() >= nextKnownDue {
+            nextKnownDue = .infinity
+            exhausted = false
+        }
+        if !exhausted, elapsed - lastHousekeeping >= 1 { try housekeeping() }
+    }
+
+    /// Sleeps until the store's next due time, a commit by another process, a stop signal or
+    /// the end of the runtime, then runs the stages before claiming and lets the pass claim.
+    func waitForWork() throws {
+        let due = try store.nextDue(after: clock.instant()) ?? .infinity
+        nextKnownDue = due
+        while !StopSignals.requested && elapsed < stopAt {
+            let now = clock.instant()
+            if now >= due { break }
+            let mark = try store.changeMark()
+            if mark != lastMark {
+                lastMark = mark
+                break
+            }
+            try heartbeat()
+            let nap = min(pollInterval, due - now, stopAt - elapsed)
+            if nap > 0 { usleep(UInt32(nap * 1_000_000)) }
+        }
+        if StopSignals.requested || elapsed >= stopAt { return }
+        nextKnownDue = .infinity
+        exhausted = false
+        try housekeeping()
+    }
+
+    /// Registers the pass and refreshes its heartbeat every 5 seconds (`fta-tick status`).
+    func heartbeat(force: Bool = false) throws {
+        guard force || elapsed - lastHeartbeat >= 5 else { return }
+        lastHeartbeat = elapsed
+        try store.heartbeat(PassWorker(workerId: options.workerId, startedAt: startedAt, heartbeatAt: clock.now(),
+                                       lingering: options.linger, endsBy: startedAt + Int64(options.maxRuntime.rounded(.up))))
     }
 
     // MARK: 1. Sweep
@@ -159,8 +247,11 @@ package final class TickPass {
 
     /// Claims the next batch of due rows with a lease.
     func claim() throws -> [ClaimedAction] {
-        let claimed = try store.claimDue(limit: options.batch, now: clock.now(), lease: lease, owner: options.workerId)
+        let now = clock.instant()
+        let claimed = try store.claimDue(limit: options.batch, now: now, lease: lease, owner: options.workerId)
         if claimed.count < options.batch { exhausted = true }
+        // How late each starts after it came due (for a row whose lease ran out: after that).
+        for a in claimed { report.startDelay.observe(now - a.previousDueAt) }
         let takenOver = claimed.filter(\.leaseWasExpired).map(\.id)
         if !takenOver.isEmpty {
             report.expiredLeases += takenOver.count
@@ -228,7 +319,7 @@ package final class TickPass {
 
     /// An outcome decided in the pass itself (not by a processor), queued for recording.
     private func decided(_ a: ClaimedAction, _ outcome: ActionOutcome, detail: String, now: Int64) {
-        let update = OutcomeResolver.resolve(action: a, outcome: outcome, policy: .none, now: now, random: random())
+        let update = OutcomeResolver.resolve(action: a, outcome: outcome, policy: .none, now: now, instant: clock.instant(), random: random())
         pendingUpdates.append((update, WorkQueue.Done(action: a, result: StepResult(outcome: outcome, detail: detail), milliseconds: 0)))
     }
 
@@ -251,12 +342,13 @@ package final class TickPass {
             workers.enter()
             let thread = Thread { [registry, settings, clock, store, breaker, queue, workers] in
                 let worker = WorkerContext(settings: settings, clock: clock)
-                worker?.breaker = breaker
                 while let actions = queue.next(), actions.first != nil {
+                    worker?.breaker = breaker.value
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     let results = TickPass.execute(actions, worker: worker, registry: registry, store: store, clock: clock)
                     let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
-                    queue.complete(zip(actions, results).map { .init(action: $0.0, result: $0.1, milliseconds: ms) })
+                    let finished = clock.instant()
+                    queue.complete(zip(actions, results).map { .init(action: $0.0, result: $0.1, milliseconds: ms, finishedAt: finished) })
                 }
                 workers.leave()
             }
@@ -305,7 +397,8 @@ package final class TickPass {
         let finished = queue.results(atLeast: count, timeout: timeout)
         let now = clock.now()
         for done in finished {
-            var update = OutcomeResolver.resolve(action: done.action, outcome: done.result.outcome, policy: done.result.policy, now: now, random: random())
+            var update = OutcomeResolver.resolve(action: done.action, outcome: done.result.outcome, policy: done.result.policy, now: now,
+                                                 instant: done.finishedAt, random: random())
             if let related = summaries.removeValue(forKey: done.action.id) { update.realStatusFor = related }
             if let creation {
                 update.spawn = ExecutionNotice.drafts(action: done.action, update: update, directory: creation.directory,
@@ -337,7 +430,9 @@ package final class TickPass {
                 report.held["\(stage)|\(rule)", default: 0] += 1
                 logger.warning("held by breaker rule \(rule)", metadata: ["action": "\(update.id)", "plugin": "\(plugin)", "stage": "\(stage)", "rule": "\(rule)"])
             }
-            if let due = update.dueAt, due <= now { exhausted = false }
+            if let due = update.dueAt {
+                if due <= clock.instant() { exhausted = false } else { nextKnownDue = min(nextKnownDue, due) }
+            }
             let message = update.exData["message"]?.stringValue ?? ""
             let meta: Logger.Metadata = [
                 "action": "\(update.id)", "plugin": "\(plugin)", "step": "\(done.action.nextStep)",
@@ -348,7 +443,7 @@ package final class TickPass {
             case .succeeded, .continued, .finished:
                 logger.info("action \(update.kind.rawValue): \(TextLimit.excerpt(message))", metadata: meta)
             case .retried:
-                logger.info("action will retry at \(TimeParser.iso(update.dueAt ?? now)): \(TextLimit.excerpt(message))", metadata: meta)
+                logger.info("action will retry at \(TimeParser.iso(Int64(update.dueAt ?? Double(now)))): \(TextLimit.excerpt(message))", metadata: meta)
             case .failed:
                 logger.info("action failed: \(TextLimit.excerpt(message))", metadata: meta)
             }
@@ -362,7 +457,7 @@ package final class TickPass {
     /// Extends the leases of rows still held, every third of the lease.
     func renewLeases() throws {
         guard elapsed - lastRenew >= options.lease / 3, !held.isEmpty else { return }
-        let lost = try store.renew(held.values.map { LeaseHold(id: $0.id, token: $0.leaseToken) }, until: clock.now() + lease)
+        let lost = try store.renew(held.values.map { LeaseHold(id: $0.id, token: $0.leaseToken) }, until: clock.instant() + Double(lease))
         for id in lost {
             logger.warning("lease lost while the action was held; its outcome will be discarded", metadata: ["action": "\(id)"])
         }

@@ -10,6 +10,9 @@ final class WorkQueue: @unchecked Sendable {
         var action: ClaimedAction
         var result: StepResult
         var milliseconds: Int
+        /// When the step ended (epoch seconds with fraction): a retry or a poll is due counted
+        /// from here.
+        var finishedAt: Double? = nil
     }
 
     private let condition = NSCondition()

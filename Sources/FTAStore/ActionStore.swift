@@ -196,8 +196,9 @@ extension SQLiteStore {
     /// Claims up to `limit` due rows for `owner`: sets the lease and bumps the fencing token.
     /// A claimed row's `due_at` becomes its lease expiry, so a row whose worker died is due again
     /// exactly when the lease runs out.
-    package func claimDue(limit: Int, now: Int64, lease: Int64, owner: String) throws -> [ClaimedAction] {
-        try database.write { db in
+    package func claimDue(limit: Int, now: Double, lease: Int64, owner: String) throws -> [ClaimedAction] {
+        let expiry = now + Double(lease)
+        return try database.write { db in
             let rows = try Row.fetchAll(db, sql: SQLiteStore.claimSQL, arguments: [now, limit])
             let update = try db.cachedStatement(sql: """
                 UPDATE action_instance SET lease_owner = ?, lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1
@@ -208,7 +209,7 @@ extension SQLiteStore {
             for row in rows {
                 // Positional reads: named lookups lower-case the name on every call.
                 let id: Int64 = row[0]
-                try update.execute(arguments: [owner, now + lease, now + lease, id])
+                try update.execute(arguments: [owner, expiry, expiry, id])
                 var a = ClaimedAction(id: id, leaseToken: (row[1] as Int64) + 1)
                 a.previousDueAt = row[2]
                 a.leaseWasExpired = (row[3] as String?) != nil
@@ -314,7 +315,7 @@ extension SQLiteStore {
     }
 
     /// Extends the leases of rows still held by this pass. Returns ids whose lease was lost.
-    package func renew(_ held: [LeaseHold], until: Int64) throws -> [Int64] {
+    package func renew(_ held: [LeaseHold], until: Double) throws -> [Int64] {
         guard !held.isEmpty else { return [] }
         return try database.write { db in
             let stmt = try db.cachedStatement(sql: """

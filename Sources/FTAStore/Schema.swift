@@ -5,7 +5,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11]
 
     static func migrate(_ db: Database, path: String) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -321,6 +321,20 @@ enum Schema {
                 PRIMARY KEY (dimension, action_id)
             ) WITHOUT ROWID;
             CREATE INDEX converge_dimension_time ON converge_dimension (create_time);
+            """)
+    }
+
+    /// Running passes, for `fta-tick status`: one row per pass, refreshed while it runs and
+    /// removed when it ends (a pass that died leaves a row whose heartbeat goes stale).
+    static func v11(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE tick_worker (
+                worker_id TEXT PRIMARY KEY,
+                started_at INTEGER NOT NULL,
+                heartbeat_at INTEGER NOT NULL,
+                lingering INTEGER NOT NULL DEFAULT 0,
+                ends_by INTEGER NOT NULL
+            ) WITHOUT ROWID
             """)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import FTACommand
 import FTACore
 import FTAPasses
+import FTATransport
 import Logging
 
 extension FtaSync {
@@ -17,6 +18,7 @@ extension FtaSync {
                   fta-sync --dry-run | head          # the NDJSON it would send
                   fta-sync --full                    # backfill everything; the live checkpoint stays
                   fta-sync --since 2026-11-01T00:00:00Z
+                  fta-sync --linger --max-runtime 55  # from cron every minute: changes out within a second
                 Exit: 0 done, 1 some documents were dead-lettered, 3 Elasticsearch unreachable.
                 """)
         @OptionGroup var global: GlobalOptions
@@ -24,6 +26,7 @@ extension FtaSync {
         @Flag(help: "Backfill every exportable row (does not move the live checkpoint).") var full = false
         @Option(help: "Backfill rows updated since this time (ISO-8601, epoch seconds, or 2h).") var since: String?
         @Option(name: .customLong("max-runtime"), help: "Stop starting batches after this many seconds (default 50).") var maxRuntime: Double = 50
+        @Flag(help: "After exporting what is there, keep waiting for new changes and export them within about a second, until --max-runtime (live mode only).") var linger = false
         @Flag(help: "Print the report as JSON.") var json = false
 
         func run() throws {
@@ -43,6 +46,12 @@ extension FtaSync {
             guard maxRuntime > 0, maxRuntime <= 86_400 else { throw FTAError.usage("--max-runtime: must be more than 0 and at most 86400 seconds") }
             let pass = SyncPass(store: try env.openStore(), settings: env.config.elasticsearch, clock: env.clock, logger: env.logger)
             pass.maxRuntime = maxRuntime
+            if linger {
+                guard mode == .live, !dryRun else { throw FTAError.usage("--linger follows the live checkpoint; it cannot be combined with --full, --since or --dry-run") }
+                guard env.clock.fixedInstant == nil else { throw FTAError.usage("--linger waits on the real clock; it cannot be combined with --now or FTA_NOW") }
+                pass.linger = true
+                StopSignals.install()
+            }
             if dryRun {
                 let n = try pass.dryRun(mode: mode) { bytes in FileHandle.standardOutput.write(Data(bytes)) }
                 CommandOutput.report("\(n) documents would be sent", level: "info")

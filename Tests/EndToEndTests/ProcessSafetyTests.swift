@@ -203,4 +203,19 @@ final class ProcessSafetyTests: EndToEndCase {
             XCTAssertTrue(r.stderr.contains("database \(path): the file system is read-only"), r.stderr)
         }
     }
+
+    func testCommandsCreatingTheSameNewFileAtOnce_allSucceed() throws {
+        // Switching a new file to WAL can meet a lock SQLite does not wait on: the open is retried.
+        for round in 0..<25 {
+            let file = dir.file("new\(round).db")
+            let started = try [["run"], ["status", "--json"], ["status"], ["breaker", "list"]].map {
+                try Binaries.start("fta-tick", $0 + ["--db", file, "--now", "\(t0)"])
+            }
+            for p in started {
+                let err = p.stderrPipe.fileHandleForReading.readDataToEndOfFile()
+                p.process.waitUntilExit()
+                XCTAssertEqual(p.process.terminationStatus, 0, "round \(round): \(String(decoding: err, as: UTF8.self))")
+            }
+        }
+    }
 }

@@ -172,7 +172,7 @@ final class FuzzTests: XCTestCase {
                     for outcome in [ActionOutcome.failure("x", retryAfter: pick([nil, 1e300, -5, .infinity, .nan])), .success("ok"),
                                     ActionOutcome(.next(step: "poll", after: pick([0, 1e300, -1, .nan])), message: "n")] {
                         let u = OutcomeResolver.resolve(action: a, outcome: outcome, policy: policy, now: pick([0, 1_795_000_000, InputLimits.time.upperBound]), random: 0.7)
-                        if let due = u.dueAt { XCTAssertTrue(InputLimits.isTime(due), "due \(due)") }
+                        if let due = u.dueAt { XCTAssertTrue(due.isFinite && InputLimits.isTime(Int64(due)), "due \(due)") }
                     }
                 }
                 _ = IntervalRule.interval(templateDetail: a.json(\.actionConfig)["execute_config"]?["template_detail"], rounds: draft.executeTimes + 1)

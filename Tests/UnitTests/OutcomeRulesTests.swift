@@ -60,6 +60,21 @@ final class OutcomeResolverTests: XCTestCase {
         XCTAssertEqual(u.outputs["retry_times"], .int(1))
     }
 
+    func testDueTimes_countFromTheMomentTheStepEnded_toTheMillisecond() {
+        let retry = OutcomeResolver.resolve(action: action(retryTimes: 0), outcome: .failure("boom"),
+                                            policy: RetryPolicy(maxRetryTimes: 1, retryInterval: 2), now: 1000, instant: 1000.7, random: 0)
+        XCTAssertEqual(retry.dueAt, 1002.7, "2 s after the failure, not rounded to whole seconds")
+        XCTAssertEqual(retry.log.first?.time, 1000, "recorded times stay whole seconds")
+        var a = action(retryTimes: 1)
+        a.nextStep = "schedule"
+        let poll = OutcomeResolver.resolve(action: a, outcome: ActionOutcome(.next(step: "schedule", after: 2), message: "job running"),
+                                           policy: .none, now: 1000, instant: 1000.2504, random: 0)
+        XCTAssertEqual(poll.dueAt, 1002.25)
+        let minimum = OutcomeResolver.resolve(action: action(retryTimes: 0), outcome: .failure("boom"),
+                                              policy: RetryPolicy(maxRetryTimes: 1, retryInterval: 0), now: 1000, instant: 1000.5, random: 0)
+        XCTAssertEqual(minimum.dueAt, 1001.5, "never sooner than a second")
+    }
+
     func testFinalFailure_isTerminal_withMessageAndType() {
         let u = OutcomeResolver.resolve(action: action(retryTimes: 1), outcome: .failure("boom"),
                                         policy: RetryPolicy(maxRetryTimes: 1, retryInterval: 30), now: 1000, random: 0)

@@ -96,7 +96,7 @@ final class StoreTests: TemporaryDirectoryCase {
             try db.execute(sql: "DROP INDEX action_instance_change")
             try db.execute(sql: "ALTER TABLE action_instance DROP COLUMN change_seq")
             for table in ["notice_dedupe", "alert_cycle", "notice_quota", "notice_digest", "notice_user", "user_group", "breaker_rule", "sync_checkpoint", "sync_dead_letter",
-                          "duty_rule", "duty_rule_snap", "duty_plan", "converge_instance", "converge_relation", "converge_dimension"] {
+                          "duty_rule", "duty_rule_snap", "duty_plan", "converge_instance", "converge_relation", "converge_dimension", "tick_worker"] {
                 try db.execute(sql: "DROP TABLE \(table)")
             }
             try db.execute(sql: "PRAGMA user_version = 1")
@@ -104,9 +104,9 @@ final class StoreTests: TemporaryDirectoryCase {
         let reopened = try FTADatabase(path: path)
         let (version, names) = try reopened.read { db in
             (try Int.fetchOne(db, sql: "PRAGMA user_version"),
-             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('action_instance_parent', 'notice_dedupe', 'alert_cycle', 'user_group', 'duty_plan') ORDER BY name"))
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('action_instance_parent', 'notice_dedupe', 'alert_cycle', 'user_group', 'duty_plan', 'tick_worker') ORDER BY name"))
         }
         XCTAssertEqual(version, Schema.migrations.count)
-        XCTAssertEqual(names, ["action_instance_parent", "alert_cycle", "duty_plan", "notice_dedupe", "user_group"])
+        XCTAssertEqual(names, ["action_instance_parent", "alert_cycle", "duty_plan", "notice_dedupe", "tick_worker", "user_group"])
     }
 }

@@ -11,8 +11,8 @@ package struct ActionUpdate: Sendable {
     package var outputs: JSONValue
     /// Set for terminal statuses.
     package var endTime: Int64?
-    /// Next run; `nil` for terminal statuses.
-    package var dueAt: Int64?
+    /// Next run, in epoch seconds with their fraction; `nil` for terminal statuses.
+    package var dueAt: Double?
     package var nextStep: String
     /// A new deadline (an approved action gets its own timeout from the approval on).
     package var deadlineAt: Int64?

@@ -6,7 +6,7 @@ package struct ClaimedAction: Sendable {
     package var id: Int64
     package var leaseToken: Int64
     /// `due_at` before the claim, restored when the pass releases the row unstarted.
-    package var previousDueAt: Int64
+    package var previousDueAt: Double
     /// The lease on this row was held by another worker that let it expire.
     package var leaseWasExpired: Bool
     package var nextStep: String
@@ -44,7 +44,7 @@ package struct ClaimedAction: Sendable {
                 status: ActionStatus = .received, createTime: Int64 = 0, pluginType: String = "webhook") {
         self.id = id
         self.leaseToken = leaseToken
-        self.previousDueAt = createTime
+        self.previousDueAt = Double(createTime)
         self.leaseWasExpired = false
         self.nextStep = nextStep
         self.signal = signal

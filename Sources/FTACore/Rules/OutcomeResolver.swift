@@ -13,7 +13,11 @@ package enum OutcomeResolver {
         return ok == 0 ? .failure : .partialFailure
     }
 
-    package static func resolve(action: ClaimedAction, outcome: ActionOutcome, policy: RetryPolicy, now: Int64, random: Double) -> ActionUpdate {
+    /// `now` stamps the record (end time, log line); due times are counted from `instant` (the
+    /// same moment with its fraction; `now` when not given), so a retry after 2 s is due 2 s after
+    /// the failure, not up to a second early or late.
+    package static func resolve(action: ClaimedAction, outcome: ActionOutcome, policy: RetryPolicy, now: Int64, instant: Double? = nil, random: Double) -> ActionUpdate {
+        let start = instant ?? Double(now)
         var outputs = action.json(\.outputs).objectValue ?? [:]
         let executionsBefore = Int(outputs["retry_times"]?.intValue ?? 0)
         let countsAsExecution = action.nextStep == "execute"
@@ -25,7 +29,7 @@ package enum OutcomeResolver {
         let executeTimes = action.executeTimes + (countsAsExecution ? 1 : 0)
         let step = action.nextStep
 
-        func update(_ status: ActionStatus, failureType: String?, due: Int64?, next: String, kind: ActionUpdate.Kind, level: Int, text: String) -> ActionUpdate {
+        func update(_ status: ActionStatus, failureType: String?, due: Double?, next: String, kind: ActionUpdate.Kind, level: Int, text: String) -> ActionUpdate {
             ActionUpdate(id: action.id, leaseToken: action.leaseToken, parentActionId: action.parentActionId,
                          isParentAction: action.isParentAction, status: status, failureType: failureType,
                          exData: .object(exData), outputs: .object(outputs), endTime: due == nil ? now : nil,
@@ -48,7 +52,7 @@ package enum OutcomeResolver {
             let stepKey = retryStep.map { "retry_times_\($0)" }
             let before = stepKey.map { Int(outputs[$0]?.intValue ?? 0) } ?? executionsBefore
             if let delay = policy.delayBeforeRetry(executionsBefore: before, failureType: type, retryAfter: retryAfter, random: random) {
-                let due = InputLimits.after(now, delay)
+                let due = InputLimits.instant(after: start, delay)
                 if let stepKey { outputs[stepKey] = .int(Int64(before + 1)) }
                 return update(.running, failureType: nil, due: due, next: retryStep ?? "execute", kind: .retried, level: 30,
                               text: "attempt \(before + 1) failed: \(outcome.message); retrying \(retryStep.map { "\($0) " } ?? "")in \(InputLimits.seconds(delay)) s")
@@ -56,7 +60,7 @@ package enum OutcomeResolver {
             return update(.failure, failureType: (type ?? .executeError).rawValue, due: nil, next: step, kind: .failed, level: 40,
                           text: "round \(executeTimes) finished: failure: \(outcome.message)")
         case .next(let next, let after):
-            var u = update(outcome.nextStatus ?? .running, failureType: nil, due: InputLimits.after(now, after), next: next, kind: .continued, level: 20,
+            var u = update(outcome.nextStatus ?? .running, failureType: nil, due: InputLimits.instant(after: start, after), next: next, kind: .continued, level: 20,
                           text: "\(outcome.message); \(next) in \(InputLimits.seconds(after)) s")
             if let d = outcome.deadlineAfter { u.deadlineAt = InputLimits.add(now, d) }
             return u

@@ -19,14 +19,15 @@ package protocol QueueStore: AnyObject, Sendable {
     /// Fails live rows past their deadline (never a terminal row) and forgets expired gate keys.
     func sweep(now: Int64) throws -> SweepReport
     /// Claims up to `limit` due rows for `owner` until `now + lease`, bumping their fencing token.
-    func claimDue(limit: Int, now: Int64, lease: Int64, owner: String) throws -> [ClaimedAction]
+    /// `now` keeps its fraction: due times may fall within a second.
+    func claimDue(limit: Int, now: Double, lease: Int64, owner: String) throws -> [ClaimedAction]
     /// Writes outcomes (with their log lines, execution notices and parent aggregation); returns
     /// the ids whose lease was lost, which changed nothing.
     func record(_ updates: [ActionUpdate], now: Int64) throws -> [Int64]
     /// Gives back claimed rows that were never started, with their old due time.
     func release(_ actions: [ClaimedAction]) throws
     /// Extends leases still held; returns the ids whose lease was lost.
-    func renew(_ held: [LeaseHold], until: Int64) throws -> [Int64]
+    func renew(_ held: [LeaseHold], until: Double) throws -> [Int64]
     /// Creates the next round of every interval repeat due at `now` (up to `limit`); `build`
     /// turns a due repeat into the round's plan (nil: the repeat ends).
     func createDueRepeats(now: Int64, limit: Int, build: (DueRepeat) throws -> CreationStage.Plan?) throws -> RepeatReport
@@ -42,6 +43,22 @@ package protocol QueueStore: AnyObject, Sendable {
     func admit(_ requests: [GateRequest], now: Int64) throws -> [GateDecision]
     /// The breaker rules in force at `now`.
     func breakerMatcher(now: Int64) throws -> BreakerMatcher
+
+    // What a lingering pass waits on.
+
+    /// The earliest moment after `now` when something comes due: a live row's due time (a
+    /// retry, a poll, a sleeper, a lease that runs out), a deadline, an interval round or a
+    /// digest; nil when nothing is scheduled. A lingering pass sleeps until then.
+    func nextDue(after now: Double) throws -> Double?
+    /// A number that changes whenever another process commits to the database (new rows, a
+    /// retry by hand, a breaker rule): a lingering pass polls it to wake for work it did not
+    /// schedule itself. Cheap enough to ask every few tens of milliseconds.
+    func changeMark() throws -> Int64
+    /// Registers a running pass, or refreshes its heartbeat (`fta-tick status` lists the passes
+    /// whose heartbeat is recent).
+    func heartbeat(_ worker: PassWorker) throws
+    /// Removes a pass that has ended.
+    func endPass(workerId: String) throws
 }
 
 /// Putting actions in: enqueue's bulk insert and ingest's planned events.
@@ -65,6 +82,8 @@ package protocol BulkInsert: AnyObject {
 
 /// What operators read and change: `status`, `show`, `retry`, `skip`.
 package protocol OperatorStore: AnyObject, Sendable {
+    /// Passes whose heartbeat is at most `staleAfter` seconds old at `now`.
+    func runningPasses(now: Int64, staleAfter: Int64) throws -> [PassWorker]
     /// Counts by status (over the whole table unless `includeHistory` is false) and the live queue.
     func queueStatus(now: Int64, includeHistory: Bool) throws -> QueueStatus
     /// One row as JSON (every column) and its log lines, or nil when there is no such id.
@@ -151,6 +170,9 @@ package protocol SyncStore: AnyObject, Sendable {
     func removeDeadLetters(_ target: String, ids: [Int64]) throws
     /// How far a target is behind.
     func syncLag(_ target: String, now: Int64) throws -> SyncLag
+    /// Changes when another process commits (see ``QueueStore/changeMark()``): a lingering
+    /// export waits on it for new changes.
+    func changeMark() throws -> Int64
 }
 
 /// Held notices for `fta-replay`.

@@ -226,3 +226,23 @@ package struct DutyRuleStatus: Sendable {
         self.until = until
     }
 }
+
+/// A running `fta-tick` pass, as `fta-tick status` shows it.
+package struct PassWorker: Sendable, Equatable {
+    /// The lease owner name it claims as (`host:pid` unless `--worker-id`).
+    package var workerId: String
+    package var startedAt: Int64
+    package var heartbeatAt: Int64
+    /// Whether it waits for work until its runtime ends (`--linger`).
+    package var lingering: Bool
+    /// When it stops claiming at the latest (start + `--max-runtime`).
+    package var endsBy: Int64
+
+    package init(workerId: String, startedAt: Int64, heartbeatAt: Int64, lingering: Bool, endsBy: Int64) {
+        self.workerId = workerId
+        self.startedAt = startedAt
+        self.heartbeatAt = heartbeatAt
+        self.lingering = lingering
+        self.endsBy = endsBy
+    }
+}

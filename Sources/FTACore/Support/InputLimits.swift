@@ -46,4 +46,12 @@ package enum InputLimits {
 
     /// `start + delay` for a delay in fractional seconds, clamped as ``seconds(_:)``.
     package static func after(_ start: Int64, _ delay: Double) -> Int64 { add(start, seconds(delay)) }
+
+    /// An instant `delay` seconds after `start`, keeping the fraction (to the millisecond): the
+    /// due time of a retry or a poll. The delay is clamped to `0...maxDelay`, the result to ``time``.
+    package static func instant(after start: Double, _ delay: Double) -> Double {
+        let d = delay.isFinite ? min(max(delay, 0), Double(maxDelay)) : (delay == .infinity ? Double(maxDelay) : 0)
+        let t = ((start + d) * 1000).rounded() / 1000
+        return min(max(t, Double(time.lowerBound)), Double(time.upperBound))
+    }
 }
