@@ -174,8 +174,9 @@ package final class TickPass {
             exhausted = false
         }
         if clock.instant() >= nextKnownDue {
-            nextKnownDue = .infinity
             exhausted = false
+            // What comes due after it (the pass knows only the earliest).
+            nextKnownDue = try store.nextDue(after: clock.instant()) ?? .infinity
         }
         if !exhausted, elapsed - lastHousekeeping >= 1 { try housekeeping() }
     }
@@ -198,9 +199,9 @@ package final class TickPass {
             if nap > 0 { usleep(UInt32(nap * 1_000_000)) }
         }
         if StopSignals.requested || elapsed >= stopAt { return }
-        nextKnownDue = .infinity
         exhausted = false
         try housekeeping()
+        nextKnownDue = try store.nextDue(after: clock.instant()) ?? .infinity
     }
 
     /// Registers the pass and refreshes its heartbeat every 5 seconds (`fta-tick status`).

@@ -90,6 +90,25 @@ final class LingerTests: EndToEndCase {
         XCTAssertEqual(row.outputs["retry_times"]?.intValue, 3)
     }
 
+    func testARetryThatComesDueWhileThePassIsBusy_runsOnTime() throws {
+        let receiver = try startReceiver()
+        try receiver.script(path: "/flaky", statuses: [500, 200])
+        try receiver.script(path: "/slow", delay: 4)
+        let pass = try lingeringPass(maxRuntime: 30)
+        try tick(["enqueue", "-"], without: .now,
+                 stdin: Actions.lines([Actions.webhook(url: receiver.baseURL + "/flaky", maxRetryTimes: 1, retryInterval: 2)]))
+        usleep(700_000)
+        // Written while the retry waits: the pass wakes for it and is busy when the retry comes due.
+        try tick(["enqueue", "-"], without: .now,
+                 stdin: Actions.lines([Actions.webhook(url: receiver.baseURL + "/slow", requestTimeout: 10, alertId: "slow")]))
+        try waitUntil("the retry", timeout: 15) { try receiver.requests().filter { $0["path"] == "/flaky" }.count >= 2 }
+        stop(pass)
+        let flaky = try receiver.requests().filter { $0["path"] == "/flaky" }.compactMap { $0["time"]?.doubleValue }
+        XCTAssertEqual(flaky.count, 2)
+        guard flaky.count == 2 else { return }
+        XCTAssertLessThan(flaky[1] - flaky[0], 3, "the retry ran when due, while the slow request was still in flight")
+    }
+
     func testAJobTask_isPolledToTheEnd_withinOnePass() throws {
         let bk = try startBK()
         try writeConfig("""

@@ -46,9 +46,10 @@ package protocol QueueStore: AnyObject, Sendable {
 
     // What a lingering pass waits on.
 
-    /// The earliest moment after `now` when something comes due: a live row's due time (a
-    /// retry, a poll, a sleeper, a lease that runs out), a deadline, an interval round or a
-    /// digest; nil when nothing is scheduled. A lingering pass sleeps until then.
+    /// The earliest moment something comes due: a live row's due time (a retry, a poll, a
+    /// sleeper, a lease that runs out; at or before `now` when a row is due already), or after
+    /// `now` a deadline, an interval round or a digest; nil when nothing is scheduled. A
+    /// lingering pass sleeps until then.
     func nextDue(after now: Double) throws -> Double?
     /// A number that changes whenever another process commits to the database (new rows, a
     /// retry by hand, a breaker rule): a lingering pass polls it to wake for work it did not
