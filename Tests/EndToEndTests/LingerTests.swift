@@ -47,23 +47,42 @@ final class LingerTests: EndToEndCase {
         XCTAssertTrue(r.stderr.contains("--linger waits on the real clock"), r.stderr)
     }
 
-    func testAnActionWrittenByAnotherProcess_isDeliveredWithinASecond_andStatusShowsThePass() throws {
+    func testAnAlertEventIngestedByAnotherProcess_isNoticedWithinASecond_andStatusShowsThePass() throws {
         let receiver = try startReceiver()
+        try writeConfig("""
+            channels:
+              sms: {url: "\(receiver.baseURL)/sms", body: '{"phones": {{ receivers|tojson }}, "text": {{ content|tojson }}}'}
+            users:
+              alice: {phone: "111"}
+            user_groups:
+              ops: {users: [alice], notice_ways: {default: [sms]}}
+            action_configs:
+              - {id: 3, name: no repeats, plugin_type: notice, execute_config: {template_detail: {need_poll: false}}}
+            """)
         let pass = try lingeringPass(maxRuntime: 30)
         let passes = try status()["passes"]?.arrayValue ?? []
         XCTAssertEqual(passes.count, 1)
         XCTAssertEqual(passes.first?["lingering"], true)
         usleep(300_000)  // the pass has drained and waits
 
+        let now = Int64(Date().timeIntervalSince1970)
+        let event: JSONValue = [
+            "signal": "abnormal",
+            "alert": ["id": "a-late", "alert_name": "CPU usage high", "strategy_id": 7, "severity": 1, "status": "ABNORMAL",
+                      "begin_time": .int(now), "latest_time": .int(now), "event": ["bk_biz_id": 2]],
+            "strategy": ["id": 7, "name": "cpu high", "bk_biz_id": 2,
+                         "notice": ["id": 70, "config_id": 3, "signal": ["abnormal"], "user_groups": ["ops"]]],
+        ]
         let written = Date()
-        try tick(["enqueue", "-"], without: .now, stdin: Actions.lines([Actions.webhook(url: receiver.baseURL + "/hook", alertId: "late")]))
-        try waitUntil("the webhook", timeout: 10) { !(try receiver.requests().isEmpty) }
-        let delivered = Date().timeIntervalSince(written)
-        XCTAssertLessThan(delivered, 3, "delivered by the lingering pass, not the next cron tick")
+        try tick(["ingest", "-"], without: .now, stdin: Actions.lines([event]))
+        try waitUntil("the SMS", timeout: 10) { !(try receiver.requests().isEmpty) }
+        XCTAssertLessThan(Date().timeIntervalSince(written), 3, "noticed by the lingering pass, not the next cron tick")
 
         XCTAssertLessThan(stop(pass), 1, "SIGTERM ends the wait at once")
-        XCTAssertEqual(try receiver.requests().count, 1)
-        XCTAssertEqual(try actionRows().map(\.status), ["success"])
+        let sms = try receiver.requests()
+        XCTAssertEqual(sms.count, 1)
+        XCTAssertEqual(try JSONParser.parse(try XCTUnwrap(sms.first?["body"]?.stringValue))["phones"], ["111"])
+        XCTAssertEqual(Set(try actionRows().map(\.status)), ["success"], "the parent and its child")
         let after = try status()
         XCTAssertEqual(after["passes"]?.arrayValue?.count, 0, "a pass that ended is not listed")
         XCTAssertEqual(after["leased_now"]?.intValue, 0)
