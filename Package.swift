@@ -4,7 +4,7 @@ import PackageDescription
 // One target per layer (docs/architecture.md): an import the layering does not allow does not
 // compile. Everything shared between targets is `package`; nothing is exported beyond the
 // package, so there is no library product.
-let libraryTargets: [Target.Dependency] = ["FTACore", "FTATemplates", "FTAConfig", "FTAStore", "FTATransport", "FTAActions", "FTAPasses", "FTACommand"]
+let libraryTargets: [Target.Dependency] = ["FTACore", "FTATemplates", "FTAConfig", "FTAStore", "FTAPostgres", "FTATransport", "FTAActions", "FTAPasses", "FTACommand"]
 let commandDependencies: [Target.Dependency] = libraryTargets + [
     .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
 ]
@@ -38,6 +38,8 @@ let package = Package(
             "FTACore", "CSQLiteSetup",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
+        // The PostgreSQL store behind the same protocols, over libpq (several hosts, one database).
+        .target(name: "FTAPostgres", dependencies: ["FTACore", "CLibPQ"]),
         // The outside world: HTTP and SMTP over libcurl, Redis, processes, input files, the clock, signals.
         .target(name: "FTATransport", dependencies: ["FTACore", "CCurl"]),
         // Processors (one per action kind) and notice channels.
@@ -48,11 +50,13 @@ let package = Package(
         ]),
         // What the four executables share: flags, exit codes, output, logging, opening the store.
         .target(name: "FTACommand", dependencies: [
-            "FTACore", "FTAConfig", "FTAStore", "FTATransport", "FTAActions", "FTAPasses",
+            "FTACore", "FTAConfig", "FTAStore", "FTAPostgres", "FTATransport", "FTAActions", "FTAPasses",
             .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
         ]),
         // libcurl's headers plus typed, non-variadic wrappers for setopt/getinfo.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("z")]),
+        // PostgreSQL's client library from Debian (libpq-dev).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Process-wide SQLite settings made before the first connection (sqlite3_config is variadic).
         .target(name: "CSQLiteSetup", linkerSettings: [.linkedLibrary("sqlite3")]),
         .executableTarget(name: "fta-tick", dependencies: commandDependencies),
@@ -61,7 +65,7 @@ let package = Package(
         .executableTarget(name: "fta-replay", dependencies: commandDependencies),
         // Benchmark driver used by `make bench`; not installed.
         .executableTarget(name: "fta-bench", dependencies: commandDependencies, path: "bench/Sources/fta-bench"),
-        .target(name: "FTATestSupport", dependencies: ["FTACore", "FTATransport", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/Support",
+        .target(name: "FTATestSupport", dependencies: ["FTACore", "FTATransport", "FTAPostgres", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/Support",
                 exclude: ["receiver.py", "smtp_server.py", "es_fixture.py", "bk_fixture.py"]),
         .testTarget(name: "UnitTests", dependencies: libraryTargets + ["FTATestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EndToEndTests", dependencies: libraryTargets + ["FTATestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

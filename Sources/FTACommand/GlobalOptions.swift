@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FTAConfig
 import FTACore
+import FTAPostgres
 import FTAStore
 import FTATransport
 import Logging
@@ -94,8 +95,12 @@ package struct CommandEnvironment {
     package var metricsFile: String?
     package var logger: Logger
 
-    /// The store the commands work on (the SQLite file at `--db`).
-    package func openStore() throws -> SQLiteStore {
-        try SQLiteStore(path: databasePath, settings: config.database)
+    /// The store the commands work on: PostgreSQL when `--db` is a `postgres://` URI, else
+    /// the SQLite file at that path.
+    package func openStore() throws -> any FTAStore {
+        if PostgresStore.handles(databasePath) {
+            return try PostgresStore(url: databasePath, settings: config.database, serverClock: clock.fixedInstant == nil)
+        }
+        return try SQLiteStore(path: databasePath, settings: config.database)
     }
 }

@@ -23,7 +23,7 @@ package final class SyncPass {
         package var deadLettered = 0
         package var retriedItems = 0
         package var requests = 0
-        package var checkpoint: Int64 = 0
+        package var checkpoint = SyncPosition.start
         package var seconds: Double = 0
         /// `live` (from the checkpoint) or `backfill`.
         package var mode = "live"
@@ -34,7 +34,7 @@ package final class SyncPass {
                 .count("skipped", skipped),
                 .count("dead_lettered", deadLettered, metric: "fta_sync_dead_lettered", help: "Documents refused by the last run."),
                 .count("retried_items", retriedItems), .count("requests", requests),
-                .count("checkpoint", checkpoint, metric: "fta_sync_checkpoint", help: "Change number exported up to."),
+                .count("checkpoint", checkpoint.seq, metric: "fta_sync_checkpoint", help: "Change number exported up to."),
                 .seconds("seconds", seconds, metric: "fta_sync_duration_seconds", help: "Wall time of the last run."),
                 .text("mode", mode),
             ]
@@ -89,7 +89,7 @@ package final class SyncPass {
 
     /// The NDJSON a pass would send, without sending (`--dry-run`).
     package func dryRun(mode: Mode, write: ([UInt8]) -> Void) throws -> Int {
-        var cursor: Int64 = mode == .live ? try store.syncCheckpoint(settings.target) : 0
+        var cursor = mode == .live ? try store.syncCheckpoint(settings.target) : .start
         let since: Int64? = { if case .backfill(let s) = mode { return s } else { return nil } }()
         var count = 0
         while true {
@@ -103,7 +103,7 @@ package final class SyncPass {
                 }
             }
             write(batch)
-            cursor = last.changeSeq
+            cursor = last.position
         }
         return count
     }
@@ -123,7 +123,7 @@ package final class SyncPass {
         let live = mode == .live
         report.mode = live ? "live" : "backfill"
         let since: Int64? = { if case .backfill(let s) = mode { return s } else { return nil } }()
-        var cursor: Int64 = live ? try store.syncCheckpoint(settings.target) : 0
+        var cursor = live ? try store.syncCheckpoint(settings.target) : .start
         report.checkpoint = cursor
 
         // Reading and encoding the next batch runs on a second thread while this one waits for
@@ -148,7 +148,7 @@ package final class SyncPass {
                     for r in rows {
                         if let doc = ActionDocument.encode(r, now: clock.now()) { batch.items.append(self.item(r, doc: doc)) } else { batch.skipped += 1 }
                     }
-                    readCursor = last.changeSeq
+                    readCursor = last.position
                     queue.put(.success(batch))
                 } catch {
                     queue.put(.failure(error))
@@ -179,11 +179,11 @@ package final class SyncPass {
             report.exported += result.acked
             report.deadLettered += result.dead.count
             // Advance over the contiguous run of acknowledged (or dead-lettered) changes.
-            let reached: Int64
+            let reached: SyncPosition
             if let firstFailed = result.unacknowledged.min() {
-                reached = batch.rows.last(where: { $0.changeSeq < firstFailed })?.changeSeq ?? cursor
+                reached = batch.rows.last(where: { $0.position < firstFailed })?.position ?? cursor
             } else {
-                reached = batch.rows.last?.changeSeq ?? cursor
+                reached = batch.rows.last?.position ?? cursor
             }
             if live, reached > cursor { try store.advanceSync(settings.target, to: reached, exported: result.acked, now: clock.now()) }
             cursor = max(cursor, reached)
@@ -216,8 +216,8 @@ package final class SyncPass {
     struct Delivery {
         var acked = 0
         var dead: [(row: ExportRow, reason: String)] = []
-        /// Change numbers still not acknowledged after all retries.
-        var unacknowledged: [Int64] = []
+        /// Changes still not acknowledged after all retries.
+        var unacknowledged: [SyncPosition] = []
         var lastError = ""
     }
 
@@ -276,7 +276,7 @@ package final class SyncPass {
             attempt += 1
             report.retriedItems += retry.count
             if attempt > settings.maxRetries {
-                d.unacknowledged = retry.map(\.row.changeSeq)
+                d.unacknowledged = retry.map(\.row.position)
                 break
             }
             let backoff = min(30, max(retryAfter, 0.1 * pow(2, Double(attempt - 1)) * (1 + random())))
@@ -303,7 +303,7 @@ package final class SyncPass {
         }
         var report = Report()
         let d = try deliver(items, client: client, report: &report)
-        let stillDead = Set(d.dead.map(\.row.id)).union(items.filter { d.unacknowledged.contains($0.row.changeSeq) }.map(\.row.id))
+        let stillDead = Set(d.dead.map(\.row.id)).union(items.filter { d.unacknowledged.contains($0.row.position) }.map(\.row.id))
         let done = items.map(\.row.id).filter { !stillDead.contains($0) } + gone
         try store.removeDeadLetters(settings.target, ids: done)
         try store.addDeadLetters(settings.target, d.dead.map { DeadLetter(actionId: $0.row.id, changeSeq: $0.row.changeSeq, reason: $0.reason, createTime: clock.now()) })

@@ -27,11 +27,13 @@ extension SQLiteStore {
         return e
     }
 
-    /// Rows changed after `seq`, in change order (optionally only those updated since a time).
-    package func changes(after seq: Int64, limit: Int, updatedSince: Int64?) throws -> [ExportRow] {
+    /// Rows changed after `position`, in change order (optionally only those updated since a
+    /// time). SQLite numbers changes inside its single writer, so every number below the
+    /// latest is committed: no transaction id is needed.
+    package func changes(after position: SyncPosition, limit: Int, updatedSince: Int64?) throws -> [ExportRow] {
         try database.read { db in
             var sql = "SELECT \(SQLiteStore.exportColumns) FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ?"
-            var args: [DatabaseValueConvertible] = [seq]
+            var args: [DatabaseValueConvertible] = [position.seq]
             if let since = updatedSince { sql += " AND update_time >= ?"; args.append(since) }
             sql += " ORDER BY change_seq LIMIT ?"
             args.append(limit)
@@ -47,19 +49,21 @@ extension SQLiteStore {
         }
     }
 
-    package func syncCheckpoint(_ target: String) throws -> Int64 {
-        try database.read { db in try Int64.fetchOne(db, sql: "SELECT change_seq FROM sync_checkpoint WHERE target = ?", arguments: [target]) ?? 0 }
+    package func syncCheckpoint(_ target: String) throws -> SyncPosition {
+        try database.read { db in
+            SyncPosition(seq: try Int64.fetchOne(db, sql: "SELECT change_seq FROM sync_checkpoint WHERE target = ?", arguments: [target]) ?? 0)
+        }
     }
 
     /// Moves the checkpoint forward to `seq` (never backwards: an overlapping run that got
     /// further wins).
-    package func advanceSync(_ target: String, to seq: Int64, exported: Int, now: Int64) throws {
+    package func advanceSync(_ target: String, to position: SyncPosition, exported: Int, now: Int64) throws {
         try database.write { db in
             try db.execute(sql: """
                 INSERT INTO sync_checkpoint (target, change_seq, update_time, exported) VALUES (?, ?, ?, ?)
                 ON CONFLICT (target) DO UPDATE SET change_seq = max(change_seq, excluded.change_seq), update_time = excluded.update_time,
                     exported = exported + excluded.exported
-                """, arguments: [target, seq, now, exported])
+                """, arguments: [target, position.seq, now, exported])
         }
     }
 
@@ -97,7 +101,7 @@ extension SQLiteStore {
             let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ?", arguments: [checkpoint]) ?? 0
             let oldest = try Int64.fetchOne(db, sql: "SELECT min(update_time) FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ?", arguments: [checkpoint])
             let dead = try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_dead_letter WHERE target = ?", arguments: [target]) ?? 0
-            return SyncLag(checkpoint: checkpoint, latest: latest, pendingChanges: pending, pendingSeconds: oldest.map { max(0, now - $0) } ?? 0,
+            return SyncLag(checkpoint: SyncPosition(seq: checkpoint), latest: latest, pendingChanges: pending, pendingSeconds: oldest.map { max(0, now - $0) } ?? 0,
                        deadLetters: dead, exported: cp?[1] ?? 0, lastRun: cp?[2])
         }
     }

@@ -19,7 +19,7 @@ extension FtaSync {
             let dead = try store.deadLetters(target)
             if json {
                 print(JSONValue.object([
-                    "target": .string(target), "checkpoint": .int(lag.checkpoint), "latest_change": .int(lag.latest),
+                    "target": .string(target), "checkpoint": .int(lag.checkpoint.seq), "position": .string(lag.checkpoint.description), "held_by": lag.heldBy.map { .string($0) } ?? .null, "latest_change": .int(lag.latest),
                     "pending_changes": .int(Int64(lag.pendingChanges)), "lag_seconds": .int(lag.pendingSeconds),
                     "dead_letters": .array(dead.map { ["action_id": .int($0.actionId), "reason": .string($0.reason)] }),
                     "exported_total": .int(Int64(lag.exported)), "last_run": lag.lastRun.map { .int($0) } ?? .null,
@@ -27,6 +27,7 @@ extension FtaSync {
                 return
             }
             print("target \(target): checkpoint \(lag.checkpoint) of \(lag.latest); \(lag.pendingChanges) changes pending (oldest \(lag.pendingSeconds) s); \(dead.count) dead letters")
+            if let held = lag.heldBy { print("  waiting behind: \(held)") }
             for d in dead.prefix(20) { print("  dead: action \(d.actionId): \(d.reason)") }
         }
     }

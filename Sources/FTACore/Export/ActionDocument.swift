@@ -1,7 +1,11 @@
 /// One `action_instance` row as the exporter reads it.
 package struct ExportRow: Sendable {
     package var id: Int64
+    /// The change's number: the document's external version in Elasticsearch (it grows with
+    /// every change of a row, on every backend).
     package var changeSeq: Int64
+    /// The transaction that made the change (PostgreSQL; 0 on SQLite).
+    package var changeXid: Int64 = 0
     package var signal: String
     package var status: String
     package var failureType: String?
@@ -38,6 +42,9 @@ package struct ExportRow: Sendable {
         self.actionConfigId = 0
         self.realStatus = ""
     }
+
+    /// Where this change stands in the feed.
+    package var position: SyncPosition { SyncPosition(xid: changeXid, seq: changeSeq) }
 }
 
 /// The original's `ActionInstanceDocument` (original-system.md §5.3) and which rows are exported (§5.1).

@@ -158,14 +158,15 @@ package protocol DutyPlanningSession {
 
 /// fta-sync's change feed, checkpoints and dead letters.
 package protocol SyncStore: AnyObject, Sendable {
-    /// Rows changed after `seq`, in change order (only those updated since a time, if given).
-    func changes(after seq: Int64, limit: Int, updatedSince: Int64?) throws -> [ExportRow]
+    /// Rows changed after `position`, in feed order, whose changes can no longer be preceded
+    /// by a later commit (only those updated since a time, if given).
+    func changes(after position: SyncPosition, limit: Int, updatedSince: Int64?) throws -> [ExportRow]
     /// The current state of rows by id.
     func exportRows(ids: [Int64]) throws -> [ExportRow]
-    /// A target's checkpoint (0 when none).
-    func syncCheckpoint(_ target: String) throws -> Int64
+    /// A target's checkpoint (``SyncPosition/start`` when none).
+    func syncCheckpoint(_ target: String) throws -> SyncPosition
     /// Moves a target's checkpoint forward (never back) and counts what was exported.
-    func advanceSync(_ target: String, to seq: Int64, exported: Int, now: Int64) throws
+    func advanceSync(_ target: String, to position: SyncPosition, exported: Int, now: Int64) throws
     func addDeadLetters(_ target: String, _ letters: [DeadLetter]) throws
     func deadLetters(_ target: String) throws -> [DeadLetter]
     func removeDeadLetters(_ target: String, ids: [Int64]) throws

@@ -187,7 +187,8 @@ package struct DeadLetter: Sendable {
 
 /// How far an export target is behind.
 package struct SyncLag: Sendable {
-    package var checkpoint: Int64
+    package var checkpoint: SyncPosition
+    /// The number of the latest change in feed order (the checkpoint's number once caught up).
     package var latest: Int64
     package var pendingChanges: Int
     /// Seconds since the oldest change not yet exported was made.
@@ -195,8 +196,11 @@ package struct SyncLag: Sendable {
     package var deadLetters: Int
     package var exported: Int
     package var lastRun: Int64?
+    /// What keeps changes from being exported yet (PostgreSQL: the oldest transaction still
+    /// running, which later changes must wait behind), or nil.
+    package var heldBy: String?
 
-    package init(checkpoint: Int64, latest: Int64, pendingChanges: Int, pendingSeconds: Int64, deadLetters: Int, exported: Int, lastRun: Int64?) {
+    package init(checkpoint: SyncPosition, latest: Int64, pendingChanges: Int, pendingSeconds: Int64, deadLetters: Int, exported: Int, lastRun: Int64?) {
         self.checkpoint = checkpoint
         self.latest = latest
         self.pendingChanges = pendingChanges
@@ -245,4 +249,26 @@ package struct PassWorker: Sendable, Equatable {
         self.lingering = lingering
         self.endsBy = endsBy
     }
+}
+
+/// Where fta-sync's change feed stands: the transaction that made a change (`xid`; always 0
+/// on SQLite, where one writer at a time numbers changes in commit order) and the change's
+/// number. Ordered by transaction, then number: on PostgreSQL a reader takes only changes of
+/// transactions that can no longer commit late (below the oldest one still running), so a
+/// position once passed is never filled in behind the reader.
+package struct SyncPosition: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package var xid: Int64
+    package var seq: Int64
+
+    package init(xid: Int64 = 0, seq: Int64) {
+        self.xid = xid
+        self.seq = seq
+    }
+
+    package static let start = SyncPosition(seq: 0)
+
+    package static func < (a: SyncPosition, b: SyncPosition) -> Bool { (a.xid, a.seq) < (b.xid, b.seq) }
+
+    /// `42`, or `7781:42` when a transaction id is part of it.
+    package var description: String { xid == 0 ? String(seq) : "\(xid):\(seq)" }
 }
