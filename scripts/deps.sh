@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages fta needs when they are missing (run as root on Debian/Ubuntu).
-#   scripts/deps.sh          build + test: libcurl, zlib, libsqlite3, sqlite3, openssl, python3, tzdata, redis-server, time,
-#                            aiosmtpd and icalendar (PyPI)
+#   scripts/deps.sh          build + test: libcurl, zlib, libsqlite3, sqlite3, libpq (PostgreSQL's client), the
+#                            PostgreSQL server (the tests' second backend), openssl, python3, tzdata, redis-server,
+#                            time, aiosmtpd and icalendar (PyPI)
 #   scripts/deps.sh bench    also nginx (the benchmark's keep-alive receiver)
 set -euo pipefail
-pkgs=(libcurl4-openssl-dev zlib1g-dev libsqlite3-dev sqlite3 openssl python3 python3-pip ca-certificates curl tzdata redis-server time)
+pkgs=(libcurl4-openssl-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev postgresql openssl python3 python3-pip ca-certificates curl tzdata redis-server time)
 [ "${1:-}" = "bench" ] && pkgs+=(nginx-light)
 missing=()
 for p in "${pkgs[@]}"; do
