@@ -4,6 +4,7 @@ import FTACommand
 import FTAConfig
 import FTACore
 import FTAPasses
+import FTAPostgres
 import FTATransport
 import Logging
 
@@ -26,8 +27,13 @@ extension FtaTick {
             let converging = try store.openConvergeInstances()
             // A pass refreshes its heartbeat every 5 s; one silent for 30 s has died.
             let passes = try store.runningPasses(now: now, staleAfter: 30)
+            // PostgreSQL: a session idle inside a transaction holds locks and keeps vacuum and the
+            // export back; say so.
+            let idle = try (store as? PostgresStore)?.idleTransactions(olderThan: 60) ?? []
+            for i in idle { CommandOutput.report("database: \(i); it holds row locks and delays vacuum and fta-sync", level: "warning") }
             if json {
                 let extra: [String: JSONValue] = [
+                    "idle_transactions": .array(idle.map { .string($0) }),
                     "passes": .array(passes.map {
                         ["worker": .string($0.workerId), "since": .string(TimeParser.iso($0.startedAt)), "lingering": .bool($0.lingering),
                          "heartbeat": .string(TimeParser.iso($0.heartbeatAt)), "ends_by": .string(TimeParser.iso($0.endsBy))]
