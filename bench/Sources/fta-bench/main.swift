@@ -4,6 +4,7 @@ import FTACommand
 import FTAConfig
 import FTACore
 import FTAPasses
+import FTAPostgres
 import FTAStore
 import FTATransport
 import Logging
@@ -12,7 +13,10 @@ import Logging
 //   fta-bench gen N URL            N webhook enqueue lines on stdout
 //   fta-bench ceiling URL N        sequential POSTs over one reused libcurl handle: req/s
 //   fta-bench claim-record N DB    enqueue N, then one pass with a processor that does no I/O:
-//                                  the claim + record cost per action
+//                                  the claim + record cost per action (DB: a SQLite file or a
+//                                  postgres:// URI; N = 0 runs the pass only, on rows already there)
+//   fta-bench cycles N DB C        C cycles of: insert N, claim them 1,000 at a time and record
+//                                  each batch; prints each cycle's claim latency p50/p90
 
 struct NullWebhook: ActionProcessor {
     let pluginType = PluginType.webhook
@@ -45,6 +49,20 @@ func line(_ i: Int, url: String) -> String {
         "dedupe_key": .string("bench-\(i)"),
     ]
     return v.jsonText
+}
+
+/// Bench rows `range` as drafts (no dedupe key: every line is new).
+func drafts(_ range: Range<Int>) throws -> [ActionDraft] {
+    let parser = ActionDraftParser(validator: { _, _ in })
+    return try range.map { i in
+        var d = try parser.parse(line(i, url: "http://127.0.0.1:1/"))
+        d.dedupeKey = nil
+        return d
+    }
+}
+
+func openStore(_ location: String) throws -> any FTAStore {
+    PostgresStore.handles(location) ? try PostgresStore(url: location, serverClock: false) : try SQLiteStore(path: location)
 }
 
 let args = CommandLine.arguments
@@ -114,16 +132,15 @@ case "es-ceiling":
 case "claim-record":
     let n = Int(args[2]) ?? 10000
     LoggingSystem.bootstrap { FTALogHandler(label: $0, format: .text, level: .warning) }
-    let store = try SQLiteStore(path: args[3])
+    let store = try openStore(args[3])
     let clock = Clock.fixed(1_795_000_000)
-    var drafts: [ActionDraft] = []
-    let parser = ActionDraftParser(validator: { _, _ in })
-    for i in 0..<n {
-        var d = try parser.parse(line(i, url: "http://127.0.0.1:1/"))
-        d.dedupeKey = nil
-        drafts.append(d)
+    if n > 0 {
+        var i = 0
+        while i < n {
+            _ = try store.insert(try drafts(i..<min(n, i + 10_000)), now: clock.now())
+            i += 10_000
+        }
     }
-    _ = try store.insert(drafts, now: clock.now())
     var options = TickOptions(settings: TickSettings())
     options.batch = 1000
     options.concurrency = 4
@@ -131,8 +148,34 @@ case "claim-record":
                         clock: clock, logger: Logger(label: "bench"))
     var report = PassReport()
     let s = try seconds { report = try pass.run() }
+    let done = report.total.claimed
     print(String(format: "claim+record without network: %d actions in %.3f s = %.1f us/action (%.0f actions/s), succeeded %d",
-                 n, s, s * 1e6 / Double(n), Double(n) / s, report.total.succeeded))
+                 done, s, s * 1e6 / Double(max(1, done)), Double(done) / s, report.total.succeeded))
+case "cycles":
+    let n = Int(args[2]) ?? 100_000
+    let cycles = args.count > 4 ? Int(args[4]) ?? 5 : 5
+    let store = try openStore(args[3])
+    for c in 1...cycles {
+        let now = Int64(1_795_000_000 + c * 10)
+        var i = 0
+        while i < n {
+            _ = try store.insert(try drafts(i..<min(n, i + 10_000)), now: now)
+            i += 10_000
+        }
+        var claims: [Double] = []
+        var total = 0
+        while true {
+            var claimed: [ClaimedAction] = []
+            claims.append(try seconds { claimed = try store.claimDue(limit: 1000, now: Double(now), lease: 120, owner: "bench") })
+            if claimed.isEmpty { break }
+            total += claimed.count
+            let updates = claimed.map { OutcomeResolver.resolve(action: $0, outcome: .success("ok"), policy: .none, now: now, random: 0) }
+            _ = try store.record(updates, now: now)
+        }
+        let sorted = claims.sorted()
+        print(String(format: "cycle %d: %d claimed in %d batches of 1000; claim p50 %.1f ms, p90 %.1f ms", c, total, claims.count - 1,
+                     sorted[sorted.count / 2] * 1000, sorted[min(sorted.count - 1, sorted.count * 9 / 10)] * 1000))
+    }
 case "stages":
     // Time enqueue's two halves separately: parsing lines, and inserting 10,000-row batches.
     let reader = try LineReader(path: args[2])
