@@ -260,3 +260,42 @@ if want linger; then
 # 8. a lingering pass on the real clock: delivery latency, retry timing, idle CPU
 python3 scripts/bench_linger.py "$BIN" "$OUT" "$PORT"
 fi
+
+if want postgres; then
+# 9. PostgreSQL beside SQLite: a throw-away local cluster (Unix socket, fsync off as in the tests)
+PGDIR="$PWD/$OUT/pg"; PGPORT=$((PORT + 1))
+PGURL=$(scripts/pg-cluster.sh start "$PGDIR" "$PGPORT")
+trap 'kill $(cat $OUT/nginx.pid) 2>/dev/null || true; scripts/pg-cluster.sh stop "$PGDIR"' EXIT
+pgdb() { psql -q "$PGURL" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null; echo "${PGURL%/postgres}/$1"; }
+# claim + record without network, 10,000 actions, 3 runs each backend
+for i in 1 2 3; do
+  rm -f "$OUT"/cr.db*; $BIN/fta-bench claim-record 10000 "$OUT/cr.db" | sed 's/^/sqlite: /'
+  $BIN/fta-bench claim-record 10000 "$(pgdb cr$i)" | sed 's/^/postgres: /'
+done
+# 4 processes over 40,000 rows
+U=$(pgdb four)
+$BIN/fta-bench gen 40000 "$URL" > "$OUT/40k.jsonl"
+$BIN/fta-tick enqueue --db "$U" --now $NOW --log-level warning "$OUT/40k.jsonl" > /dev/null
+t0=$(date +%s.%N)
+for w in 1 2 3 4; do $BIN/fta-bench claim-record 0 "$U" > "$OUT/four-$w.txt" & done; wait
+t1=$(date +%s.%N)
+python3 - "$OUT" "$t0" "$t1" <<'PY'
+import re, sys
+out, t0, t1 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+n = [int(re.search(r"without network: (\d+) actions", open("%s/four-%d.txt" % (out, w)).read()).group(1)) for w in (1, 2, 3, 4)]
+print("postgres, 4 processes claim+record 40000 rows: claimed %s = %d, %.2f s wall = %.0f actions/s" % ("+".join(map(str, n)), sum(n), t1 - t0, sum(n) / (t1 - t0)))
+PY
+psql -At "$U" -c "SELECT 'postgres, 4 processes: rows not success once: ' || count(*) FILTER (WHERE status != 'success' OR execute_times != 1) || ' of ' || count(*) FROM action_instance"
+# enqueue of 100,000 full lines, 3 runs into new databases
+[ -f "$OUT/100k.jsonl" ] || $BIN/fta-bench gen 100000 "$URL" > "$OUT/100k.jsonl"
+for i in 1 2 3; do
+  U=$(pgdb enq$i); $BIN/fta-tick status --db "$U" > /dev/null
+  echo "postgres enqueue 100000: $(ms /dev/null $BIN/fta-tick enqueue --db "$U" --now $NOW --log-level warning "$OUT/100k.jsonl") s"
+done
+# an empty pass, connect included, 10 runs
+U=$(pgdb empty); $BIN/fta-tick status --db "$U" > /dev/null
+for i in $(seq 10); do ms /dev/null $BIN/fta-tick run --db "$U" --log-level warning; done > "$OUT/empty.times"
+python3 -c "import statistics; t=[float(x) for x in open('$OUT/empty.times')]; print('postgres empty pass (connect included): median %.3f s of %s' % (statistics.median(t), ', '.join('%.3f' % x for x in t)))"
+# 5 cycles of 100,000 insert + claim + record, shipped autovacuum settings
+$BIN/fta-bench cycles 100000 "$(pgdb cycles)" 5 | sed 's/^/postgres /'
+fi

@@ -14,6 +14,9 @@ start)
   rm -rf "$DIR"; mkdir -p "$DIR"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
   as_postgres "$BIN/initdb" -D "$DIR/data" -U postgres -A trust --no-sync >/dev/null
+  # One role signs in with a password (the tests' wrong-password case); everyone else is trusted.
+  { echo "host all fta_password 127.0.0.1/32 scram-sha-256"; cat "$DIR/data/pg_hba.conf"; } > "$DIR/hba" && mv "$DIR/hba" "$DIR/data/pg_hba.conf"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR/data/pg_hba.conf"
   as_postgres "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start \
     -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=400" >/dev/null
   echo "postgres://postgres@127.0.0.1:$PORT/postgres"

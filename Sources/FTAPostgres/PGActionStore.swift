@@ -238,12 +238,12 @@ extension PostgresStore {
     }
 
     /// Sets a finished notice parent's status from its children. The parent row is locked
-    /// first: children finishing on two hosts at once each update their own row before taking
-    /// the lock, so whichever takes it last sees both (under SQLite one writer does it all).
+    /// first, finished or not: children finishing on two hosts at once each update their own
+    /// row before taking the lock, and the parent's own outcome is written under the same row
+    /// lock, so whichever takes it last reads every child (under SQLite one writer does it all).
     func aggregateParent(_ id: Int64, now: Int64) throws {
-        guard let current = try db.execute("""
-            SELECT status FROM action_instance WHERE id = $1 AND due_at IS NULL AND is_parent_action FOR UPDATE
-            """, [id]).scalarString else { return }
+        let parent = try db.execute("SELECT status, due_at IS NULL FROM action_instance WHERE id = $1 AND is_parent_action FOR UPDATE", [id])
+        guard !parent.isEmpty, parent.bool(0, 1) == true, let current = parent.string(0, 0) else { return }
         let children = try db.execute("SELECT status FROM action_instance WHERE parent_action_id = $1 AND parent_action_id > 0", [id])
             .rows.compactMap { $0[0].flatMap(ActionStatus.init(rawValue:)) }
         guard let status = OutcomeResolver.parentStatus(children: children), status.rawValue != current, current != ActionStatus.skipped.rawValue else { return }
@@ -286,9 +286,9 @@ extension PostgresStore {
             try db.execute("""
                 SELECT least(
                     (SELECT due_at FROM action_instance WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1),
-                    (SELECT min(deadline_at)::float8 FROM action_instance WHERE due_at IS NOT NULL AND deadline_at > $1),
-                    (SELECT min(next_at)::float8 FROM alert_cycle WHERE next_at IS NOT NULL AND next_at > $1),
-                    (SELECT min(due_at)::float8 FROM notice_digest WHERE due_at > $1))
+                    (SELECT min(deadline_at)::float8 FROM action_instance WHERE due_at IS NOT NULL AND deadline_at > $1::float8),
+                    (SELECT min(next_at)::float8 FROM alert_cycle WHERE next_at IS NOT NULL AND next_at > $1::float8),
+                    (SELECT min(due_at)::float8 FROM notice_digest WHERE due_at > $1::float8))
                 """, [now]).scalarDouble
         }
     }

@@ -40,7 +40,8 @@ extension PostgresStore {
             let r = try db.execute("SELECT * FROM action_instance WHERE id = $1", [id])
             guard !r.isEmpty else { return nil }
             var o: [String: JSONValue] = [:]
-            for (i, column) in r.columns.enumerated() {
+            // `change_xid` is the export feed's bookkeeping; `show` lists the columns both backends have.
+            for (i, column) in r.columns.enumerated() where column != "change_xid" {
                 guard let text = r.rows[0][i] else { o[column] = .null; continue }
                 switch r.types[i] {
                 case 16: o[column] = .bool(text == "t")

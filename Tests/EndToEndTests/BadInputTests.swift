@@ -40,6 +40,7 @@ final class BadInputTests: EndToEndCase {
     }
 
     func testDatabaseThatIsAFolder_exit3_oneLine() throws {
+        try skipOnPostgres()
         let folder = dir.file("adir")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let r = try tick(["run", "--db", folder], without: [.db, .now], expect: 3)
@@ -48,11 +49,13 @@ final class BadInputTests: EndToEndCase {
     }
 
     func testDatabaseInAMissingFolder_exit3() throws {
+        try skipOnPostgres()
         let r = try tick(["status", "--db", dir.file("nope/fta.db")], without: [.db, .now], expect: 3)
         XCTAssertTrue(r.stderr.contains("folder") && r.stderr.contains("does not exist"), r.stderr)
     }
 
     func testCorruptDatabase_exit3_oneLine() throws {
+        try skipOnPostgres()
         let path = try dir.write("corrupt.db", String(repeating: "this is not sqlite ", count: 400))
         let r = try tick(["run", "--db", path], without: [.db, .now], expect: 3)
         XCTAssertEqual(errorLines(r).count, 1, r.stderr)

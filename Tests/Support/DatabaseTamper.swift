@@ -1,18 +1,30 @@
 import Foundation
+import FTAPostgres
 import GRDB
 
-/// Changes a database the way a person with `sqlite3`, an older fta or a failing disk would, so
-/// tests can check what fta does with rows it did not write itself.
+/// Changes a database the way a person with `sqlite3`/`psql`, an older fta or a failing disk
+/// would, so tests can check what fta does with rows it did not write itself. `path` is a
+/// SQLite file or a `postgres://` URL; the statements are written for SQLite (`?`
+/// placeholders) in the SQL both backends share, and run on PostgreSQL with `$n` ones.
 package enum DatabaseTamper {
-    /// Runs `sql` on the file outside fta.
+    /// Runs `sql` on the database outside fta, in one transaction.
     package static func execute(_ path: String, _ sql: String, _ arguments: [DatabaseValueConvertible?] = []) throws {
+        if TestBackend.isPostgres(path) {
+            let c = try TestBackend.connect(path)
+            let parameters = try TestBackend.postgresParameters(arguments)
+            try c.transaction { _ = try c.execute(TestBackend.postgresPlaceholders(sql), parameters) }
+            return
+        }
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         try queue.write { try $0.execute(sql: sql, arguments: StatementArguments(arguments)) }
     }
 
-    /// One value read outside fta.
+    /// One value read outside fta, as text (PostgreSQL's booleans as `t`/`f`).
     package static func scalar(_ path: String, _ sql: String) throws -> String? {
+        if TestBackend.isPostgres(path) {
+            return try TestBackend.connect(path).execute(TestBackend.postgresPlaceholders(sql)).scalarString
+        }
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         return try queue.read { try String.fetchOne($0, sql: sql) }
@@ -60,16 +72,24 @@ package enum DatabaseTamper {
         try execute(path, sql + " WHERE id IN (\(placeholders))", [expiry, expiry] + ids.map { $0 as DatabaseValueConvertible? })
     }
 
-    /// Marks the file as written by a newer fta.
+    /// Marks the database as written by a newer fta: SQLite's `user_version`, PostgreSQL's
+    /// `fta_schema.version`.
     package static func setSchemaVersion(_ path: String, _ version: Int) throws {
+        if TestBackend.isPostgres(path) {
+            try execute(path, "UPDATE fta_schema SET version = ?", [version])
+            return
+        }
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = \(version)") }
     }
 
     /// Overwrites `count` bytes at `offset` with garbage (a failing disk), after a checkpoint
-    /// so the pages are in the main file.
+    /// so the pages are in the main file. SQLite files only.
     package static func scribble(_ path: String, offset: Int, count: Int) throws {
+        guard !TestBackend.isPostgres(path) else {
+            throw TestDatabaseError(description: "scribble overwrites a SQLite file; \(path) is a PostgreSQL database")
+        }
         let queue = try DatabaseQueue(path: path)
         try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         try queue.close()

@@ -21,12 +21,25 @@ open class TemporaryDirectoryCase: XCTestCase {
 /// The base of the end-to-end tests: a temporary folder per test with the database in it, an
 /// optional config file, the test clock, servers stopped after the test, and runners for the
 /// four executables that add `--db`, `--config` and `--now` and check the exit status.
+///
+/// With `FTA_TEST_POSTGRES` set to a server's URL the database is a PostgreSQL database of the
+/// test's own instead (`TestBackend`, `PostgresTestDatabases`): made from the migrated
+/// `fta_template` before the test and dropped after it. Tests read and change it through
+/// `database` and `DatabaseTamper` the same way on both backends; tests about the SQLite file
+/// itself skip on PostgreSQL (`skipOnPostgres()`).
 open class EndToEndCase: TemporaryDirectoryCase {
     /// The config file the runners pass as `--config`; nil passes none.
     package var config: String?
 
-    /// The database the runners pass as `--db`: `fta.db` in `dir`.
-    package var db: String { dir.file("fta.db") }
+    /// This test's PostgreSQL database, when the tests run on PostgreSQL.
+    private var postgresDatabase: String?
+
+    /// Whether this run's database is PostgreSQL (`FTA_TEST_POSTGRES` is set).
+    package var isPostgres: Bool { TestBackend.isPostgres }
+
+    /// The database the runners pass as `--db`: `fta.db` in `dir`, or on PostgreSQL the URL of
+    /// the test's own database (`postgres://.../t_<random>`).
+    package var db: String { postgresDatabase ?? dir.file("fta.db") }
     /// The test clock: the `--now` the runners pass unless told otherwise (2026-11-18T11:06:40Z).
     open var t0: Int64 { 1_795_000_000 }
     /// The database, read as typed rows.
@@ -35,6 +48,22 @@ open class EndToEndCase: TemporaryDirectoryCase {
     open override func setUpWithError() throws {
         try super.setUpWithError()
         config = nil
+        postgresDatabase = nil
+        if let databases = PostgresTestDatabases.shared {
+            let url = try databases.create()
+            postgresDatabase = url
+            // Registered before anything the test starts, so it runs after those have stopped.
+            addTeardownBlock { [unowned self] in
+                do { try databases.drop(url) } catch { XCTFail("dropping the test database \(url): \(error)") }
+                self.postgresDatabase = nil
+            }
+        }
+    }
+
+    /// Skips a test about the SQLite file itself (corrupt pages, file system errors, WAL, the
+    /// path of a file) when the run is on PostgreSQL.
+    package func skipOnPostgres(file: StaticString = #filePath, line: UInt = #line) throws {
+        if isPostgres { throw XCTSkip("SQLite file behaviour", file: file, line: line) }
     }
 
     // MARK: Servers, each stopped after the test

@@ -1,5 +1,6 @@
 import Foundation
 import FTACore
+import FTAPostgres
 import GRDB
 
 /// One `action_instance` row, with its JSON columns parsed.
@@ -37,33 +38,33 @@ package struct ActionRow: Sendable {
     /// The id fta-sync gives the row's document: creation time then row id.
     package var esId: String { "\(createTime)\(id)" }
 
-    init(_ row: Row) throws {
-        id = row["id"]
-        createTime = row["create_time"]
-        endTime = row["end_time"]
-        changeSeq = row["change_seq"]
-        signal = row["signal"]
-        status = row["status"]
-        failureType = row["failure_type"]
-        realStatus = row["real_status"]
-        nextStep = row["next_step"]
-        executeTimes = row["execute_times"]
-        isParentAction = row["is_parent_action"]
-        parentActionId = row["parent_action_id"]
-        needPoll = row["need_poll"]
-        isPolled = row["is_polled"]
-        leaseOwner = row["lease_owner"]
-        dueAt = row["due_at"]
-        bkBizId = row["bk_biz_id"]
-        strategyRelationId = row["strategy_relation_id"]
-        alertLevel = row["alert_level"]
-        generateUUID = row["generate_uuid"]
-        alerts = try Self.strings(row["alerts"], column: "alerts", id: row["id"])
-        exData = try JSONParser.parse(row["ex_data"] as String)
-        inputs = try JSONParser.parse(row["inputs"] as String)
-        outputs = try JSONParser.parse(row["outputs"] as String)
-        actionPlugin = try JSONParser.parse(row["action_plugin"] as String)
-        actionConfig = try JSONParser.parse(row["action_config"] as String)
+    init(_ row: TestRow) throws {
+        id = try row.int("id")
+        createTime = try row.int("create_time")
+        endTime = try row.optionalInt("end_time")
+        changeSeq = try row.optionalInt("change_seq")
+        signal = try row.text("signal")
+        status = try row.text("status")
+        failureType = try row.optionalText("failure_type")
+        realStatus = try row.text("real_status")
+        nextStep = try row.text("next_step")
+        executeTimes = try row.int("execute_times")
+        isParentAction = try row.bool("is_parent_action")
+        parentActionId = try row.int("parent_action_id")
+        needPoll = try row.bool("need_poll")
+        isPolled = try row.bool("is_polled")
+        leaseOwner = try row.optionalText("lease_owner")
+        dueAt = try row.optionalInt("due_at")
+        bkBizId = try row.text("bk_biz_id")
+        strategyRelationId = try row.int("strategy_relation_id")
+        alertLevel = try row.int("alert_level")
+        generateUUID = try row.text("generate_uuid")
+        alerts = try Self.strings(try row.text("alerts"), column: "alerts", id: id)
+        exData = try JSONParser.parse(try row.text("ex_data"))
+        inputs = try JSONParser.parse(try row.text("inputs"))
+        outputs = try JSONParser.parse(try row.text("outputs"))
+        actionPlugin = try JSONParser.parse(try row.text("action_plugin"))
+        actionConfig = try JSONParser.parse(try row.text("action_config"))
     }
 
     /// A JSON array of strings, or an error naming the row and column.
@@ -99,7 +100,70 @@ struct TestDatabaseError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Reads an fta database file from outside fta, as typed rows; it never writes.
+/// One row read by `TestDatabase`, the same for both backends: SQLite's typed values, or
+/// PostgreSQL's text (booleans as `t`/`f`, `double precision` due times read as whole seconds,
+/// rounded toward zero as GRDB reads a REAL into an integer).
+struct TestRow {
+    private enum Storage {
+        case sqlite(Row)
+        case postgres(columns: [String: Int], values: [String?])
+    }
+    private let storage: Storage
+
+    init(_ row: Row) { storage = .sqlite(row) }
+    init(columns: [String: Int], values: [String?]) { storage = .postgres(columns: columns, values: values) }
+
+    /// The PostgreSQL text of `column`, or an error when the row has no such column.
+    private func pgText(_ column: String, _ columns: [String: Int], _ values: [String?]) throws -> String? {
+        guard let i = columns[column] else { throw TestDatabaseError(description: "no column \(column) in the row") }
+        return values[i]
+    }
+
+    func optionalInt(_ column: String) throws -> Int64? {
+        switch storage {
+        case .sqlite(let row): return row[column]
+        case .postgres(let columns, let values):
+            guard let text = try pgText(column, columns, values) else { return nil }
+            if let i = Int64(text) { return i }
+            guard let d = Double(text), d >= Double(Int64.min), d < Double(Int64.max) else {
+                throw TestDatabaseError(description: "column \(column): '\(text)' is not a number")
+            }
+            return Int64(d)
+        }
+    }
+
+    func int(_ column: String) throws -> Int64 {
+        guard let value = try optionalInt(column) else { throw TestDatabaseError(description: "column \(column) is NULL") }
+        return value
+    }
+
+    func optionalText(_ column: String) throws -> String? {
+        switch storage {
+        case .sqlite(let row): return row[column]
+        case .postgres(let columns, let values): return try pgText(column, columns, values)
+        }
+    }
+
+    func text(_ column: String) throws -> String {
+        guard let value = try optionalText(column) else { throw TestDatabaseError(description: "column \(column) is NULL") }
+        return value
+    }
+
+    func bool(_ column: String) throws -> Bool {
+        switch storage {
+        case .sqlite(let row): return row[column]
+        case .postgres(let columns, let values):
+            switch try pgText(column, columns, values) {
+            case "t", "true": return true
+            case "f", "false": return false
+            case let other: throw TestDatabaseError(description: "column \(column): \(other ?? "NULL") is not a boolean")
+            }
+        }
+    }
+}
+
+/// Reads an fta database from outside fta, as typed rows; it never writes. `path` is a SQLite
+/// file, or a `postgres://` URL (then the same queries run over libpq).
 package final class TestDatabase {
     package let path: String
 
@@ -109,59 +173,68 @@ package final class TestDatabase {
 
     /// Every action, by id.
     package func actions() throws -> [ActionRow] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM action_instance ORDER BY id").map(ActionRow.init) }
+        try rows("SELECT * FROM action_instance ORDER BY id").map(ActionRow.init)
     }
 
     /// The action with `id`, or nil when there is none.
     package func action(_ id: Int64) throws -> ActionRow? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM action_instance WHERE id = ?", arguments: [id]).map(ActionRow.init) }
+        try rows("SELECT * FROM action_instance WHERE id = ?", [id]).first.map(ActionRow.init)
     }
 
     /// The log of action `actionId`, oldest first, each entry as "step: message".
     package func log(_ actionId: Int64) throws -> [String] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT step, message FROM action_log WHERE action_id = ? ORDER BY id", arguments: [actionId])
-                .map { row in "\(row["step"] as String): \(row["message"] as String)" }
-        }
+        try rows("SELECT step, message FROM action_log WHERE action_id = ? ORDER BY id", [actionId])
+            .map { row in "\(try row.text("step")): \(try row.text("message"))" }
     }
 
     /// How many log entries of all actions have `step`.
     package func logCount(step: String) throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM action_log WHERE step = ?", arguments: [step]) ?? 0 }
+        try count("SELECT count(*) AS n FROM action_log WHERE step = ?", [step])
     }
 
     /// Every converge instance, by id.
     package func convergeInstances() throws -> [ConvergeInstanceRow] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT id, converge_type, end_time FROM converge_instance ORDER BY id").map { row in
-                ConvergeInstanceRow(id: row["id"], convergeType: row["converge_type"], endTime: row["end_time"])
-            }
+        try rows("SELECT id, converge_type, end_time FROM converge_instance ORDER BY id").map { row in
+            ConvergeInstanceRow(id: try row.int("id"), convergeType: try row.text("converge_type"), endTime: try row.optionalInt("end_time"))
         }
     }
 
     /// Every converge relation, by converge instance then related action.
     package func convergeRelations() throws -> [ConvergeRelationRow] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT converge_id, related_id, converge_status FROM converge_relation ORDER BY converge_id, related_id").map { row in
-                ConvergeRelationRow(convergeId: row["converge_id"], relatedId: row["related_id"], convergeStatus: row["converge_status"])
-            }
+        try rows("SELECT converge_id, related_id, converge_status FROM converge_relation ORDER BY converge_id, related_id").map { row in
+            ConvergeRelationRow(convergeId: try row.int("converge_id"), relatedId: try row.int("related_id"),
+                                convergeStatus: try row.text("converge_status"))
         }
     }
 
     /// How many duty rules are stored.
     package func dutyRuleCount() throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM duty_rule") ?? 0 }
+        try count("SELECT count(*) AS n FROM duty_rule")
     }
 
     /// How many user groups are stored.
     package func userGroupCount() throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM user_group") ?? 0 }
+        try count("SELECT count(*) AS n FROM user_group")
     }
 
-    /// Opens the file, runs `body` in a read transaction and closes it again.
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    /// The single `n` of a counting query.
+    private func count(_ sql: String, _ arguments: [DatabaseValueConvertible?] = []) throws -> Int {
+        guard let row = try rows(sql, arguments).first else { return 0 }
+        return Int(try row.int("n"))
+    }
+
+    /// Runs one query, written for SQLite (`?` placeholders), on either backend: on a SQLite
+    /// file in a read transaction of a connection opened for it; on PostgreSQL over a
+    /// connection of its own, with the placeholders numbered.
+    private func rows(_ sql: String, _ arguments: [DatabaseValueConvertible?] = []) throws -> [TestRow] {
+        if TestBackend.isPostgres(path) {
+            let c = try TestBackend.connect(path)
+            let result = try c.execute(TestBackend.postgresPlaceholders(sql), try TestBackend.postgresParameters(arguments))
+            let columns = Dictionary(result.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            return result.rows.map { TestRow(columns: columns, values: $0) }
+        }
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
-        return try queue.read(body)
+        return try queue.read { db in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(TestRow.init) }
     }
 }

@@ -107,7 +107,7 @@ package final class TemporaryDirectory {
 package final class Receiver {
     package let port: Int
     let process: Process
-    let client = HTTPClient()!
+    let client = HTTPClient(maxResponseBytes: 1 << 28)!
 
     package var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
     let scheme: String

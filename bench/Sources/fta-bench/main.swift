@@ -173,8 +173,15 @@ case "cycles":
             _ = try store.record(updates, now: now)
         }
         let sorted = claims.sorted()
+        var size = ""
+        if PostgresStore.handles(args[3]) {
+            let c = try PGConnection(conninfo: args[3])
+            let bytes = try c.execute("SELECT pg_total_relation_size('action_instance'), pg_relation_size('action_instance'), (SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'action_instance'), (SELECT autovacuum_count FROM pg_stat_user_tables WHERE relname = 'action_instance')")
+            size = String(format: "; action_instance %.0f MB with indexes (%.0f MB heap), %d dead rows, %d autovacuums so far",
+                          Double(bytes.int(0, 0) ?? 0) / 1e6, Double(bytes.int(0, 1) ?? 0) / 1e6, bytes.int(0, 2) ?? 0, bytes.int(0, 3) ?? 0)
+        }
         print(String(format: "cycle %d: %d claimed in %d batches of 1000; claim p50 %.1f ms, p90 %.1f ms", c, total, claims.count - 1,
-                     sorted[sorted.count / 2] * 1000, sorted[min(sorted.count - 1, sorted.count * 9 / 10)] * 1000))
+                     sorted[sorted.count / 2] * 1000, sorted[min(sorted.count - 1, sorted.count * 9 / 10)] * 1000) + size)
     }
 case "stages":
     // Time enqueue's two halves separately: parsing lines, and inserting 10,000-row batches.
