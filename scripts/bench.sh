@@ -291,11 +291,18 @@ psql -At "$U" -c "SELECT 'postgres, 4 processes: rows not success once: ' || cou
 for i in 1 2 3; do
   U=$(pgdb enq$i); $BIN/fta-tick status --db "$U" > /dev/null
   echo "postgres enqueue 100000: $(ms /dev/null $BIN/fta-tick enqueue --db "$U" --now $NOW --log-level warning "$OUT/100k.jsonl") s"
+  rm -f "$OUT"/enq.db*
+  echo "sqlite enqueue 100000: $(ms /dev/null $BIN/fta-tick enqueue --db "$OUT/enq.db" --now $NOW --log-level warning "$OUT/100k.jsonl") s"
 done
+rm -f "$OUT"/enq.db*
 # an empty pass, connect included, 10 runs
 U=$(pgdb empty); $BIN/fta-tick status --db "$U" > /dev/null
 for i in $(seq 10); do ms /dev/null $BIN/fta-tick run --db "$U" --log-level warning; done > "$OUT/empty.times"
 python3 -c "import statistics; t=[float(x) for x in open('$OUT/empty.times')]; print('postgres empty pass (connect included): median %.3f s of %s' % (statistics.median(t), ', '.join('%.3f' % x for x in t)))"
+rm -f "$OUT"/empty.db*; $BIN/fta-tick status --db "$OUT/empty.db" > /dev/null
+for i in $(seq 10); do ms /dev/null $BIN/fta-tick run --db "$OUT/empty.db" --log-level warning; done > "$OUT/empty-sqlite.times"
+python3 -c "import statistics; t=[float(x) for x in open('$OUT/empty-sqlite.times')]; print('sqlite empty pass: median %.3f s of %s' % (statistics.median(t), ', '.join('%.3f' % x for x in t)))"
+rm -f "$OUT"/empty.db*
 # 5 cycles of 100,000 insert + claim + record, shipped autovacuum settings
 $BIN/fta-bench cycles 100000 "$(pgdb cycles)" 5 | sed 's/^/postgres /'
 fi

@@ -22,7 +22,7 @@ final class MultiHostTests: EndToEndCase {
         }
     }
 
-    func pg() throws -> PGConnection { try PGConnection(conninfo: db) }
+    func pg() throws -> PostgresProbe { try PostgresProbe(db) }
 
     func testFourHostsAndFourMoreOverlapping_sendEachOfTenThousandWebhooksOnce() throws {
         let receiver = try startReceiver()
@@ -61,10 +61,7 @@ final class MultiHostTests: EndToEndCase {
             let c = try pg()
             var locks: Int64 = 1
             for _ in 0..<50 {
-                locks = try c.execute("""
-                    SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                    WHERE a.datname = current_database() AND a.pid != pg_backend_pid() AND l.locktype IN ('relation', 'tuple', 'transactionid')
-                    """).scalarInt ?? 0
+                locks = try c.locksOfOtherSessions()
                 if locks == 0 { break }
                 usleep(100_000)
             }

@@ -12,7 +12,7 @@ final class PostgresTests: EndToEndCase {
         guard isPostgres else { throw XCTSkip("PostgreSQL only (FTA_TEST_POSTGRES)") }
     }
 
-    func pg(_ url: String? = nil) throws -> PGConnection { try PGConnection(conninfo: url ?? db) }
+    func pg(_ url: String? = nil) throws -> PostgresProbe { try PostgresProbe(url ?? db) }
 
     /// `db` with another user, password or port.
     func address(user: String? = nil, password: String? = nil, port: Int? = nil, database: String? = nil) -> String {
@@ -27,8 +27,8 @@ final class PostgresTests: EndToEndCase {
     func testFourProcessesOpeningAnEmptyDatabase_createTheSchemaOnce() throws {
         let admin = try pg()
         let name = "fresh_\(UInt32.random(in: 0...UInt32.max))"
-        try admin.execute("CREATE DATABASE \(name)")
-        defer { _ = try? admin.execute("DROP DATABASE \(name) WITH (FORCE)") }
+        try admin.createDatabase(name)
+        defer { admin.dropDatabase(name) }
         let url = address(database: name)
         let started = try (0..<4).map { _ in try Binaries.start("fta-tick", ["status", "--db", url]) }
         for p in started {
@@ -37,13 +37,13 @@ final class PostgresTests: EndToEndCase {
             XCTAssertEqual(p.process.terminationStatus, 0, String(decoding: err, as: UTF8.self))
         }
         let c = try pg(url)
-        XCTAssertEqual(try c.execute("SELECT count(*) FROM fta_schema").scalarInt, 1)
-        XCTAssertEqual(try c.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'action_instance'").scalarInt, 1)
+        XCTAssertEqual(try c.schemaRows(), 1)
+        XCTAssertEqual(try c.tableCount("action_instance"), 1)
     }
 
     func testANewerSchema_isRefused() throws {
         try tick(["status"])
-        try pg().execute("UPDATE fta_schema SET version = 99")
+        try pg().setSchemaVersion(99)
         let r = try tick(["status"], expect: 3)
         XCTAssertTrue(r.stderr.contains("schema version 99 is newer than this fta"), r.stderr)
     }
@@ -56,7 +56,7 @@ final class PostgresTests: EndToEndCase {
         XCTAssertTrue(r.stderr.contains("cannot connect"), r.stderr)
         XCTAssertFalse(r.stderr.contains("s3cret-down"), r.stderr)
 
-        try pg().execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fta_password') THEN CREATE ROLE fta_password LOGIN PASSWORD 'right-pass-1' SUPERUSER; END IF; END $$")
+        try pg().ensureRole("fta_password", password: "right-pass-1")
         r = try Binaries.run("fta-tick", ["status", "--db", address(user: "fta_password", password: "wrong-pass-2")])
         XCTAssertEqual(r.status, 3)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
@@ -68,14 +68,13 @@ final class PostgresTests: EndToEndCase {
         let id = ids(try tick(["enqueue", "-"], stdin: Actions.lines([Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["due_at": .int(t0 + 3600)])])))[0]
         try writeConfig("database: {busy_timeout: 1}\n")
         let holder = try pg()
-        try holder.execute("BEGIN")
-        try holder.execute("SELECT 1 FROM action_instance WHERE id = $1 FOR UPDATE", [id])
+        try holder.lockAction(id)
         let t = Date()
         r = try tick(["skip", "\(id)", "--reason", "x"], expect: 3)
         XCTAssertLessThan(Date().timeIntervalSince(t), 10)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("lock timeout"), r.stderr)
-        try holder.execute("ROLLBACK")
+        holder.rollback()
         XCTAssertEqual(try actionRow(id).status, "received", "nothing changed")
     }
 
@@ -91,9 +90,7 @@ final class PostgresTests: EndToEndCase {
         try tick(["enqueue", "-"], stdin: Actions.lines(lines))
         // A writer that changes some rows, then keeps its transaction open for 10 s.
         let holder = try pg()
-        try holder.execute("BEGIN")
-        try holder.execute("UPDATE action_instance SET ex_data = '{\"message\":\"held\"}', status = 'skipped', due_at = NULL WHERE id <= 20")
-        let heldXid = try holder.execute("SELECT pg_current_xact_id()::text::bigint").scalarInt ?? 0
+        let heldXid = try holder.holdSkipOfActions(upTo: 20)
         let holderDone = Date().addingTimeInterval(10)
         var passes = try (1...4).map { try start("fta-tick", ["run", "--worker-id", "h\($0)", "--batch", "100", "--log-level", "warning"]) }
         var versions: [String: Int64] = [:]
@@ -101,7 +98,7 @@ final class PostgresTests: EndToEndCase {
         var passedOpenWriter = false
         while Date() < holderDone || !passes.isEmpty {
             if Date() >= holderDone, heldXid > 0 {
-                try? holder.execute("COMMIT")
+                holder.commit()
             }
             passes = passes.filter { $0.process.isRunning }
             // Operators on another host.
@@ -118,7 +115,7 @@ final class PostgresTests: EndToEndCase {
             }
             usleep(200_000)
         }
-        try? holder.execute("COMMIT")
+        holder.commit()
         try tick(["run"])
         try sync([], at: t0 + 3600)
         XCTAssertFalse(passedOpenWriter, "the checkpoint never passed the open writer")
