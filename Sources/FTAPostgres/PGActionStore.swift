@@ -332,7 +332,83 @@ final class PGBulkInsert: BulkInsert {
     init(store: PostgresStore) { self.store = store }
 
     func insert(_ rows: PackedActions, now: Int64) throws -> [InsertResult] {
-        try store.write { try self.store.insertRows(PGBulkInsert.drafts(rows), now: now) }
+        try store.write {
+            do {
+                return try self.copy(rows, now: now)
+            } catch let e as PGError where e.isUniqueViolation {
+                // Another enqueue stored one of the keys after they were looked up: redo the
+                // batch with ON CONFLICT, which tells stored rows from duplicates row by row.
+                try self.store.db.execute("ROLLBACK TO SAVEPOINT fta_copy")
+                return try self.store.insertRows(PGBulkInsert.drafts(rows), now: now)
+            }
+        }
+    }
+
+    /// The batch through `COPY` (about three times as fast as the array `INSERT`, which cannot
+    /// be told to skip duplicates): `dedupe_key`s already stored, or repeated within the batch,
+    /// are answered as duplicates and left out. Leaves the savepoint `fta_copy` to roll back to.
+    func copy(_ p: PackedActions, now: Int64) throws -> [InsertResult] {
+        guard !p.isEmpty else { return [] }
+        let db = store.db
+        let ids = try db.execute("SELECT nextval(pg_get_serial_sequence('action_instance', 'id')) FROM generate_series(1, $1)", [p.count])
+            .rows.compactMap { $0[0].flatMap { Int64($0) } }
+        guard ids.count == p.count else { throw FTAError.environment("database \(db.label): could not take \(p.count) action ids") }
+        func text(_ r: Int, _ k: Int) -> ArraySlice<UInt8> { p.bytes[p.range(row: r, text: k)] }
+        var firstWithKey: [ArraySlice<UInt8>: Int] = [:]
+        for r in 0..<p.count where p.numbers[r].hasDedupeKey && firstWithKey[text(r, 12)] == nil { firstWithKey[text(r, 12)] = r }
+        var stored: [ArraySlice<UInt8>: Int64] = [:]
+        if !firstWithKey.isEmpty {
+            let keys = firstWithKey.keys.map { String(decoding: $0, as: UTF8.self) }
+            for row in try db.execute("SELECT dedupe_key, id FROM action_instance WHERE dedupe_key = ANY($1::text[])", [PGArray(keys)]).rows {
+                if let k = row[0], let id = row[1].flatMap({ Int64($0) }) { stored[ArraySlice(k.utf8)] = id }
+            }
+        }
+        var results: [InsertResult] = []
+        results.reserveCapacity(p.count)
+        var out: [UInt8] = []
+        out.reserveCapacity(p.bytes.count + p.count * 160)
+        func field(_ bytes: ArraySlice<UInt8>) {
+            var start = bytes.startIndex
+            for i in bytes.indices {
+                let escaped: UInt8
+                switch bytes[i] {
+                case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+                case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+                case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+                case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+                default: continue
+                }
+                out.append(contentsOf: bytes[start..<i])
+                out.append(UInt8(ascii: "\\"))
+                out.append(escaped)
+                start = i + 1
+            }
+            out.append(contentsOf: bytes[start...])
+            out.append(UInt8(ascii: "\t"))
+        }
+        func field(_ s: String) { field(ArraySlice(s.utf8)) }
+        for r in 0..<p.count {
+            let n = p.numbers[r]
+            if n.hasDedupeKey {
+                let key = text(r, 12)
+                if let id = stored[key] { results.append(.duplicate(id)); continue }
+                if let first = firstWithKey[key], first != r { results.append(.duplicate(ids[first])); continue }
+            }
+            results.append(.stored(ids[r]))
+            let due = n.dueAt ?? now
+            let deadline = n.needsApproval ? max(now, due) + ApprovalWindow.withMargin : max(now, due) + n.timeout
+            field(String(ids[r])); field(text(r, 0)); field(String(n.strategyId)); field(text(r, 1)); field(String(n.strategyRelationId))
+            field(text(r, 2)); field(text(r, 3)); field(text(r, 4)); field(String(n.alertLevel)); field(n.needsApproval ? "waiting" : "received")
+            field(String(now)); field(String(now)); field(text(r, 5)); field(text(r, 6)); field(String(n.actionConfigId)); field(text(r, 7))
+            field(n.isParentAction ? "t" : "f"); field(String(n.parentActionId)); field(text(r, 8)); field(text(r, 9)); field(String(n.executeTimes))
+            field(text(r, 10)); field(text(r, 11))
+            if n.hasDedupeKey { field(text(r, 12)) } else { out.append(contentsOf: "\\N\t".utf8) }
+            field(String(due)); field(n.needsApproval ? "approve" : "execute"); field(String(deadline))
+            out[out.count - 1] = UInt8(ascii: "\n")
+        }
+        try db.execute("SAVEPOINT fta_copy")
+        if !out.isEmpty { try db.copyIn("COPY action_instance (id, \(PostgresStore.insertColumns)) FROM STDIN", data: out) }
+        return results
     }
 
     func finish() {}

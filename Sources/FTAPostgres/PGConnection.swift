@@ -26,19 +26,28 @@ package struct PGArray: PGBindable {
     package init<T: PGBindable>(_ values: [T?]) { elements = values.map { $0?.pgText } }
 
     package var pgText: String {
-        var out = "{"
+        // Built as bytes: quoting scalar by scalar into a String cost more than the insert itself.
+        var out: [UInt8] = []
         out.reserveCapacity(elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
+        out.append(UInt8(ascii: "{"))
         for (i, e) in elements.enumerated() {
-            if i > 0 { out += "," }
-            guard let e else { out += "NULL"; continue }
-            out += "\""
-            for ch in e.unicodeScalars {
-                if ch == "\"" || ch == "\\" { out += "\\" }
-                out.unicodeScalars.append(ch)
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            guard let e else { out.append(contentsOf: "NULL".utf8); continue }
+            out.append(UInt8(ascii: "\""))
+            var text = e
+            text.withUTF8 { bytes in
+                var start = 0
+                for (k, b) in bytes.enumerated() where b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                    out.append(contentsOf: bytes[start..<k])
+                    out.append(UInt8(ascii: "\\"))
+                    start = k
+                }
+                out.append(contentsOf: bytes[start...])
             }
-            out += "\""
+            out.append(UInt8(ascii: "\""))
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -161,8 +170,10 @@ package final class PGConnection: @unchecked Sendable {
             notified += 1
             return notified
         }
+        // This session's own writes are not news to it (as with SQLite's data_version).
+        let own = PQbackendPID(conn)
         while let n = PQnotifies(conn) {
-            notified += 1
+            if n.pointee.be_pid != own { notified += 1 }
             PQfreemem(n)
         }
         return notified
@@ -221,14 +232,59 @@ package final class PGConnection: @unchecked Sendable {
             let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
             return PGResult(columns: columns, types: types, rows: rows, affected: affected)
         default:
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
-            let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
-                ?? String(cString: PQerrorMessage(conn))
-            if PQstatus(conn) != CONNECTION_OK {
-                throw PGError(sqlState: state.isEmpty ? "08006" : state, message: "database \(label): connection lost: \(PGConnection.clean(primary))")
-            }
-            throw PGError(sqlState: state, message: "database \(label): \(PGConnection.clean(primary))")
+            throw failure(result, conn)
         }
+    }
+
+    /// Sends `data` (COPY's text format: tab-separated columns, one row per line) to a
+    /// `COPY … FROM STDIN` statement; returns the number of rows stored.
+    @discardableResult
+    package func copyIn(_ sql: String, data: [UInt8]) throws -> Int {
+        lock.lock(); defer { lock.unlock() }
+        guard let conn else { throw FTAError.environment("database \(label): not connected") }
+        guard let start = PQexec(conn, sql) else {
+            throw PGError(sqlState: "08006", message: "database \(label): \(PGConnection.clean(String(cString: PQerrorMessage(conn))))")
+        }
+        let status = PQresultStatus(start)
+        if status != PGRES_COPY_IN {
+            defer { PQclear(start) }
+            throw failure(start, conn)
+        }
+        PQclear(start)
+        var sent = true
+        data.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            while offset < buffer.count, sent {
+                let n = min(1 << 20, buffer.count - offset)
+                sent = buffer.baseAddress!.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: n) { PQputCopyData(conn, $0, Int32(n)) } == 1
+                offset += n
+            }
+        }
+        _ = PQputCopyEnd(conn, sent ? nil : "the client could not send the rows")
+        var error: PGError?
+        var rows = 0
+        // Every result must be read before the connection takes another statement.
+        while let result = PQgetResult(conn) {
+            if PQresultStatus(result) == PGRES_COMMAND_OK {
+                rows = Int(String(cString: PQcmdTuples(result))) ?? 0
+            } else if error == nil {
+                error = failure(result, conn)
+            }
+            PQclear(result)
+        }
+        if let error { throw error }
+        return rows
+    }
+
+    /// The error a failed result carries, with its SQLSTATE.
+    private func failure(_ result: OpaquePointer, _ conn: OpaquePointer) -> PGError {
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+        let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            ?? String(cString: PQerrorMessage(conn))
+        if PQstatus(conn) != CONNECTION_OK {
+            return PGError(sqlState: state.isEmpty ? "08006" : state, message: "database \(label): connection lost: \(PGConnection.clean(primary))")
+        }
+        return PGError(sqlState: state, message: "database \(label): \(PGConnection.clean(primary))")
     }
 
     /// Runs `body` in one transaction (READ COMMITTED), committing when it returns and rolling

@@ -114,12 +114,16 @@ enum PGSchema {
 
         -- Lingering passes and exports wait on channel fta_queue: new rows, changed rows and
         -- breaker rules notify it (once per transaction: identical notifications are folded).
+        -- Inserts notify once per statement (a row trigger cost enqueue an eighth of its time);
+        -- updates once per changed row, so that a claim that finds nothing wakes nobody.
         CREATE FUNCTION fta_notify_queue() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             PERFORM pg_notify('fta_queue', '');
             RETURN NULL;
         END $$;
-        CREATE TRIGGER action_instance_notify AFTER INSERT OR UPDATE ON action_instance
+        CREATE TRIGGER action_instance_notify_insert AFTER INSERT ON action_instance
+            FOR EACH STATEMENT EXECUTE FUNCTION fta_notify_queue();
+        CREATE TRIGGER action_instance_notify AFTER UPDATE ON action_instance
             FOR EACH ROW EXECUTE FUNCTION fta_notify_queue();
 
         CREATE TABLE action_log (

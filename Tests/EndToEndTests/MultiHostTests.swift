@@ -41,6 +41,50 @@ final class MultiHostTests: EndToEndCase {
         XCTAssertEqual(Set(rows.map(\.executeTimes)), [1])
     }
 
+    func testFourHostsEnqueueingTheSameKeysAtOnce_storeEachKeyOnce_andAgreeOnItsId() throws {
+        // 3,000 lines, 2,500 keys (the last 500 lines repeat keys of the first), enqueued by four
+        // processes at the same moment: each key is stored once, and every process answers every
+        // line with the id that holds its key (stored by it, or a duplicate of another's).
+        let lines = (0..<3_000).map { i in
+            Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["dedupe_key": .string("key-\(i % 2_500)")], alertId: "a\(i)")
+        }
+        let path = dir.file("same.jsonl")
+        try Actions.lines(lines).write(toFile: path, atomically: true, encoding: .utf8)
+        let runs = try (1...4).map { _ in try start("fta-tick", ["enqueue", "--json", path]) }
+        var answers: [[Int: Int64]] = []
+        var storedBy: [Int64] = []
+        for p in runs {
+            // Both pipes at once: a process blocked on a full stderr pipe would never end stdout.
+            nonisolated(unsafe) var err = Data()
+            let reading = DispatchGroup()
+            DispatchQueue.global().async(group: reading) { err = p.stderrPipe.fileHandleForReading.readDataToEndOfFile() }
+            let out = p.stdoutPipe.fileHandleForReading.readDataToEndOfFile()
+            reading.wait()
+            p.process.waitUntilExit()
+            XCTAssertEqual(p.process.terminationStatus, 0, String(decoding: err, as: UTF8.self))
+            var answer: [Int: Int64] = [:]
+            for line in String(decoding: out, as: UTF8.self).split(separator: "\n") {
+                let batch = try JSONParser.parse(String(line))
+                for s in batch["stored"]?.arrayValue ?? [] {
+                    answer[Int(s["line"]?.intValue ?? 0)] = s["id"]?.intValue
+                    storedBy.append(s["id"]?.intValue ?? 0)
+                }
+                for d in batch["duplicates"]?.arrayValue ?? [] { answer[Int(d["line"]?.intValue ?? 0)] = d["id"]?.intValue }
+            }
+            XCTAssertEqual(answer.count, 3_000, "every line answered")
+            answers.append(answer)
+        }
+        let rows = try actionRows()
+        XCTAssertEqual(rows.count, 2_500, "each key stored once")
+        XCTAssertEqual(storedBy.count, 2_500, "each row reported stored by one process")
+        XCTAssertEqual(Set(storedBy), Set(rows.map(\.id)))
+        for line in 1...3_000 {
+            let ids = Set(answers.compactMap { $0[line] })
+            XCTAssertEqual(ids.count, 1, "line \(line): the processes disagree: \(ids)")
+            if line > 2_500 { XCTAssertEqual(ids, Set(answers.compactMap { $0[line - 2_500] }), "line \(line) repeats the key of line \(line - 2_500)") }
+        }
+    }
+
     func testKill9AfterTheClaim_theOthersFinish_andOnlyTheKilledPassesUnrecordedRowsRunAgain() throws {
         let receiver = try startReceiver()
         try receiver.script(path: "/slow", delay: 2)
