@@ -15,8 +15,9 @@ import Logging
 //   fta-bench claim-record N DB    enqueue N, then one pass with a processor that does no I/O:
 //                                  the claim + record cost per action (DB: a SQLite file or a
 //                                  postgres:// URI; N = 0 runs the pass only, on rows already there)
-//   fta-bench cycles N DB C        C cycles of: insert N, claim them 1,000 at a time and record
-//                                  each batch; prints each cycle's claim latency p50/p90
+//   fta-bench cycles N DB C [P]    C cycles of: insert N, claim them 1,000 at a time and record
+//                                  each batch, then wait P seconds (default 0: autovacuum gets no
+//                                  turn); prints each cycle's claim latency p50/p90
 
 struct NullWebhook: ActionProcessor {
     let pluginType = PluginType.webhook
@@ -154,6 +155,7 @@ case "claim-record":
 case "cycles":
     let n = Int(args[2]) ?? 100_000
     let cycles = args.count > 4 ? Int(args[4]) ?? 5 : 5
+    let pause = args.count > 5 ? UInt32(args[5]) ?? 0 : 0
     let store = try openStore(args[3])
     for c in 1...cycles {
         let now = Int64(1_795_000_000 + c * 10)
@@ -182,6 +184,7 @@ case "cycles":
         }
         print(String(format: "cycle %d: %d claimed in %d batches of 1000; claim p50 %.1f ms, p90 %.1f ms", c, total, claims.count - 1,
                      sorted[sorted.count / 2] * 1000, sorted[min(sorted.count - 1, sorted.count * 9 / 10)] * 1000) + size)
+        if pause > 0 && c < cycles { sleep(pause) }
     }
 case "stages":
     // Time enqueue's two halves separately: parsing lines, and inserting 10,000-row batches.
