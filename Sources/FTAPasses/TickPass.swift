@@ -55,7 +55,7 @@ package final class TickPass {
     let clock: Clock
     let logger: Logger
     /// Randomness for retry jitter, handed to the core (which stays free of it).
-    var random: () -> Double = { Double.random(in: 0..<1) }
+    var random: () -> Double = { [generator = FastRandom()] in generator.unit() }
     /// Builds interval repeats' next rounds; nil = repeats are not created by this pass.
     package var creation: CreationStage?
 
@@ -434,6 +434,8 @@ package final class TickPass {
             if let due = update.dueAt {
                 if due <= clock.instant() { exhausted = false } else { nextKnownDue = min(nextKnownDue, due) }
             }
+            // One line per action at info: built only when it will be written.
+            guard logger.logLevel <= .info else { continue }
             let message = update.exData["message"]?.stringValue ?? ""
             let meta: Logger.Metadata = [
                 "action": "\(update.id)", "plugin": "\(plugin)", "step": "\(done.action.nextStep)",

@@ -15,86 +15,117 @@ final class WorkQueue: @unchecked Sendable {
         var finishedAt: Double? = nil
     }
 
-    private let condition = NSCondition()
+    // One lock, two conditions: workers wait for work, the recording thread waits for enough
+    // results. (With one condition, every finished action woke every idle worker and the
+    // recorder: a third of a pass's CPU went to threads waking up to find nothing to do.)
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let workReady = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let resultsReady = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var pending: [[ClaimedAction]] = []
     private var head = 0
     private var pendingActions = 0
     private var done: [Done] = []
     private var running = 0
     private var closed = false
+    /// How many results the recording thread waits for (`Int.max` when it is not waiting).
+    private var recorderWants = Int.max
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(workReady, nil)
+        pthread_cond_init(resultsReady, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(workReady)
+        pthread_cond_destroy(resultsReady)
+        pthread_mutex_destroy(mutex)
+        workReady.deallocate()
+        resultsReady.deallocate()
+        mutex.deallocate()
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
 
     /// Actions queued and not started.
-    var pendingCount: Int {
-        condition.lock(); defer { condition.unlock() }
-        return pendingActions
-    }
+    var pendingCount: Int { locked { pendingActions } }
 
     /// Actions queued or running.
-    var outstanding: Int {
-        condition.lock(); defer { condition.unlock() }
-        return pendingActions + running
-    }
+    var outstanding: Int { locked { pendingActions + running } }
 
     func push(_ groups: [[ClaimedAction]]) {
         guard !groups.isEmpty else { return }
-        condition.lock()
-        if head > 1024 && head * 2 > pending.count {
-            pending.removeFirst(head)
-            head = 0
+        locked {
+            if head > 1024 && head * 2 > pending.count {
+                pending.removeFirst(head)
+                head = 0
+            }
+            pending.append(contentsOf: groups)
+            pendingActions += groups.reduce(0) { $0 + $1.count }
+            if groups.count == 1 { pthread_cond_signal(workReady) } else { pthread_cond_broadcast(workReady) }
         }
-        pending.append(contentsOf: groups)
-        pendingActions += groups.reduce(0) { $0 + $1.count }
-        condition.broadcast()
-        condition.unlock()
     }
 
     /// Blocks until a group is available (returns it, now counted as running) or the queue closes.
     func next() -> [ClaimedAction]? {
-        condition.lock(); defer { condition.unlock() }
-        while head == pending.count && !closed { condition.wait() }
-        guard head < pending.count else { return nil }
-        let g = pending[head]
-        head += 1
-        pendingActions -= g.count
-        running += g.count
-        return g
+        locked {
+            while head == pending.count && !closed { pthread_cond_wait(workReady, mutex) }
+            guard head < pending.count else { return nil }
+            let g = pending[head]
+            head += 1
+            pendingActions -= g.count
+            running += g.count
+            return g
+        }
     }
 
     func complete(_ items: [Done]) {
-        condition.lock()
-        running -= items.count
-        done.append(contentsOf: items)
-        condition.broadcast()
-        condition.unlock()
+        locked {
+            running -= items.count
+            done.append(contentsOf: items)
+            if done.count >= recorderWants || (running == 0 && head == pending.count) { pthread_cond_signal(resultsReady) }
+        }
     }
 
     /// Takes back every action not yet started.
     func takeUnstarted() -> [ClaimedAction] {
-        condition.lock(); defer { condition.unlock() }
-        let rest = pending[head...].flatMap { $0 }
-        pending.removeAll()
-        head = 0
-        pendingActions = 0
-        return rest
+        locked {
+            let rest = pending[head...].flatMap { $0 }
+            pending.removeAll()
+            head = 0
+            pendingActions = 0
+            return rest
+        }
     }
 
     /// Waits up to `timeout` seconds for at least `atLeast` results (or until nothing is left
     /// running), then returns all results collected so far.
     func results(atLeast: Int, timeout: Double) -> [Done] {
-        condition.lock(); defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while done.count < atLeast && (running > 0 || head < pending.count) {
-            if !condition.wait(until: deadline) { break }
+        locked {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let nanos = Int(now.tv_nsec) + Int(max(0, timeout) * 1e9)
+            var deadline = timespec(tv_sec: now.tv_sec + nanos / 1_000_000_000, tv_nsec: nanos % 1_000_000_000)
+            recorderWants = atLeast
+            while done.count < atLeast && (running > 0 || head < pending.count) {
+                if pthread_cond_timedwait(resultsReady, mutex, &deadline) == ETIMEDOUT { break }
+            }
+            recorderWants = Int.max
+            let out = done
+            done.removeAll(keepingCapacity: true)
+            return out
         }
-        let out = done
-        done.removeAll(keepingCapacity: true)
-        return out
     }
 
     func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
+        locked {
+            closed = true
+            pthread_cond_broadcast(workReady)
+            pthread_cond_broadcast(resultsReady)
+        }
     }
 }

@@ -31,23 +31,13 @@ struct SimpleTemplate {
     }
 
     /// The rendered text, or nil when a value is not a string, integer or boolean.
-    func render(_ context: JSONValue) -> String? {
+    func render(_ context: TemplateRenderer.Context) -> String? {
         var out = ""
         for part in parts {
             switch part {
             case .text(let t): out += t
             case .path(let keys):
-                var v: JSONValue? = context
-                for k in keys {
-                    switch v {
-                    case .object(let o)?: v = o[k]
-                    case .array(let a)?:
-                        guard let i = Int(k), i >= 0, i < a.count else { return nil }
-                        v = a[i]
-                    default: return nil
-                    }
-                }
-                switch v {
+                switch context.value(at: keys) {
                 case .string(let s)?: out += s
                 case .int(let i)?: out += String(i)
                 case .bool(let b)?: out += b ? "true" : "false"

@@ -60,11 +60,55 @@ package final class TemplateRenderer {
         return false
     }
 
-    /// The values a template may name, built only if needed.
+    /// The values a template may name, built only if needed: either a whole JSON object, or a
+    /// resolver that looks up one dotted path (`["alert", "id"]`) without building the rest,
+    /// with the whole object built only for templates that need more than paths (Stencil).
     package final class Context {
-        package let json: JSONValue
+        private var whole: JSONValue?
+        private let resolver: (([String]) -> JSONValue?)?
+        private let builder: (() -> JSONValue)?
         private var any: [String: Any]?
-        package init(_ json: JSONValue) { self.json = json }
+
+        package init(_ json: JSONValue) {
+            whole = json
+            resolver = nil
+            builder = nil
+        }
+
+        /// `resolve` must give what walking `whole()` gives, for every path.
+        package init(resolve: @escaping ([String]) -> JSONValue?, whole: @escaping () -> JSONValue) {
+            resolver = resolve
+            builder = whole
+        }
+
+        package var json: JSONValue {
+            if let whole { return whole }
+            let w = builder?() ?? .emptyObject
+            whole = w
+            return w
+        }
+
+        /// The value at a dotted path (object keys, array indexes), or nil.
+        package func value(at keys: [String]) -> JSONValue? {
+            if whole == nil, let resolver { return resolver(keys) }
+            return Context.walk(json, keys[...])
+        }
+
+        /// Walks `keys` down from `value`: object members by name, array elements by index.
+        package static func walk(_ value: JSONValue?, _ keys: ArraySlice<String>) -> JSONValue? {
+            var v = value
+            for k in keys {
+                switch v {
+                case .object(let o)?: v = o[k]
+                case .array(let a)?:
+                    guard let i = Int(k), i >= 0, i < a.count else { return nil }
+                    v = a[i]
+                default: return nil
+                }
+            }
+            return v
+        }
+
         var anyValue: [String: Any] {
             if let any { return any }
             let a = (json.anyValue as? [String: Any]) ?? [:]
@@ -85,7 +129,7 @@ package final class TemplateRenderer {
             if simple.count > 4096 { simple.removeAll(keepingCapacity: true) }
             simple[source] = fast
         }
-        if let fast, let out = fast.render(ctx.json) { return out }
+        if let fast, let out = fast.render(ctx) { return out }
         return try renderWithStencil(source, field: field, context: ctx.anyValue)
     }
 

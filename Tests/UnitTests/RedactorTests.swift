@@ -15,6 +15,18 @@ final class RedactorTests: XCTestCase {
         XCTAssertEqual(Redactor.safeURL("https://u:p@host:8/a/b?token=x#f"), "https://host:8/a/b")
     }
 
+    func testSafeURL_dropsUserInfoQueryAndFragment_only() {
+        XCTAssertEqual(Redactor.safeURL("http://h/x"), "http://h/x")
+        XCTAssertEqual(Redactor.safeURL("http://h"), "http://h")
+        XCTAssertEqual(Redactor.safeURL("http://a@b:c@h/p@q?x=1"), "http://h/p@q", "the last @ before the path ends the user info")
+        XCTAssertEqual(Redactor.safeURL("http://h/p#frag"), "http://h/p")
+        XCTAssertEqual(Redactor.safeURL("http://h?token=1/2"), "http://h")
+        XCTAssertEqual(Redactor.safeURL("u:p@h/x?q"), "h/x", "no scheme")
+        XCTAssertEqual(Redactor.safeURL("http://用户:密@主机/路径?令牌=1"), "http://主机/路径")
+        XCTAssertEqual(Redactor.safeURL(""), "")
+        XCTAssertEqual(Redactor.safeURL("http://"), "http://")
+    }
+
     func testMaskText_urlPasswordsSecretParametersAndCredentials_butNotPlainWords() {
         XCTAssertEqual(Redactor.maskText("GET https://ops:pa55@host/x?token=abc&id=7 failed"), "GET https://ops:******@host/x?token=******&id=7 failed")
         XCTAssertEqual(Redactor.maskText("Authorization: Bearer eyJhbGciOi.x.y"), "Authorization: Bearer ******")

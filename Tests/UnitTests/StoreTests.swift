@@ -70,7 +70,8 @@ final class StoreTests: TemporaryDirectoryCase {
     /// The claim and the timeout sweep, as the store runs them, read only the live-row index:
     /// an idle pass does not scan finished rows (BENCHMARKS.md measures the time).
     func testThePassQueries_readOnlyTheLiveRowIndex() throws {
-        for (name, sql, args) in [("claim", SQLiteStore.claimSQL, [5, 10] as StatementArguments),
+        for (name, sql, args) in [("due rows", SQLiteStore.dueSQL, [5, 10] as StatementArguments),
+                                  ("claim", SQLiteStore.claimSQL, ["w", 65, 65, 5, 10] as StatementArguments),
                                   ("sweep", SQLiteStore.overdueSQL, [5] as StatementArguments)] {
             let plan = try store.queryPlan(sql, arguments: args)
             XCTAssertTrue(plan.contains { $0.contains("INDEX action_instance_due") }, "\(name): \(plan)")

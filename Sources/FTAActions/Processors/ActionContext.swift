@@ -1,5 +1,6 @@
 import Foundation
 import FTACore
+import FTATemplates
 
 /// The variables action templates render against (Jinja syntax):
 /// `action` (the row: id, es_id, signal, strategy_id, bk_biz_id, alerts, alert_level,
@@ -7,28 +8,74 @@ import FTACore
 /// (the alert snapshot given at enqueue; `alert.id` defaults to the first alert id) and
 /// `strategy` (the strategy snapshot).
 package enum ActionContext {
-    package static func build(_ a: ClaimedAction) -> JSONValue {
-        let config = a.json(\.actionConfig)
-        let alerts = a.json(\.alerts, default: .emptyArray)
-        let action: [String: JSONValue] = [
-            "id": .int(a.id),
-            "es_id": .string(a.esActionId),
-            "signal": .string(a.signal),
-            "strategy_id": .int(a.strategyId),
-            "bk_biz_id": .string(a.bkBizId),
-            "alerts": alerts,
-            "alert_level": .int(a.alertLevel),
-            "execute_times": .int(a.executeTimes + 1),
-            "create_time": .int(a.createTime),
-            "name": config["name"] ?? .string(""),
-            "plugin_type": .string(a.pluginType),
-            "generate_uuid": .string(a.generateUUID),
-            "inputs": a.json(\.inputs),
-            "dimensions": a.json(\.dimensions, default: .emptyArray),
-            "assignee": a.json(\.assignee, default: .emptyArray),
-        ]
-        var alert = a.json(\.alert).objectValue ?? [:]
-        if alert["id"] == nil, let first = alerts.arrayValue?.first { alert["id"] = first }
-        return ["action": .object(action), "alert": .object(alert), "strategy": a.json(\.strategy)]
+    package static func build(_ a: ClaimedAction, configs: ConfigCache? = nil) -> JSONValue {
+        let lazy = Lazy(a, configs: configs)
+        let names = ["id", "es_id", "signal", "strategy_id", "bk_biz_id", "alerts", "alert_level", "execute_times", "create_time",
+                     "name", "plugin_type", "generate_uuid", "inputs", "dimensions", "assignee"]
+        var action: [String: JSONValue] = [:]
+        for n in names { action[n] = lazy.actionMember(n) }
+        return ["action": .object(action), "alert": lazy.alert, "strategy": lazy.strategy]
+    }
+
+    /// A context that parses an action's JSON columns only when a template names them: most
+    /// templates name a few scalars (`{{ alert.id }}`, `{{ action.id }}`), and parsing every
+    /// snapshot of every action cost more than rendering. Gives exactly what walking
+    /// ``build(_:configs:)`` gives.
+    package static func context(_ a: ClaimedAction, configs: ConfigCache?) -> TemplateRenderer.Context {
+        let lazy = Lazy(a, configs: configs)
+        return TemplateRenderer.Context(resolve: { lazy.resolve($0) }, whole: { build(a, configs: configs) })
+    }
+
+    /// The columns of one action, each parsed on first use.
+    final class Lazy {
+        let a: ClaimedAction
+        let configs: ConfigCache?
+        init(_ a: ClaimedAction, configs: ConfigCache?) {
+            self.a = a
+            self.configs = configs
+        }
+
+        lazy var alerts = a.json(\.alerts, default: .emptyArray)
+        lazy var alert: JSONValue = {
+            var o = a.json(\.alert).objectValue ?? [:]
+            if o["id"] == nil, let first = alerts.arrayValue?.first { o["id"] = first }
+            return .object(o)
+        }()
+        lazy var strategy = a.json(\.strategy)
+
+        func actionMember(_ name: String) -> JSONValue? {
+            switch name {
+            case "id": return .int(a.id)
+            case "es_id": return .string(a.esActionId)
+            case "signal": return .string(a.signal)
+            case "strategy_id": return .int(a.strategyId)
+            case "bk_biz_id": return .string(a.bkBizId)
+            case "alerts": return alerts
+            case "alert_level": return .int(a.alertLevel)
+            case "execute_times": return .int(a.executeTimes + 1)
+            case "create_time": return .int(a.createTime)
+            case "name":
+                let config = configs?.json(a.text.actionConfig) ?? a.json(\.actionConfig)
+                return config["name"] ?? .string("")
+            case "plugin_type": return .string(a.pluginType)
+            case "generate_uuid": return .string(a.generateUUID)
+            case "inputs": return a.json(\.inputs)
+            case "dimensions": return a.json(\.dimensions, default: .emptyArray)
+            case "assignee": return a.json(\.assignee, default: .emptyArray)
+            default: return nil
+            }
+        }
+
+        func resolve(_ keys: [String]) -> JSONValue? {
+            guard let first = keys.first else { return nil }
+            switch first {
+            case "action":
+                guard keys.count > 1 else { return ActionContext.build(a, configs: configs)["action"] }
+                return TemplateRenderer.Context.walk(actionMember(keys[1]), keys.dropFirst(2))
+            case "alert": return TemplateRenderer.Context.walk(alert, keys.dropFirst())
+            case "strategy": return TemplateRenderer.Context.walk(strategy, keys.dropFirst())
+            default: return nil
+            }
+        }
     }
 }

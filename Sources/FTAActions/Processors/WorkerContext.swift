@@ -8,6 +8,8 @@ import FTATransport
 package final class WorkerContext {
     package let http: any HTTPTransport
     package let renderer: TemplateRenderer
+    /// Action configs parsed once per worker (keyed by their text).
+    package let configs = ConfigCache()
     /// Handles for notice channels (SMTP and HTTP), made on first use.
     package lazy var channels: ChannelWorker? = ChannelWorker(http: http, renderer: renderer, clock: clock)
     /// Redis connections of message-queue pushes, by server.

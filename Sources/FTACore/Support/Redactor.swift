@@ -197,16 +197,22 @@ package struct Redactor: Sendable {
 
     /// `scheme://host[:port]/path` of a URL: no user info, no query (tokens often live there).
     package static func safeURL(_ url: String) -> String {
-        var rest = Substring(url)
-        var scheme = ""
-        if let r = rest.range(of: "://") {
-            scheme = String(rest[..<r.upperBound])
-            rest = rest[r.upperBound...]
+        // On bytes: every request's log detail goes through here.
+        let b = Array(url.utf8)
+        func at(_ k: Int, _ c: Unicode.Scalar) -> Bool { k < b.count && b[k] == UInt8(ascii: c) }
+        var start = 0
+        var k = 0
+        while k + 2 < b.count {
+            if at(k, ":") && at(k + 1, "/") && at(k + 2, "/") { start = k + 3; break }
+            k += 1
         }
-        if let q = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<q] }
-        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-        var authority = rest[..<slash]
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        return scheme + authority + rest[slash...]
+        var end = start
+        while end < b.count && !at(end, "?") && !at(end, "#") { end += 1 }
+        var slash = start
+        while slash < end && !at(slash, "/") { slash += 1 }
+        var host = start
+        for p in start..<slash where at(p, "@") { host = p + 1 }
+        guard host > start || end < b.count else { return url }
+        return String(decoding: b[0..<start] + b[host..<end], as: UTF8.self)
     }
 }

@@ -1,0 +1,104 @@
+import Foundation
+@testable import FTAActions
+@testable import FTAConfig
+@testable import FTACore
+@testable import FTATemplates
+@testable import FTAPasses
+import FTATestSupport
+import XCTest
+
+/// The per-worker config cache and the lazily parsed template context: faster, never different.
+final class ConfigCacheTests: XCTestCase {
+    let settings = TickSettings()
+
+    func action(id: Int64, configId: Int64 = 7, url: String = "http://h/{{ alert.id }}", body: String = "{{ alert.event.ip }}",
+                alert: JSONValue) -> ClaimedAction {
+        var a = ClaimedAction(id: id, leaseToken: 1, createTime: 1_795_000_000)
+        a.actionConfigId = configId
+        a.text.actionConfig = JSONValue.object(["id": .int(configId), "name": "hook", "execute_config": ["template_detail": [
+            "method": "POST", "url": .string(url), "body": ["data_type": "raw", "content_type": "text", "content": .string(body)],
+        ]]]).jsonText
+        a.text.alert = alert.jsonText
+        a.text.alerts = #"["first"]"#
+        return a
+    }
+
+    func testTwoActionsWithTheSameConfig_butDifferentAlerts_renderDifferently_andTheConfigIsParsedOnce() {
+        let transport = ScriptedTransport([])
+        let worker = WorkerContext(settings: settings, clock: .fixed(1_795_000_100), http: transport)
+        let p = WebhookProcessor(settings: settings)
+        _ = p.run(action(id: 1, alert: ["id": "a1", "event": ["ip": "10.0.0.1"]]), worker: worker)
+        _ = p.run(action(id: 2, alert: ["id": "a2", "event": ["ip": "10.0.0.2"]]), worker: worker)
+        XCTAssertEqual(transport.requests.map(\.url), ["http://h/a1", "http://h/a2"])
+        XCTAssertEqual(transport.requests.map { String(decoding: $0.body, as: UTF8.self) }, ["10.0.0.1", "10.0.0.2"])
+        XCTAssertEqual(worker.configs.misses, 1, "one parse for both actions")
+    }
+
+    func testAConfigChangedUnderTheSameId_isUsedAsChanged() {
+        let transport = ScriptedTransport([])
+        let worker = WorkerContext(settings: settings, clock: .fixed(1_795_000_100), http: transport)
+        let p = WebhookProcessor(settings: settings)
+        let alert: JSONValue = ["id": "a1", "event": ["ip": "10.0.0.1"]]
+        _ = p.run(action(id: 1, url: "http://old/{{ alert.id }}", alert: alert), worker: worker)
+        _ = p.run(action(id: 2, url: "http://new/{{ alert.id }}", alert: alert), worker: worker)
+        // A broken version of the same config fails, and the good one still works after it.
+        let broken = p.run(action(id: 3, url: "ftp://nope", alert: alert), worker: worker)
+        _ = p.run(action(id: 4, url: "http://new/{{ alert.id }}", alert: alert), worker: worker)
+        XCTAssertEqual(transport.requests.map(\.url), ["http://old/a1", "http://new/a1", "http://new/a1"])
+        XCTAssertTrue(broken.outcome.message.contains("webhook config invalid"), broken.outcome.message)
+    }
+
+    func testTheCacheStartsOverWhenFull() {
+        let cache = ConfigCache()
+        for i in 0...ConfigCache.capacity { _ = cache.json(#"{"id":\#(i)}"#) }
+        XCTAssertEqual(cache.json(#"{"id":3}"#)["id"], 3, "evicted entries are parsed again, not lost")
+        XCTAssertEqual(cache.json("not json"), .emptyObject)
+    }
+
+    /// Every path a template can name gives the same value through the lazy context as through
+    /// the whole context.
+    func testTheLazyContext_givesWhatTheWholeContextGives() throws {
+        var a = action(id: 9, alert: ["event": ["ip": "10.1.1.1", "tags": ["x", "y"]], "severity": 2])
+        a.text.inputs = #"{"notice_way":"sms","n":3}"#
+        a.text.dimensions = #"[{"key":"ip","value":"10.1.1.1"}]"#
+        a.text.assignee = #"["ops"]"#
+        a.text.strategy = #"{"id":5,"name":"cpu","items":[{"name":"load"}]}"#
+        a.strategyId = 5
+        a.bkBizId = "2"
+        let whole = ActionContext.build(a)
+        let lazy = ActionContext.context(a, configs: ConfigCache())
+        let paths = [
+            "action.id", "action.es_id", "action.signal", "action.strategy_id", "action.bk_biz_id", "action.alerts.0", "action.alerts.1",
+            "action.alert_level", "action.execute_times", "action.create_time", "action.name", "action.plugin_type", "action.generate_uuid",
+            "action.inputs.notice_way", "action.inputs.n", "action.dimensions.0.value", "action.assignee.0", "action.missing",
+            "alert.id", "alert.event.ip", "alert.event.tags.1", "alert.event.tags.9", "alert.severity", "alert.nothing.deeper",
+            "strategy.id", "strategy.items.0.name", "strategy.items.-1", "unknown.x", "action", "alert",
+        ]
+        for path in paths {
+            let keys = path.split(separator: ".").map(String.init)
+            XCTAssertEqual(lazy.value(at: keys), TemplateRenderer.Context.walk(whole, keys[...]), path)
+        }
+        XCTAssertEqual(lazy.value(at: ["alert", "id"]), "first", "alert.id defaults to the first alert id")
+        let renderer = TemplateRenderer()
+        for template in ["{{ alert.event.ip }}/{{ action.id }}", "{{ alert.event.tags|join:\",\" }}", "{% for t in alert.event.tags %}{{ t }}{% endfor %}"] {
+            XCTAssertEqual(try renderer.render(template, field: "t", context: ActionContext.context(a, configs: nil)),
+                           try renderer.render(template, field: "t", context: TemplateRenderer.Context(whole)), template)
+        }
+    }
+}
+
+/// Retry jitter's generator: values in 0..<1, spread over the range, different per seed.
+final class FastRandomTests: XCTestCase {
+    func testUnitValues_areInRange_spread_andDependOnTheSeed() {
+        let g = FastRandom(seed: 1)
+        var buckets = [Int](repeating: 0, count: 10)
+        for _ in 0..<10_000 {
+            let x = g.unit()
+            XCTAssertTrue((0..<1).contains(x))
+            buckets[Int(x * 10)] += 1
+        }
+        XCTAssertTrue(buckets.allSatisfy { (850...1150).contains($0) }, "\(buckets)")
+        XCTAssertNotEqual(FastRandom(seed: 1).next(), FastRandom(seed: 2).next())
+        XCTAssertEqual(FastRandom(seed: 7).next(), FastRandom(seed: 7).next())
+    }
+}
