@@ -48,6 +48,35 @@ want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -srm)"
 echo "swift: $(swift --version 2>&1 | head -1)"
 
+# notice_files: the notice bench's config (a group of 3 users reached by sms and weixin through
+# HTTP gateways on the local nginx) and 10,000 alert events, in $OUT.
+notice_files() {
+python3 - "$OUT" "$PORT" $NOW <<'PY'
+import json, sys
+out, port, now = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(out + "/notice.yaml", "w") as f:
+    f.write(f"""channels:
+  sms: {{url: "http://127.0.0.1:{port}/sms", body: '{{{{"phones": {{{{ receivers|tojson }}}}, "text": {{{{ content|tojson }}}}}}}}'}}
+  weixin: {{url: "http://127.0.0.1:{port}/weixin", body: '{{{{"to": {{{{ receivers|tojson }}}}, "title": {{{{ title|tojson }}}}, "text": {{{{ content|tojson }}}}}}}}'}}
+users:
+  u1: {{phone: "13800000001", weixin: wx1}}
+  u2: {{phone: "13800000002", weixin: wx2}}
+  u3: {{phone: "13800000003", weixin: wx3}}
+user_groups:
+  ops: {{users: [u1, u2, u3], notice_ways: {{default: [sms, weixin]}}}}
+action_configs:
+  - {{id: 1, name: ops notice, plugin_type: notice, execute_config: {{template_detail: {{notify_interval: 3600}}}}}}
+""")
+with open(out + "/events.jsonl", "w") as f:
+    for i in range(10000):
+        f.write(json.dumps({"signal": "abnormal",
+            "alert": {"id": f"bench-{i}", "alert_name": f"CPU usage high on host-{i}", "strategy_id": 7, "severity": 2,
+                      "status": "ABNORMAL", "begin_time": now, "latest_time": now, "event": {"bk_biz_id": 2},
+                      "dimensions": [{"key": "ip", "value": f"10.0.{i // 256}.{i % 256}"}]},
+            "strategy": {"id": 7, "name": "cpu high", "notice": {"id": 70, "config_id": 1, "signal": ["abnormal", "recovered"], "user_groups": ["ops"]}}}) + "\n")
+PY
+}
+
 if want core; then
 # 1. enqueue of 100,000 actions (median of 3 runs, each into a new database)
 $BIN/fta-bench gen 100000 "$URL" > "$OUT/100k.jsonl"
@@ -129,30 +158,7 @@ fi
 if want notice; then
 # 5. alert events to notices: ingest 10,000 events (a group of 3 users reached by sms and weixin
 #    through HTTP gateways on the local nginx), then one pass delivering every notice
-python3 - "$OUT" "$PORT" $NOW <<'PY'
-import json, sys
-out, port, now = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with open(out + "/notice.yaml", "w") as f:
-    f.write(f"""channels:
-  sms: {{url: "http://127.0.0.1:{port}/sms", body: '{{{{"phones": {{{{ receivers|tojson }}}}, "text": {{{{ content|tojson }}}}}}}}'}}
-  weixin: {{url: "http://127.0.0.1:{port}/weixin", body: '{{{{"to": {{{{ receivers|tojson }}}}, "title": {{{{ title|tojson }}}}, "text": {{{{ content|tojson }}}}}}}}'}}
-users:
-  u1: {{phone: "13800000001", weixin: wx1}}
-  u2: {{phone: "13800000002", weixin: wx2}}
-  u3: {{phone: "13800000003", weixin: wx3}}
-user_groups:
-  ops: {{users: [u1, u2, u3], notice_ways: {{default: [sms, weixin]}}}}
-action_configs:
-  - {{id: 1, name: ops notice, plugin_type: notice, execute_config: {{template_detail: {{notify_interval: 3600}}}}}}
-""")
-with open(out + "/events.jsonl", "w") as f:
-    for i in range(10000):
-        f.write(json.dumps({"signal": "abnormal",
-            "alert": {"id": f"bench-{i}", "alert_name": f"CPU usage high on host-{i}", "strategy_id": 7, "severity": 2,
-                      "status": "ABNORMAL", "begin_time": now, "latest_time": now, "event": {"bk_biz_id": 2},
-                      "dimensions": [{"key": "ip", "value": f"10.0.{i // 256}.{i % 256}"}]},
-            "strategy": {"id": 7, "name": "cpu high", "notice": {"id": 70, "config_id": 1, "signal": ["abnormal", "recovered"], "user_groups": ["ops"]}}}) + "\n")
-PY
+notice_files
 for i in 1 2 3; do
   rm -f "$OUT"/notice.db*
   ms /dev/null $BIN/fta-tick ingest --db "$OUT/notice.db" --config "$OUT/notice.yaml" --now $NOW --log-level warning "$OUT/events.jsonl" >> "$OUT/ingest.times"
@@ -172,7 +178,7 @@ print("pass: 60000 notices (20000 merged gateway requests), all success: %s s, m
 tot = [a + b for a, b in zip(ing, run)]
 print("end to end (ingest + pass): median %.0f notices/s" % (60000 / statistics.median(tot)))
 PY
-rm -f "$OUT"/events.jsonl "$OUT"/notice.db*
+rm -f "$OUT"/notice.db*
 fi
 
 if want sync; then
@@ -314,4 +320,16 @@ $BIN/fta-bench cycles 100000 "$(pgdb cycles)" 5 | sed 's/^/postgres back to back
 pgdrop cycles
 # the same with 65 s between cycles (more than autovacuum's default 60 s nap): what vacuum keeps
 [ -n "${BENCH_QUICK:-}" ] || $BIN/fta-bench cycles 100000 "$(pgdb cycles)" 5 65 | sed 's/^/postgres 65 s apart, /'
+scripts/pg-cluster.sh stop "$PGDIR"
+trap 'kill $(cat $OUT/nginx.pid) 2>/dev/null || true' EXIT
+fi
+
+if want throughput; then
+# 10. throughput of a pass (BENCHMARKS.md "Throughput"): with BENCH_OLD=DIR (binaries of an older
+#     build), old and new run in turn and each figure is reported with the ratio.
+notice_files
+TPGDIR="$PWD/$OUT/pgt"; TPGURL=$(scripts/pg-cluster.sh start "$TPGDIR" $((PORT + 2)))
+trap 'kill $(cat $OUT/nginx.pid) 2>/dev/null || true; scripts/pg-cluster.sh stop "$TPGDIR"' EXIT
+python3 scripts/bench_throughput.py "$BIN" "$OUT" "$PORT" ${BENCH_OLD:+--old "$BENCH_OLD"} --pg "$TPGURL"
+scripts/pg-cluster.sh stop "$TPGDIR"
 fi

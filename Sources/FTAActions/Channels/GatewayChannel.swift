@@ -12,7 +12,7 @@ package struct GatewayChannel: NoticeChannel {
 
     /// Header values that look like credentials, kept out of result messages.
     var redactor: Redactor {
-        Redactor(secrets: settings.headers.filter { Redactor.isSecretName($0.0) || $0.0.lowercased().contains("key") }
+        Redactor(secrets: settings.headers.filter { Redactor.isSecretName($0.0) || $0.0.lowercased().containsBytes("key") }
             .flatMap { h in [h.1] + h.1.split(separator: " ").map(String.init) })
     }
 

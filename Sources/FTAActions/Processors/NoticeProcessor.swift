@@ -120,21 +120,24 @@ package struct NoticeProcessor: ActionProcessor {
             plan.finished = group.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: message)) }
             return plan
         }
-        guard let c = NoticeProcessor.child(first) else { return failAll("notice config empty: inputs.notice_way is missing") }
+        // Each child's inputs parsed once for the whole group.
+        var childOf: [Int64: Child] = [:]
+        for a in group { childOf[a.id] = NoticeProcessor.child(a) }
+        guard let c = childOf[first.id] else { return failAll("notice config empty: inputs.notice_way is missing") }
         guard let channel = channels[c.way] else { return failAll("no channel configured for notice way '\(c.way)' (channels.\(c.way))") }
         plan.way = c.way
 
         // Receivers' addresses on this way; a receiver without one fails on its own.
         for a in group {
-            let receivers = NoticeProcessor.child(a)?.receivers ?? []
+            let receivers = childOf[a.id]?.receivers ?? []
             if c.way == "wxwork-bot" { plan.addressesOf[a.id] = receivers; continue }
             let found = receivers.compactMap { directory.address(of: $0, on: c.way) }
             if found.isEmpty { plan.missing[a.id] = "no \(c.way) address for \(receivers.joined(separator: ", ")) (users.<id>)" } else { plan.addressesOf[a.id] = found }
         }
         guard !plan.addressesOf.isEmpty else { return plan }
         do {
-            let base = ActionContext.build(first)
-            let actionTemplates = first.json(\.actionConfig)["execute_config"]?["template_detail"]?["template"]
+            let base = ActionContext.build(first, configs: worker.configs)
+            let actionTemplates = worker.configs.json(first.text.actionConfig)["execute_config"]?["template_detail"]?["template"]
             (plan.title, plan.content) = try NoticeRendering.render(templates: templates, signal: first.signal, way: c.way, level: first.alertLevel,
                                                                     base: base, actionTemplates: actionTemplates, renderer: worker.renderer)
         } catch {
@@ -148,7 +151,7 @@ package struct NoticeProcessor: ActionProcessor {
                 if let why = plan.missing[a.id] { return StepResult(outcome: ActionOutcome(.finished(.failure), message: why)) }
                 let send: JSONValue = [
                     "channel": .string(c.way), "way": .string(c.way),
-                    "receivers": .array((NoticeProcessor.child(a)?.receivers ?? []).map { .string($0) }),
+                    "receivers": .array((childOf[a.id]?.receivers ?? []).map { .string($0) }),
                     "addresses": .array((plan.addressesOf[a.id] ?? []).map { .string($0) }),
                     "title": .string(plan.title), "content": .string(plan.content), "signal": .string(a.signal),
                 ]
@@ -163,7 +166,7 @@ package struct NoticeProcessor: ActionProcessor {
             plan.cap = cap
             let alertId = (try? JSONParser.parse(first.text.alerts).arrayValue?.first?.scalarText) ?? nil
             for a in group where plan.addressesOf[a.id] != nil {
-                guard let receiver = NoticeProcessor.child(a)?.receivers.first else { continue }
+                guard let receiver = childOf[a.id]?.receivers.first else { continue }
                 plan.requests.append(GateRequest(hold: LeaseHold(id: a.id, token: a.leaseToken), kind: .quota(
                     way: c.way, receiver: receiver, cap: cap.max, window: cap.window,
                     digest: DigestItem(title: plan.title, alertId: alertId ?? "", bkBizId: a.bkBizId))))

@@ -189,7 +189,7 @@ extension ConvergeRules {
     /// Whether a claimed action goes through the converge step now: it carries a
     /// `converge_config` in its inputs and has not run yet (or sleeps on convergence).
     package static func needsConverge(_ a: ClaimedAction) -> Bool {
-        guard a.text.inputs.contains("converge_config") else { return false }
+        guard a.text.inputs.containsBytes("converge_config") else { return false }
         if a.nextStep == "converge" { return true }
         return a.nextStep == "execute" && a.executeTimes == 0 && (a.status == .received || a.status == .sleep) && !a.isParentAction
     }

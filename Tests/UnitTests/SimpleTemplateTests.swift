@@ -1,0 +1,76 @@
+import Foundation
+@testable import FTACore
+@testable import FTATemplates
+import XCTest
+
+/// The renderer's own path for simple templates must print exactly what Stencil prints, or
+/// step aside for Stencil.
+final class SimpleTemplateTests: XCTestCase {
+    let renderer = TemplateRenderer()
+
+    /// Renders `source` both ways over `context`; fails unless they agree.
+    func check(_ source: String, _ context: JSONValue, simple expectSimple: Bool? = nil, file: StaticString = #filePath, line: UInt = #line) {
+        let stencil = try? renderer.render(source, field: "t", context: (context.anyValue as? [String: Any]) ?? [:])
+        let fast = try? renderer.render(source, field: "t", context: TemplateRenderer.Context(context))
+        XCTAssertEqual(fast, stencil, source, file: file, line: line)
+        if let expectSimple {
+            let handled = SimpleTemplate(source).flatMap { $0.render(TemplateRenderer.Context(context)) } != nil
+            XCTAssertEqual(handled, expectSimple, "rendered without Stencil: \(source)", file: file, line: line)
+        }
+    }
+
+    let contexts: [JSONValue] = [
+        ["notice": ["level_name": "Fatal", "signal_name": "Alert", "alert_name": "CPU <high> & \"hot\"", "dimensions_text": "ip=10.0.0.1",
+                    "begin_time": "2026-12-06 10:00:00", "latest_time": "2026-12-06 10:05:00", "bk_biz_id": 2,
+                    "action_name": "restart", "action_id": 9, "action_status": "failure", "action_message": "exit 1",
+                    "digest_count": 4, "digest_reason": "quota", "digest_reason_zh": "限额", "digest_window_end": "10:10",
+                    "digest_titles_text": "a\nb", "digest_titles_inline": "a; b"],
+         "alert": ["id": "A-1", "description": "load > 9"]],
+        ["notice": ["level_name": "", "signal_name": "恢复", "alert_name": "磁盘", "dimensions_text": "", "bk_biz_id": 0,
+                    "action_message": "", "digest_count": 0],
+         "alert": ["id": "A-2", "description": .null]],
+        ["notice": [:], "alert": [:]],
+    ]
+
+    func testTheShippedNoticeTemplates_renderAsStencilDoes_withoutStencil() {
+        var sources: [String] = []
+        for table in [NoticeTemplates.defaults, NoticeTemplates.digestDefaults, NoticeTemplates.executionDefaults] {
+            for (_, kinds) in table { for (_, pair) in kinds { sources += [pair.title, pair.content] } }
+        }
+        XCTAssertGreaterThan(sources.count, 20)
+        for source in sources where !source.isEmpty {
+            for context in contexts { check(source, context) }
+            check(source, contexts[0], simple: true)
+        }
+    }
+
+    func testConditions_followStencilsTruth() {
+        let values: [JSONValue] = ["", "x", "false", 0, -1, 2, 0.0, 0.5, true, false, .null, [], [1], [:], ["a": 1]]
+        for v in values {
+            check("[{% if a.v %}yes{% endif %}]", ["a": ["v": v]])
+            check("[{% if a.v %}{% if b %}both{% endif %}one{% endif %}]", ["a": ["v": v], "b": 1])
+        }
+        check("[{% if a.missing %}yes{% endif %}]", ["a": [:]], simple: true)
+        check("[{% if nothing.at.all %}yes{% endif %}]", ["a": [:]], simple: true)
+        check("[{% if a.count %}yes{% endif %}]", ["a": ["x": 1]], simple: false)
+        check("[{% if a.list.first %}yes{% endif %}]", ["a": ["list": [1]]], simple: false)
+        check("[{% if a.list.5 %}yes{% endif %}]", ["a": ["list": [1]]], simple: true)
+        check("[{% if a.text.count %}yes{% endif %}]", ["a": ["text": "abc"]], simple: false)
+        check("[{% if true %}yes{% endif %}]", ["a": 1], simple: false)
+    }
+
+    func testValuesFiltersAndText() {
+        let c: JSONValue = ["a": ["s": "<b>&\"", "n": 7, "t": true, "d": 1.5, "list": ["x", "y"]]]
+        check("{{ a.s }}|{{ a.s|escape }}|{{ a.n|escape }}|{{ a.t }}", c, simple: true)
+        check("{{ a.d }}", c, simple: false)
+        check("{{ a.list.1 }} {{ a.list.count }}", c)
+        check("{{ a.missing|escape }}", c, simple: false)
+        check("{\"k\": \"{{ a.s }}\"} { lone } brace", c, simple: true)
+        check("{{ a.s|upper }}", c, simple: false)
+        check("{# note #}{{ a.s }}", c, simple: false)
+        check("{% for x in a.list %}{{ x }}{% endfor %}", c, simple: false)
+        check("{% if a.n %}unclosed", c)
+        check("{{ a.s }", c)
+        check("{{{ a.s }}}", c)
+    }
+}
