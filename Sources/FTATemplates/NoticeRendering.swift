@@ -11,6 +11,6 @@ package enum NoticeRendering {
         let context = TemplateRenderer.Context(NoticeContext.build(base: base, signal: signal, level: level, language: templates.language))
         let t = try renderer.render(title.text, field: title.name, context: context)
         let c = try renderer.render(content.text, field: content.name, context: context)
-        return (t.trimmingCharacters(in: .whitespacesAndNewlines), c.trimmingCharacters(in: .whitespacesAndNewlines))
+        return (t.trimmingWhitespace(), c.trimmingWhitespace())
     }
 }

@@ -16,6 +16,11 @@ final class TimeParserTests: XCTestCase {
         XCTAssertNil(TimeParser.parse("tomorrow"))
         XCTAssertNil(TimeParser.parse("2024-13-01T00:00:00Z"))
         XCTAssertEqual(TimeParser.iso(1_709_208_000), "2024-02-29T12:00:00Z")
+        XCTAssertEqual(TimeParser.iso(0), "1970-01-01T00:00:00Z")
+        XCTAssertEqual(TimeParser.iso(-1), "1969-12-31T23:59:59Z")
+        XCTAssertEqual(TimeParser.iso(Int64.min), "0000-01-01T00:00:00Z", "clamped, never a crash")
+        XCTAssertTrue(TimeParser.iso(Int64.max).hasPrefix("9999-"), TimeParser.iso(Int64.max))
+        XCTAssertEqual(TimeParser.format(1_795_000_000, separator: " ", zone: " UTC"), "2026-11-18 11:06:40 UTC")
     }
 }
 

@@ -98,13 +98,29 @@ package enum TimeParser {
     }
 
     /// `2026-11-23T10:00:00Z` for epoch seconds.
-    package static func iso(_ t0: Int64) -> String {
+    package static func iso(_ t0: Int64) -> String { format(t0, separator: "T", zone: "Z") }
+
+    /// `YYYY-MM-DD<separator>HH:MM:SS<zone>` in UTC, digits written by hand (String(format:)
+    /// cost more than the rest of a notice's context).
+    package static func format(_ t0: Int64, separator: String, zone: String) -> String {
         // Times outside 0000...9999 (a hostile alert's begin_time) print as the nearest end.
         let t = min(max(t0, -62_167_219_200), InputLimits.time.upperBound)
         let days = Int(floor(Double(t) / 86400))
         let secs = Int(t - Int64(days) * 86400)
         let (y, m, d) = civilFromDays(days)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func digits(_ v: Int, _ width: Int) {
+            var p = 1
+            for _ in 1..<width { p *= 10 }
+            var v = max(0, v)
+            while p > 0 { out.append(UInt8(48 + (v / p) % 10)); v %= p; p /= 10 }
+        }
+        digits(y, 4); out.append(45); digits(m, 2); out.append(45); digits(d, 2)
+        out.append(contentsOf: separator.utf8)
+        digits(secs / 3600, 2); out.append(58); digits(secs % 3600 / 60, 2); out.append(58); digits(secs % 60, 2)
+        out.append(contentsOf: zone.utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {

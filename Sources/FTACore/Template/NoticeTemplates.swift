@@ -207,7 +207,7 @@ package enum NoticeContext {
             guard let k = (d["display_key"] ?? d["key"])?.scalarText, let v = (d["display_value"] ?? d["value"])?.scalarText else { return nil }
             return "\(k)=\(v)"
         }
-        func time(_ v: JSONValue?) -> String { v?.intValue.map { TimeParser.iso($0).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC") } ?? "-" }
+        func time(_ v: JSONValue?) -> String { v?.intValue.map { TimeParser.format($0, separator: " ", zone: " UTC") } ?? "-" }
         let name = alert["alert_name"]?.scalarText ?? base["strategy"]?["name"]?.scalarText ?? "alert \(alert["id"]?.scalarText ?? "")"
         let notice: JSONValue = [
             "level_name": .string(levels[language]?[level] ?? "\(level)"),

@@ -22,3 +22,18 @@ extension String {
         }
     }
 }
+
+extension String {
+    /// The text without leading and trailing whitespace and newlines (Foundation's
+    /// `.whitespacesAndNewlines`), trimmed by Unicode scalars: Foundation's own trimming bridges
+    /// through NSString and cost a notice as much as rendering it.
+    package func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        func blank(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace || s == "\u{85}" }
+        guard let first = scalars.first, let last = scalars.last, blank(first) || blank(last) else { return self }
+        var start = scalars.startIndex, end = scalars.endIndex
+        while start < end, blank(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, blank(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        return String(scalars[start..<end])
+    }
+}
