@@ -336,12 +336,14 @@ extension SQLiteStore {
 
     /// Sets a finished notice parent's status from its children (``OutcomeResolver/parentStatus``).
     func aggregateParent(_ id: Int64, db: Database, now: Int64) throws {
-        guard let current = try String.fetchOne(db, sql: "SELECT status FROM action_instance WHERE id = ? AND due_at IS NULL AND is_parent_action = 1", arguments: [id]) else { return }
-        let children = try String.fetchAll(db, sql: "SELECT status FROM action_instance INDEXED BY action_instance_parent WHERE parent_action_id = ? AND parent_action_id > 0", arguments: [id])
-            .compactMap(ActionStatus.init(rawValue:))
+        // Prepared once per connection: a notice flush aggregates a parent per alert.
+        let parent = try db.cachedStatement(sql: "SELECT status FROM action_instance WHERE id = ? AND due_at IS NULL AND is_parent_action = 1")
+        guard let current = try String.fetchOne(parent, arguments: [id]) else { return }
+        let kids = try db.cachedStatement(sql: "SELECT status FROM action_instance INDEXED BY action_instance_parent WHERE parent_action_id = ? AND parent_action_id > 0")
+        let children = try String.fetchAll(kids, arguments: [id]).compactMap(ActionStatus.init(rawValue:))
         guard let status = OutcomeResolver.parentStatus(children: children), status.rawValue != current, current != ActionStatus.skipped.rawValue else { return }
-        try db.execute(sql: "UPDATE action_instance SET status = ?, failure_type = ?, update_time = ? WHERE id = ?",
-                       arguments: [status.rawValue, status == .success ? nil : FailureType.executeError.rawValue, now, id])
+        try db.cachedStatement(sql: "UPDATE action_instance SET status = ?, failure_type = ?, update_time = ? WHERE id = ?")
+            .execute(arguments: [status.rawValue, status == .success ? nil : FailureType.executeError.rawValue, now, id])
     }
 
     /// Gives back claimed rows that were never started, with their old due time.

@@ -2,14 +2,16 @@ import Foundation
 import FTACore
 
 /// The subset of the template language most action and notice templates use, rendered without
-/// Stencil: text, `{{ name.path }}`, `{{ name.path|escape }}` and `{% if name.path %}…{% endif %}`
+/// Stencil: text, `{{ name.path }}` (bare, `|escape` or `|tojson`) and `{% if name.path %}…{% endif %}`
 /// (nested). Anything else (other filters and tags, comments, literals) is not simple, and a
 /// value or a condition whose outcome is not certain makes ``render(_:)`` return nil: the
 /// caller then renders with Stencil, so the output is always exactly Stencil's.
 struct SimpleTemplate {
+    enum Filter { case none, escape, tojson }
+
     indirect enum Part {
         case text(String)
-        case path([String], escape: Bool)
+        case path([String], filter: Filter)
         case ifBlock([String], [Part])
     }
 
@@ -36,8 +38,14 @@ struct SimpleTemplate {
             if marker == "{" {
                 let pieces = expr.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard pieces.count <= 2, let keys = SimpleTemplate.path(pieces[0]) else { return nil }
-                if pieces.count == 2 && pieces[1] != "escape" { return nil }
-                add(.path(keys, escape: pieces.count == 2))
+                let filter: Filter
+                switch pieces.count == 2 ? pieces[1] : "" {
+                case "": filter = .none
+                case "escape": filter = .escape
+                case "tojson": filter = .tojson
+                default: return nil
+                }
+                add(.path(keys, filter: filter))
             } else {
                 let words = expr.split(separator: " ", omittingEmptySubsequences: true)
                 if words.count == 2, words[0] == "if", let keys = SimpleTemplate.path(String(words[1])) {
@@ -76,15 +84,22 @@ struct SimpleTemplate {
         for part in parts {
             switch part {
             case .text(let t): out += t
-            case .path(let keys, let escape):
+            case .path(let keys, let filter):
+                let value = context.value(at: keys)
+                if filter == .tojson {
+                    // Any value present, as the `tojson` filter writes it.
+                    guard let value else { return false }
+                    out += value.jsonText
+                    continue
+                }
                 let text: String
-                switch context.value(at: keys) {
+                switch value {
                 case .string(let s)?: text = s
                 case .int(let i)?: text = String(i)
                 case .bool(let b)?: text = b ? "true" : "false"
                 default: return false
                 }
-                out += escape ? TemplateRenderer.escapeHTML(text) : text
+                out += filter == .escape ? TemplateRenderer.escapeHTML(text) : text
             case .ifBlock(let keys, let body):
                 guard let yes = truth(keys, context) else { return false }
                 if yes, !render(body, context, into: &out) { return false }

@@ -67,6 +67,10 @@ final class SimpleTemplateTests: XCTestCase {
         check("{{ a.missing|escape }}", c, simple: false)
         check("{\"k\": \"{{ a.s }}\"} { lone } brace", c, simple: true)
         check("{{ a.s|upper }}", c, simple: false)
+        let gateway = #"{"phones": {{ receivers|tojson }}, "text": {{ content|tojson }}, "n": {{ a.n|tojson }}, "d": {{ a.d|tojson }}}"#
+        check(gateway, ["receivers": ["138", "139"], "content": "line 1\n\"quoted\" 告警", "a": ["n": 7, "d": 1.5]], simple: true)
+        check("{{ a.obj|tojson }} {{ a.nothing|tojson }}", ["a": ["obj": ["z": 1, "b": [true, .null]]]], simple: false)
+        check("{{ a.obj|tojson }}", ["a": ["obj": ["z": 1, "b": [true, .null]]]], simple: true)
         check("{# note #}{{ a.s }}", c, simple: false)
         check("{% for x in a.list %}{{ x }}{% endfor %}", c, simple: false)
         check("{% if a.n %}unclosed", c)
