@@ -56,8 +56,8 @@ import json, sys
 out, port, now = sys.argv[1], sys.argv[2], int(sys.argv[3])
 with open(out + "/notice.yaml", "w") as f:
     f.write(f"""channels:
-  sms: {{url: "http://127.0.0.1:{port}/sms", body: '{{{{"phones": {{{{ receivers|tojson }}}}, "text": {{{{ content|tojson }}}}}}}}'}}
-  weixin: {{url: "http://127.0.0.1:{port}/weixin", body: '{{{{"to": {{{{ receivers|tojson }}}}, "title": {{{{ title|tojson }}}}, "text": {{{{ content|tojson }}}}}}}}'}}
+  sms: {{url: "http://127.0.0.1:{port}/sms", body: '{{"phones": {{{{ receivers|tojson }}}}, "text": {{{{ content|tojson }}}}}}'}}
+  weixin: {{url: "http://127.0.0.1:{port}/weixin", body: '{{"to": {{{{ receivers|tojson }}}}, "title": {{{{ title|tojson }}}}, "text": {{{{ content|tojson }}}}}}'}}
 users:
   u1: {{phone: "13800000001", weixin: wx1}}
   u2: {{phone: "13800000002", weixin: wx2}}
