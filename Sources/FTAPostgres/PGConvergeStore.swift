@@ -173,35 +173,13 @@ extension PostgresStore {
                     out[a.id] = .skip("summary: no converged actions to cover (converge instance \(cid) ended)")
                     continue
                 }
-                var alerts: [String] = []
-                var titles: [String] = []
-                for r in related {
-                    for id in ((try? JSONParser.parse(r[1] ?? "[]").arrayValue) ?? []).compactMap(\.scalarText) where !alerts.contains(id) { alerts.append(id) }
-                    let alert = (try? JSONParser.parse(r[2] ?? "{}")) ?? .null
-                    let strategy = (try? JSONParser.parse(r[3] ?? "{}")) ?? .null
-                    let name = alert["alert_name"]?.scalarText ?? strategy["name"]?.scalarText ?? "alert"
-                    if titles.count < 20 { titles.append("\(name) (\(alert["id"]?.scalarText ?? alerts.last ?? ""))") }
+                let held = related.map {
+                    ConvergeSummary.Related(id: $0[0].flatMap { Int64($0) } ?? 0, alerts: $0[1] ?? "[]", alert: $0[2] ?? "{}", strategy: $0[3] ?? "{}")
                 }
-                let relatedIds = related.compactMap { $0[0].flatMap { Int64($0) } }
-                var newInputs = inputs.objectValue ?? [:]
-                newInputs["notice_type"] = "converge_summary"
-                newInputs["related_actions"] = .array(relatedIds.map { .int($0) })
-                let strategies = Set(related.compactMap { r in (try? JSONParser.parse(r[3] ?? "{}"))?["id"]?.scalarText })
-                let reason = business ? "business summary of \(strategies.count) strategies: " + description : "converged: " + description
-                newInputs["digest"] = ["count": .int(Int64(related.count)), "titles": .array(titles.map { .string($0) }), "window_end": .int(now),
-                                       "reason": .string(reason), "reason_zh": .string(business ? "业务汇总" : "告警收敛")]
-                let alertsText = JSONValue.array(alerts.map { .string($0) }).jsonText
-                let receiver = newInputs["notice_receiver"]
-                let assignee = JSONValue.array((receiver?.scalarText).map { [.string($0)] } ?? receiver?.arrayValue ?? []).jsonText
+                let summary = ConvergeSummary(action: a, inputs: inputs, business: business, description: description, now: now, related: held)
                 try db.execute("UPDATE action_instance SET inputs = $1, alerts = $2, assignee = $3 WHERE id = $4 AND lease_token = $5",
-                               [JSONValue.object(newInputs).jsonText, alertsText, assignee, a.id, a.leaseToken])
-                var send = a
-                send.pluginType = "notice"
-                send.nextStep = "execute"
-                send.text.inputs = JSONValue.object(newInputs).jsonText
-                send.text.alerts = alertsText
-                send.text.assignee = assignee
-                out[a.id] = .send(send, related: relatedIds)
+                               [summary.inputs, summary.alerts, summary.assignee, a.id, a.leaseToken])
+                out[a.id] = .send(summary.send, related: held.map(\.id))
             }
             return out
         }

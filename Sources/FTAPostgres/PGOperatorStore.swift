@@ -68,23 +68,18 @@ extension PostgresStore {
                 let r = try db.execute("SELECT status, due_at, deadline_at, create_time, outputs FROM action_instance WHERE id = $1 FOR UPDATE", [id])
                 guard !r.isEmpty else { results.append(.notFound(id)); continue }
                 let status = r.string(0, 0) ?? ""
-                if r.string(0, 1) != nil {
-                    results.append(.refused(id, "still in progress (status \(status))")); continue
+                if let why = OperatorRules.retryRefusal(status: status, live: r.string(0, 1) != nil, includeSuccess: includeSuccess) {
+                    results.append(.refused(id, why)); continue
                 }
-                if status == ActionStatus.success.rawValue && !includeSuccess {
-                    results.append(.refused(id, "already succeeded (use --include-success to run it again)")); continue
-                }
-                let timeout = max(60, (r.int(0, 2) ?? 0) - (r.int(0, 3) ?? 0))
-                var outputs = (try? JSONParser.parse(r.string(0, 4) ?? "{}"))?.objectValue ?? [:]
-                outputs["retry_times"] = .int(0)
+                let timeout = OperatorRules.retryTimeout(deadline: r.int(0, 2), created: r.int(0, 3) ?? 0)
                 try db.execute("""
                     UPDATE action_instance SET status = 'received', failure_type = NULL, end_time = NULL, due_at = $1,
                         next_step = 'execute', deadline_at = $2, outputs = $3, update_time = $4, lease_owner = NULL,
                         lease_expires_at = NULL, lease_token = lease_token + 1
                     WHERE id = $5
-                    """, [Double(now), now + timeout, JSONValue.object(outputs).jsonText, now, id])
+                    """, [Double(now), now + timeout, OperatorRules.retryOutputs(r.string(0, 4) ?? "{}"), now, id])
                 try db.execute("INSERT INTO action_log (time, action_id, step, level, message) VALUES ($1, $2, 'retry', 20, $3)",
-                               [now, id, "manual retry from status \(status)"])
+                               [now, id, OperatorRules.retryLog(status: status)])
                 results.append(.done(id))
             }
             return results
@@ -98,17 +93,17 @@ extension PostgresStore {
                 let r = try db.execute("SELECT status, due_at, ex_data FROM action_instance WHERE id = $1 FOR UPDATE", [id])
                 guard !r.isEmpty else { results.append(.notFound(id)); continue }
                 let status = r.string(0, 0) ?? ""
-                if r.string(0, 1) == nil {
-                    results.append(.refused(id, "already finished (status \(status))")); continue
+                if let why = OperatorRules.skipRefusal(status: status, live: r.string(0, 1) != nil) {
+                    results.append(.refused(id, why)); continue
                 }
-                let exData = ((try? JSONParser.parse(r.string(0, 2) ?? "{}")) ?? .emptyObject).setting("message", .string("skipped by operator: \(reason)"))
+                let exData = OperatorRules.skipExData(r.string(0, 2) ?? "{}", reason: reason)
                 try db.execute("""
                     UPDATE action_instance SET status = 'skipped', failure_type = NULL, end_time = $1, due_at = NULL,
                         ex_data = $2, update_time = $1, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1
                     WHERE id = $3
-                    """, [now, exData.jsonText, id])
+                    """, [now, exData, id])
                 try db.execute("INSERT INTO action_log (time, action_id, step, level, message) VALUES ($1, $2, 'skip', 30, $3)",
-                               [now, id, "skipped by operator: \(reason)"])
+                               [now, id, OperatorRules.skipMessage(reason: reason)])
                 results.append(.done(id))
             }
             return results

@@ -445,23 +445,18 @@ extension SQLiteStore {
                     results.append(.notFound(id)); continue
                 }
                 let status: String = row["status"]
-                if (row["due_at"] as Int64?) != nil {
-                    results.append(.refused(id, "still in progress (status \(status))")); continue
+                if let why = OperatorRules.retryRefusal(status: status, live: (row["due_at"] as Double?) != nil, includeSuccess: includeSuccess) {
+                    results.append(.refused(id, why)); continue
                 }
-                if status == ActionStatus.success.rawValue && !includeSuccess {
-                    results.append(.refused(id, "already succeeded (use --include-success to run it again)")); continue
-                }
-                let timeout = max(60, ((row["deadline_at"] as Int64?) ?? 0) - (row["create_time"] as Int64))
-                var outputs = (try? JSONParser.parse(row["outputs"] as String))?.objectValue ?? [:]
-                outputs["retry_times"] = .int(0)
+                let timeout = OperatorRules.retryTimeout(deadline: row["deadline_at"], created: row["create_time"])
                 try db.execute(sql: """
                     UPDATE action_instance SET status = 'received', failure_type = NULL, end_time = NULL, due_at = ?,
                         next_step = 'execute', deadline_at = ?, outputs = ?, update_time = ?, lease_owner = NULL,
                         lease_expires_at = NULL, lease_token = lease_token + 1
                     WHERE id = ?
-                    """, arguments: [now, now + timeout, JSONValue.object(outputs).jsonText, now, id])
+                    """, arguments: [now, now + timeout, OperatorRules.retryOutputs(row["outputs"]), now, id])
                 try db.execute(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'retry', 20, ?)",
-                               arguments: [now, id, "manual retry from status \(status)"])
+                               arguments: [now, id, OperatorRules.retryLog(status: status)])
                 results.append(.done(id))
             }
             return results
@@ -477,17 +472,17 @@ extension SQLiteStore {
                     results.append(.notFound(id)); continue
                 }
                 let status: String = row["status"]
-                if (row["due_at"] as Int64?) == nil {
-                    results.append(.refused(id, "already finished (status \(status))")); continue
+                if let why = OperatorRules.skipRefusal(status: status, live: (row["due_at"] as Double?) != nil) {
+                    results.append(.refused(id, why)); continue
                 }
-                let exData = ((try? JSONParser.parse(row["ex_data"] as String)) ?? .emptyObject).setting("message", .string("skipped by operator: \(reason)"))
+                let exData = OperatorRules.skipExData(row["ex_data"], reason: reason)
                 try db.execute(sql: """
                     UPDATE action_instance SET status = 'skipped', failure_type = NULL, end_time = ?, due_at = NULL,
                         ex_data = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1
                     WHERE id = ?
-                    """, arguments: [now, exData.jsonText, now, id])
+                    """, arguments: [now, exData, now, id])
                 try db.execute(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'skip', 30, ?)",
-                               arguments: [now, id, "skipped by operator: \(reason)"])
+                               arguments: [now, id, OperatorRules.skipMessage(reason: reason)])
                 results.append(.done(id))
             }
             return results

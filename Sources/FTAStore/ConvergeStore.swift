@@ -175,34 +175,12 @@ extension SQLiteStore {
                     out[a.id] = .skip("summary: no converged actions to cover (converge instance \(cid) ended)")
                     continue
                 }
-                var alerts: [String] = []
-                var titles: [String] = []
-                for r in related {
-                    for id in ((try? JSONParser.parse(r[1] as String).arrayValue) ?? []).compactMap(\.scalarText) where !alerts.contains(id) { alerts.append(id) }
-                    let alert = (try? JSONParser.parse(r[2] as String)) ?? .null
-                    let strategy = (try? JSONParser.parse(r[3] as String)) ?? .null
-                    let name = alert["alert_name"]?.scalarText ?? strategy["name"]?.scalarText ?? "alert"
-                    if titles.count < 20 { titles.append("\(name) (\(alert["id"]?.scalarText ?? alerts.last ?? ""))") }
-                }
-                var newInputs = inputs.objectValue ?? [:]
-                newInputs["notice_type"] = "converge_summary"
-                newInputs["related_actions"] = .array(related.map { .int($0[0]) })
-                let strategies = Set(related.compactMap { r in (try? JSONParser.parse(r[3] as String))?["id"]?.scalarText })
-                let reason = business ? "business summary of \(strategies.count) strategies: " + (row[1] as String) : "converged: " + (row[1] as String)
-                newInputs["digest"] = ["count": .int(Int64(related.count)), "titles": .array(titles.map { .string($0) }), "window_end": .int(now),
-                                       "reason": .string(reason), "reason_zh": .string(business ? "业务汇总" : "告警收敛")]
-                let alertsText = JSONValue.array(alerts.map { .string($0) }).jsonText
-                let receiver = newInputs["notice_receiver"]
-                let assignee = JSONValue.array((receiver?.scalarText).map { [.string($0)] } ?? receiver?.arrayValue ?? []).jsonText
+                let summary = ConvergeSummary(action: a, inputs: inputs, business: business, description: row[1], now: now, related: related.map {
+                    ConvergeSummary.Related(id: $0[0], alerts: $0[1], alert: $0[2], strategy: $0[3])
+                })
                 try db.execute(sql: "UPDATE action_instance SET inputs = ?, alerts = ?, assignee = ? WHERE id = ? AND lease_token = ?",
-                               arguments: [JSONValue.object(newInputs).jsonText, alertsText, assignee, a.id, a.leaseToken])
-                var send = a
-                send.pluginType = "notice"
-                send.nextStep = "execute"
-                send.text.inputs = JSONValue.object(newInputs).jsonText
-                send.text.alerts = alertsText
-                send.text.assignee = assignee
-                out[a.id] = .send(send, related: related.map { $0[0] })
+                               arguments: [summary.inputs, summary.alerts, summary.assignee, a.id, a.leaseToken])
+                out[a.id] = .send(summary.send, related: related.map { $0[0] })
             }
             return out
         }

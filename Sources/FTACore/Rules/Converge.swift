@@ -242,3 +242,58 @@ extension ConvergeRules {
         return "converge instance \(instance) (\(config.description)): \(verb)"
     }
 }
+
+/// A converge summary (`collect`) built from the actions its instance held back: the notice
+/// row's new inputs, alerts and assignee, and the row as the notice processor sends it.
+/// Both stores gather the rows and apply this.
+package struct ConvergeSummary {
+    /// One held-back action: its id and its `alerts`, `alert` and `strategy` texts.
+    package struct Related {
+        package var id: Int64
+        package var alerts: String
+        package var alert: String
+        package var strategy: String
+        package init(id: Int64, alerts: String, alert: String, strategy: String) {
+            self.id = id
+            self.alerts = alerts
+            self.alert = alert
+            self.strategy = strategy
+        }
+    }
+
+    package var inputs: String
+    package var alerts: String
+    package var assignee: String
+    package var send: ClaimedAction
+
+    /// `description` is the instance's; `business`: a business summary over several instances.
+    package init(action a: ClaimedAction, inputs: JSONValue, business: Bool, description: String, now: Int64, related: [Related]) {
+        var alertIds: [String] = []
+        var titles: [String] = []
+        var strategies = Set<String>()
+        for r in related {
+            for id in ((try? JSONParser.parse(r.alerts).arrayValue) ?? []).compactMap(\.scalarText) where !alertIds.contains(id) { alertIds.append(id) }
+            let alert = (try? JSONParser.parse(r.alert)) ?? .null
+            let strategy = (try? JSONParser.parse(r.strategy)) ?? .null
+            if let id = strategy["id"]?.scalarText { strategies.insert(id) }
+            let name = alert["alert_name"]?.scalarText ?? strategy["name"]?.scalarText ?? "alert"
+            if titles.count < 20 { titles.append("\(name) (\(alert["id"]?.scalarText ?? alertIds.last ?? ""))") }
+        }
+        var newInputs = inputs.objectValue ?? [:]
+        newInputs["notice_type"] = "converge_summary"
+        newInputs["related_actions"] = .array(related.map { .int($0.id) })
+        let reason = business ? "business summary of \(strategies.count) strategies: " + description : "converged: " + description
+        newInputs["digest"] = ["count": .int(Int64(related.count)), "titles": .array(titles.map { .string($0) }), "window_end": .int(now),
+                               "reason": .string(reason), "reason_zh": .string(business ? "业务汇总" : "告警收敛")]
+        self.inputs = JSONValue.object(newInputs).jsonText
+        alerts = JSONValue.array(alertIds.map { .string($0) }).jsonText
+        let receiver = newInputs["notice_receiver"]
+        assignee = JSONValue.array((receiver?.scalarText).map { [.string($0)] } ?? receiver?.arrayValue ?? []).jsonText
+        send = a
+        send.pluginType = "notice"
+        send.nextStep = "execute"
+        send.text.inputs = self.inputs
+        send.text.alerts = alerts
+        send.text.assignee = assignee
+    }
+}
