@@ -108,7 +108,7 @@ final class WorkQueue: @unchecked Sendable {
         locked {
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
-            let nanos = Int(now.tv_nsec) + Int(max(0, timeout) * 1e9)
+            let nanos = Int(now.tv_nsec) + Int(min(max(0, timeout), 3600) * 1e9)
             var deadline = timespec(tv_sec: now.tv_sec + nanos / 1_000_000_000, tv_nsec: nanos % 1_000_000_000)
             recorderWants = atLeast
             while done.count < atLeast && (running > 0 || head < pending.count) {

@@ -50,8 +50,12 @@ final class ConfigCacheTests: XCTestCase {
 
     func testTheCacheStartsOverWhenFull() {
         let cache = ConfigCache()
-        for i in 0...ConfigCache.capacity { _ = cache.json(#"{"id":\#(i)}"#) }
+        for i in 0..<ConfigCache.capacity { _ = cache.json(#"{"id":\#(i)}"#) }
+        _ = cache.json(#"{"id":3}"#)
+        XCTAssertEqual(cache.misses, ConfigCache.capacity, "a text held is not parsed again")
+        _ = cache.json(#"{"id":"one too many"}"#)
         XCTAssertEqual(cache.json(#"{"id":3}"#)["id"], 3, "evicted entries are parsed again, not lost")
+        XCTAssertEqual(cache.misses, ConfigCache.capacity + 2, "the full cache started over")
         XCTAssertEqual(cache.json("not json"), .emptyObject)
     }
 

@@ -82,9 +82,10 @@ final class SimpleTemplateTests: XCTestCase {
 /// The byte-level text helpers agree with Foundation.
 final class TextScanTests: XCTestCase {
     func testContainsBytes_andTrimmingWhitespace_matchFoundation() {
-        let texts = ["", "a", " a ", "\n\t x y \r\n", "告警：CPU\n", "\u{3000}全角\u{3000}", "\u{a0}nbsp\u{2028}", "{\"converge_config\":1}", "   ", "x\u{85}"]
+        let texts = ["", "a", " a ", "\n\t x y \r\n", "告警：CPU\n", "\u{3000}全角\u{3000}", "\u{a0}nbsp\u{2028}", " http://h/x\t", "\nurl\u{3000}", "{\"converge_config\":1}", "   ", "x\u{85}"]
         for t in texts {
             XCTAssertEqual(t.trimmingWhitespace(), t.trimmingCharacters(in: .whitespacesAndNewlines), t.debugDescription)
+            XCTAssertEqual(t.trimmingWhitespace(newlines: false), t.trimmingCharacters(in: .whitespaces), t.debugDescription)
             for needle in ["", "a", "converge_config", "全角", "x y", "zz"] {
                 XCTAssertEqual(t.containsBytes(needle), needle.isEmpty || t.contains(needle), "\(t.debugDescription) ∋ \(needle)")
             }

@@ -19,14 +19,14 @@ package final class ConfigCache {
 
     private var parsed: [String: JSONValue] = [:]
     private var built: [Key: Any] = [:]
-    package private(set) var hits = 0
+    /// Texts parsed so far (each miss parses).
     package private(set) var misses = 0
 
     package init() {}
 
     /// The config text parsed (malformed text reads as an empty object, as `ClaimedAction.json`).
     package func json(_ text: String) -> JSONValue {
-        if let v = parsed[text] { hits += 1; return v }
+        if let v = parsed[text] { return v }
         misses += 1
         let v = (try? JSONParser.parse(text)) ?? .emptyObject
         if parsed.count >= ConfigCache.capacity { parsed.removeAll(keepingCapacity: true) }
@@ -38,7 +38,7 @@ package final class ConfigCache {
     /// per text and `kind`; a config that fails to build fails the same way each time.
     package func value<T>(_ text: String, kind: String, _ make: (JSONValue) throws -> T) -> Result<T, Error> {
         let key = Key(kind: kind, text: text)
-        if let v = built[key] as? Result<T, Error> { hits += 1; return v }
+        if let v = built[key] as? Result<T, Error> { return v }
         let v = Result { try make(json(text)) }
         if built.count >= ConfigCache.capacity { built.removeAll(keepingCapacity: true) }
         built[key] = v

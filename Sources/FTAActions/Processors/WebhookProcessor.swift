@@ -115,7 +115,7 @@ package struct WebhookProcessor: ActionProcessor {
             try pairs.map { WebhookConfig.Pair(key: try render($0.key, "\(field).\($0.key)"), value: try render($0.value, "\(field).\($0.key)")) }
         }
 
-        var url = WebhookProcessor.trimmingSpaces(try render(config.url, "url"))
+        var url = try render(config.url, "url").trimmingWhitespace(newlines: false)
         let lower = url.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
             throw FieldError("\(prefix).url", "rendered url does not start with http:// or https://")
@@ -178,17 +178,6 @@ package struct WebhookProcessor: ActionProcessor {
         var timeout = config.timeout
         if let deadline = action.deadlineAt { timeout = max(1, min(timeout, Double(deadline) - Double(now))) }
         return HTTPRequest(method: config.method, url: url, headers: headers, body: body, timeout: timeout, verifyTLS: config.verifyTLS)
-    }
-
-    /// `s` trimmed of `.whitespaces`; most URLs have none, and Foundation's trimming bridges
-    /// through NSString even then (4 % of a pass's CPU).
-    static func trimmingSpaces(_ s: String) -> String {
-        guard let first = s.utf8.first, let last = s.utf8.last else { return s }
-        // Printable ASCII at both ends (nearly every URL): nothing to trim.
-        if (0x21...0x7e).contains(first) && (0x21...0x7e).contains(last) { return s }
-        guard let f = s.unicodeScalars.first, let l = s.unicodeScalars.last,
-              CharacterSet.whitespaces.contains(f) || CharacterSet.whitespaces.contains(l) else { return s }
-        return s.trimmingCharacters(in: .whitespaces)
     }
 
     static let formAllowed: CharacterSet = {

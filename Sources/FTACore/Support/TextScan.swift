@@ -24,12 +24,15 @@ extension String {
 }
 
 extension String {
-    /// The text without leading and trailing whitespace and newlines (Foundation's
-    /// `.whitespacesAndNewlines`), trimmed by Unicode scalars: Foundation's own trimming bridges
-    /// through NSString and cost a notice as much as rendering it.
-    package func trimmingWhitespace() -> String {
+    /// The text without leading and trailing whitespace (Foundation's `.whitespacesAndNewlines`,
+    /// or `.whitespaces` when `newlines` is false), trimmed by Unicode scalars: Foundation's own
+    /// trimming bridges through NSString and cost a notice as much as rendering it.
+    package func trimmingWhitespace(newlines: Bool = true) -> String {
         let scalars = unicodeScalars
-        func blank(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace || s == "\u{85}" }
+        func blank(_ s: Unicode.Scalar) -> Bool {
+            let lineBreak = (0x0A...0x0D).contains(s.value) || s.value == 0x85 || s.value == 0x2028 || s.value == 0x2029
+            return lineBreak ? newlines : s.properties.isWhitespace
+        }
         guard let first = scalars.first, let last = scalars.last, blank(first) || blank(last) else { return self }
         var start = scalars.startIndex, end = scalars.endIndex
         while start < end, blank(scalars[start]) { start = scalars.index(after: start) }
