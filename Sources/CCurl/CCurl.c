@@ -27,3 +27,4 @@ long fta_gzip(const unsigned char *in, unsigned long len, unsigned char *out, un
     deflateEnd(&s);
     return n;
 }
+CURLMcode ccurl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }

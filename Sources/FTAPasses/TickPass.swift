@@ -65,7 +65,10 @@ package final class TickPass {
 
     // State of the pass between its stages.
     private(set) var report = PassReport()
-    private let queue = WorkQueue()
+    private let queue: WorkQueue
+    /// Webhooks in flight, all driven from one transfer thread (nil: out of memory, then the
+    /// workers send them one at a time as other steps).
+    private let transfers: HTTPMulti?
     private let workers = DispatchGroup()
     private var workersStarted = 0
     /// The breaker rules, re-read while a lingering pass runs; workers read it per group.
@@ -98,6 +101,8 @@ package final class TickPass {
         self.registry = registry
         self.options = options
         self.settings = settings
+        queue = WorkQueue(limit: options.concurrency)
+        transfers = HTTPMulti(maxResponseBytes: settings.maxResponseBytes, userAgent: settings.userAgent, connections: options.concurrency)
         self.clock = clock
         self.logger = logger
         startedAt = clock.now()
@@ -144,6 +149,7 @@ package final class TickPass {
         }
         queue.close()
         workers.wait()
+        transfers?.shutdown()
         report.seconds = elapsed
         report.worker = options.workerId
         report.endedAt = clock.now()
@@ -341,14 +347,22 @@ package final class TickPass {
         while workersStarted < min(n, options.concurrency) {
             workersStarted += 1
             workers.enter()
-            let thread = Thread { [registry, settings, clock, store, breaker, queue, workers] in
+            let thread = Thread { [registry, settings, clock, store, breaker, queue, workers, transfers] in
                 let worker = WorkerContext(settings: settings, clock: clock)
-                while let actions = queue.next(), actions.first != nil {
+                var again = false
+                while let actions = queue.next(again: again), let first = actions.first {
+                    again = true
                     worker?.breaker = breaker.value
                     let t0 = DispatchTime.now().uptimeNanoseconds
+                    if let worker, let transfers, actions.count == 1,
+                       TickPass.submit(first, worker: worker, registry: registry, transfers: transfers, clock: clock, queue: queue) {
+                        continue
+                    }
+                    queue.blocking()
                     let results = TickPass.execute(actions, worker: worker, registry: registry, store: store, clock: clock)
                     let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
                     let finished = clock.instant()
+                    queue.unblocked()
                     queue.complete(zip(actions, results).map { .init(action: $0.0, result: $0.1, milliseconds: ms, finishedAt: finished) })
                 }
                 workers.leave()
@@ -357,6 +371,30 @@ package final class TickPass {
             thread.name = "fta-worker-\(workersStarted)"
             thread.start()
         }
+    }
+
+    /// Sends a webhook step through the shared transfer loop and returns at once (its result is
+    /// completed from the transfer thread); false when the step is not a plain webhook send and
+    /// must run as a blocking step. A webhook decided without sending completes here.
+    static func submit(_ action: ClaimedAction, worker: WorkerContext, registry: ProcessorRegistry, transfers: HTTPMulti, clock: Clock,
+                       queue: WorkQueue) -> Bool {
+        guard action.status != .waiting, !action.nextStep.hasPrefix("approve"),
+              let webhook = registry.processor(for: action.pluginType) as? WebhookProcessor,
+              worker.breaker.executionHold(action) == nil else { return false }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        switch webhook.prepare(action, worker: worker) {
+        case .decided(let result):
+            let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
+            queue.complete([.init(action: action, result: result, milliseconds: ms, finishedAt: clock.instant())])
+        case .send(let request, let finish):
+            let sent = DispatchTime.now().uptimeNanoseconds
+            transfers.submit(request) { response in
+                let now = DispatchTime.now().uptimeNanoseconds
+                let result = finish(response, Int((now - sent) / 1_000_000))
+                queue.complete([.init(action: action, result: result, milliseconds: Int((now - t0) / 1_000_000), finishedAt: clock.instant())])
+            }
+        }
+        return true
     }
 
     /// Runs one group on a worker thread: held by the breaker, an approval step, or its

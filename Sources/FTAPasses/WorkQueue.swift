@@ -26,11 +26,21 @@ final class WorkQueue: @unchecked Sendable {
     private var pendingActions = 0
     private var done: [Done] = []
     private var running = 0
+    /// Groups started and not completed (sent webhooks included); at most ``limit``.
+    private var runningGroups = 0
+    /// Worker threads that hold no group in a blocking step and will ask for the next one at
+    /// once: a finished transfer wakes a waiting worker only when none is (one wake-up per
+    /// response would cost more than the response).
+    private var freeRunning = 0
+    private var waiting = 0
+    private let limit: Int
     private var closed = false
     /// How many results the recording thread waits for (`Int.max` when it is not waiting).
     private var recorderWants = Int.max
 
-    init() {
+    /// `limit`: groups running at once (the pass's `--concurrency`).
+    init(limit: Int = .max) {
+        self.limit = max(1, limit)
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(workReady, nil)
         pthread_cond_init(resultsReady, nil)
@@ -70,24 +80,43 @@ final class WorkQueue: @unchecked Sendable {
         }
     }
 
-    /// Blocks until a group is available (returns it, now counted as running) or the queue closes.
-    func next() -> [ClaimedAction]? {
+    /// Blocks until a group is available and fewer than ``limit`` run (returns it, now counted
+    /// as running) or the queue closes. `again`: the caller took a group before and did not
+    /// block on it (see ``blocking()``).
+    func next(again: Bool = false) -> [ClaimedAction]? {
         locked {
-            while head == pending.count && !closed { pthread_cond_wait(workReady, mutex) }
+            if again { freeRunning -= 1 }
+            while (head == pending.count || runningGroups >= limit) && !closed {
+                waiting += 1
+                pthread_cond_wait(workReady, mutex)
+                waiting -= 1
+            }
             guard head < pending.count else { return nil }
             let g = pending[head]
             head += 1
             pendingActions -= g.count
             running += g.count
+            runningGroups += 1
+            freeRunning += 1
             return g
         }
     }
 
+    /// The calling worker is about to block in a step (a script, a blocking send): finished
+    /// groups must then wake another worker.
+    func blocking() { locked { freeRunning -= 1 } }
+
+    /// The calling worker is back from its blocking step.
+    func unblocked() { locked { freeRunning += 1 } }
+
+    /// Results of one group (a sent webhook completes from the transfer thread).
     func complete(_ items: [Done]) {
         locked {
             running -= items.count
+            runningGroups -= 1
             done.append(contentsOf: items)
             if done.count >= recorderWants || (running == 0 && head == pending.count) { pthread_cond_signal(resultsReady) }
+            if waiting > 0 && freeRunning == 0 && head < pending.count { pthread_cond_signal(workReady) }
         }
     }
 

@@ -26,6 +26,9 @@ package final class FTADatabase: @unchecked Sendable {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             // 8 MiB of page cache; enqueue raises it (``useLargeCache()``).
             try db.execute(sql: "PRAGMA cache_size = -8192")
+            // Statement journals and sorter spills stay in memory: a claim or record batch
+            // otherwise writes ~20 KB of temporary file per action (measured in BENCHMARKS.md).
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
             let dir = (path as NSString).deletingLastPathComponent

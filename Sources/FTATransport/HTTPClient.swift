@@ -9,7 +9,8 @@ package final class HTTPClient: HTTPTransport {
     private let curl: CurlEasy
     private var handle: UnsafeMutableRawPointer { curl.handle }
     /// Response headers kept in ``HTTPResponse/headers`` (lower-case).
-    static let keptHeaders: [[UInt8]] = ["retry-after", "content-type", "location"].map { Array($0.utf8) }
+    static let keptHeaderNames = ["retry-after", "content-type", "location"]
+    static let keptHeaders: [[UInt8]] = keptHeaderNames.map { Array($0.utf8) }
     package var maxResponseBytes: Int
     package var userAgent: String
 
@@ -19,14 +20,6 @@ package final class HTTPClient: HTTPTransport {
         self.curl = curl
         self.maxResponseBytes = maxResponseBytes
         self.userAgent = userAgent
-    }
-
-    /// Per-request sink for the body and headers, reached from the C callbacks.
-    private final class Sink {
-        var body: [UInt8] = []
-        var limit: Int
-        var headers: [String: String] = [:]
-        init(limit: Int) { self.limit = limit }
     }
 
     /// Why `request` must not be sent (a control character in its URL or a header), or nil.
@@ -40,16 +33,43 @@ package final class HTTPClient: HTTPTransport {
         return nil
     }
 
+    /// Why `request` must not be sent with `userAgent`, or nil.
+    static func refusal(_ request: HTTPRequest, userAgent: String) -> TransportError? {
+        guard let why = HTTPClient.problem(request) ?? WireCheck.headerValue(userAgent).map({ "user agent \($0)" }) else { return nil }
+        return TransportError(kind: .refused, message: "request not sent: \(why)")
+    }
+
     package func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
-        if let why = HTTPClient.problem(request) ?? WireCheck.headerValue(userAgent).map({ "user agent \($0)" }) {
-            return .failure(TransportError(kind: .refused, message: "request not sent: \(why)"))
-        }
+        if let refused = HTTPClient.refusal(request, userAgent: userAgent) { return .failure(refused) }
+        let transfer = HTTPTransfer(curl: curl, request: request, userAgent: userAgent, maxResponseBytes: maxResponseBytes)
+        return transfer.result(curl_easy_perform(handle))
+    }
+}
+
+/// One request set up on an easy handle: the options, the header list, a copy of the body and
+/// the sink for the response live as long as the transfer. The blocking client and the
+/// multi-transfer loop both build requests here, so they send the same bytes.
+final class HTTPTransfer {
+    /// Per-request sink for the body and headers, reached from the C callbacks.
+    final class Sink {
+        var body: [UInt8] = []
+        var limit: Int
+        var headers: [String: String] = [:]
+        init(limit: Int) { self.limit = limit }
+    }
+
+    let curl: CurlEasy
+    private let sink: Sink
+    private let sinkPointer: Unmanaged<Sink>
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var body: UnsafeMutableRawBufferPointer?
+
+    init(curl: CurlEasy, request: HTTPRequest, userAgent: String, maxResponseBytes: Int) {
+        self.curl = curl
+        sink = Sink(limit: maxResponseBytes)
+        sinkPointer = Unmanaged.passRetained(sink)
+        let handle = curl.handle
         curl.reset(protocols: "http,https", timeout: request.timeout, verifyTLS: request.verifyTLS)
-        let sink = Sink(limit: maxResponseBytes)
-        let sinkPointer = Unmanaged.passRetained(sink)
-        defer { sinkPointer.release() }
-        var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
 
         ccurl_setopt_string(handle, CURLOPT_URL, request.url)
         ccurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
@@ -76,12 +96,16 @@ package final class HTTPClient: HTTPTransport {
             data.withMemoryRebound(to: UInt8.self, capacity: n) { p in
                 let line = UnsafeBufferPointer(start: p, count: n)
                 if n > 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T") { sink.headers.removeAll(); return }
-                for name in HTTPClient.keptHeaders where n > name.count && line[name.count] == UInt8(ascii: ":") {
-                    var match = true
-                    for (i, c) in name.enumerated() where line[i] | 0x20 != c { match = false; break }
-                    guard match else { continue }
-                    let value = String(decoding: UnsafeBufferPointer(rebasing: line[(name.count + 1)...]), as: UTF8.self)
-                    sink.headers[String(decoding: name, as: UTF8.self)] = value.trimmingCharacters(in: .whitespacesAndNewlines)
+                for (k, name) in HTTPClient.keptHeaders.enumerated() where n > name.count && line[name.count] == UInt8(ascii: ":") {
+                    var i = 0
+                    while i < name.count && line[i] | 0x20 == name[i] { i += 1 }
+                    guard i == name.count else { continue }
+                    // The value without the optional white space around it (RFC 9110 §5.6.3) and the line end.
+                    var start = name.count + 1, end = n
+                    func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
+                    while start < end && blank(line[start]) { start += 1 }
+                    while end > start && blank(line[end - 1]) { end -= 1 }
+                    sink.headers[HTTPClient.keptHeaderNames[k]] = String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
                 }
             }
             return n
@@ -98,27 +122,38 @@ package final class HTTPClient: HTTPTransport {
         ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
 
         let method = request.method.uppercased()
-        let code: CURLcode = request.body.withUnsafeBufferPointer { body in
-            switch method {
-            case "GET" where request.body.isEmpty:
-                ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-            case "HEAD":
-                ccurl_setopt_long(handle, CURLOPT_NOBODY, 1)
-            default:
-                ccurl_setopt_long(handle, CURLOPT_POST, 1)
-                ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                if let start = body.baseAddress {
-                    ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: start))
-                } else {
-                    ccurl_setopt_string(handle, CURLOPT_POSTFIELDS, "")
-                }
-                if method != "POST" { ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) }
+        switch method {
+        case "GET" where request.body.isEmpty:
+            ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        case "HEAD":
+            ccurl_setopt_long(handle, CURLOPT_NOBODY, 1)
+        default:
+            ccurl_setopt_long(handle, CURLOPT_POST, 1)
+            ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+            if request.body.isEmpty {
+                ccurl_setopt_string(handle, CURLOPT_POSTFIELDS, "")
+            } else {
+                // libcurl reads the body while the transfer runs: a copy that lives as long as it.
+                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: request.body.count, alignment: 1)
+                copy.copyBytes(from: request.body)
+                body = copy
+                ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, copy.baseAddress)
             }
-            return curl_easy_perform(handle)
+            if method != "POST" { ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) }
         }
+    }
+
+    deinit {
+        curl_slist_free_all(headerList)
+        body?.deallocate()
+        sinkPointer.release()
+    }
+
+    /// The response once libcurl has finished the transfer with `code`.
+    func result(_ code: CURLcode) -> Result<HTTPResponse, TransportError> {
         guard code == CURLE_OK else { return .failure(curl.error(code)) }
         var status = 0
-        ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        ccurl_getinfo_long(curl.handle, CURLINFO_RESPONSE_CODE, &status)
         return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body))
     }
 }

@@ -15,6 +15,7 @@ CURLcode ccurl_setopt_read_callback(CURL *h, CURLoption o, curl_read_callback v)
 CURLcode ccurl_getinfo_long(CURL *h, CURLINFO i, long *v);
 CURLcode ccurl_getinfo_double(CURL *h, CURLINFO i, double *v);
 CURLcode ccurl_getinfo_off(CURL *h, CURLINFO i, curl_off_t *v);
+CURLMcode ccurl_multi_setopt_long(CURLM *m, CURLMoption o, long v);
 
 #endif
 

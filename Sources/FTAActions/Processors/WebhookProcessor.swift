@@ -30,7 +30,28 @@ package struct WebhookProcessor: ActionProcessor {
         "fta-\(action.esActionId)-\(action.nextStep)-\(action.executeTimes + 1)"
     }
 
+    /// A webhook step split where it waits for the network: either decided without sending
+    /// (bad config, a value that may not be sent), or a request and how to read its answer.
+    package enum Prepared {
+        case decided(StepResult)
+        /// `finish` turns the transport's result and the milliseconds it took into the step's result.
+        case send(HTTPRequest, finish: (Result<HTTPResponse, TransportError>, Int) -> StepResult)
+    }
+
     package func run(_ action: ClaimedAction, worker: WorkerContext) -> StepResult {
+        switch prepare(action, worker: worker) {
+        case .decided(let result):
+            return result
+        case .send(let request, let finish):
+            let started = DispatchTime.now().uptimeNanoseconds
+            let result = worker.http.perform(request)
+            return finish(result, Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000))
+        }
+    }
+
+    /// Parses the config (once per worker), renders the request; the returned `finish` needs
+    /// nothing of the worker, so it may run on another thread.
+    package func prepare(_ action: ClaimedAction, worker: WorkerContext) -> Prepared {
         let parsed = worker.configs.value(action.text.actionConfig, kind: "webhook") { json in
             let (rawDetail, rawRetry) = WebhookProcessor.detail(of: json)
             return try WebhookConfig.parse(rawDetail ?? .null, failedRetryFallback: rawRetry, defaultTimeout: settings.defaultRequestTimeout)
@@ -39,7 +60,7 @@ package struct WebhookProcessor: ActionProcessor {
         switch parsed {
         case .success(let c): config = c
         case .failure(let error):
-            return StepResult(outcome: ActionOutcome(.finished(.failure), message: "webhook config invalid: \(error)"))
+            return .decided(StepResult(outcome: ActionOutcome(.finished(.failure), message: "webhook config invalid: \(error)")))
         }
         let policy = RetryPolicy(maxRetryTimes: config.maxRetryTimes, retryInterval: config.retryInterval,
                                  retryAfterCap: settings.retryAfterCap, jitter: settings.retryJitter)
@@ -50,11 +71,16 @@ package struct WebhookProcessor: ActionProcessor {
             request = try buildRequest(config, action: action, renderer: worker.renderer, now: worker.clock.now(), configs: worker.configs)
         } catch {
             let message = redactor.redact("context parameter error: \(error)")
-            return StepResult(outcome: ActionOutcome(.finished(.failure), message: message), policy: policy)
+            return .decided(StepResult(outcome: ActionOutcome(.finished(.failure), message: message), policy: policy))
         }
-        let started = DispatchTime.now().uptimeNanoseconds
-        let result = worker.http.perform(request)
-        let ms = Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
+        let clock = worker.clock
+        return .send(request) { result, ms in
+            WebhookProcessor.interpret(result, request: request, ms: ms, policy: policy, redactor: redactor, clock: clock)
+        }
+    }
+
+    static func interpret(_ result: Result<HTTPResponse, TransportError>, request: HTTPRequest, ms: Int, policy: RetryPolicy,
+                          redactor: Redactor, clock: Clock) -> StepResult {
         let target = "\(request.method) \(Redactor.safeURL(request.url))"
         switch result {
         case .success(let response):
@@ -66,7 +92,7 @@ package struct WebhookProcessor: ActionProcessor {
             }
             var retryAfter: Double?
             if response.status == 429 || response.status == 503, let header = response.headers["retry-after"] {
-                retryAfter = WebhookProcessor.parseRetryAfter(header, now: worker.clock.now())
+                retryAfter = WebhookProcessor.parseRetryAfter(header, now: clock.now())
             }
             var outcome = ActionOutcome.failure(redactor.redact("response not valid, status_code: \(response.status), content: \(excerpt)"), retryAfter: retryAfter)
             outcome.outputs = outputs

@@ -6,3 +6,11 @@
 package protocol HTTPTransport: AnyObject {
     func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError>
 }
+
+/// Sends requests without holding the caller's thread: `submit` returns at once and
+/// `completion` runs later on the transport's own thread (never on the caller's). Many
+/// requests may be in flight; the live one (`HTTPMulti`, FTATransport) drives them all from
+/// one thread, so a pass does not park a thread per webhook.
+package protocol AsyncHTTPTransport: AnyObject {
+    func submit(_ request: HTTPRequest, completion: @escaping (Result<HTTPResponse, TransportError>) -> Void)
+}

@@ -1,0 +1,156 @@
+import Foundation
+import FTACore
+import FTATestSupport
+import FTATransport
+import XCTest
+
+/// The transfer loop a pass sends webhooks through: many requests in flight on one thread,
+/// against the test receiver on 127.0.0.1.
+final class HTTPMultiTests: XCTestCase {
+    private var receiver: Receiver!
+
+    override func setUpWithError() throws {
+        receiver = try Receiver()
+    }
+
+    override func tearDown() {
+        receiver?.stop()
+        receiver = nil
+    }
+
+    /// Submits `requests` and waits for every completion; results in submission order, with
+    /// the order in which they completed.
+    private func run(_ multi: HTTPMulti, _ requests: [HTTPRequest]) -> (results: [Result<HTTPResponse, TransportError>], order: [Int]) {
+        let lock = NSLock()
+        var results = [Result<HTTPResponse, TransportError>?](repeating: nil, count: requests.count)
+        var order: [Int] = []
+        let group = DispatchGroup()
+        for (i, request) in requests.enumerated() {
+            group.enter()
+            multi.submit(request) { result in
+                lock.lock()
+                results[i] = result
+                order.append(i)
+                lock.unlock()
+                group.leave()
+            }
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 30), .success, "every transfer completes")
+        return (results.map { $0 ?? .failure(TransportError(kind: .other, message: "never completed")) }, order)
+    }
+
+    func testManyRequestsInFlight_eachArrivesOnce_withItsBodyAndHeaders() throws {
+        let multi = try XCTUnwrap(HTTPMulti(userAgent: "fta-test"))
+        defer { multi.shutdown() }
+        let requests = (0..<60).map { i in
+            HTTPRequest(method: "POST", url: "\(receiver.baseURL)/hook?n=\(i)", headers: [("Content-Type", "application/json"), ("X-N", "\(i)")],
+                        body: Array("{\"n\": \(i)}".utf8), timeout: 10)
+        }
+        let (results, _) = run(multi, requests)
+        for (i, result) in results.enumerated() {
+            guard case .success(let response) = result else { return XCTFail("request \(i): \(result)") }
+            XCTAssertEqual(response.status, 200)
+        }
+        let seen = try receiver.requests()
+        XCTAssertEqual(seen.count, 60)
+        var bodies = Set<String>()
+        for r in seen {
+            let n = try XCTUnwrap(r["headers"]?["x-n"]?.stringValue)
+            XCTAssertEqual(r["body"]?.stringValue, "{\"n\": \(n)}")
+            XCTAssertEqual(r["query"]?.stringValue, "n=\(n)")
+            XCTAssertEqual(r["headers"]?["user-agent"]?.stringValue, "fta-test")
+            XCTAssertEqual(r["method"]?.stringValue, "POST")
+            bodies.insert(n)
+        }
+        XCTAssertEqual(bodies.count, 60, "no request sent twice or lost")
+    }
+
+    func testSameRequestAsTheBlockingClient() throws {
+        let multi = try XCTUnwrap(HTTPMulti(userAgent: "fta-x"))
+        defer { multi.shutdown() }
+        let blocking = try XCTUnwrap(HTTPClient(userAgent: "fta-x"))
+        for method in ["POST", "PUT", "GET", "DELETE"] {
+            let request = HTTPRequest(method: method, url: "\(receiver.baseURL)/same", headers: [("Authorization", "Bearer t"), ("X-A", "1")],
+                                      body: method == "GET" ? [] : Array("payload".utf8), timeout: 10)
+            _ = blocking.perform(request)
+            _ = run(multi, [request])
+        }
+        let seen = try receiver.requests()
+        XCTAssertEqual(seen.count, 8)
+        for pair in stride(from: 0, to: 8, by: 2) {
+            XCTAssertEqual(seen[pair]["method"], seen[pair + 1]["method"])
+            XCTAssertEqual(seen[pair]["body"], seen[pair + 1]["body"])
+            XCTAssertEqual(seen[pair]["headers"], seen[pair + 1]["headers"], "the same headers from both clients")
+        }
+    }
+
+    func testSlowReceiver_timesOut_withoutHoldingBackTheOthers() throws {
+        try receiver.script(path: "/slow", delay: 3)
+        let multi = try XCTUnwrap(HTTPMulti())
+        defer { multi.shutdown() }
+        let slow = HTTPRequest(method: "POST", url: "\(receiver.baseURL)/slow", body: Array("s".utf8), timeout: 0.5)
+        let fast = (0..<5).map { HTTPRequest(method: "POST", url: "\(receiver.baseURL)/fast", body: Array("f\($0)".utf8), timeout: 10) }
+        let (results, order) = run(multi, [slow] + fast)
+        guard case .failure(let error) = results[0] else { return XCTFail("the slow request must time out: \(results[0])") }
+        XCTAssertEqual(error.kind, .timeout)
+        XCTAssertEqual(order.last, 0, "the fast requests finish while the slow one waits")
+        for r in results.dropFirst() {
+            guard case .success(let response) = r else { return XCTFail("\(r)") }
+            XCTAssertEqual(response.status, 200)
+        }
+    }
+
+    func testKeptResponseHeaders_areReadWithoutTheirSurroundingBlanks() throws {
+        try receiver.script(path: "/busy", statuses: [429], headers: ["Retry-After": " 120\t", "Location": "/next"])
+        let multi = try XCTUnwrap(HTTPMulti())
+        defer { multi.shutdown() }
+        let (results, _) = run(multi, [HTTPRequest(method: "POST", url: "\(receiver.baseURL)/busy", body: [], timeout: 5)])
+        guard case .success(let response) = results[0] else { return XCTFail("\(results[0])") }
+        XCTAssertEqual(response.status, 429)
+        XCTAssertEqual(response.headers["retry-after"], "120")
+        XCTAssertEqual(response.headers["location"], "/next")
+        XCTAssertEqual(response.headers["content-type"], nil, "the receiver sent none")
+    }
+
+    func testNothingListening_isAConnectError() throws {
+        let multi = try XCTUnwrap(HTTPMulti())
+        defer { multi.shutdown() }
+        let port = receiver.port
+        receiver.stop()
+        let (results, _) = run(multi, [HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/x", body: [], timeout: 5)])
+        guard case .failure(let error) = results[0] else { return XCTFail("\(results[0])") }
+        XCTAssertEqual(error.kind, .connect)
+    }
+
+    func testHeaderWithCRLF_isRefused_andNothingIsSent() throws {
+        let multi = try XCTUnwrap(HTTPMulti())
+        defer { multi.shutdown() }
+        let bad = HTTPRequest(method: "POST", url: "\(receiver.baseURL)/x", headers: [("X-A", "1\r\nX-Injected: yes")], body: [], timeout: 5)
+        let (results, _) = run(multi, [bad])
+        guard case .failure(let error) = results[0] else { return XCTFail("\(results[0])") }
+        XCTAssertEqual(error.kind, .refused)
+        XCTAssertEqual(try receiver.requests().count, 0)
+    }
+
+    func testShutdown_waitsForTransfersInFlight_thenRefusesNewOnes() throws {
+        try receiver.script(path: "/slowish", delay: 0.5)
+        let multi = try XCTUnwrap(HTTPMulti())
+        let lock = NSLock()
+        var finished: [Result<HTTPResponse, TransportError>] = []
+        for _ in 0..<3 {
+            multi.submit(HTTPRequest(method: "POST", url: "\(receiver.baseURL)/slowish", body: [], timeout: 10)) { r in
+                lock.lock(); finished.append(r); lock.unlock()
+            }
+        }
+        multi.shutdown()
+        lock.lock()
+        let done = finished
+        lock.unlock()
+        XCTAssertEqual(done.count, 3, "shutdown returns after the transfers in flight")
+        for r in done { if case .failure(let e) = r { XCTFail("\(e)") } }
+        var late: Result<HTTPResponse, TransportError>?
+        multi.submit(HTTPRequest(method: "POST", url: "\(receiver.baseURL)/x", body: [], timeout: 5)) { late = $0 }
+        guard case .failure(let error)? = late else { return XCTFail("a request after shutdown must be refused at once") }
+        XCTAssertEqual(error.kind, .refused)
+    }
+}
