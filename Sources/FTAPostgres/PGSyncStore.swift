@@ -11,7 +11,11 @@ extension PostgresStore {
     static let exportColumns = """
         id, change_seq, signal, status, failure_type, strategy_id, alert_level, bk_biz_id, create_time, update_time, end_time,
         execute_times, is_parent_action, parent_action_id, action_config_id, real_status, strategy, dimensions, alerts, ex_data,
-        inputs, outputs, action_plugin, action_config, assignee, change_xid
+        inputs, outputs, action_plugin, action_config, assignee, change_xid,
+        (SELECT r.converge_id FROM converge_relation r WHERE r.related_id = action_instance.id AND r.related_type = 'action'
+            ORDER BY r.is_primary DESC, r.converge_id DESC LIMIT 1),
+        (SELECT r.is_primary FROM converge_relation r WHERE r.related_id = action_instance.id AND r.related_type = 'action'
+            ORDER BY r.is_primary DESC, r.converge_id DESC LIMIT 1)
         """
 
     /// The watermark: transactions below it have all ended.
@@ -32,6 +36,8 @@ extension PostgresStore {
         e.strategy = r[16] ?? "{}"; e.dimensions = r[17] ?? "[]"; e.alerts = r[18] ?? "[]"; e.exData = r[19] ?? "{}"
         e.inputs = r[20] ?? "{}"; e.outputs = r[21] ?? "{}"; e.actionPlugin = r[22] ?? "{}"; e.actionConfig = r[23] ?? "{}"; e.assignee = r[24] ?? "[]"
         e.changeXid = i(25)
+        e.convergeId = r[26].flatMap { Int64($0) }
+        e.isConvergePrimary = r[27] == "t"
         return e
     }
 

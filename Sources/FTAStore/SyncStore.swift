@@ -8,7 +8,11 @@ extension SQLiteStore {
     static let exportColumns = """
         id, change_seq, signal, status, failure_type, strategy_id, alert_level, bk_biz_id, create_time, update_time, end_time,
         execute_times, is_parent_action, parent_action_id, action_config_id, real_status, strategy, dimensions, alerts, ex_data,
-        inputs, outputs, action_plugin, action_config, assignee
+        inputs, outputs, action_plugin, action_config, assignee,
+        (SELECT r.converge_id FROM converge_relation r WHERE r.related_id = action_instance.id AND r.related_type = 'action'
+            ORDER BY r.is_primary DESC, r.converge_id DESC LIMIT 1),
+        (SELECT r.is_primary FROM converge_relation r WHERE r.related_id = action_instance.id AND r.related_type = 'action'
+            ORDER BY r.is_primary DESC, r.converge_id DESC LIMIT 1)
         """
 
     static func exportRow(_ r: Row) -> ExportRow {
@@ -24,6 +28,8 @@ extension SQLiteStore {
         e.realStatus = r[15]
         e.strategy = r[16]; e.dimensions = r[17]; e.alerts = r[18]; e.exData = r[19]
         e.inputs = r[20]; e.outputs = r[21]; e.actionPlugin = r[22]; e.actionConfig = r[23]; e.assignee = r[24]
+        e.convergeId = r[25]
+        e.isConvergePrimary = (r[26] as Int64?) == 1
         return e
     }
 

@@ -55,6 +55,30 @@ final class ConvergeTests: EndToEndCase {
         XCTAssertEqual(status["converge_instances_open"]?.intValue, 1)
     }
 
+    func testConvergedActions_areExportedWithTheirConvergeId_andOnlyTheOneThatRanIsPrimary() throws {
+        for i in 0..<2 { try enqueue(Array(storm(10, function: "skip_when_success")[(i * 5)..<(i * 5 + 5)]), at: t0 + Int64(i * 30)) }
+        try pass(at: t0 + 100)
+        try pass(at: t0 + 130)
+        XCTAssertEqual(try statuses(), ["success": 1, "skipped": 9])
+        let instance = try XCTUnwrap(try database.convergeInstances().first?.id)
+        let es = try startES()
+        try writeConfig("elasticsearch: {url: \"\(es.url)\"}\n")
+        try sync([], at: t0 + 200)
+        let docs = try es.documents().values.map(\.source)
+        XCTAssertEqual(docs.count, 10)
+        XCTAssertEqual(Set(docs.compactMap { $0["converge_id"]?.stringValue }), ["\(instance)"], "every converged action names its instance")
+        let primary = docs.filter { $0["is_converge_primary"] == .bool(true) }
+        XCTAssertEqual(primary.count, 1)
+        XCTAssertEqual(primary.first?["status"], "success", "the primary is the one that ran")
+        // An action that was never converged keeps "0".
+        try enqueue([Actions.webhook(url: receiver.baseURL + "/plain", alertId: "lone")], at: t0 + 300)
+        try pass(at: t0 + 300)
+        try sync([], at: t0 + 400)
+        let lone = try es.documents().values.map(\.source).filter { $0["converge_id"] == "0" }
+        XCTAssertEqual(lone.count, 1)
+        XCTAssertEqual(lone.first?["is_converge_primary"], .bool(false))
+    }
+
     func testShieldedAlert_endsShield_notConverged() throws {
         let line = storm(1, function: "skip_when_success")[0]
         var inputs = line["inputs"]!.objectValue!

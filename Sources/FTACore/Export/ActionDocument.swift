@@ -23,6 +23,10 @@ package struct ExportRow: Sendable {
     /// JSON texts.
     package var strategy = "{}", dimensions = "[]", alerts = "[]", exData = "{}", inputs = "{}", outputs = "{}"
     package var actionPlugin = "{}", actionConfig = "{}", assignee = "[]"
+    /// The convergence the action belongs to (its `converge_relation`), and whether it was the
+    /// one that ran for it; nil when it was not converged.
+    package var convergeId: Int64?
+    package var isConvergePrimary = false
 
     package init(id: Int64, changeSeq: Int64, signal: String, status: String, strategyId: Int64 = 0, createTime: Int64, updateTime: Int64) {
         self.id = id
@@ -153,7 +157,8 @@ package enum ActionDocument {
             if let v = target[k] { value(k, v) }
         }
         value("content", ["action_plugin_type": .string(pluginKey), "text": .string(contentText)])
-        string("converge_id", input["converge_id"]?.scalarText ?? "0")
+        // The relation's instance; a summary action names the one it collects in its inputs.
+        string("converge_id", r.convergeId.map { String($0) } ?? input["converge_id"]?.scalarText ?? "0")
         int("create_time", r.createTime)
         raw("dimensions", r.dimensions)
         int("duration", max((r.endTime ?? now) - r.createTime, 0))
@@ -163,7 +168,7 @@ package enum ActionDocument {
         if let f = r.failureType { string("failure_type", f) }
         string("id", documentId(createTime: r.createTime, id: r.id))
         raw("inputs", r.inputs)
-        value("is_converge_primary", .bool(false))
+        value("is_converge_primary", .bool(r.isConvergePrimary))
         value("is_parent_action", .bool(r.isParentAction))
         string("op_type", "ACTION")
         if let t = target["operate_target_string"] { value("operate_target_string", t) } else if let way { string("operate_target_string", wayNames[way] ?? way) }
