@@ -23,13 +23,18 @@ package struct TickSettings: Sendable, Equatable {
     /// When set, the only environment variable names script actions may set (`env`). The
     /// loader's and interpreters' variables are refused either way (``ScriptProcessor``).
     package var scriptEnvironment: [String]?
+    /// Finished actions are purged this many days after their last change (`fta-tick purge`).
+    package var purgeAfterDays = 7
+    /// Finished actions a pass purges before it ends (0: only `fta-tick purge` does).
+    package var purgePerPass = 0
 
     package init() {}
 
     init(_ value: JSONValue, reader: ConfigReader) throws {
         let o = try reader.object(value, allowed: ["batch", "concurrency", "lease", "max_runtime", "retry_after_cap",
                                                    "retry_jitter", "default_request_timeout", "max_response_bytes", "user_agent",
-                                                   "execute_notice_final_failure_only", "allowed_scripts", "script_env"])
+                                                   "execute_notice_final_failure_only", "allowed_scripts", "script_env",
+                                                   "purge_after_days", "purge_per_pass"])
         if let v = o["batch"] { batch = Int(try reader.number(v, "batch", min: 1, max: 100_000)) }
         if let v = o["concurrency"] { concurrency = Int(try reader.number(v, "concurrency", min: 1, max: 512)) }
         if let v = o["lease"] { lease = try reader.number(v, "lease", min: 1, max: 86400) }
@@ -58,6 +63,8 @@ package struct TickSettings: Sendable, Equatable {
                 return name
             }
         }
+        if let v = o["purge_after_days"] { purgeAfterDays = Int(try reader.number(v, "purge_after_days", min: 1, max: 36_500)) }
+        if let v = o["purge_per_pass"] { purgePerPass = Int(try reader.number(v, "purge_per_pass", min: 0, max: 1_000_000)) }
         if let v = o["execute_notice_final_failure_only"] {
             guard let b = v.boolValue else { throw reader.fail("execute_notice_final_failure_only", "expected true or false") }
             executeNoticeFinalFailureOnly = b

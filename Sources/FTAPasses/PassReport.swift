@@ -15,6 +15,8 @@ package struct PassReport: Sendable, PassSummary {
     package var lost = 0
     /// Interval-repeat rounds created before the claim.
     package var repeatsCreated = 0
+    /// Old finished actions removed after the pass (`tick.purge_per_pass`).
+    package var purged = 0
     /// Actions held by the circuit breaker, by "stage|rule id".
     package var held: [String: Int] = [:]
     package var seconds: Double = 0
@@ -59,6 +61,7 @@ package struct PassReport: Sendable, PassSummary {
             .count("lost", lost, metric: "fta_tick_outcomes_lost", help: "Outcomes discarded because the lease was taken over."),
             .count("expired_leases", expiredLeases, metric: "fta_tick_expired_leases", help: "Actions claimed again after an earlier pass's lease expired."),
             .count("repeats", repeatsCreated, metric: "fta_tick_repeats_created", help: "Interval-repeat rounds created by the last pass."),
+            .count("purged", purged, metric: "fta_tick_actions_purged", help: "Old finished actions the last pass removed (tick.purge_per_pass)."),
             .seconds("seconds", seconds, metric: "fta_tick_pass_duration_seconds", help: "Wall time of the last pass."),
             .count("ended_at", endedAt, metric: "fta_tick_pass_timestamp_seconds", help: "When the last pass ended (its clock)."),
             .seconds("start_delay_p50", startDelay.quantileBound(0.5) ?? 0), .seconds("start_delay_p99", startDelay.quantileBound(0.99) ?? 0),

@@ -21,6 +21,9 @@ package final class FTADatabase: @unchecked Sendable {
             // Action rows are ~1 KB: 8 KiB pages split less often than 4 KiB ones without making
             // each touched index page costly to rewrite (measured in BENCHMARKS.md; new files only).
             try db.execute(sql: "PRAGMA page_size = 8192")
+            // New files give freed pages back to the file system on request (`fta-tick purge`);
+            // an older file is converted by its first purge.
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
@@ -149,6 +152,17 @@ package final class FTADatabase: @unchecked Sendable {
                 }
                 return try result.get()
             }
+        } catch let error as FTAError {
+            throw error
+        } catch {
+            throw FTADatabase.describe(error, path: path)
+        }
+    }
+
+    /// Runs `body` outside any transaction (vacuum, checkpoints).
+    package func withoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.writeWithoutTransaction(body)
         } catch let error as FTAError {
             throw error
         } catch {

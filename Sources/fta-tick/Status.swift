@@ -27,6 +27,7 @@ extension FtaTick {
             let converging = try store.openConvergeInstances()
             // A pass refreshes its heartbeat every 5 s; one silent for 30 s has died.
             let passes = try store.runningPasses(now: now, staleAfter: 30)
+            let storage = try store.storageStatus()
             // PostgreSQL: a session idle inside a transaction holds locks and keeps vacuum and the
             // export back; say so.
             let idle = try (store as? PostgresStore)?.idleTransactions(olderThan: 60) ?? []
@@ -40,6 +41,7 @@ extension FtaTick {
                     }),
                     "repeats_active": .int(Int64(repeats.active)), "next_repeat_at": repeats.nextAt.map { .int($0) } ?? .null,
                     "breaker_rules": .int(Int64(rules.count)), "converge_instances_open": .int(Int64(converging)),
+                    "storage": Housekeeping.json(storage),
                 ]
                 print(TickOutput.json(s, now: now).merging(extra).jsonText)
             } else {
@@ -52,6 +54,7 @@ extension FtaTick {
                 print("interval repeats: \(repeats.active) active\(next)")
                 print("breaker rules: \(rules.count) active" + (rules.isEmpty ? "" : ", holding \(rules.reduce(0) { $0 + $1.held }) actions so far (fta-tick breaker list)"))
                 print("converge instances: \(converging) open")
+                print(Housekeeping.text(storage, now: now))
             }
         }
     }

@@ -19,12 +19,13 @@ struct FtaTick: ParsableCommand {
               fta-tick show 42                                  one action and its log
               fta-tick retry 42 43                              run finished actions again
               fta-tick skip 44 --reason "handled by hand"       finish live actions as skipped
+              fta-tick purge --db fta.db                        remove finished actions older than 7 days
 
             Exit codes: 0 done, 1 done but needs attention, 2 usage/config/input error,
             3 environment error (database cannot be opened or is locked).
             """,
         version: FTAVersion.string,
-        subcommands: [Run.self, Ingest.self, Enqueue.self, Groups.self, Breaker.self, Status.self, Show.self, Retry.self, Skip.self, MigrateDb.self],
+        subcommands: [Run.self, Ingest.self, Enqueue.self, Groups.self, Breaker.self, Status.self, Show.self, Retry.self, Skip.self, Purge.self, MigrateDb.self],
         defaultSubcommand: Run.self
     )
 }

@@ -172,7 +172,9 @@ final class ProcessSafetyTests: EndToEndCase {
             Actions.webhook(url: "http://127.0.0.1:1/x", extra: ["alert": ["id": .string("a\(i)"), "pad": .string(String(repeating: "y", count: 300))]], alertId: "a\(i)").jsonText
         }
         try tick(["enqueue", "-"], without: .now, stdin: lines.joined(separator: "\n") + "\n")
-        for offset in [81_920, 163_840, 245_760] { try DatabaseTamper.scribble(db, offset: offset, count: 4_000) }
+        // Pages in the second half of the file: the action rows (the tables' root pages come first).
+        let size = try DatabaseTamper.checkpointedSize(db)
+        for part in [2, 3, 4] { try DatabaseTamper.scribble(db, offset: size * part / 5 / 8192 * 8192, count: 4_000) }
         let run = try tick(["run"], without: .now, expect: 3)
         XCTAssertTrue(run.stderr.contains("database disk image is malformed"), run.stderr)
         for args in [["enqueue", "-"], ["status"], ["show", "1"], ["retry", "1"]] {

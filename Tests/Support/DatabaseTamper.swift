@@ -84,6 +84,14 @@ package enum DatabaseTamper {
         try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = \(version)") }
     }
 
+    /// The file's size once its WAL is checkpointed into it. SQLite files only.
+    package static func checkpointedSize(_ path: String) throws -> Int {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try queue.close()
+        return (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+    }
+
     /// Overwrites `count` bytes at `offset` with garbage (a failing disk), after a checkpoint
     /// so the pages are in the main file. SQLite files only.
     package static func scribble(_ path: String, offset: Int, count: Int) throws {

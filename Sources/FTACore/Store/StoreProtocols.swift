@@ -188,7 +188,23 @@ package protocol ReplayStore: AnyObject, Sendable {
 }
 
 /// Everything a backend provides.
+/// Housekeeping: old finished actions and their records removed, space given back, and how big
+/// the store is (`fta-tick purge`, the pass's bounded purge, `status`).
+package protocol HousekeepingStore: AnyObject, Sendable {
+    /// Removes up to `limit` finished actions last changed before `policy.before`, in batches
+    /// of `policy.batch` (one transaction each), with their log lines, converge relations and
+    /// de-dupe records; never a live row, a row an interval repeat still copies from, or a row
+    /// an export target has not passed (``PurgePolicy/exportTargets``).
+    func purge(_ policy: PurgePolicy, limit: Int) throws -> PurgeResult
+    /// Gives free space back to the file system where the store can (SQLite: incremental
+    /// vacuum, converting the file once if it was made without it); returns bytes given back.
+    func reclaimSpace(convert: Bool) throws -> Int64
+    /// The store's size and its oldest action.
+    func storageStatus() throws -> StorageStatus
+}
+
 package typealias FTAStore = QueueStore & IntakeStore & OperatorStore & BreakerStore & DirectoryStore & DutyStore & SyncStore & ReplayStore
+    & HousekeepingStore
 
 extension DutyStore {
     /// Who is on duty in each duty group of `directory` at `instant`, as user ids for notices:

@@ -272,3 +272,44 @@ package struct SyncPosition: Sendable, Hashable, Comparable, CustomStringConvert
     /// `42`, or `7781:42` when a transaction id is part of it.
     package var description: String { xid == 0 ? String(seq) : "\(xid):\(seq)" }
 }
+
+/// Which finished actions a purge may remove.
+package struct PurgePolicy: Sendable, Equatable {
+    /// Actions whose last change (`update_time`) is before this are old enough.
+    package var before: Int64
+    /// Export targets whose checkpoint an action must have passed: the configured one, if any,
+    /// and every target that has a checkpoint; a target without a checkpoint keeps everything.
+    package var exportTargets: [String]
+    /// Actions per transaction.
+    package var batch: Int
+    package init(before: Int64, exportTargets: [String], batch: Int = 1_000) {
+        self.before = before
+        self.exportTargets = exportTargets
+        self.batch = max(1, batch)
+    }
+}
+
+/// What a purge removed, and what it kept that was otherwise old enough.
+package struct PurgeResult: Sendable, Equatable {
+    package var actions = 0
+    package var logLines = 0
+    package var convergeRelations = 0
+    package var convergeInstances = 0
+    package var repeats = 0
+    /// Old finished actions kept because an export target has not passed them yet.
+    package var keptUnexported = 0
+    /// True when the limit stopped the purge before every old row was removed.
+    package var more = false
+    package init() {}
+}
+
+/// How big the store is.
+package struct StorageStatus: Sendable, Equatable {
+    /// Bytes the store takes on disk (SQLite: the file and its WAL), and of that, free pages.
+    package var bytes: Int64 = 0
+    package var freeBytes: Int64 = 0
+    package var actions = 0
+    /// `create_time` of the oldest action, nil when there is none.
+    package var oldestCreateTime: Int64?
+    package init() {}
+}
