@@ -73,8 +73,11 @@ package struct IngestRun {
         var pending: [(line: Int, event: AlertEvent, plan: CreationStage.Plan)] = []
         func flush() throws {
             guard !pending.isEmpty else { return }
-            let results = try store.store(pending.map { PlannedEvent(alertId: $0.event.alertId, signal: $0.event.signal, plan: $0.plan) },
-                                          now: clock.now())
+            let now = clock.now()
+            let results = try store.store(pending.map {
+                PlannedEvent(alertId: $0.event.alertId, signal: $0.event.signal, plan: $0.plan,
+                             seenAt: $0.event.alert["latest_time"]?.intValue ?? now)
+            }, now: now)
             for (p, r) in zip(pending, results) {
                 report.events.append(LineResult(line: p.line, alertId: p.event.alertId, signal: p.event.signal, stored: r.stored,
                                                 duplicates: r.duplicates, stoppedRepeats: r.stoppedRepeats, notes: p.plan.notes, warnings: p.plan.warnings,

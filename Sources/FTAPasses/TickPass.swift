@@ -237,7 +237,16 @@ package final class TickPass {
         if let creation {
             while true {
                 let now = clock.now()
-                let r = try store.createDueRepeats(now: now, limit: 500) { try creation.planRepeat($0, now: now) }
+                let limits = settings.repeatLimits
+                var stale: [String] = []
+                let r = try store.createDueRepeats(now: now, limit: 500) { due in
+                    if let why = limits.stopReason(due, now: now) {
+                        stale.append(why)
+                        return nil
+                    }
+                    return try creation.planRepeat(due, now: now)
+                }
+                for why in stale { logger.warning("\(why)") }
                 report.repeatsCreated += r.created.count
                 for f in r.failed { logger.error("\(f)") }
                 if !r.created.isEmpty {

@@ -15,6 +15,11 @@ extension PostgresStore {
                     r.stoppedRepeats += try db.execute("""
                         UPDATE alert_cycle SET next_at = NULL, last_time = $1 WHERE alert_id = ANY($2::text[]) AND next_at IS NOT NULL
                         """, [now, PGArray(ids)]).affected
+                } else {
+                    // An event that sees the alert again keeps its repeats going (``RepeatLimits``).
+                    try db.execute("""
+                        UPDATE alert_cycle SET seen_at = greatest(coalesce(seen_at, 0), $1) WHERE alert_id = $2 AND next_at IS NOT NULL
+                        """, [e.seenAt, e.alertId])
                 }
                 for family in e.plan.families {
                     switch try insertRows([family.action], now: now)[0] {
@@ -30,10 +35,10 @@ extension PostgresStore {
                         for case .stored(let cid) in try insertRows(children, now: now) { r.stored.append(cid) }
                         if let after = family.repeatAfter {
                             let started = try db.execute("""
-                                INSERT INTO alert_cycle (alert_id, relation_id, config_id, signal, action_id, execute_times, last_time, next_at)
-                                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
+                                INSERT INTO alert_cycle (alert_id, relation_id, config_id, signal, action_id, execute_times, last_time, next_at, seen_at, started_at)
+                                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING
                                 """, [e.alertId, family.relationId, family.action.actionConfigId, e.signal, id,
-                                      family.action.executeTimes + 1, now, now + after]).affected
+                                      family.action.executeTimes + 1, now, now + after, e.seenAt, now]).affected
                             if started > 0 { try db.execute("UPDATE action_instance SET need_poll = true WHERE id = $1", [id]) }
                         }
                     }
@@ -48,7 +53,7 @@ extension PostgresStore {
         try write {
             let rows = try db.execute("""
                 SELECT c.alert_id, c.relation_id, c.config_id, c.signal, c.execute_times, c.action_id,
-                       a.alert, a.strategy, a.action_config, a.inputs
+                       a.alert, a.strategy, a.action_config, a.inputs, coalesce(c.seen_at, c.last_time), coalesce(c.started_at, c.last_time)
                 FROM alert_cycle c JOIN action_instance a ON a.id = c.action_id
                 WHERE c.next_at IS NOT NULL AND c.next_at <= $1 ORDER BY c.next_at LIMIT $2
                 FOR UPDATE OF c SKIP LOCKED
@@ -56,8 +61,10 @@ extension PostgresStore {
             var report = RepeatReport()
             for row in rows {
                 func i(_ k: Int) -> Int64 { row[k].flatMap { Int64($0) } ?? 0 }
-                let due = DueRepeat(alertId: row[0] ?? "", relationId: i(1), configId: i(2), signal: row[3] ?? "", rounds: i(4), previousActionId: i(5),
+                var due = DueRepeat(alertId: row[0] ?? "", relationId: i(1), configId: i(2), signal: row[3] ?? "", rounds: i(4), previousActionId: i(5),
                                     alert: row[6] ?? "{}", strategy: row[7] ?? "{}", actionConfig: row[8] ?? "{}", inputs: row[9] ?? "{}")
+                due.seenAt = i(10)
+                due.startedAt = i(11)
                 try db.execute("UPDATE action_instance SET is_polled = true, need_poll = false WHERE id = $1", [due.previousActionId])
                 let plan: CreationStage.Plan?
                 do { plan = try build(due) } catch {

@@ -8,7 +8,7 @@ enum PGSchema {
     /// Key of the advisory lock migrations take (any constant unique to fta).
     static let lockKey: Int64 = 0x66_74_61_5F_73_63_68_65  // "fta_sche"
 
-    static let migrations: [String] = [v1]
+    static let migrations: [String] = [v1, v2]
 
     static func migrate(_ c: PGConnection) throws {
         // Fast path: a current schema needs one read.
@@ -28,6 +28,13 @@ enum PGSchema {
             try c.execute("UPDATE fta_schema SET version = $1", [migrations.count])
         }
     }
+
+    /// SQLite's v12: when a repeat's alert was last seen, and when the repeat started.
+    static let v2 = """
+        ALTER TABLE alert_cycle ADD COLUMN seen_at bigint;
+        ALTER TABLE alert_cycle ADD COLUMN started_at bigint;
+        UPDATE alert_cycle SET seen_at = last_time, started_at = last_time;
+        """
 
     /// Every table of SQLite schema version 11, in one step.
     static let v1 = """

@@ -12,8 +12,12 @@ extension SQLiteStore {
             var inserter = try RowInserter(db: db, path: database.path)
             defer { inserter.finish() }
             let startCycle = try db.cachedStatement(sql: """
-                INSERT INTO alert_cycle (alert_id, relation_id, config_id, signal, action_id, execute_times, last_time, next_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                INSERT INTO alert_cycle (alert_id, relation_id, config_id, signal, action_id, execute_times, last_time, next_at, seen_at, started_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """)
+            // An event that sees the alert again keeps its repeats going (``RepeatLimits``).
+            let seen = try db.cachedStatement(sql: """
+                UPDATE alert_cycle SET seen_at = max(coalesce(seen_at, 0), ?) WHERE alert_id = ? AND next_at IS NOT NULL
                 """)
             let markPoll = try db.cachedStatement(sql: "UPDATE action_instance SET need_poll = 1 WHERE id = ?")
             let stop = try db.cachedStatement(sql: "UPDATE alert_cycle SET next_at = NULL, last_time = ? WHERE alert_id = ? AND next_at IS NOT NULL")
@@ -25,6 +29,8 @@ extension SQLiteStore {
                         try stop.execute(arguments: [now, id])
                         r.stoppedRepeats += db.changesCount
                     }
+                } else {
+                    try seen.execute(arguments: [e.seenAt, e.alertId])
                 }
                 for family in e.plan.families {
                     switch try inserter.insert(family.action, now: now) {
@@ -38,7 +44,7 @@ extension SQLiteStore {
                         }
                         if let after = family.repeatAfter {
                             try startCycle.execute(arguments: [e.alertId, family.relationId, family.action.actionConfigId, e.signal, id,
-                                                               family.action.executeTimes + 1, now, now + after])
+                                                               family.action.executeTimes + 1, now, now + after, e.seenAt, now])
                             if db.changesCount > 0 { try markPoll.execute(arguments: [id]) }
                         }
                     }
@@ -57,7 +63,7 @@ extension SQLiteStore {
         try database.write { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT c.alert_id, c.relation_id, c.config_id, c.signal, c.execute_times, c.action_id,
-                       a.alert, a.strategy, a.action_config, a.inputs
+                       a.alert, a.strategy, a.action_config, a.inputs, coalesce(c.seen_at, c.last_time), coalesce(c.started_at, c.last_time)
                 FROM alert_cycle c INDEXED BY alert_cycle_next JOIN action_instance a ON a.id = c.action_id
                 WHERE c.next_at IS NOT NULL AND c.next_at <= ? ORDER BY c.next_at LIMIT ?
                 """, arguments: [now, limit])
@@ -73,8 +79,10 @@ extension SQLiteStore {
             let markPoll = try db.cachedStatement(sql: "UPDATE action_instance SET need_poll = 1 WHERE id = ?")
             let markPolled = try db.cachedStatement(sql: "UPDATE action_instance SET is_polled = 1, need_poll = 0 WHERE id = ?")
             for row in rows {
-                let due = DueRepeat(alertId: row[0], relationId: row[1], configId: row[2], signal: row[3], rounds: row[4], previousActionId: row[5],
+                var due = DueRepeat(alertId: row[0], relationId: row[1], configId: row[2], signal: row[3], rounds: row[4], previousActionId: row[5],
                                     alert: row[6], strategy: row[7], actionConfig: row[8], inputs: row[9])
+                due.seenAt = row[10]
+                due.startedAt = row[11]
                 try markPolled.execute(arguments: [due.previousActionId])
                 let plan: CreationStage.Plan?
                 do { plan = try build(due) } catch {

@@ -5,7 +5,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12]
 
     static func migrate(_ db: Database, path: String) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -335,6 +335,16 @@ enum Schema {
                 lingering INTEGER NOT NULL DEFAULT 0,
                 ends_by INTEGER NOT NULL
             ) WITHOUT ROWID
+            """)
+    }
+
+    /// Interval repeats remember when their alert was last seen abnormal and when they started
+    /// (``RepeatLimits``); repeats running before this count from their last round.
+    static func v12(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE alert_cycle ADD COLUMN seen_at INTEGER;
+            ALTER TABLE alert_cycle ADD COLUMN started_at INTEGER;
+            UPDATE alert_cycle SET seen_at = last_time, started_at = last_time;
             """)
     }
 }

@@ -155,6 +155,31 @@ final class IngestEndToEndTests: EndToEndCase {
         XCTAssertEqual(try rounds().map { $0 - t0 }, [0, 60, 120, 180, 780, 840])
     }
 
+    func testLostRecoveryEvent_repeatsStopAfterTheSeenWindow_anAlertStillSeenKeepsRepeating() throws {
+        try writeConfig(try configText() + "\ntick: {repeat_seen_window: 600}\n", name: "seen.yaml")
+        try ingest([event("a-1", configId: 2), event("a-2", configId: 2)])
+        for t in stride(from: t0, through: t0 + 1500, by: 60) {
+            // The monitoring system reports a-2 abnormal again every five minutes; a-1 never again
+            // (and its recovery event is lost).
+            if t > t0 && (t - t0) % 300 == 0 {
+                let again = event("a-2", configId: 2)
+                try ingest([again.setting("alert", again["alert"]!.setting("latest_time", .int(t)))], at: t)
+            }
+            try pass(at: t)
+        }
+        XCTAssertEqual(try rounds("a-1").map { $0 - t0 }, Array(stride(from: 0, through: 600, by: 60)), "no round more than 600 s after a-1 was last seen")
+        XCTAssertEqual(try rounds("a-2").count, 26, "a-2 is still seen: every 60 s through 1500 s")
+        let status = try json(tick(["status", "--json"], at: t0 + 1500, without: .config, expect: nil))
+        XCTAssertEqual(status["repeats_active"], 1)
+    }
+
+    func testRepeats_stopAtTheirRoundCap() throws {
+        try writeConfig(try configText() + "\ntick: {repeat_max_rounds: 3}\n", name: "cap.yaml")
+        try ingest([event("a-1", configId: 2)])
+        for t in stride(from: t0, through: t0 + 600, by: 60) { try pass(at: t) }
+        XCTAssertEqual(try rounds().map { $0 - t0 }, [0, 60, 120], "three rounds in all")
+    }
+
     func testClosedStopsRepeats_andAnOtherAlertKeepsItsOwn() throws {
         try ingest([event("a-1", configId: 2), event("a-2", configId: 2)])
         try pass(at: t0)

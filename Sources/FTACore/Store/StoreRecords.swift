@@ -60,10 +60,14 @@ package struct PlannedEvent: Sendable {
     package var alertId: String
     package var signal: String
     package var plan: CreationStage.Plan
-    package init(alertId: String, signal: String, plan: CreationStage.Plan) {
+    /// When the alert was last seen abnormal by this event (its `latest_time`, else the ingest
+    /// time): a repeat of the alert keeps going only while it is seen (``RepeatLimits``).
+    package var seenAt: Int64
+    package init(alertId: String, signal: String, plan: CreationStage.Plan, seenAt: Int64) {
         self.alertId = alertId
         self.signal = signal
         self.plan = plan
+        self.seenAt = seenAt
     }
 }
 
@@ -80,6 +84,9 @@ package struct DueRepeat: Sendable {
     package var strategy: String
     package var actionConfig: String
     package var inputs: String
+    /// When the alert was last seen abnormal, and when the repeat started.
+    package var seenAt: Int64 = 0
+    package var startedAt: Int64 = 0
 
     package init(alertId: String, relationId: Int64, configId: Int64, signal: String, rounds: Int64, previousActionId: Int64,
                 alert: String, strategy: String, actionConfig: String, inputs: String) {
