@@ -29,6 +29,9 @@ package struct TickSettings: Sendable, Equatable {
     package var purgePerPass = 0
     /// When interval repeats stop without a recovery event.
     package var repeatLimits = RepeatLimits()
+    /// The zone relations' processing windows (`options.start_time`/`end_time`) are read in
+    /// (IANA name; nil: the host's local zone).
+    package var timezone: String?
 
     package init() {}
 
@@ -37,7 +40,7 @@ package struct TickSettings: Sendable, Equatable {
                                                    "retry_jitter", "default_request_timeout", "max_response_bytes", "user_agent",
                                                    "execute_notice_final_failure_only", "allowed_scripts", "script_env",
                                                    "purge_after_days", "purge_per_pass", "repeat_seen_window", "repeat_max_rounds",
-                                                   "repeat_max_age"])
+                                                   "repeat_max_age", "timezone"])
         if let v = o["batch"] { batch = Int(try reader.number(v, "batch", min: 1, max: 100_000)) }
         if let v = o["concurrency"] { concurrency = Int(try reader.number(v, "concurrency", min: 1, max: 512)) }
         if let v = o["lease"] { lease = try reader.number(v, "lease", min: 1, max: 86400) }
@@ -70,6 +73,11 @@ package struct TickSettings: Sendable, Equatable {
         if let v = o["repeat_seen_window"] { repeatLimits.seenWindow = Int64(try reader.number(v, "repeat_seen_window", min: 60, max: 2_592_000)) }
         if let v = o["repeat_max_rounds"] { repeatLimits.maxRounds = Int64(try reader.number(v, "repeat_max_rounds", min: 1, max: 1_000_000)) }
         if let v = o["repeat_max_age"] { repeatLimits.maxAge = Int64(try reader.number(v, "repeat_max_age", min: 60, max: 31_536_000)) }
+        if let v = o["timezone"], !v.isNull {
+            let zone = try reader.string(v, "timezone")
+            guard ZoneClock(identifier: zone) != nil else { throw reader.fail("timezone", "'\(MessageText.escaped(zone))' is not an IANA time zone (e.g. Asia/Shanghai)") }
+            timezone = zone
+        }
         if let v = o["purge_per_pass"] { purgePerPass = Int(try reader.number(v, "purge_per_pass", min: 0, max: 1_000_000)) }
         if let v = o["execute_notice_final_failure_only"] {
             guard let b = v.boolValue else { throw reader.fail("execute_notice_final_failure_only", "expected true or false") }

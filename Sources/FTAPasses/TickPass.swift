@@ -95,6 +95,9 @@ package final class TickPass {
     /// How often a lingering pass asks the store whether another process wrote (seconds).
     package var pollInterval = 0.05
     private let startedAt: Int64
+    /// The zone of relations' processing windows (`tick.timezone`, else the host's).
+    private lazy var processingZone: ZoneClock = settings.timezone.flatMap(ZoneClock.init(identifier:))
+        ?? ZoneClock(identifier: TimeZone.current.identifier) ?? ZoneClock(identifier: "UTC")!
 
     package init(store: any QueueStore, registry: ProcessorRegistry, options: TickOptions, settings: TickSettings, clock: Clock, logger: Logger) {
         self.store = store
@@ -299,6 +302,18 @@ package final class TickPass {
                     decided(a, ActionOutcome(.finished(.skipped), message: why), detail: "summary", now: now)
                     return nil
                 }
+            }
+        }
+        // Processing windows: an action not started yet, outside its relation's time of day, is
+        // shielded before it converges or runs.
+        if claimed.contains(where: { $0.text.inputs.containsBytes("time_range") }) {
+            let now = clock.now()
+            let wall = now + processingZone.offset(at: now)
+            claimed = claimed.filter { a in
+                guard let why = ProcessingWindow.shieldReason(a, wallSecondOfDay: wall) else { return true }
+                decided(a, ActionOutcome(.finished(.shield), message: why, outputs: ["shield": ["type": "alarm_time", "detail": .string(why)]]),
+                        detail: "processing window", now: now)
+                return false
             }
         }
         let candidates = claimed.filter(ConvergeRules.needsConverge)

@@ -296,6 +296,43 @@ final class IngestEndToEndTests: EndToEndCase {
         return e
     }
 
+    /// `webhookEvent` whose webhook relation has the processing window `options`.
+    func windowedEvent(_ alert: String, options: JSONValue) -> JSONValue {
+        let e = webhookEvent(alert, maxRetryTimes: 0)
+        let strategy = e["strategy"]!
+        return e.setting("strategy", strategy.setting("actions", [["id": 71, "config_id": 20, "signal": ["abnormal"], "user_groups": ["leads"],
+                                                                    "options": options]]))
+    }
+
+    func testProcessingWindow_outsideIsShieldedWithTheReason_insideRuns() throws {
+        // t0 is 11:06:40 UTC.
+        try writeConfig(try configText() + "\ntick: {timezone: UTC}\n", name: "utc.yaml")
+        try ingest([windowedEvent("a-1", options: ["start_time": "09:00:00", "end_time": "10:00:00"]),
+                    windowedEvent("a-2", options: ["time_range": "11:00:00--12:00:00"]),
+                    windowedEvent("a-3", options: ["start_time": "22:00:00", "end_time": "02:00:00"]),
+                    windowedEvent("a-4", options: ["start_time": "23:00:00", "end_time": "11:30:00"])])
+        try pass(at: t0)
+        let hooks = try actionRows().filter { $0.pluginType == "webhook" }
+        let status = Dictionary(uniqueKeysWithValues: hooks.map { ($0.alerts.first ?? "", $0.status) })
+        XCTAssertEqual(status, ["a-1": "shield", "a-2": "success", "a-3": "shield", "a-4": "success"], "a window over midnight counts")
+        let a1 = try XCTUnwrap(hooks.first { $0.alerts == ["a-1"] })
+        XCTAssertEqual(a1.exData["message"]?.stringValue,
+                       "alert shielded: the current time (11:06:40) is outside the processing time range [09:00:00--10:00:00]")
+        XCTAssertEqual(try receiver.requests().filter { $0["path"]?.stringValue == "/hook" }.count, 2, "only the two inside their window ran")
+        // The same windows read in another zone: at 19:06:40 in Shanghai, a-5 (09:00–10:00 there too) is still outside,
+        // a-6 (19:00–20:00) inside.
+        try writeConfig(try configText().replacingOccurrences(of: "timezone: UTC", with: "timezone: Asia/Shanghai"), name: "cn.yaml")
+        try ingest([windowedEvent("a-5", options: ["start_time": "09:00:00", "end_time": "10:00:00"]),
+                    windowedEvent("a-6", options: ["start_time": "19:00:00", "end_time": "20:00:00"])])
+        try pass(at: t0)
+        let later = Dictionary(uniqueKeysWithValues: try actionRows().filter { $0.pluginType == "webhook" }.map { ($0.alerts.first ?? "", $0.status) })
+        XCTAssertEqual(later["a-5"], "shield")
+        XCTAssertEqual(later["a-6"], "success")
+        try writeConfig(try configText().replacingOccurrences(of: "timezone: Asia/Shanghai", with: "timezone: Mars/Base"), name: "bad.yaml")
+        let r = try tick(["run"], at: t0, expect: 2)
+        XCTAssertTrue(r.stderr.contains("timezone"), r.stderr)
+    }
+
     func executionMails() throws -> [String] {
         try smtp.messages().compactMap { $0["subject"]?.stringValue }.sorted()
     }

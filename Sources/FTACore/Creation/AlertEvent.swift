@@ -227,8 +227,11 @@ package struct Relation: Sendable, Equatable {
         (options["exclude_notice_ways"]?[signal]?.arrayValue ?? []).compactMap(\.stringValue)
     }
 
-    /// `options.time_range` as the original's `"start--end"`.
+    /// The processing window as the original's `"start--end"`: `options.start_time` and
+    /// `end_time` (the original's own keys), else `options.time_range`, else the whole day.
     package var timeRange: String {
+        let start = options["start_time"]?.stringValue ?? "", end = options["end_time"]?.stringValue ?? ""
+        if !start.isEmpty || !end.isEmpty { return "\(start.isEmpty ? "00:00:00" : start)--\(end.isEmpty ? "23:59:59" : end)" }
         if let t = options["time_range"]?.stringValue, !t.isEmpty { return t }
         if let l = options["time_range"]?.arrayValue, l.count == 2, let a = l[0].stringValue, let b = l[1].stringValue { return "\(a)--\(b)" }
         return "00:00:00--23:59:59"
