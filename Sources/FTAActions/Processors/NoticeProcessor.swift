@@ -48,7 +48,9 @@ package struct NoticeProcessor: ActionProcessor {
     }
 
     static func child(_ action: ClaimedAction) -> Child? {
-        let inputs = action.json(\.inputs)
+        // Three members of the inputs, without building the rest (a child carries its
+        // parent's inputs: receivers of every way, shield details).
+        let inputs = JSONParser.members(of: action.text.inputs, ["notice_way", "notice_receiver", "followed"])
         guard let way = inputs["notice_way"]?.stringValue, !way.isEmpty else { return nil }
         let receivers: [String]
         switch inputs["notice_receiver"] {
@@ -104,7 +106,7 @@ package struct NoticeProcessor: ActionProcessor {
         guard let first = group.first else { plan.finished = []; return plan }
         if first.isParentAction {
             plan.finished = group.map { parent in
-                let inputs = parent.json(\.inputs)
+                let inputs = JSONParser.members(of: parent.text.inputs, ["is_alert_shielded", "shield_detail", "notify_info"])
                 if inputs["is_alert_shielded"]?.boolValue == true {
                     let detail = inputs["shield_detail"]?.scalarText ?? ""
                     return StepResult(outcome: ActionOutcome(.finished(.skipped), message: "alert shielded: no notice" + (detail.isEmpty ? "" : " (\(detail))")))

@@ -37,7 +37,9 @@ package enum ProcessingWindow {
     /// nil: only an action not started yet is checked, and only against a window that is not
     /// the whole day.
     package static func shieldReason(_ action: ClaimedAction, wallSecondOfDay: Int64) -> String? {
+        // (The whole-day window fta writes by default is recognised without parsing the inputs.)
         guard action.status == .received, action.nextStep == "execute", action.text.inputs.containsBytes("time_range"),
+              !action.text.inputs.containsBytes(#""time_range":"00:00:00--23:59:59""#),
               let range = JSONParser.member(of: action.text.inputs, "time_range")?.stringValue, range != allDay,
               let window = parse(range) else { return nil }
         let t = ((wallSecondOfDay % 86_400) + 86_400) % 86_400
