@@ -25,7 +25,7 @@ struct FtaTick: ParsableCommand {
             3 environment error (database cannot be opened or is locked).
             """,
         version: FTAVersion.string,
-        subcommands: [Run.self, Ingest.self, Enqueue.self, Groups.self, Breaker.self, Status.self, Show.self, Retry.self, Skip.self, Purge.self, MigrateDb.self],
+        subcommands: [Run.self, Ingest.self, Enqueue.self, Groups.self, Breaker.self, Status.self, Show.self, Retry.self, Skip.self, Purge.self, Render.self, MigrateDb.self],
         defaultSubcommand: Run.self
     )
 }

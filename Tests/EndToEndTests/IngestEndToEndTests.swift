@@ -333,6 +333,35 @@ final class IngestEndToEndTests: EndToEndCase {
         XCTAssertTrue(r.stderr.contains("timezone"), r.stderr)
     }
 
+    func testRender_showsTheNoticeThePassSends_andATemplateForTheEvent() throws {
+        let e = event("a-1")
+        let file = try dir.write("event.json", e.jsonText)
+        let preview = try json(tick(["render", "--event", file, "--way", "sms", "--json"], at: t0))
+        XCTAssertEqual(preview["way"], "sms")
+        // The same event through ingest and a pass: the SMS gateway gets exactly that text.
+        try ingest([e])
+        try pass(at: t0)
+        let sent = try XCTUnwrap(try receiver.requests().first { $0["path"]?.stringValue == "/sms" })
+        let body = try JSONParser.parse(try XCTUnwrap(sent["body"]?.stringValue))
+        XCTAssertEqual(body["text"], preview["content"])
+        XCTAssertFalse(preview["content"]?.stringValue?.isEmpty ?? true)
+        let mail = try XCTUnwrap(try smtp.messages().first)
+        let mailPreview = try json(tick(["render", "--event", file, "--way", "mail", "--json"], at: t0))
+        XCTAssertEqual(mail["subject"], mailPreview["title"])
+
+        let requestsBefore = try receiver.requests().count
+        let template = try dir.write("body.j2", "{\"host\": \"{{ alert.id }}\", \"name\": \"{{ alert.alert_name|upper }}\", \"signal\": \"{{ action.signal }}\"}")
+        let r = try tick(["render", "--event", file, "--template", template], at: t0)
+        XCTAssertEqual(r.stdout.trimmingCharacters(in: .newlines), "{\"host\": \"a-1\", \"name\": \"CPU USAGE HIGH\", \"signal\": \"abnormal\"}")
+        XCTAssertEqual(try receiver.requests().count, requestsBefore, "render sends nothing")
+
+        let noWay = try tick(["render", "--event", file, "--way", "voice"], at: t0, expect: 2)
+        XCTAssertTrue(noWay.stderr.contains("the event sends no 'voice' notice (its ways: mail, sms)"), noWay.stderr)
+        let broken = try dir.write("broken.json", "{\"signal\": ")
+        let bad = try tick(["render", "--event", broken, "--way", "sms"], at: t0, expect: 2)
+        XCTAssertTrue(bad.stderr.contains("--event \(broken)"), bad.stderr)
+    }
+
     func executionMails() throws -> [String] {
         try smtp.messages().compactMap { $0["subject"]?.stringValue }.sorted()
     }
