@@ -17,7 +17,7 @@ package struct TickSettings: Sendable, Equatable {
     package var userAgent = "fta/\(FTAVersion.string)"
     /// Execution notices only for a failure that will not be retried (no start, success or
     /// retried-attempt notices).
-    package var executeNoticeFinalFailureOnly = false
+    package var executeNotice = ExecutionNotice.Mode.beginAndFinal
     /// Programs script actions may run (paths; an entry ending in `/` allows a directory).
     package var allowedScripts: [String] = []
     /// When set, the only environment variable names script actions may set (`env`). The
@@ -38,7 +38,7 @@ package struct TickSettings: Sendable, Equatable {
     init(_ value: JSONValue, reader: ConfigReader) throws {
         let o = try reader.object(value, allowed: ["batch", "concurrency", "lease", "max_runtime", "retry_after_cap",
                                                    "retry_jitter", "default_request_timeout", "max_response_bytes", "user_agent",
-                                                   "execute_notice_final_failure_only", "allowed_scripts", "script_env",
+                                                   "execute_notice", "execute_notice_final_failure_only", "allowed_scripts", "script_env",
                                                    "purge_after_days", "purge_per_pass", "repeat_seen_window", "repeat_max_rounds",
                                                    "repeat_max_age", "timezone"])
         if let v = o["batch"] { batch = Int(try reader.number(v, "batch", min: 1, max: 100_000)) }
@@ -79,9 +79,17 @@ package struct TickSettings: Sendable, Equatable {
             timezone = zone
         }
         if let v = o["purge_per_pass"] { purgePerPass = Int(try reader.number(v, "purge_per_pass", min: 0, max: 1_000_000)) }
+        if let v = o["execute_notice"] {
+            let text = try reader.string(v, "execute_notice")
+            guard let mode = ExecutionNotice.Mode(rawValue: text) else {
+                throw reader.fail("execute_notice", "'\(MessageText.escaped(text))' is not one of \(ExecutionNotice.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            executeNotice = mode
+        }
+        // The earlier switch, still read: true is final_failure_only.
         if let v = o["execute_notice_final_failure_only"] {
             guard let b = v.boolValue else { throw reader.fail("execute_notice_final_failure_only", "expected true or false") }
-            executeNoticeFinalFailureOnly = b
+            if b { executeNotice = .finalFailureOnly }
         }
     }
 }

@@ -465,7 +465,7 @@ package final class TickPass {
             if let related = summaries.removeValue(forKey: done.action.id) { update.realStatusFor = related }
             if let creation {
                 update.spawn = ExecutionNotice.drafts(action: done.action, update: update, directory: creation.directory,
-                                                      finalFailureOnly: settings.executeNoticeFinalFailureOnly)
+                                                      mode: settings.executeNotice)
             }
             pendingUpdates.append((update, done))
         }

@@ -17,7 +17,7 @@ final class ConvergeTests: EndToEndCase {
     func storm(_ n: Int, function: String, count: Int = 1, timedelta: Int = 120, from: Int = 0) -> [JSONValue] {
         (from..<(from + n)).map { i in
             Actions.webhook(url: receiver.baseURL + "/restart",
-                            extra: ["inputs": ["converge_config": ["timedelta": .int(Int64(timedelta)), "count": .int(Int64(count)),
+                            extra: ["inputs": ["converge_config": ["is_enabled": true, "timedelta": .int(Int64(timedelta)), "count": .int(Int64(count)),
                                                                    "converge_func": .string(function)]]], alertId: "a\(i)")
         }
     }
@@ -133,7 +133,7 @@ final class ConvergeTests: EndToEndCase {
         try receiver.script(path: "/flaky", statuses: Array(repeating: 500, count: 20))
         let flaky = (20..<23).map { i in
             Actions.webhook(url: receiver.baseURL + "/flaky", maxRetryTimes: 5, retryInterval: 300,
-                            extra: ["inputs": ["converge_config": ["timedelta": 120, "count": 1, "converge_func": "skip_when_success"]]], alertId: "a\(i)")
+                            extra: ["inputs": ["converge_config": ["is_enabled": true, "timedelta": 120, "count": 1, "converge_func": "skip_when_success"]]], alertId: "a\(i)")
         }
         try enqueue(flaky, at: t0 + 5000)
         var t = t0 + 5000
@@ -163,7 +163,7 @@ final class ConvergeTests: EndToEndCase {
 
     /// Alert events for `strategy`, notices converged per strategy, signal, receiver and way.
     func noticeStorm(strategy: Int64, alerts: Int, function: String, biz: Bool = false, at t: Int64) -> [JSONValue] {
-        var converge: JSONValue = ["converge_func": .string(function), "timedelta": 120, "count": 1,
+        var converge: JSONValue = ["is_enabled": true, "converge_func": .string(function), "timedelta": 120, "count": 1,
                                    "condition": [["dimension": "strategy_id", "value": ["self"]], ["dimension": "signal", "value": ["self"]],
                                                  ["dimension": "notice_receiver", "value": ["self"]], ["dimension": "notice_way", "value": ["self"]]]]
         if biz { converge = converge.setting("need_biz_converge", true).setting("sub_converge_config", ["timedelta": 120, "count": 3]) }

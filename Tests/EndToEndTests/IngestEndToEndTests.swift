@@ -378,17 +378,29 @@ final class IngestEndToEndTests: EndToEndCase {
         XCTAssertEqual(notices[0].inputs["notice_receiver"], "dave")
     }
 
-    func testExecutionNotices_failureOnEachAttempt_orOnlyTheFinalOneWhenConfigured() throws {
-        try receiver.script(path: "/hook", statuses: [500, 500, 500, 500], body: "down")
-        try ingest([webhookEvent("a-1", maxRetryTimes: 1)])
+    func testExecutionNotices_beginAndFinalByDefault_everyAttemptOrOnlyTheFinalFailureWhenConfigured() throws {
+        try receiver.script(path: "/hook", statuses: Array(repeating: 500, count: 6), body: "down")
+        // The original's way: the start and the final result; the retried attempt says nothing.
+        try ingest([webhookEvent("a-0", maxRetryTimes: 1)])
         for t in [t0, t0 + 1, t0 + 2, t0 + 3] { try pass(at: t) }
-        XCTAssertEqual(try executionMails(), ["[fatal] action failed: restart service", "[fatal] action failed: restart service",
-                                              "[fatal] action started: restart service"])
-        let body = try XCTUnwrap(smtp.messages().first { $0["subject"]?.stringValue?.contains("failed") ?? false }?["body"]?.stringValue)
-        XCTAssertTrue(body.contains("status_code: 500, content: down") && body.contains("retrying"), body)
+        XCTAssertEqual(try executionMails(), ["[fatal] action failed: restart service", "[fatal] action started: restart service"])
+        let final = try XCTUnwrap(smtp.messages().first { $0["subject"]?.stringValue?.contains("failed") ?? false }?["body"]?.stringValue)
+        XCTAssertTrue(final.contains("status_code: 500, content: down") && !final.contains("retrying"), final)
 
-        // The same with tick.execute_notice_final_failure_only: one notice, after the last attempt.
-        try writeConfig(try configText() + "\ntick: {execute_notice_final_failure_only: true}\n", name: "final.yaml")
+        try writeConfig(try configText() + "\ntick: {execute_notice: every_attempt}\n", name: "every.yaml")
+        let before = try smtp.messages().count
+        try ingest([webhookEvent("a-1", maxRetryTimes: 1)], at: t0 + 5)
+        for t in [t0 + 5, t0 + 6, t0 + 7, t0 + 8] { try pass(at: t) }
+        let every = try smtp.messages().dropFirst(before)
+        XCTAssertEqual(every.compactMap { $0["subject"]?.stringValue }.sorted(),
+                       ["[fatal] action failed: restart service", "[fatal] action failed: restart service", "[fatal] action started: restart service"])
+        let body = try XCTUnwrap(every.first { $0["body"]?.stringValue?.contains("retrying") ?? false }?["body"]?.stringValue, "the retried attempt is reported")
+        XCTAssertTrue(body.contains("status_code: 500, content: down"), body)
+
+        // The same with final_failure_only (or the earlier execute_notice_final_failure_only: true):
+        // one notice, after the last attempt.
+        try writeConfig(try configText().replacingOccurrences(of: "tick: {execute_notice: every_attempt}", with: "tick: {execute_notice_final_failure_only: true}"),
+                        name: "final.yaml")
         try ingest([webhookEvent("a-2", maxRetryTimes: 1)])
         for t in [t0 + 10, t0 + 11, t0 + 12, t0 + 13] { try pass(at: t) }
         let forA2 = try actionRows().filter { $0.signal.lowercased().hasPrefix("execute") && $0.alerts == ["a-2"] }.map(\.signal)

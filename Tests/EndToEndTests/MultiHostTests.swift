@@ -141,7 +141,7 @@ final class MultiHostTests: EndToEndCase {
         let receiver = try startReceiver()
         let storm = (0..<200).map { i in
             Actions.webhook(url: receiver.baseURL + "/restart",
-                            extra: ["inputs": ["converge_config": ["timedelta": 120, "count": 1, "converge_func": "skip_when_success"]]], alertId: "a\(i)")
+                            extra: ["inputs": ["converge_config": ["is_enabled": true, "timedelta": 120, "count": 1, "converge_func": "skip_when_success"]]], alertId: "a\(i)")
         }
         try tick(["enqueue", "-"], stdin: Actions.lines(storm))
         finish(try (1...4).map { try host("h\($0)", ["--batch", "10", "--concurrency", "4"]) })
@@ -166,7 +166,7 @@ final class MultiHostTests: EndToEndCase {
             action_configs:
               - {id: 3, name: ops mail, plugin_type: notice, execute_config: {template_detail: {need_poll: false}}}
             """)
-        let converge: JSONValue = ["converge_func": "collect", "timedelta": 120, "count": 1,
+        let converge: JSONValue = ["is_enabled": true, "converge_func": "collect", "timedelta": 120, "count": 1,
                                    "condition": [["dimension": "strategy_id", "value": ["self"]], ["dimension": "notice_receiver", "value": ["self"]],
                                                  ["dimension": "notice_way", "value": ["self"]]]]
         let events: [JSONValue] = (0..<200).map { i in

@@ -176,7 +176,7 @@ final class MigrateDbTests: EndToEndCase {
         // Webhooks, one failing, and a converged storm.
         try receiver.script(path: "/bad", statuses: Array(repeating: 500, count: 10))
         let hooks = [Actions.webhook(url: receiver.baseURL + "/ok", alertId: "h1"), Actions.webhook(url: receiver.baseURL + "/bad", alertId: "h2")]
-            + (0..<5).map { i in Actions.webhook(url: receiver.baseURL + "/storm", extra: ["inputs": ["converge_config": ["timedelta": 120, "count": 1, "converge_func": "skip_when_success"]]], alertId: "c\(i)") }
+            + (0..<5).map { i in Actions.webhook(url: receiver.baseURL + "/storm", extra: ["inputs": ["converge_config": ["is_enabled": true, "timedelta": 120, "count": 1, "converge_func": "skip_when_success"]]], alertId: "c\(i)") }
         try oldIn("fta-tick", ["enqueue", "-"], stdin: Actions.lines(hooks), at: t0)
         _ = try old("fta-tick", ["breaker", "add", "--strategy", "99", "--description", "storm"], at: t0)
         _ = try old("fta-tick", ["run"], at: t0)

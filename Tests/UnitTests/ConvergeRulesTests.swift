@@ -30,19 +30,29 @@ final class ConvergeRulesTests: XCTestCase {
 
     func testConfigs() throws {
         XCTAssertNil(try ConvergeConfig.parse(nil, isNotice: false))
-        XCTAssertNil(try ConvergeConfig.parse(["timedelta": 0, "count": 1], isNotice: false), "timedelta <= 0 does not converge")
+        XCTAssertNil(try ConvergeConfig.parse(["is_enabled": true, "timedelta": 0, "count": 1], isNotice: false), "timedelta <= 0 does not converge")
         XCTAssertNil(try ConvergeConfig.parse(["is_enabled": false, "count": 1], isNotice: false))
+        XCTAssertNil(try ConvergeConfig.parse(["timedelta": 120, "count": 1], isNotice: false), "without is_enabled: not converged, as the original")
+        XCTAssertNotNil(try ConvergeConfig.parse(["is_enabled": true, "timedelta": 120, "count": 1], isNotice: false))
         XCTAssertThrowsError(try ConvergeConfig.parse(["converge_func": "panic"], isNotice: false)) { e in
             XCTAssertEqual((e as? FieldError)?.field, "converge_config.converge_func")
         }
-        let c = try XCTUnwrap(ConvergeConfig.parse(["timedelta": 120, "count": 2, "converge_func": "defense",
+        let c = try XCTUnwrap(ConvergeConfig.parse(["is_enabled": true, "timedelta": 120, "count": 2, "converge_func": "defense",
                                                     "condition": [["dimension": "strategy_id", "value": ["self"]], ["dimension": "bk_biz_id", "value": ["2"]]]],
                                                    isNotice: false))
         XCTAssertEqual(c.dimension(for: ["strategy_id": "7", "bk_biz_id": "2"]), "#defense|bk_biz_id:2|strategy_id:7")
         XCTAssertNil(c.dimension(for: ["strategy_id": "7", "bk_biz_id": "3"]), "business 3 is not among the condition's values")
-        let notice = try XCTUnwrap(ConvergeConfig.parse(["count": 1], isNotice: true))
+        let notice = try XCTUnwrap(ConvergeConfig.parse(["is_enabled": true, "count": 1], isNotice: true))
         XCTAssertEqual(notice.conditions.map(\.dimension), ["notice_info"])
         let long = notice.dimension(for: ["notice_info": String(repeating: "x", count: 300)])!
         XCTAssertLessThanOrEqual(long.utf8.count, 128)
+    }
+
+    func testVoiceNoticeChildren_neverConverge_otherWaysDo() {
+        var a = ClaimedAction(id: 1, leaseToken: 1, pluginType: "notice")
+        a.text.inputs = #"{"converge_config":{"is_enabled":true,"count":1},"notice_way":"voice","notice_receiver":["alice"]}"#
+        XCTAssertFalse(ConvergeRules.needsConverge(a))
+        a.text.inputs = #"{"converge_config":{"is_enabled":true,"count":1},"notice_way":"mail","notice_receiver":"alice"}"#
+        XCTAssertTrue(ConvergeRules.needsConverge(a))
     }
 }

@@ -264,7 +264,8 @@ final class FuzzTests: XCTestCase {
         // Nested loops that would run for minutes stop at the budget.
         let bomb = "{% for a in alert.items %}{% for b in alert.items %}{% for c in alert.items %}{% for d in alert.items %}x{% endfor %}{% endfor %}{% endfor %}{% endfor %}"
         XCTAssertThrowsError(try renderer.render(bomb, field: "bomb", context: context)) { e in
-            XCTAssertTrue("\(e)".contains("more than 100000 loop iterations"), "\(e)")
+            // The iteration budget, or the time budget on a loaded machine (debug builds are slow).
+            XCTAssertTrue("\(e)".contains("more than 100000 loop iterations") || "\(e)".contains("longer than 2 s"), "\(e)")
         }
     }
 }

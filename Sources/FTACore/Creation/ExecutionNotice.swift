@@ -8,27 +8,37 @@ package enum ExecutionNotice {
         case begin = "execute", success = "execute_success", failure = "execute_failed"
     }
 
-    /// The steps an outcome reports. With `finalFailureOnly`, only a failure that will not be
-    /// retried is reported (no start, no success, no failed attempt that is retried).
-    package static func steps(action: ClaimedAction, update: ActionUpdate, finalFailureOnly: Bool) -> [Step] {
+    /// Which outcomes of an action its strategy's notice groups hear of (`tick.execute_notice`).
+    package enum Mode: String, Sendable, CaseIterable {
+        /// The start and the final result (the original's default): a failed attempt that is
+        /// retried says nothing.
+        case beginAndFinal = "begin_and_final"
+        /// The start, every failed attempt (saying a retry follows) and the final result.
+        case everyAttempt = "every_attempt"
+        /// Only a failure that will not be retried.
+        case finalFailureOnly = "final_failure_only"
+    }
+
+    /// The steps an outcome reports in `mode`.
+    package static func steps(action: ClaimedAction, update: ActionUpdate, mode: Mode) -> [Step] {
         var steps: [Step] = []
-        if !finalFailureOnly, action.nextStep == "execute", action.executeTimes == 0 { steps.append(.begin) }
+        if mode != .finalFailureOnly, action.nextStep == "execute", action.executeTimes == 0 { steps.append(.begin) }
         switch update.kind {
-        case .succeeded: if !finalFailureOnly { steps.append(.success) }
+        case .succeeded: if mode != .finalFailureOnly { steps.append(.success) }
         case .failed: steps.append(.failure)
-        case .retried: if !finalFailureOnly { steps.append(.failure) }
+        case .retried: if mode == .everyAttempt { steps.append(.failure) }
         case .continued, .finished: break
         }
         return steps
     }
 
     /// The notice rows for `update` of `action`: one per step, way and receiver.
-    package static func drafts(action: ClaimedAction, update: ActionUpdate, directory: UserDirectory, finalFailureOnly: Bool) -> [ActionDraft] {
+    package static func drafts(action: ClaimedAction, update: ActionUpdate, directory: UserDirectory, mode: Mode) -> [ActionDraft] {
         guard !["notice", "message_queue", "collect"].contains(action.pluginType) else { return [] }
         // Only the notice relation is read out of the strategy snapshot (it can be large).
         guard let notice = JSONParser.member(of: action.text.strategy, "notice"), notice.objectValue != nil else { return [] }
         let signals = Set((notice["signal"]?.arrayValue ?? []).compactMap(\.stringValue))
-        let steps = steps(action: action, update: update, finalFailureOnly: finalFailureOnly).filter { signals.contains($0.rawValue) }
+        let steps = steps(action: action, update: update, mode: mode).filter { signals.contains($0.rawValue) }
         guard !steps.isEmpty else { return [] }
         let groups = (notice["user_groups"]?.arrayValue ?? []).compactMap(\.scalarText)
         let receivers = directory.resolve(groups: groups, level: Int(action.alertLevel))

@@ -38,15 +38,16 @@ package struct ConvergeConfig: Sendable, Equatable {
     package static let functions = ["skip_when_success", "approve_when_failed", "skip_when_proceed", "wait_when_proceed", "defense",
                                    "skip_when_exceed", "trigger", "relevance", "collect", "collect_alarm"]
 
-    /// nil for a config that does not converge (the original's "illegal" configs: disabled, no
-    /// condition, `timedelta <= 0`, `count < 0`). Unknown functions are a ``FieldError``.
+    /// nil for a config that does not converge (the original's "illegal" configs: not enabled
+    /// — `is_enabled` must be true, as the original's UI writes it —, no condition,
+    /// `timedelta <= 0`, `count < 0`). Unknown functions are a ``FieldError`` all the same.
     package static func parse(_ value: JSONValue?, isNotice: Bool) throws -> ConvergeConfig? {
         guard let value, case .object(let o) = value, !o.isEmpty else { return nil }
-        if o["is_enabled"]?.boolValue == false { return nil }
         let function = o["converge_func"]?.stringValue ?? "skip_when_success"
         guard functions.contains(function) else {
             throw FieldError("converge_config.converge_func", "'\(function)' is not one of \(functions.joined(separator: ", "))")
         }
+        guard o["is_enabled"]?.boolValue == true else { return nil }
         var conditions: [Condition] = []
         for (i, c) in (o["condition"]?.arrayValue ?? []).enumerated() {
             guard let d = c["dimension"]?.stringValue, !d.isEmpty else { throw FieldError("converge_config.condition[\(i)].dimension", "missing") }
@@ -190,6 +191,9 @@ extension ConvergeRules {
     /// `converge_config` in its inputs and has not run yet (or sleeps on convergence).
     package static func needsConverge(_ a: ClaimedAction) -> Bool {
         guard a.text.inputs.containsBytes("converge_config") else { return false }
+        // Voice calls never converge (the original sends every voice child straight on; the
+        // voice de-dupe window keeps repeated calls apart).
+        if a.pluginType == "notice", !a.isParentAction, JSONParser.member(of: a.text.inputs, "notice_way")?.stringValue == "voice" { return false }
         if a.nextStep == "converge" { return true }
         return a.nextStep == "execute" && a.executeTimes == 0 && (a.status == .received || a.status == .sleep) && !a.isParentAction
     }
