@@ -21,6 +21,9 @@ package final class TemplateRenderer {
         let e = Extension()
         // Loops count against the rendering's budget (RenderBudget).
         e.registerTag("for", parser: BoundedForNode.parse)
+        // Jinja's `set`, filter calls and `is` tests (JinjaSyntax).
+        e.registerTag("set", parser: SetNode.parse)
+        JinjaSyntax.register(e)
         // Stencil's indent with a width cap, so `indent:1000000000` cannot allocate gigabytes.
         e.registerFilter("indent") { (value: Any?, arguments: [Any?]) throws -> Any? in
             let width = arguments.first.flatMap { $0 as? Int } ?? 4
@@ -152,7 +155,7 @@ package final class TemplateRenderer {
                 parsed = cached
             } else {
                 if let why = TemplateRenderer.rangeProblem(source) { throw TemplateError(field: field, message: why) }
-                let template = Template(templateString: source, environment: environment, name: field)
+                let template = Template(templateString: JinjaSyntax.translate(source), environment: environment, name: field)
                 parsed = try TokenParser(tokens: template.tokens, environment: environment).parse()
                 if nodes.count > 4096 { nodes.removeAll(keepingCapacity: true) }
                 nodes[source] = parsed

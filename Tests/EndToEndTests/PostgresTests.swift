@@ -201,7 +201,16 @@ final class MigrateDbTests: EndToEndCase {
             return (a, b)
         }
         var (a, b) = try both("fta-tick", ["status", "--json"], at: t0 + 62)
-        XCTAssertEqual(a, b)
+        // The same status, but for the storage's size: a file and a server measure it differently.
+        func withoutSize(_ text: String) throws -> JSONValue {
+            var o = try JSONParser.parse(text).objectValue ?? [:]
+            let storage = o.removeValue(forKey: "storage")
+            XCTAssertNotNil(storage?["bytes"]?.intValue)
+            o["actions"] = storage?["actions"] ?? .null
+            o["oldest"] = storage?["oldest_create_time"] ?? .null
+            return .object(o)
+        }
+        XCTAssertEqual(try withoutSize(a), try withoutSize(b))
         let ids = try actionRows().map(\.id)
         XCTAssertGreaterThan(ids.count, 10)
         for id in ids {

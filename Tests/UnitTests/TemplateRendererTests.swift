@@ -36,4 +36,40 @@ final class TemplateRendererTests: XCTestCase {
         XCTAssertTrue(TemplateRenderer.isTemplate("x {{y}}"))
         XCTAssertTrue(TemplateRenderer.isTemplate("{% if x %}"))
     }
+
+    /// Jinja spellings of the original's templates (filter calls with arguments, `set`, `elif`,
+    /// `is defined`/`is none`, `loop.index`) give what Jinja2 gives: the expected texts were
+    /// rendered by Jinja2 (Tests/Support/jinja_expected.py) and committed.
+    func testJinjaFeatures_renderAsJinja2Does() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Support/jinja_expected.json")
+        let data = try JSONParser.parse(try String(contentsOf: url, encoding: .utf8))
+        let context = try XCTUnwrap(data["context"])
+        let cases = try XCTUnwrap(data["cases"]?.arrayValue)
+        XCTAssertGreaterThanOrEqual(cases.count, 18)
+        let renderer = TemplateRenderer()
+        for c in cases {
+            let name = c["name"]?.stringValue ?? "?"
+            let template = try XCTUnwrap(c["template"]?.stringValue)
+            let out = try renderer.render(template, field: name, context: TemplateRenderer.Context(context))
+            XCTAssertEqual(out, c["expected"]?.stringValue, "\(name): \(template)")
+        }
+    }
+
+    func testJinjaRewriting_leavesTextAndQuotedStringsAlone() {
+        XCTAssertEqual(JinjaSyntax.translate("f(x) and {{ a|join(\", \") }} (y)"), "f(x) and {{ a|join:\", \" }} (y)")
+        XCTAssertEqual(JinjaSyntax.translate("{{ \"|x(1)\" }}"), "{{ \"|x(1)\" }}", "inside quotes nothing changes")
+        XCTAssertEqual(JinjaSyntax.translate("{% if a is not defined %}x{% endif %}"), "{% if not a|fta_defined %}x{% endif %}")
+        XCTAssertEqual(JinjaSyntax.translate("{{ a|replace(\"(\", \")\") }}"), "{{ a|replace:\"(\",\")\" }}")
+        XCTAssertEqual(JinjaSyntax.translate("no markup (at all)"), "no markup (at all)")
+        XCTAssertEqual(JinjaSyntax.translate("{{ unclosed|x(1) "), "{{ unclosed|x(1) ", "an unclosed markup is left for Stencil to report")
+    }
+
+    func testJinjaSet_andTruncate_refuseBadInput_withTheTemplatesName() {
+        let renderer = TemplateRenderer()
+        XCTAssertThrowsError(try renderer.render("{% set 1x = 2 %}", field: "body", context: TemplateRenderer.Context(context))) { e in
+            XCTAssertEqual((e as? TemplateError)?.field, "body")
+        }
+        XCTAssertThrowsError(try renderer.render("{{ alert.id|truncate(2, false, \"....\") }}", field: "body", context: TemplateRenderer.Context(context)))
+    }
 }
