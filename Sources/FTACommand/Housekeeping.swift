@@ -10,6 +10,21 @@ package enum Housekeeping {
         config.elasticsearch.urls.isEmpty ? [] : [config.elasticsearch.target]
     }
 
+    /// What a purge at `now` may remove: actions older than `days` (default
+    /// `tick.purge_after_days`), the config's export target kept in mind.
+    package static func policy(_ config: FTAConfig, days: Int? = nil, now: Int64, batch: Int = 1_000) -> PurgePolicy {
+        PurgePolicy(before: InputLimits.add(now, -Int64(days ?? config.tick.purgeAfterDays) * 86_400), exportTargets: exportTargets(config), batch: batch)
+    }
+
+    /// The bounded purge at the end of a pass (`tick.purge_per_pass`; 0: none); how many went.
+    /// The file is not rewritten here: only free pages are given back.
+    package static func purgeAfterPass(_ store: any FTAStore, config: FTAConfig, now: Int64) throws -> Int {
+        guard config.tick.purgePerPass > 0 else { return 0 }
+        let purged = try store.purge(policy(config, now: now), limit: config.tick.purgePerPass).actions
+        if purged > 0 { _ = try store.reclaimSpace(convert: false) }
+        return purged
+    }
+
     /// `bytes` in KiB, MiB or GiB, one decimal.
     package static func size(_ bytes: Int64) -> String {
         let b = Double(max(0, bytes))

@@ -133,8 +133,16 @@ package final class FTADatabase: @unchecked Sendable {
 
     /// Runs one statement outside any transaction (pragmas).
     private func execute(_ sql: String) throws {
+        try withoutTransaction { db in _ = try Row.fetchAll(db, sql: sql) }
+    }
+
+    /// Runs `body`, turning SQLite failures into the environment error users see (an
+    /// ``FTAError`` thrown by `body` passes unchanged).
+    private func describingErrors<T>(_ body: () throws -> T) throws -> T {
         do {
-            try queue.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: sql) }
+            return try body()
+        } catch let error as FTAError {
+            throw error
         } catch {
             throw FTADatabase.describe(error, path: path)
         }
@@ -143,8 +151,8 @@ package final class FTADatabase: @unchecked Sendable {
     /// Runs `body` in an IMMEDIATE write transaction (takes the write lock up front, so two
     /// passes queue on the busy timeout instead of failing on lock upgrade).
     package func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.writeWithoutTransaction { db in
+        try describingErrors {
+            try queue.writeWithoutTransaction { db in
                 var result: Result<T, Error> = .failure(FTAError.environment("database \(path): transaction did not run"))
                 try db.inTransaction(.immediate) {
                     result = .success(try body(db))
@@ -152,32 +160,16 @@ package final class FTADatabase: @unchecked Sendable {
                 }
                 return try result.get()
             }
-        } catch let error as FTAError {
-            throw error
-        } catch {
-            throw FTADatabase.describe(error, path: path)
         }
     }
 
-    /// Runs `body` outside any transaction (vacuum, checkpoints).
+    /// Runs `body` outside any transaction (pragmas, vacuum, checkpoints).
     package func withoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.writeWithoutTransaction(body)
-        } catch let error as FTAError {
-            throw error
-        } catch {
-            throw FTADatabase.describe(error, path: path)
-        }
+        try describingErrors { try queue.writeWithoutTransaction(body) }
     }
 
     /// Runs `body` in a read transaction (a consistent snapshot; never blocks writers in WAL).
     package func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.read(body)
-        } catch let error as FTAError {
-            throw error
-        } catch {
-            throw FTADatabase.describe(error, path: path)
-        }
+        try describingErrors { try queue.read(body) }
     }
 }

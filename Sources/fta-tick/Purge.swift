@@ -33,8 +33,7 @@ extension FtaTick {
             let store = try env.openStore()
             let days = olderThan ?? env.config.tick.purgeAfterDays
             let now = env.clock.now()
-            let policy = PurgePolicy(before: InputLimits.add(now, -Int64(days) * 86_400), exportTargets: Housekeeping.exportTargets(env.config),
-                                     batch: batch)
+            let policy = Housekeeping.policy(env.config, days: days, now: now, batch: batch)
             let result = try store.purge(policy, limit: limit)
             let freed = noVacuum ? 0 : try store.reclaimSpace(convert: true)
             let storage = try store.storageStatus()

@@ -49,12 +49,7 @@ extension FtaTick {
                                 settings: env.config.tick, clock: env.clock, logger: env.logger)
             pass.creation = env.config.creationStage(registry: .standard(config: env.config))
             var report = try pass.run()
-            if env.config.tick.purgePerPass > 0 && !StopSignals.requested {
-                let policy = PurgePolicy(before: InputLimits.add(env.clock.now(), -Int64(env.config.tick.purgeAfterDays) * 86_400),
-                                         exportTargets: Housekeeping.exportTargets(env.config))
-                report.purged = try store.purge(policy, limit: env.config.tick.purgePerPass).actions
-                if report.purged > 0 { _ = try store.reclaimSpace(convert: false) }
-            }
+            if !StopSignals.requested { report.purged = try Housekeeping.purgeAfterPass(store, config: env.config, now: env.clock.now()) }
             if env.metricsFile != nil { report.queue = try store.queueStatus(now: report.endedAt, includeHistory: false) }
             try env.finish(report, log: "pass done", json: json)
         }
