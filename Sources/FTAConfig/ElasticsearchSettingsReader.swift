@@ -1,3 +1,4 @@
+import Foundation
 import FTACore
 
 extension ElasticsearchSettings {
@@ -5,7 +6,8 @@ extension ElasticsearchSettings {
     init(_ value: JSONValue, reader: ConfigReader) throws {
         self.init()
         let o = try reader.object(value, allowed: ["url", "username", "password", "api_key", "prefix", "batch_size", "batch_bytes", "timeout",
-                                                   "verify_tls", "max_retries", "gzip", "shards", "replicas", "target", "index_pattern"])
+                                                   "verify_tls", "max_retries", "gzip", "shards", "replicas", "target", "index_pattern",
+                                                   "layout", "rollover_size", "retention_days"])
         switch o["url"] {
         case .array(let list)?: urls = try list.map { try reader.string($0, "url") }
         case let v?: urls = [try reader.string(v, "url")]
@@ -48,5 +50,33 @@ extension ElasticsearchSettings {
                 throw reader.fail("index_pattern", "'\(indexPattern)' does not make a valid index name")
             }
         }
+        // A configured index pattern means the plain layout; with the original's aliases the
+        // names are fixed.
+        if let v = o["layout"] {
+            layout = Layout(rawValue: try reader.choice(v, "layout", ["aliases", "index"]))!
+            if layout == .aliases, o["index_pattern"] != nil {
+                throw reader.fail("index_pattern", "only for layout: index (the aliases layout names its indices <prefix>_YYYYMMDD_<n>)")
+            }
+        } else if o["index_pattern"] != nil {
+            layout = .index
+        }
+        if let v = o["rollover_size"] { rolloverBytes = try Self.size(v, reader: reader, key: "rollover_size") }
+        if let v = o["retention_days"] { retentionDays = Int(try reader.number(v, "retention_days", min: 0, max: 36_500)) }
+    }
+
+    /// A size: bytes as a number, or a number with kb, mb, gb or tb (powers of 1024), 1 KB to 100 TB.
+    static func size(_ v: JSONValue, reader: ConfigReader, key: String) throws -> Int64 {
+        let limits: ClosedRange<Double> = 1024...(100 * 1_099_511_627_776)
+        if case .string(let text) = v {
+            let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+            let units: [(String, Double)] = [("tb", 1_099_511_627_776), ("gb", 1_073_741_824), ("mb", 1_048_576), ("kb", 1024), ("b", 1)]
+            for (suffix, factor) in units where t.hasSuffix(suffix) {
+                let number = t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+                guard let n = Double(number), n.isFinite, limits.contains(n * factor) else { break }
+                return Int64(n * factor)
+            }
+            throw reader.fail(key, "'\(text)' is not a size from 1kb to 100tb (a number of bytes, or with kb, mb, gb, tb)")
+        }
+        return Int64(try reader.number(v, key, min: limits.lowerBound, max: limits.upperBound))
     }
 }

@@ -23,6 +23,9 @@ package final class SyncPass {
         package var deadLettered = 0
         package var retriedItems = 0
         package var requests = 0
+        /// Aliases layout: physical indices this run created (first or rollover) and deleted (retention).
+        package var indicesCreated = 0
+        package var indicesDeleted = 0
         package var checkpoint = SyncPosition.start
         package var seconds: Double = 0
         /// `live` (from the checkpoint) or `backfill`.
@@ -34,6 +37,7 @@ package final class SyncPass {
                 .count("skipped", skipped),
                 .count("dead_lettered", deadLettered, metric: "fta_sync_dead_lettered", help: "Documents refused by the last run."),
                 .count("retried_items", retriedItems), .count("requests", requests),
+                .count("indices_created", indicesCreated), .count("indices_deleted", indicesDeleted),
                 .count("checkpoint", checkpoint.seq, metric: "fta_sync_checkpoint", help: "Change number exported up to."),
                 .seconds("seconds", seconds, metric: "fta_sync_duration_seconds", help: "Wall time of the last run."),
                 .text("mode", mode),
@@ -71,20 +75,91 @@ package final class SyncPass {
         var skipped = 0
     }
 
-    /// One bulk item: its action line and document, and the change it carries.
+    /// One bulk item: the change it carries, its action line and document, and delete lines for
+    /// older indices of its day (aliases layout, after a rollover); `ops` bulk results answer it.
     struct Item {
         var row: ExportRow
-        var lines: [UInt8]
+        var meta: [UInt8]
+        var doc: [UInt8]
+        var ops = 1
+        var byteCount: Int { meta.count + doc.count }
+    }
+
+    /// The index or write alias a row's document goes to.
+    func target(_ row: ExportRow) -> String {
+        switch settings.layout {
+        case .aliases: return layout.writeAlias(AliasLayout.day(row.createTime))
+        case .index: return ActionDocument.indexName(prefix: settings.prefix, createTime: row.createTime, pattern: settings.indexPattern)
+        }
     }
 
     func item(_ row: ExportRow, doc: [UInt8]) -> Item {
-        let index = ActionDocument.indexName(prefix: settings.prefix, createTime: row.createTime, pattern: settings.indexPattern)
         let id = ActionDocument.documentId(createTime: row.createTime, id: row.id)
-        var bytes = Array("{\"index\":{\"_index\":\"\(index)\",\"_id\":\"\(id)\",\"version\":\(row.changeSeq),\"version_type\":\"external\"}}\n".utf8)
-        bytes.reserveCapacity(bytes.count + doc.count + 1)
-        bytes += doc
-        bytes.append(0x0A)
-        return Item(row: row, lines: bytes)
+        var line = doc
+        line.append(0x0A)
+        return Item(row: row, meta: Array("{\"index\":{\"_index\":\"\(target(row))\",\"_id\":\"\(id)\",\"version\":\(row.changeSeq),\"version_type\":\"external\"}}\n".utf8), doc: line)
+    }
+
+    var layout: AliasLayout { AliasLayout(prefix: settings.prefix) }
+
+    /// Aliases layout: the cluster's indices and aliases as this run has made them (the
+    /// exporting thread only).
+    var layoutState: AliasLayout.State?
+
+    /// The index template; with the aliases layout, the cluster's indices and aliases read and,
+    /// when `maintain`, the run's maintenance done: the first index, a rollover by size or by a
+    /// changed mapping, today's and tomorrow's aliases, indices past the retention deleted.
+    func prepareCluster(_ client: ElasticsearchClient, report: inout Report, maintain: Bool) throws {
+        let installed = try client.ensureTemplate(prefix: settings.prefix, shards: settings.shards, replicas: settings.replicas, pattern: settings.indexPattern)
+        if installed {
+            logger.info("index template installed", metadata: ["template": "\(settings.prefix)", "version": "\(ActionDocument.templateVersion)"])
+        }
+        guard settings.layout == .aliases else { return }
+        let glob = layout.templateGlob
+        var state = layout.state(sizes: try client.indexSizes(glob), aliases: try client.indexAliases(glob))
+        if maintain {
+            let plan = layout.plan(&state, now: clock.now(), rolloverBytes: settings.rolloverBytes, retentionDays: settings.retentionDays, mappingChanged: installed)
+            if let name = plan.create {
+                try client.createIndex(name)
+                report.indicesCreated += 1
+                logger.info("index created", metadata: ["index": "\(name)", "reason": "\(plan.reason ?? "")"])
+            }
+            try client.updateAliases(plan.aliasActions)
+            for name in plan.deleteIndices {
+                try client.deleteIndex(name)
+                report.indicesDeleted += 1
+                logger.info("index deleted: every day it holds is older than the retention", metadata: ["index": "\(name)", "retention_days": "\(settings.retentionDays)"])
+            }
+        }
+        layoutState = state
+    }
+
+    /// Aliases layout, before a batch is sent: days without aliases get them on the current
+    /// index; documents of days past the retention are left out (counted as skipped); a document
+    /// of a day that spans several indices is deleted from the older ones, so it is found once.
+    func placeItems(_ items: [Item], client: ElasticsearchClient, skipped: inout Int) throws -> [Item] {
+        guard settings.layout == .aliases, var state = layoutState else { return items }
+        let now = clock.now()
+        var actions: [AliasLayout.AliasAction] = []
+        var out: [Item] = []
+        out.reserveCapacity(items.count)
+        for var it in items {
+            let day = AliasLayout.day(it.row.createTime)
+            if layout.expired(day, now: now, retentionDays: settings.retentionDays) {
+                skipped += 1
+                continue
+            }
+            actions += layout.ensureDay(day, state: &state)
+            let id = ActionDocument.documentId(createTime: it.row.createTime, id: it.row.id)
+            for older in layout.olderIndices(day, state: state) {
+                it.doc += Array("{\"delete\":{\"_index\":\"\(older)\",\"_id\":\"\(id)\"}}\n".utf8)
+                it.ops += 1
+            }
+            out.append(it)
+        }
+        try client.updateAliases(actions)
+        layoutState = state
+        return out
     }
 
     /// The NDJSON a pass would send, without sending (`--dry-run`).
@@ -98,7 +173,9 @@ package final class SyncPass {
             var batch: [UInt8] = []
             for r in rows {
                 if let doc = ActionDocument.encode(r, now: clock.now()) {
-                    batch += item(r, doc: doc).lines
+                    let it = item(r, doc: doc)
+                    batch += it.meta
+                    batch += it.doc
                     count += 1
                 }
             }
@@ -116,10 +193,8 @@ package final class SyncPass {
         guard (200..<300).contains(info.status) else {
             throw FTAError.environment("elasticsearch \(Redactor.safeURL(settings.urls[0])): GET / answered \(info.status): \(TextLimit.excerpt(info.bodyText))")
         }
-        if try client.ensureTemplate(prefix: settings.prefix, shards: settings.shards, replicas: settings.replicas, pattern: settings.indexPattern) {
-            logger.info("index template installed", metadata: ["template": "\(settings.prefix)", "version": "\(ActionDocument.templateVersion)"])
-        }
         var report = Report()
+        try prepareCluster(client, report: &report, maintain: true)
         let live = mode == .live
         report.mode = live ? "live" : "backfill"
         let since: Int64? = { if case .backfill(let s) = mode { return s } else { return nil } }()
@@ -167,7 +242,8 @@ package final class SyncPass {
         while elapsed() < maxRuntime, let next = queue.take() {
             let batch = try next.get()
             report.skipped += batch.skipped
-            let result = try deliver(batch.items, client: client, report: &report)
+            let items = try placeItems(batch.items, client: client, skipped: &report.skipped)
+            let result = try deliver(items, client: client, report: &report)
             if !result.dead.isEmpty {
                 try store.addDeadLetters(settings.target, result.dead.map {
                     DeadLetter(actionId: $0.row.id, changeSeq: $0.row.changeSeq, reason: $0.reason, createTime: clock.now())
@@ -234,15 +310,18 @@ package final class SyncPass {
             while start < pending.count {
                 var end = start
                 var bytes = 0
-                while end < pending.count, end - start < settings.batchSize, end == start || bytes + pending[end].lines.count <= settings.batchBytes {
-                    bytes += pending[end].lines.count
+                while end < pending.count, end - start < settings.batchSize, end == start || bytes + pending[end].byteCount <= settings.batchBytes {
+                    bytes += pending[end].byteCount
                     end += 1
                 }
                 let chunk = Array(pending[start..<end])
                 start = end
                 var body: [UInt8] = []
                 body.reserveCapacity(bytes)
-                for i in chunk { body += i.lines }
+                for i in chunk {
+                    body += i.meta
+                    body += i.doc
+                }
                 let response = try client.send("POST", "/_bulk", body: body, contentType: "application/x-ndjson")
                 report.requests += 1
                 if response.status == 429 || response.status >= 500 {
@@ -251,13 +330,28 @@ package final class SyncPass {
                     retryAfter = max(retryAfter, Double(response.headers["retry-after"] ?? "") ?? 0)
                     continue
                 }
-                guard response.status == 200, let doc = try? JSONParser.parse(response.bodyText), let results = doc["items"]?.arrayValue, results.count == chunk.count else {
+                guard response.status == 200, let doc = try? JSONParser.parse(response.bodyText), let results = doc["items"]?.arrayValue,
+                      results.count == chunk.reduce(0, { $0 + $1.ops }) else {
                     throw FTAError.environment("elasticsearch: bulk answered \(response.status): \(TextLimit.excerpt(response.bodyText))")
                 }
-                for (item, result) in zip(chunk, results) {
+                var next = 0
+                for item in chunk {
+                    let result = results[next]
+                    let deletes = results[(next + 1)..<(next + item.ops)]
+                    next += item.ops
                     let r = result["index"] ?? result.objectValue?.values.first ?? .null
-                    let status = Int(r["status"]?.intValue ?? 0)
-                    let type = r["error"]?["type"]?.stringValue ?? ""
+                    var status = Int(r["status"]?.intValue ?? 0)
+                    var type = r["error"]?["type"]?.stringValue ?? ""
+                    // A copy left in an older index is gone (200) or was never there (404);
+                    // a delete refused for now sends the item again, any other refusal is the
+                    // item's.
+                    if status < 300 || status == 409, let bad = deletes.map({ $0["delete"] ?? .null }).first(where: {
+                        let s = $0["status"]?.intValue ?? 0
+                        return s != 200 && s != 404
+                    }) {
+                        status = Int(bad["status"]?.intValue ?? 0)
+                        type = bad["error"]?["type"]?.stringValue ?? ""
+                    }
                     switch status {
                     case 200, 201: d.acked += 1
                     case 409 where type == "version_conflict_engine_exception":
@@ -267,7 +361,7 @@ package final class SyncPass {
                         retry.append(item)
                         d.lastError = "\(status) \(type)"
                     default:
-                        let reason = r["error"]?["reason"]?.stringValue ?? ""
+                        let reason = (r["error"] ?? deletes.compactMap { $0["delete"]?["error"] }.first)?["reason"]?.stringValue ?? ""
                         d.dead.append((item.row, "\(status) \(type): \(reason)"))
                     }
                 }
@@ -293,7 +387,8 @@ package final class SyncPass {
         let letters = try store.deadLetters(settings.target)
         guard !letters.isEmpty else { return (0, 0) }
         let client = try ElasticsearchClient(settings: settings, userAgent: userAgent)
-        _ = try client.ensureTemplate(prefix: settings.prefix, shards: settings.shards, replicas: settings.replicas, pattern: settings.indexPattern)
+        var report = Report()
+        try prepareCluster(client, report: &report, maintain: false)
         let rows = try store.exportRows(ids: letters.map(\.actionId))
         var items: [Item] = []
         // Rows deleted since they were refused have nothing left to send.
@@ -301,7 +396,11 @@ package final class SyncPass {
         for r in rows {
             if let doc = ActionDocument.encode(r, now: clock.now()) { items.append(item(r, doc: doc)) } else { gone.append(r.id) }
         }
-        var report = Report()
+        var skipped = 0
+        let placed = try placeItems(items, client: client, skipped: &skipped)
+        // Documents of days past the retention are not sent again; their letters are done.
+        gone += Set(items.map(\.row.id)).subtracting(placed.map(\.row.id))
+        items = placed
         let d = try deliver(items, client: client, report: &report)
         let stillDead = Set(d.dead.map(\.row.id)).union(items.filter { d.unacknowledged.contains($0.row.position) }.map(\.row.id))
         let done = items.map(\.row.id).filter { !stillDead.contains($0) } + gone

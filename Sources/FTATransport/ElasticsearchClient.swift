@@ -94,4 +94,55 @@ package final class ElasticsearchClient {
         }
         return true
     }
+
+    /// A JSON request whose answer must be 2xx (or one of `allow`); anything else is an
+    /// environment error naming what was being done.
+    @discardableResult
+    func call(_ method: String, _ path: String, _ body: JSONValue? = nil, doing what: String, allow: Set<Int> = []) throws -> (status: Int, body: JSONValue) {
+        let r = try send(method, path, body: body.map { Array($0.jsonText.utf8) } ?? [])
+        guard (200..<300).contains(r.status) || allow.contains(r.status) else {
+            throw FTAError.environment("elasticsearch: \(what) answered \(r.status): \(TextLimit.excerpt(r.bodyText))")
+        }
+        return (r.status, (try? JSONParser.parse(r.bodyText)) ?? .null)
+    }
+
+    /// Primary store size in bytes of every index a pattern matches (`_stats/store`).
+    package func indexSizes(_ pattern: String) throws -> [String: Int64] {
+        let doc = try call("GET", "/\(pattern)/_stats/store", doing: "reading the sizes of \(pattern)").body
+        var out: [String: Int64] = [:]
+        for (name, stats) in doc["indices"]?.objectValue ?? [:] {
+            out[name] = stats["primaries"]?["store"]?["size_in_bytes"]?.intValue ?? 0
+        }
+        return out
+    }
+
+    /// The aliases of every index a pattern matches.
+    package func indexAliases(_ pattern: String) throws -> [String: Set<String>] {
+        let doc = try call("GET", "/\(pattern)/_alias", doing: "reading the aliases of \(pattern)", allow: [404]).body
+        var out: [String: Set<String>] = [:]
+        for (name, info) in doc.objectValue ?? [:] where name != "error" && name != "status" {
+            out[name] = Set((info["aliases"]?.objectValue ?? [:]).keys)
+        }
+        return out
+    }
+
+    /// Creates an index (the index template gives it its settings and mapping); one that
+    /// already exists (another run made it) is fine.
+    package func createIndex(_ name: String) throws {
+        let r = try call("PUT", "/\(name)", doing: "creating index \(name)", allow: [400])
+        if r.status == 400, r.body["error"]?["type"]?.stringValue != "resource_already_exists_exception" {
+            throw FTAError.environment("elasticsearch: creating index \(name) answered 400: \(TextLimit.excerpt(r.body.jsonText))")
+        }
+    }
+
+    /// Applies alias changes in one atomic request.
+    package func updateAliases(_ actions: [AliasLayout.AliasAction]) throws {
+        guard !actions.isEmpty else { return }
+        try call("POST", "/_aliases", ["actions": .array(actions.map(\.json))], doing: "updating \(actions.count) aliases")
+    }
+
+    /// Deletes one concrete index; one already gone is fine.
+    package func deleteIndex(_ name: String) throws {
+        try call("DELETE", "/\(name)", doing: "deleting index \(name)", allow: [404])
+    }
 }

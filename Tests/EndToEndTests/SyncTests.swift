@@ -67,7 +67,7 @@ final class SyncTests: EndToEndCase {
         let stats = try es.stats()
         XCTAssertEqual(stats["writes"]?.objectValue?.values.allSatisfy { $0 == 1 }, true, "each document written once")
         XCTAssertEqual(stats["templates"], ["bkfta_action"])
-        XCTAssertEqual(stats["indices"], ["bkfta_action_20261118"], "the UTC date of create_time")
+        XCTAssertEqual(stats["indices"], ["bkfta_action_20261118_0"], "the UTC date of create_time (the original's layout)")
         XCTAssertGreaterThan(stats["gzip_requests"]?.intValue ?? 0, 0)
         XCTAssertEqual(stats["authorization"]?.stringValue, "Basic " + Data("fta:s3cret-pass".utf8).base64EncodedString())
 
@@ -236,5 +236,91 @@ final class SyncTests: EndToEndCase {
         try writeConfig("elasticsearch: {url: \"\(es.url)\", index_pattern: \"{prefix}/{YYYY}\"}\n", name: "bad.yaml")
         let r = try super.sync([], without: .now, expect: 2)
         XCTAssertTrue(r.stderr.contains("elasticsearch.index_pattern"), r.stderr)
+    }
+
+    /// Every hit of a search over `pattern`: (index, _id), duplicates included.
+    func hits(_ pattern: String) throws -> [(index: String, id: String)] {
+        try es.call("POST", "/\(pattern)/_search", ["query": ["match_all": [:]]])["hits"]?["hits"]?.arrayValue?.map {
+            ($0["_index"]!.stringValue!, $0["_id"]!.stringValue!)
+        } ?? []
+    }
+
+    func testTheOriginalsLayout_documentsLandThroughTheWriteAlias_theReadAliasFindsThem() throws {
+        try seed(30)
+        let report = try JSONParser.parse(try sync(["--json"]).stdout)
+        XCTAssertEqual(report["indices_created"], 1)
+        let day = AliasLayout.day(t0), next = AliasLayout.day(t0 + 86400)
+        let physical = "bkfta_action_\(day)_0"
+        let stats = try es.stats()
+        XCTAssertEqual(stats["indices"], [.string(physical)], "one physical index, no index named after an alias")
+        for alias in ["write_\(day)_bkfta_action", "bkfta_action_\(day)_read", "write_\(next)_bkfta_action", "bkfta_action_\(next)_read"] {
+            XCTAssertEqual(stats["aliases"]?[alias], [.string(physical)], alias)
+        }
+        let read = try hits("bkfta_action_\(day)_read")
+        XCTAssertEqual(Set(read.map(\.id)), try exportable())
+        XCTAssertEqual(read.count, try exportable().count, "each once")
+        let count = try es.call("GET", "/bkfta_action_*_read/_count")["count"]?.intValue
+        XCTAssertEqual(count, Int64(try exportable().count))
+        // A second run the same day creates nothing.
+        XCTAssertEqual(try JSONParser.parse(try sync(["--json"]).stdout)["indices_created"], 0)
+        XCTAssertEqual(try es.stats()["indices"], [.string(physical)])
+    }
+
+    func testRolloverAtASmallSize_updatedDocumentsMoveToTheNewIndex_eachFoundOnce() throws {
+        try writeConfig(batch: 500, extra: "  rollover_size: 4kb")
+        try seed(40)
+        try sync()
+        let day = AliasLayout.day(t0)
+        let first = "bkfta_action_\(day)_0", second = "bkfta_action_\(day)_1"
+        XCTAssertGreaterThan(try es.call("GET", "/\(first)/_stats/store")["indices"]?[first]?["primaries"]?["store"]?["size_in_bytes"]?.intValue ?? 0, 4096)
+
+        // Rows still running finish; the next run rolls over first, then sends their new versions.
+        let running = try exportableRows().filter { $0.status == "running" }
+        XCTAssertFalse(running.isEmpty)
+        try DatabaseTamper.finish(db, ids: running.map(\.id), status: "success", after: 40)
+        let report = try JSONParser.parse(try sync(["--json"], at: t0 + 7200).stdout)
+        XCTAssertEqual(report["indices_created"], 1)
+        let stats = try es.stats()
+        XCTAssertEqual(stats["indices"], [.string(first), .string(second)])
+        XCTAssertEqual(stats["aliases"]?["write_\(day)_bkfta_action"], [.string(second)], "the write alias moved")
+        XCTAssertEqual(stats["aliases"]?["bkfta_action_\(day)_read"], [.string(first), .string(second)], "the read alias spans both")
+        let read = try hits("bkfta_action_\(day)_read")
+        XCTAssertEqual(read.count, try exportable().count, "no document twice")
+        XCTAssertEqual(Set(read.map(\.id)), try exportable())
+        let moved = Set(running.map(\.esId))
+        XCTAssertEqual(Set(read.filter { $0.index == second }.map(\.id)), moved, "the updated ones live in the new index only")
+        for hit in read where moved.contains(hit.id) {
+            XCTAssertEqual(try es.call("GET", "/\(second)/_doc/\(hit.id)")["_source"]?["status"], "success")
+        }
+    }
+
+    func testRetention_deletesIndicesWhoseDaysExpired_andOldRowsAreNotExportedAgain() throws {
+        try writeConfig(batch: 500, extra: "  rollover_size: 1kb\n  retention_days: 30")
+        try seed(20)
+        try sync()
+        let old = "bkfta_action_\(AliasLayout.day(t0))_0"
+        XCTAssertEqual(try es.stats()["indices"], [.string(old)])
+        // Forty days later the old index has only expired days: it goes, a new one takes over.
+        let later = t0 + 40 * 86400
+        let report = try JSONParser.parse(try sync(["--json"], at: later).stdout)
+        XCTAssertEqual(report["indices_deleted"], 1)
+        let fresh = "bkfta_action_\(AliasLayout.day(later))_0"
+        let stats = try es.stats()
+        XCTAssertEqual(stats["indices"], [.string(fresh)])
+        XCTAssertNil(stats["aliases"]?["bkfta_action_\(AliasLayout.day(t0))_read"])
+        // A backfill then leaves the expired rows out rather than aliasing a day nobody keeps.
+        let full = try JSONParser.parse(try sync(["--full", "--json"], at: later).stdout)
+        XCTAssertEqual(full["exported"], 0)
+        XCTAssertGreaterThanOrEqual(full["skipped"]?.intValue ?? 0, Int64(try exportable().count))
+        XCTAssertEqual(try es.stats()["documents"], 0)
+    }
+
+    func testThePlainLayout_staysAvailable() throws {
+        try writeConfig(batch: 500, extra: "  layout: index")
+        try seed(10)
+        try sync()
+        let stats = try es.stats()
+        XCTAssertEqual(stats["indices"], [.string("bkfta_action_\(AliasLayout.day(t0))")])
+        XCTAssertEqual(stats["aliases"], [:])
     }
 }

@@ -29,6 +29,18 @@ package struct ElasticsearchSettings: Sendable, Equatable {
     package var replicas = 1
     /// The checkpoint's name: one per target cluster.
     package var target = "default"
+    /// `aliases`: the original's layout (physical `<prefix>_<YYYYMMDD>_<n>` indices written through
+    /// `write_<YYYYMMDD>_<prefix>` and read through `<prefix>_<YYYYMMDD>_read`); `index`: one
+    /// plain index per `indexPattern`, no aliases.
+    package var layout = Layout.aliases
+    /// Aliases layout: a new physical index once the current one's primary store passes this.
+    package var rolloverBytes: Int64 = 50 << 30
+    /// Aliases layout: indices whose every day is older than this are deleted (0: never).
+    package var retentionDays = 365
+
+    package enum Layout: String, Sendable, Equatable {
+        case aliases, index
+    }
 
     package init() {}
 }
