@@ -18,6 +18,8 @@ package struct TickSettings: Sendable, Equatable {
     /// Execution notices only for a failure that will not be retried (no start, success or
     /// retried-attempt notices).
     package var executeNotice = ExecutionNotice.Mode.beginAndFinal
+    /// How notice children converge: the original's forced rule or the relation's config.
+    package var noticeConverge = NoticeConvergence.original
     /// Programs script actions may run (paths; an entry ending in `/` allows a directory).
     package var allowedScripts: [String] = []
     /// When set, the only environment variable names script actions may set (`env`). The
@@ -38,7 +40,7 @@ package struct TickSettings: Sendable, Equatable {
     init(_ value: JSONValue, reader: ConfigReader) throws {
         let o = try reader.object(value, allowed: ["batch", "concurrency", "lease", "max_runtime", "retry_after_cap",
                                                    "retry_jitter", "default_request_timeout", "max_response_bytes", "user_agent",
-                                                   "execute_notice", "execute_notice_final_failure_only", "allowed_scripts", "script_env",
+                                                   "execute_notice", "execute_notice_final_failure_only", "notice_converge", "allowed_scripts", "script_env",
                                                    "purge_after_days", "purge_per_pass", "repeat_seen_window", "repeat_max_rounds",
                                                    "repeat_max_age", "timezone"])
         if let v = o["batch"] { batch = Int(try reader.number(v, "batch", min: 1, max: 100_000)) }
@@ -85,6 +87,9 @@ package struct TickSettings: Sendable, Equatable {
                 throw reader.fail("execute_notice", "'\(MessageText.escaped(text))' is not one of \(ExecutionNotice.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             executeNotice = mode
+        }
+        if let v = o["notice_converge"] {
+            noticeConverge = NoticeConvergence(rawValue: try reader.choice(v, "notice_converge", NoticeConvergence.allCases.map(\.rawValue)))!
         }
         // The earlier switch, still read: true is final_failure_only.
         if let v = o["execute_notice_final_failure_only"] {

@@ -319,7 +319,7 @@ package final class TickPass {
         let candidates = claimed.filter(ConvergeRules.needsConverge)
         guard !candidates.isEmpty else { return claimed }
         let now = clock.now()
-        let results = try store.converge(candidates, now: now)
+        let results = try store.converge(candidates, now: now, notices: settings.noticeConverge)
         var run: [ClaimedAction] = []
         for var a in claimed {
             guard let r = results[a.id] else { run.append(a); continue }

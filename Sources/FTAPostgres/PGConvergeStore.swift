@@ -10,11 +10,11 @@ extension PostgresStore {
     /// The advisory-lock key of a text (its 64-bit hash, computed by the server).
     static let lockSQL = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 
-    package func converge(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: ConvergeResult] {
+    package func converge(_ actions: [ClaimedAction], now: Int64, notices: NoticeConvergence) throws -> [Int64: ConvergeResult] {
         try write {
             var out: [Int64: ConvergeResult] = [:]
             let ordered = actions.sorted(by: { ($0.createTime, $0.id) < ($1.createTime, $1.id) })
-            let prepared = ordered.map { ($0, ConvergeRules.prepare($0, now: now)) }
+            let prepared = ordered.map { ($0, ConvergeRules.prepare($0, now: now, notices: notices)) }
             var dimensions = Set<String>()
             for (_, p) in prepared { if case .ready(_, let d) = p { dimensions.insert(d) } }
             for d in dimensions.sorted() { try db.execute(PostgresStore.lockSQL, ["converge|" + d]) }

@@ -8,7 +8,7 @@ import GRDB
 /// nothing behind, and its claims are run again when their lease expires.
 extension SQLiteStore {
 
-    package func converge(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: ConvergeResult] {
+    package func converge(_ actions: [ClaimedAction], now: Int64, notices: NoticeConvergence) throws -> [Int64: ConvergeResult] {
         try database.write { db in
             var out: [Int64: ConvergeResult] = [:]
             // Dimension records live as long as any window can reach back (the original's
@@ -19,7 +19,7 @@ extension SQLiteStore {
             // are created: the count that opens an instance sees the whole batch.
             var prepared: [(ClaimedAction, ConvergeRules.Preparation)] = []
             for a in ordered {
-                let p = ConvergeRules.prepare(a, now: now)
+                let p = ConvergeRules.prepare(a, now: now, notices: notices)
                 if case .ready(_, let dimension) = p {
                     try db.execute(sql: "INSERT OR IGNORE INTO converge_dimension (dimension, action_id, create_time) VALUES (?, ?, ?)",
                                    arguments: [dimension, a.id, a.createTime])

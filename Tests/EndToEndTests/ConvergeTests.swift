@@ -148,8 +148,10 @@ final class ConvergeTests: EndToEndCase {
 
     // MARK: summary notices
 
-    func writeNoticeConfig(_ smtp: SMTPServer, users: [String]) throws {
+    /// `rule`: `tick.notice_converge` (the original's forced rule, or the relation's config).
+    func writeNoticeConfig(_ smtp: SMTPServer, users: [String], rule: String = "original") throws {
         try writeConfig("""
+            tick: {notice_converge: \(rule)}
             channels:
               mail: {host: 127.0.0.1, port: \(smtp.port), security: none, from: fta@example.com}
             users:
@@ -161,9 +163,12 @@ final class ConvergeTests: EndToEndCase {
             """)
     }
 
-    /// Alert events for `strategy`, notices converged per strategy, signal, receiver and way.
-    func noticeStorm(strategy: Int64, alerts: Int, function: String, biz: Bool = false, at t: Int64) -> [JSONValue] {
-        var converge: JSONValue = ["is_enabled": true, "converge_func": .string(function), "timedelta": 120, "count": 1,
+    /// Alert events for `strategy`, notices converged per strategy, signal, receiver and way
+    /// (with the relation's own rule; the original's adds the alert's dimensions). `host` names
+    /// each alert's host (default: its own).
+    func noticeStorm(strategy: Int64, alerts: Int, function: String, biz: Bool = false, at t: Int64, count: Int = 1,
+                     host: (Int) -> Int = { $0 }) -> [JSONValue] {
+        var converge: JSONValue = ["is_enabled": true, "converge_func": .string(function), "timedelta": 120, "count": .int(Int64(count)),
                                    "condition": [["dimension": "strategy_id", "value": ["self"]], ["dimension": "signal", "value": ["self"]],
                                                  ["dimension": "notice_receiver", "value": ["self"]], ["dimension": "notice_way", "value": ["self"]]]]
         if biz { converge = converge.setting("need_biz_converge", true).setting("sub_converge_config", ["timedelta": 120, "count": 3]) }
@@ -172,7 +177,7 @@ final class ConvergeTests: EndToEndCase {
                 "signal": "abnormal",
                 "alert": ["id": .string("s\(strategy)-\(i)"), "alert_name": .string("Disk full on host-\(i)"), "strategy_id": .int(strategy), "severity": 2,
                           "status": "ABNORMAL", "begin_time": .int(t + Int64(i)), "latest_time": .int(t + Int64(i)), "event": ["bk_biz_id": 2],
-                          "dimensions": [["key": "host", "value": .string("host-\(i)")]]],
+                          "dimensions": [["key": "host", "value": .string("host-\(host(i))")]]],
                 "strategy": ["id": .int(strategy), "name": .string("strategy \(strategy)"), "bk_biz_id": 2,
                              "notice": ["id": .int(strategy * 10), "config_id": 3, "signal": ["abnormal"], "user_groups": ["ops"],
                                         "options": ["converge_config": converge]]],
@@ -182,7 +187,7 @@ final class ConvergeTests: EndToEndCase {
 
     func testBusinessStage_threeStrategiesToOneReceiver_oneBusinessSummary() throws {
         let smtp = try startSMTP()
-        try writeNoticeConfig(smtp, users: ["alice"])
+        try writeNoticeConfig(smtp, users: ["alice"], rule: "configured")
         let events = [9, 10, 11].flatMap { noticeStorm(strategy: $0, alerts: 5, function: "collect_alarm", biz: true, at: t0) }
         try tick(["ingest", "-"], at: t0 + 20, stdin: Actions.lines(events))
         try pass(at: t0 + 20)
@@ -198,7 +203,7 @@ final class ConvergeTests: EndToEndCase {
 
     func testCollect_theFirstIsSent_theRestSummarised_andASummaryPassesTheBreaker() throws {
         let smtp = try startSMTP()
-        try writeNoticeConfig(smtp, users: ["alice"])
+        try writeNoticeConfig(smtp, users: ["alice"], rule: "configured")
         try tick(["ingest", "-"], at: t0 + 20, stdin: Actions.lines(noticeStorm(strategy: 9, alerts: 6, function: "collect", at: t0)))
         try pass(at: t0 + 20)
         XCTAssertEqual(try smtp.messages().count, 1, "the first notice goes out at once")
@@ -213,7 +218,7 @@ final class ConvergeTests: EndToEndCase {
 
     func testCollectAlarm_thirtyAlertsToOneGroup_oneSummaryPerReceiverAndWay_childrenSkippedWithItsStatus() throws {
         let smtp = try startSMTP()
-        try writeNoticeConfig(smtp, users: ["alice", "bob"])
+        try writeNoticeConfig(smtp, users: ["alice", "bob"], rule: "configured")
         let events = noticeStorm(strategy: 9, alerts: 30, function: "collect_alarm", at: t0)
         try tick(["ingest", "-"], at: t0 + 40, stdin: Actions.lines(events))
         try pass(at: t0 + 40)
@@ -228,5 +233,41 @@ final class ConvergeTests: EndToEndCase {
         XCTAssertEqual(Set(try database.actions().filter { $0.signal == "abnormal" && !$0.isParentAction }.map { "\($0.status)/\($0.realStatus)" }),
                        ["skipped/success"], "every child skipped, stamped with the summary's status")
         XCTAssertEqual(try database.convergeInstances().filter { $0.endTime == nil }.count, 0, "the summaries ended their instances")
+    }
+
+    func testTheOriginalsNoticeRule_onlyRepeatsOfOneNoticeConverge() throws {
+        let smtp = try startSMTP()
+        try writeNoticeConfig(smtp, users: ["alice"])
+        // Four alerts, the last a flapping repeat of the first (a new alert, the same host); the
+        // relation asks for five before converging, across hosts.
+        let events = noticeStorm(strategy: 9, alerts: 4, function: "collect", at: t0, count: 5, host: { $0 == 3 ? 0 : $0 })
+        try tick(["ingest", "-"], at: t0 + 20, stdin: Actions.lines(events))
+        try pass(at: t0 + 20)
+        XCTAssertEqual(try smtp.messages().count, 3, "one notice per host: a 120 s window and a count of 1 per alert, way and receiver")
+        let children = try database.actions().filter { $0.signal == "abnormal" && !$0.isParentAction }
+        XCTAssertEqual(children.map(\.status).sorted(), ["skipped", "success", "success", "success"], "the repeat converged")
+        XCTAssertEqual(try database.convergeInstances().count, 3, "an instance per alert, way and receiver")
+    }
+
+    func testTheRelationsOwnRule_theSameStorm_fiveNeededSoFourGoOut() throws {
+        let smtp = try startSMTP()
+        try writeNoticeConfig(smtp, users: ["alice"], rule: "configured")
+        let events = noticeStorm(strategy: 9, alerts: 4, function: "collect", at: t0, count: 5, host: { $0 == 3 ? 0 : $0 })
+        try tick(["ingest", "-"], at: t0 + 20, stdin: Actions.lines(events))
+        try pass(at: t0 + 20)
+        XCTAssertEqual(try smtp.messages().count, 4)
+    }
+
+    func testTheOriginalsNoticeRule_threeStrategiesStorms_oneBusinessSummary() throws {
+        let smtp = try startSMTP()
+        try writeNoticeConfig(smtp, users: ["alice"])
+        let storm = [9, 10, 11].flatMap { noticeStorm(strategy: $0, alerts: 3, function: "collect_alarm", biz: true, at: t0) }
+        try tick(["ingest", "-"], at: t0 + 20, stdin: Actions.lines(storm))
+        try pass(at: t0 + 20)
+        XCTAssertEqual(try database.convergeInstances().map(\.convergeType).filter { $0 == "action" }.count, 9, "an instance per alert, way and receiver")
+        try pass(at: t0 + 80)
+        let mails = try smtp.messages()
+        XCTAssertEqual(mails.count, 1, "one business summary")
+        XCTAssertTrue(mails.first?["subject"]?.stringValue?.contains("9 notices") ?? false, "\(mails.first?["subject"] ?? "")")
     }
 }

@@ -48,6 +48,33 @@ final class ConvergeRulesTests: XCTestCase {
         XCTAssertLessThanOrEqual(long.utf8.count, 128)
     }
 
+    func testTheOriginalsNoticeRule_120SecondsCountOne_noticeInfoAddedToTheConfigsDimensions() throws {
+        let config: JSONValue = ["is_enabled": true, "timedelta": 600, "count": 5, "max_timedelta": 900, "converge_func": "collect",
+                                 "condition": [["dimension": "strategy_id", "value": ["self"]], ["dimension": "notice_way", "value": ["self"]]]]
+        let forced = try XCTUnwrap(ConvergeConfig.parse(config, isNotice: true, forcedNotice: true))
+        XCTAssertEqual(forced.timedelta, 120)
+        XCTAssertEqual(forced.count, 1)
+        XCTAssertEqual(forced.maxTimedelta, 900, "the longest window stays the config's")
+        XCTAssertEqual(forced.conditions.map(\.dimension), ["notice_info", "notice_way", "strategy_id"])
+        XCTAssertEqual(forced.function, "collect")
+        let asWritten = try XCTUnwrap(ConvergeConfig.parse(config, isNotice: true))
+        XCTAssertEqual([asWritten.timedelta, Int64(asWritten.count)], [600, 5])
+        XCTAssertEqual(asWritten.conditions.map(\.dimension), ["notice_way", "strategy_id"])
+        XCTAssertNil(try ConvergeConfig.parse(config.setting("is_enabled", false), isNotice: true, forcedNotice: true), "still only when enabled")
+
+        // The pass applies it to notice children only, and only under the original's rule.
+        var child = ClaimedAction(id: 1, leaseToken: 1, pluginType: "notice")
+        child.text.inputs = #"{"converge_config":\#(config.jsonText),"notice_way":"mail","notice_receiver":"alice"}"#
+        guard case .ready(let c, _) = ConvergeRules.prepare(child, now: 0, notices: .original) else { return XCTFail("converges") }
+        XCTAssertEqual(c.count, 1)
+        guard case .ready(let d, _) = ConvergeRules.prepare(child, now: 0, notices: .configured) else { return XCTFail("converges") }
+        XCTAssertEqual(d.count, 5)
+        var hook = child
+        hook.pluginType = "webhook"
+        guard case .ready(let w, _) = ConvergeRules.prepare(hook, now: 0, notices: .original) else { return XCTFail("converges") }
+        XCTAssertEqual(w.count, 5, "other actions keep their config")
+    }
+
     func testVoiceNoticeChildren_neverConverge_otherWaysDo() {
         var a = ClaimedAction(id: 1, leaseToken: 1, pluginType: "notice")
         a.text.inputs = #"{"converge_config":{"is_enabled":true,"count":1},"notice_way":"voice","notice_receiver":["alice"]}"#

@@ -41,7 +41,10 @@ package struct ConvergeConfig: Sendable, Equatable {
     /// nil for a config that does not converge (the original's "illegal" configs: not enabled
     /// — `is_enabled` must be true, as the original's UI writes it —, no condition,
     /// `timedelta <= 0`, `count < 0`). Unknown functions are a ``FieldError`` all the same.
-    package static func parse(_ value: JSONValue?, isNotice: Bool) throws -> ConvergeConfig? {
+    /// - Parameter forcedNotice: a notice child under the original's rule (``NoticeConvergence``):
+    ///   a 120 s window and a count of 1 whatever the config says, and `notice_info` (the alert,
+    ///   way and receiver) always among the dimensions, so only repeats of one notice converge.
+    package static func parse(_ value: JSONValue?, isNotice: Bool, forcedNotice: Bool = false) throws -> ConvergeConfig? {
         guard let value, case .object(let o) = value, !o.isEmpty else { return nil }
         let function = o["converge_func"]?.stringValue ?? "skip_when_success"
         guard functions.contains(function) else {
@@ -66,8 +69,13 @@ package struct ConvergeConfig: Sendable, Equatable {
             return i
         }
         let week: Int64 = 7 * 86_400
-        let timedelta = try number(o["timedelta"], "timedelta", 1...week, fallback: 60)
-        let count = Int(try number(o["count"], "count", 0...1_000_000, fallback: 1))
+        var timedelta = try number(o["timedelta"], "timedelta", 1...week, fallback: 60)
+        var count = Int(try number(o["count"], "count", 0...1_000_000, fallback: 1))
+        if forcedNotice {
+            timedelta = NoticeConvergence.window
+            count = NoticeConvergence.count
+            if !conditions.contains(where: { $0.dimension == "notice_info" }) { conditions.append(Condition(dimension: "notice_info", values: ["self"])) }
+        }
         let maxTimedelta = try number(o["max_timedelta"], "max_timedelta", 1...week, fallback: timedelta)
         guard timedelta > 0, count >= 0 else { return nil }
         let needBiz = o["need_biz_converge"]?.boolValue ?? false
@@ -147,6 +155,21 @@ package enum ConvergeDecision: Sendable, Equatable {
 }
 
 /// The converge functions, as pure rules over what the instance's executed actions are doing.
+/// How notice children converge (`tick.notice_converge`).
+package enum NoticeConvergence: String, Sendable, CaseIterable {
+    /// As the original: whatever the relation's config says, a notice converges within 120 s,
+    /// from the first repeat, with others of the same `notice_info` (the same alert, way and
+    /// receiver), the config's own dimensions added to the key. Storms across alerts are
+    /// gathered by the business stage (`need_biz_converge`).
+    case original
+    /// The relation's `timedelta`, `count` and `condition` as written: a condition without
+    /// the alert's dimensions gathers many alerts into one summary at the first stage.
+    case configured
+
+    package static let window: Int64 = 120
+    package static let count = 1
+}
+
 package enum ConvergeRules {
     package static let sleepSeconds: Int64 = 30
     /// How long dimension records are kept (a day: far past any converge window).
@@ -208,10 +231,12 @@ extension ConvergeRules {
     }
 
     /// The action's config and dimension, or its result when it does not converge at all.
-    package static func prepare(_ a: ClaimedAction, now: Int64) -> Preparation {
+    package static func prepare(_ a: ClaimedAction, now: Int64, notices: NoticeConvergence = .original) -> Preparation {
         let config: ConvergeConfig
         do {
-            guard let c = try ConvergeConfig.parse(JSONParser.member(of: a.text.inputs, "converge_config"), isNotice: a.pluginType == "notice") else {
+            let isNotice = a.pluginType == "notice"
+            guard let c = try ConvergeConfig.parse(JSONParser.member(of: a.text.inputs, "converge_config"), isNotice: isNotice,
+                                                   forcedNotice: isNotice && !a.isParentAction && notices == .original) else {
                 return .done(ConvergeResult(decision: .execute, convergeId: nil, message: "not converged: converge_config does not converge"))
             }
             config = c

@@ -34,7 +34,7 @@ package protocol QueueStore: AnyObject, Sendable {
     /// Turns digests whose window has ended into notice rows; returns the new ids.
     func createDueDigests(now: Int64, limit: Int) throws -> [Int64]
     /// The converge step for claimed actions that carry a converge config (one transaction).
-    func converge(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: ConvergeResult]
+    func converge(_ actions: [ClaimedAction], now: Int64, notices: NoticeConvergence) throws -> [Int64: ConvergeResult]
     /// Prepares claimed summary actions: gathers what they cover and ends their instances.
     func prepareCollect(_ actions: [ClaimedAction], now: Int64) throws -> [Int64: CollectPreparation]
     /// Admits the gate keys of notices about to be sent (voice de-dupe, per-recipient caps), in
