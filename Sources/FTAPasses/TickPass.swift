@@ -467,6 +467,8 @@ package final class TickPass {
                 update.spawn = ExecutionNotice.drafts(action: done.action, update: update, directory: creation.directory,
                                                       mode: settings.executeNotice)
             }
+            update.notifyResult = ExecutionNotice.result(of: done.action, update: update, now: now)
+            update.keepNotifyResult = ExecutionNotice.isReported(done.action)
             pendingUpdates.append((update, done))
         }
         if pendingUpdates.count >= flushSize || elapsed - lastFlush >= flushInterval || queue.outstanding == 0 {

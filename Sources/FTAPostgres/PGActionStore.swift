@@ -194,18 +194,21 @@ extension PostgresStore {
         guard !updates.isEmpty else { return [] }
         return try write {
             let applied = try db.execute("""
-                UPDATE action_instance a SET status = t.status, failure_type = t.failure_type, ex_data = t.ex_data, outputs = t.outputs,
+                UPDATE action_instance a SET status = t.status, failure_type = t.failure_type, ex_data = t.ex_data,
+                    outputs = CASE WHEN t.keep AND position('"execute_notify_result"' in a.outputs) > 0
+                                   THEN (t.outputs::jsonb || jsonb_build_object('execute_notify_result', a.outputs::jsonb -> 'execute_notify_result'))::text
+                                   ELSE t.outputs END,
                     end_time = t.end_time, due_at = t.due_at, next_step = t.next_step, execute_times = t.execute_times, update_time = $1,
                     lease_owner = NULL, lease_expires_at = NULL, deadline_at = coalesce(t.deadline_at, a.deadline_at)
                 FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::float8[],
-                            $10::text[], $11::bigint[], $12::bigint[])
-                    AS t(id, token, status, failure_type, ex_data, outputs, end_time, due_at, next_step, execute_times, deadline_at)
+                            $10::text[], $11::bigint[], $12::bigint[], $13::bool[])
+                    AS t(id, token, status, failure_type, ex_data, outputs, end_time, due_at, next_step, execute_times, deadline_at, keep)
                 WHERE a.id = t.id AND a.lease_token = t.token AND a.due_at IS NOT NULL
                 RETURNING a.id
                 """, [now, PGArray(updates.map(\.id)), PGArray(updates.map(\.leaseToken)), PGArray(updates.map(\.status.rawValue)),
                       PGArray(updates.map(\.failureType)), PGArray(updates.map(\.exData.jsonText)), PGArray(updates.map(\.outputs.jsonText)),
                       PGArray(updates.map(\.endTime)), PGArray(updates.map(\.dueAt)), PGArray(updates.map(\.nextStep)),
-                      PGArray(updates.map(\.executeTimes)), PGArray(updates.map(\.deadlineAt))])
+                      PGArray(updates.map(\.executeTimes)), PGArray(updates.map(\.deadlineAt)), PGArray(updates.map(\.keepNotifyResult))])
             let done = Set(applied.rows.compactMap { $0[0].flatMap { Int64($0) } })
             let kept = updates.filter { done.contains($0.id) }
             let lines = kept.flatMap(\.log)
@@ -225,6 +228,13 @@ extension PostgresStore {
             }
             let spawn = kept.flatMap(\.spawn)
             if !spawn.isEmpty { _ = try insertRows(spawn, now: now) }
+            // Execution notices' results into their source actions, each under its row lock.
+            for r in kept.compactMap(\.notifyResult) {
+                let row = try db.execute("SELECT outputs FROM action_instance WHERE id = $1 FOR UPDATE", [r.sourceId])
+                guard let outputs = row.rows.first?[0] ?? nil else { continue }
+                try db.execute("UPDATE action_instance SET outputs = $1, update_time = $2 WHERE id = $3",
+                               [ExecutionNotice.merge(outputs: outputs, r), now, r.sourceId])
+            }
             var held: [Int64: Int64] = [:]
             for u in kept where u.status == .blocked {
                 if let rule = u.exData["breaker_rule"]?.intValue { held[rule, default: 0] += 1 }

@@ -267,16 +267,31 @@ extension SQLiteStore {
     package func record(_ updates: [ActionUpdate], now: Int64) throws -> [Int64] {
         guard !updates.isEmpty else { return [] }
         return try database.write { db in
-            let update = try db.cachedStatement(sql: """
-                UPDATE action_instance SET status = ?, failure_type = ?, ex_data = ?, outputs = ?, end_time = ?,
+            func updateSQL(outputs: String) -> String {
+                """
+                UPDATE action_instance SET status = ?, failure_type = ?, ex_data = ?, outputs = \(outputs), end_time = ?,
                     due_at = ?, next_step = ?, execute_times = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL,
                     deadline_at = coalesce(?, deadline_at),
                     change_seq = coalesce((\(Schema.latestChangeSQL)), 0) + 1
                 WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
-                """)
+                """
+            }
+            let update = try db.cachedStatement(sql: updateSQL(outputs: "?4"))
             let log = try db.cachedStatement(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, ?, ?, ?)")
             // Bound through the C API (GRDB's argument arrays cost a quarter of the record).
-            let stmt = update.sqliteStatement, logStmt = log.sqliteStatement, connection = db.sqliteConnection
+            let plainStmt = update.sqliteStatement, logStmt = log.sqliteStatement, connection = db.sqliteConnection
+            // For an action whose execution notices write into its outputs: what they wrote
+            // while this step ran stays.
+            var keepingStmt: OpaquePointer?
+            func keeping() throws -> OpaquePointer {
+                if let k = keepingStmt { return k }
+                let k = try db.cachedStatement(sql: updateSQL(outputs: """
+                    CASE WHEN json_valid(outputs) AND json_type(outputs, '$.execute_notify_result') = 'object' AND json_valid(?4)
+                         THEN json_set(?4, '$.execute_notify_result', json(json_extract(outputs, '$.execute_notify_result'))) ELSE ?4 END
+                    """)).sqliteStatement
+                keepingStmt = k
+                return k
+            }
             func step(_ s: OpaquePointer) throws {
                 let rc = sqlite3_step(s)
                 guard rc == SQLITE_DONE else {
@@ -284,7 +299,8 @@ extension SQLiteStore {
                 }
             }
             defer {
-                sqlite3_reset(stmt); sqlite3_clear_bindings(stmt)
+                sqlite3_reset(plainStmt); sqlite3_clear_bindings(plainStmt)
+                if let k = keepingStmt { sqlite3_reset(k); sqlite3_clear_bindings(k) }
                 sqlite3_reset(logStmt); sqlite3_clear_bindings(logStmt)
             }
             var lost: [Int64] = []
@@ -292,6 +308,7 @@ extension SQLiteStore {
             var inserter: RowInserter?
             defer { inserter?.finish() }
             for u in updates {
+                let stmt = u.keepNotifyResult ? try keeping() : plainStmt
                 sqlite3_reset(stmt)
                 bindText(stmt, 1, u.status.rawValue)
                 bindText(stmt, 2, u.failureType)
@@ -323,6 +340,10 @@ extension SQLiteStore {
                 if !u.spawn.isEmpty {
                     if inserter == nil { inserter = try RowInserter(db: db, path: database.path) }
                     for d in u.spawn { _ = try inserter!.insert(d, now: now) }
+                }
+                if let r = u.notifyResult, let outputs = try String.fetchOne(db, sql: "SELECT outputs FROM action_instance WHERE id = ?", arguments: [r.sourceId]) {
+                    try db.execute(sql: "UPDATE action_instance SET outputs = ?, update_time = ? WHERE id = ?",
+                                   arguments: [ExecutionNotice.merge(outputs: outputs, r), now, r.sourceId])
                 }
                 if u.isParentAction { parents.insert(u.id) } else if u.parentActionId > 0 { parents.insert(u.parentActionId) }
                 if u.status == .blocked, let rule = u.exData["breaker_rule"]?.intValue {

@@ -376,6 +376,18 @@ final class IngestEndToEndTests: EndToEndCase {
         XCTAssertEqual(notices.map(\.signal), ["execute", "execute_success"])
         XCTAssertEqual(notices.map(\.status), ["success", "success"])
         XCTAssertEqual(notices[0].inputs["notice_receiver"], "dave")
+        // As the original keeps them: the results in the webhook's outputs, by step (3 begin,
+        // 2 success) and way.
+        let hook = try XCTUnwrap(try actionRows().first { $0.signal == "abnormal" })
+        let results = try XCTUnwrap(hook.outputs["execute_notify_result"], hook.outputs.jsonText)
+        XCTAssertEqual(results.objectValue.map { Set($0.keys) }, ["3", "2"])
+        for (step, notice) in zip(["3", "2"], notices) {
+            let sent = try XCTUnwrap(results[step]?["mail"]?.arrayValue, results.jsonText)
+            XCTAssertEqual(sent.count, 1)
+            XCTAssertEqual(sent[0]["receiver"], "dave")
+            XCTAssertEqual(sent[0]["result"], true)
+            XCTAssertEqual(sent[0]["action_id"], .int(notice.id))
+        }
     }
 
     func testExecutionNotices_beginAndFinalByDefault_everyAttemptOrOnlyTheFinalFailureWhenConfigured() throws {

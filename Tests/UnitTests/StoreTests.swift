@@ -41,6 +41,29 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertEqual(row["ex_data"]?["message"], "from B")
     }
 
+    func testAnExecutionNoticesResult_reachesItsSourceAction_andSurvivesTheSourcesOwnUpdate() throws {
+        let ids = try store.insert([draft(), ActionDraft(signal: "execute", pluginType: "notice")], now: 1000).map { r -> Int64 in
+            switch r { case .stored(let id), .duplicate(let id): return id }
+        }
+        let claimed = try store.claimDue(limit: 10, now: 1000, lease: 30, owner: "A")
+        let source = try XCTUnwrap(claimed.first { $0.id == ids[0] }), notice = try XCTUnwrap(claimed.first { $0.id == ids[1] })
+        // The notice finishes while the source is still running: its result goes into the source.
+        var sent = OutcomeResolver.resolve(action: notice, outcome: .success("sent"), policy: .none, now: 1001, random: 0)
+        sent.notifyResult = ExecutionNotice.NotifyResult(sourceId: source.id, step: "3", way: "mail",
+                                                         entry: ["receiver": "dave", "result": true, "action_id": .int(notice.id)])
+        XCTAssertEqual(try store.record([sent], now: 1001), [])
+        let between = try XCTUnwrap(try store.action(id: source.id)).row
+        XCTAssertEqual(between["outputs"]?["execute_notify_result"]?["3"]?["mail"]?.arrayValue?.first?["receiver"], "dave")
+        // The source then records with the outputs it read at claim time: the result stays.
+        var done = OutcomeResolver.resolve(action: source, outcome: .success("hook ok"), policy: .none, now: 1002, random: 0)
+        done.keepNotifyResult = true
+        XCTAssertEqual(try store.record([done], now: 1002), [])
+        let row = try XCTUnwrap(try store.action(id: source.id)).row
+        XCTAssertEqual(row["status"], "success")
+        XCTAssertEqual(row["outputs"]?["execute_notify_result"]?["3"]?["mail"]?.arrayValue?.count, 1)
+        XCTAssertEqual(row["outputs"]?["execute_notify_result"]?["3"]?["mail"]?.arrayValue?.first?["action_id"]?.intValue, notice.id)
+    }
+
     func testSweep_timesOutLiveRows_fencesTheirWorker_andLeavesTerminalRowsAlone() throws {
         var d1 = draft(); d1.timeout = 60
         var d2 = draft(); d2.timeout = 60

@@ -6,6 +6,60 @@
 package enum ExecutionNotice {
     package enum Step: String, Sendable, CaseIterable {
         case begin = "execute", success = "execute_success", failure = "execute_failed"
+
+        /// The original's `NotifyStep` number: the key of `outputs.execute_notify_result`.
+        package var code: String {
+            switch self {
+            case .failure: return "1"
+            case .success: return "2"
+            case .begin: return "3"
+            }
+        }
+    }
+
+    /// What one execution notice row did, for its source action's
+    /// `outputs.execute_notify_result` (`{step: {way: [results]}}`, as the original keeps it).
+    package struct NotifyResult: Sendable, Equatable {
+        package var sourceId: Int64
+        package var step: String
+        package var way: String
+        package var entry: JSONValue
+    }
+
+    /// The result an execution notice's update leaves on its source action: nil for any other
+    /// row, and until the notice is finished (a retried send reports once, at the end).
+    package static func result(of notice: ClaimedAction, update: ActionUpdate, now: Int64) -> NotifyResult? {
+        guard notice.pluginType == "notice", update.endTime != nil, let step = Step(rawValue: notice.signal),
+              notice.text.inputs.containsBytes("source_action") else { return nil }
+        let inputs = notice.json(\.inputs)
+        guard inputs["notice_type"]?.stringValue == "action_notice", let source = inputs["source_action"]?["id"]?.intValue else { return nil }
+        let message = update.exData["message"]?.stringValue ?? update.outputs["message"]?.stringValue ?? ""
+        let entry: JSONValue = [
+            "receiver": inputs["notice_receiver"] ?? .null, "result": .bool(update.status == .success),
+            "status": .string(update.status.rawValue), "message": .string(message), "action_id": .int(notice.id), "time": .int(now),
+        ]
+        return NotifyResult(sourceId: source, step: step.code, way: inputs["notice_way"]?.stringValue ?? "", entry: entry)
+    }
+
+    /// `outputs` (a JSON text) with `result` appended to `execute_notify_result[step][way]`.
+    package static func merge(outputs: String, _ result: NotifyResult) -> String {
+        var o = (try? JSONParser.parse(outputs))?.objectValue ?? [:]
+        var all = o["execute_notify_result"]?.objectValue ?? [:]
+        var step = all[result.step]?.objectValue ?? [:]
+        var list = step[result.way]?.arrayValue ?? []
+        list.append(result.entry)
+        step[result.way] = .array(list)
+        all[result.step] = .object(step)
+        o["execute_notify_result"] = .object(all)
+        return JSONValue.object(o).jsonText
+    }
+
+    /// Whether the action's strategy asks for any execution notice: its stored
+    /// `execute_notify_result` must then survive its own later updates.
+    package static func isReported(_ action: ClaimedAction) -> Bool {
+        guard !["notice", "message_queue", "collect"].contains(action.pluginType), action.text.strategy.containsBytes("execute"),
+              let notice = JSONParser.member(of: action.text.strategy, "notice") else { return false }
+        return (notice["signal"]?.arrayValue ?? []).contains { Step(rawValue: $0.stringValue ?? "") != nil }
     }
 
     /// Which outcomes of an action its strategy's notice groups hear of (`tick.execute_notice`).

@@ -23,6 +23,12 @@ package struct ActionUpdate: Sendable {
     package var kind: Kind
     /// New rows to store with this update (execution notices), only if the update is applied.
     package var spawn: [ActionDraft] = []
+    /// An execution notice's result, appended to its source action's
+    /// `outputs.execute_notify_result` when this update is applied.
+    package var notifyResult: ExecutionNotice.NotifyResult?
+    /// The row's stored `outputs.execute_notify_result` is kept over `outputs` (a notice may
+    /// have added to it while this step ran).
+    package var keepNotifyResult = false
 
     package enum Kind: String, Sendable { case succeeded, failed, retried, continued, finished }
 }
