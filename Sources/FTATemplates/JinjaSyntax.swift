@@ -7,14 +7,18 @@ import Stencil
 /// - filter calls with arguments: `x|default("n/a")`, `x|truncate(20)`, `x|join(", ")`,
 ///   `x|replace("a", "b")` become Stencil's `x|default:"n/a"` ... (arguments keep their order);
 /// - tests in `if`/`elif`: `x is defined`, `x is not defined`, `x is none`, `x is not none`
-///   become filters fta registers (`x|fta_defined`, `not x|fta_defined`, ...).
+///   become filters fta registers (`x|fta_defined`, `not x|fta_defined`, ...);
+/// - Python's string and dict methods: `x.strip()`, `x.split(",")`, `x.replace("a", "b")`,
+///   `x.startswith("a")`, `x.upper()`, `d.get("k", "n/a")`, `", ".join(list)`, `d.items()`...
+///   become filters (`x|fta_strip`, `x|fta_split:","`, `list|join:", "`; `d.items()` is `d`,
+///   which `for k, v in` walks by key).
 ///
 /// Text outside `{{ }}` and `{% %}` and everything inside quotes is left alone. `{% set %}` is a
 /// tag (``SetNode``); `elif` and `loop.*` Stencil and fta already have.
 enum JinjaSyntax {
     /// `source` with the Jinja spellings rewritten; the same text when there is nothing to do.
     static func translate(_ source: String) -> String {
-        guard source.contains("(") || source.contains(" is ") else { return source }
+        guard source.contains("(") || source.contains(" is ") || source.contains("[") else { return source }
         var out = ""
         out.reserveCapacity(source.utf8.count)
         var rest = Substring(source)
@@ -32,7 +36,7 @@ enum JinjaSyntax {
             let inner = rest[open.upperBound...]
             let closeMark = isTag ? "%}" : "}}"
             guard let close = closeRange(of: closeMark, in: inner) else { out += rest[open.lowerBound...]; return out }
-            var body = rewriteFilterCalls(String(inner[..<close.lowerBound]))
+            var body = rewriteFilterCalls(rewriteMethodCalls(String(inner[..<close.lowerBound])))
             if isTag { body = rewriteTests(body) }
             out += rest[open] + body + closeMark
             rest = inner[close.upperBound...]
@@ -55,6 +59,88 @@ enum JinjaSyntax {
             i = text.index(after: i)
         }
         return nil
+    }
+
+    /// Python methods the original's templates call, as the filters that do the same.
+    static let methods: [String: String] = [
+        "strip": "fta_strip", "lstrip": "fta_lstrip", "rstrip": "fta_rstrip", "upper": "upper", "lower": "lower",
+        "title": "fta_title", "capitalize": "fta_capitalize", "split": "fta_split", "replace": "replace",
+        "startswith": "fta_startswith", "endswith": "fta_endswith", "get": "fta_get", "keys": "fta_keys", "values": "fta_values",
+        "count": "fta_count", "find": "fta_find",
+    ]
+
+    /// `x.method(args)` → `x|filter(args)` (then made Stencil's by ``rewriteFilterCalls``),
+    /// `"sep".join(expr)` → `expr|join("sep")`, `x.items()` → `x`, and `x[0]` / `x["k"]` →
+    /// `x|fta_item(0)`; outside quotes.
+    static func rewriteMethodCalls(_ body: String) -> String {
+        guard body.contains("(") || body.contains("[") else { return body }
+        let chars = Array(body)
+        var out: [Character] = []
+        var i = 0
+        var quote: Character?
+        /// The arguments text from an opening parenthesis or bracket to its match (exclusive),
+        /// and the index after the match.
+        func group(from start: Int, open: Character, close: Character) -> (String, Int)? {
+            var depth = 1, k = start + 1
+            var q: Character?
+            while k < chars.count {
+                let d = chars[k]
+                if let o = q { if d == o { q = nil } } else if d == "\"" || d == "'" { q = d } else if d == open { depth += 1 } else if d == close {
+                    depth -= 1
+                    if depth == 0 { return (String(chars[(start + 1)..<k]), k + 1) }
+                }
+                k += 1
+            }
+            return nil
+        }
+        while i < chars.count {
+            let c = chars[i]
+            if let q = quote {
+                out.append(c)
+                if c == q { quote = nil }
+                i += 1
+                continue
+            }
+            if c == "\"" || c == "'" {
+                // `"sep".join(expr)`: the literal is the separator.
+                var j = i + 1
+                while j < chars.count, chars[j] != c { j += 1 }
+                let joinAt = j + 1
+                if j < chars.count, joinAt + 5 < chars.count, String(chars[joinAt..<(joinAt + 6)]) == ".join(",
+                   let (inside, after) = group(from: joinAt + 5, open: "(", close: ")") {
+                    let separator = String(chars[i...j])
+                    out += Array(rewriteMethodCalls(inside).trimmingCharacters(in: .whitespaces) + "|join(" + separator + ")")
+                    i = after
+                    continue
+                }
+                quote = c
+                out.append(c)
+                i += 1
+                continue
+            }
+            let afterValue = out.last.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ")" || $0 == "]" || $0 == "\"" || $0 == "'" } ?? false
+            if c == "[", afterValue, let (inside, after) = group(from: i, open: "[", close: "]") {
+                out += Array("|fta_item(" + rewriteMethodCalls(inside) + ")")
+                i = after
+                continue
+            }
+            if c == ".", afterValue {
+                var j = i + 1
+                while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" { j += 1 }
+                let name = String(chars[(i + 1)..<j])
+                if j < chars.count, chars[j] == "(", name == "items" || methods[name] != nil, let (inside, after) = group(from: j, open: "(", close: ")") {
+                    if name != "items" {
+                        let args = rewriteMethodCalls(inside).trimmingCharacters(in: .whitespaces)
+                        out += Array("|" + methods[name]! + (args.isEmpty ? "" : "(" + args + ")"))
+                    }
+                    i = after
+                    continue
+                }
+            }
+            out.append(c)
+            i += 1
+        }
+        return String(out)
     }
 
     /// `|name(a, b)` → `|name:a,b`, outside quotes.
@@ -137,6 +223,95 @@ enum JinjaSyntax {
 
     /// The filters and tags the rewriting relies on, and Jinja filters Stencil lacks.
     static func register(_ e: Extension) {
+        func text(_ v: Any?) -> String { v.map { "\($0)" } ?? "" }
+        func chars(_ arguments: [Any?]) -> Set<Character>? { arguments.first.flatMap { $0 }.map { Set(text($0)) } }
+        e.registerFilter("fta_strip") { (value: Any?, arguments: [Any?]) -> Any? in
+            let set = chars(arguments)
+            return String(text(value).drop { set?.contains($0) ?? $0.isWhitespace }.reversed().drop { set?.contains($0) ?? $0.isWhitespace }.reversed())
+        }
+        e.registerFilter("fta_lstrip") { (value: Any?, arguments: [Any?]) -> Any? in
+            let set = chars(arguments)
+            return String(text(value).drop { set?.contains($0) ?? $0.isWhitespace })
+        }
+        e.registerFilter("fta_rstrip") { (value: Any?, arguments: [Any?]) -> Any? in
+            let set = chars(arguments)
+            return String(text(value).reversed().drop { set?.contains($0) ?? $0.isWhitespace }.reversed())
+        }
+        // Python's title(): a letter after a non-letter goes upper case, the others lower.
+        e.registerFilter("fta_title") { value -> Any? in
+            var out = "", previousIsLetter = false
+            for ch in text(value) {
+                out += previousIsLetter ? ch.lowercased() : ch.uppercased()
+                previousIsLetter = ch.isLetter
+            }
+            return out
+        }
+        e.registerFilter("fta_capitalize") { value -> Any? in
+            let t = text(value)
+            return t.prefix(1).uppercased() + t.dropFirst().lowercased()
+        }
+        // Python's split(sep=None, maxsplit=-1): no separator splits at runs of white space.
+        e.registerFilter("fta_split") { (value: Any?, arguments: [Any?]) throws -> Any? in
+            let t = text(value)
+            let separator = arguments.first.flatMap { $0 }.map { text($0) }
+            var limit = arguments.count > 1 ? (arguments[1] as? Int ?? -1) : -1
+            guard separator != "" else { throw TemplateSyntaxError("'split': empty separator") }
+            guard let sep = separator else {
+                var parts: [String] = [], rest = Substring(t).drop { $0.isWhitespace }
+                while !rest.isEmpty {
+                    if limit == 0 { parts.append(String(rest)); break }
+                    let word = rest.prefix { !$0.isWhitespace }
+                    parts.append(String(word))
+                    rest = rest.dropFirst(word.count)
+                    let trimmed = rest.drop { $0.isWhitespace }
+                    if trimmed.isEmpty { break }
+                    rest = trimmed
+                    limit -= 1
+                }
+                return parts
+            }
+            var parts: [String] = [], rest = Substring(t)
+            while limit != 0, let r = rest.range(of: sep) {
+                parts.append(String(rest[..<r.lowerBound]))
+                rest = rest[r.upperBound...]
+                limit -= 1
+            }
+            parts.append(String(rest))
+            return parts
+        }
+        e.registerFilter("fta_startswith") { (value: Any?, arguments: [Any?]) -> Any? in text(value).hasPrefix(text(arguments.first ?? nil)) }
+        e.registerFilter("fta_endswith") { (value: Any?, arguments: [Any?]) -> Any? in text(value).hasSuffix(text(arguments.first ?? nil)) }
+        e.registerFilter("fta_count") { (value: Any?, arguments: [Any?]) -> Any? in
+            let needle = text(arguments.first ?? nil)
+            if let list = value as? [Any] { return list.filter { text($0) == needle }.count }
+            guard !needle.isEmpty else { return text(value).count + 1 }
+            return text(value).components(separatedBy: needle).count - 1
+        }
+        e.registerFilter("fta_find") { (value: Any?, arguments: [Any?]) -> Any? in
+            let t = text(value)
+            guard let r = t.range(of: text(arguments.first ?? nil)) else { return -1 }
+            return t.distance(from: t.startIndex, to: r.lowerBound)
+        }
+        // dict.get(key, default=None), and x[key] / x[index] (negative indices from the end).
+        e.registerFilter("fta_get") { (value: Any?, arguments: [Any?]) -> Any? in
+            let key = text(arguments.first ?? nil)
+            return (value as? [String: Any])?[key] ?? (arguments.count > 1 ? arguments[1] : nil)
+        }
+        e.registerFilter("fta_item") { (value: Any?, arguments: [Any?]) -> Any? in
+            let key = arguments.first ?? nil
+            if let list = value as? [Any], let n = (key as? Int) ?? Int(text(key)) {
+                let index = n < 0 ? list.count + n : n
+                return list.indices.contains(index) ? list[index] : nil
+            }
+            if let s = value as? String, let n = (key as? Int) ?? Int(text(key)) {
+                let cs = Array(s)
+                let index = n < 0 ? cs.count + n : n
+                return cs.indices.contains(index) ? String(cs[index]) : nil
+            }
+            return (value as? [String: Any])?[text(key)]
+        }
+        e.registerFilter("fta_keys") { value -> Any? in (value as? [String: Any]).map { $0.keys.sorted() } ?? [] }
+        e.registerFilter("fta_values") { value -> Any? in (value as? [String: Any]).map { d in d.keys.sorted().map { d[$0]! } } ?? [] }
         e.registerFilter("fta_defined") { value -> Any? in value != nil }
         e.registerFilter("fta_none") { value -> Any? in value is NSNull }
         e.registerFilter("replace") { (value: Any?, arguments: [Any?]) throws -> Any? in

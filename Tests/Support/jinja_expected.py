@@ -12,7 +12,9 @@ import jinja2
 
 CONTEXT = {
     "alert": {"id": "a-1", "alert_name": "CPU usage high on web-01", "severity": 1, "note": None,
-              "description": "load average 12.5 for 10 minutes on host web-01 in the payments cluster"},
+              "description": "load average 12.5 for 10 minutes on host web-01 in the payments cluster",
+              "padded": "  web-01  ", "tags": "payments,web,prod"},
+    "dims": {"host": "web-01", "ip": "10.0.0.1"},
     "receivers": ["alice", "bob", "carol"],
     "level": 2,
 }
@@ -35,6 +37,17 @@ CASES = [
     ("not_defined", '{% if alert.owner is not defined %}unassigned{% endif %}'),
     ("none", '{% if alert.note is none %}no note{% endif %}|{% if alert.id is not none %}has id{% endif %}'),
     ("loop_index", '{% for r in receivers %}{{ loop.index }}.{{ r }}{% if not loop.last %}, {% endif %}{% endfor %}'),
+    ("method_strip", '[{{ alert.padded.strip() }}]'),
+    ("method_split_index", '{{ alert.alert_name.split(" ")[0] }}/{{ alert.alert_name.split()[-1] }}'),
+    ("method_join_split", '{{ " | ".join(alert.tags.split(",")) }}'),
+    ("method_split_max", '{{ alert.tags.split(",", 1)|length }} {{ alert.tags.split(",", 1)[1] }}'),
+    ("method_upper_lower", '{{ alert.id.upper() }} {{ alert.alert_name.lower() }}'),
+    ("method_title_literal", '{{ "cpu usage high".title() }} {{ alert.alert_name.capitalize() }}'),
+    ("method_replace", '{{ alert.alert_name.replace("web-01", "db-02") }}'),
+    ("method_startswith", '{% if alert.alert_name.startswith("CPU") %}cpu{% elif alert.alert_name.endswith("01") %}01{% else %}other{% endif %}'),
+    ("method_get", '{{ dims.get("host") }}/{{ dims.get("zone", "none") }}'),
+    ("subscript", '{{ dims["ip"] }} {{ receivers[-1] }} {{ receivers[0]|upper }}'),
+    ("method_items_loop", '{% for k, v in dims.items() %}{{ k }}={{ v }};{% endfor %}'),
     ("webhook_body", '{"alert": "{{ alert.id }}", "to": "{{ receivers|join(",") }}", "text": "{{ alert.description|truncate(40) }}"}'),
 ]
 

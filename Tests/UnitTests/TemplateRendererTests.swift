@@ -46,7 +46,7 @@ final class TemplateRendererTests: XCTestCase {
         let data = try JSONParser.parse(try String(contentsOf: url, encoding: .utf8))
         let context = try XCTUnwrap(data["context"])
         let cases = try XCTUnwrap(data["cases"]?.arrayValue)
-        XCTAssertGreaterThanOrEqual(cases.count, 18)
+        XCTAssertGreaterThanOrEqual(cases.count, 29)
         let renderer = TemplateRenderer()
         for c in cases {
             let name = c["name"]?.stringValue ?? "?"
@@ -63,6 +63,12 @@ final class TemplateRendererTests: XCTestCase {
         XCTAssertEqual(JinjaSyntax.translate("{{ a|replace(\"(\", \")\") }}"), "{{ a|replace:\"(\",\")\" }}")
         XCTAssertEqual(JinjaSyntax.translate("no markup (at all)"), "no markup (at all)")
         XCTAssertEqual(JinjaSyntax.translate("{{ unclosed|x(1) "), "{{ unclosed|x(1) ", "an unclosed markup is left for Stencil to report")
+        // Python methods and subscripts become filters; text and quotes stay.
+        XCTAssertEqual(JinjaSyntax.translate("{{ a.b.split(\",\")[0] }}"), "{{ a.b|fta_split:\",\"|fta_item:0 }}")
+        XCTAssertEqual(JinjaSyntax.translate("{{ \", \".join(xs) }}"), "{{ xs|join:\", \" }}")
+        XCTAssertEqual(JinjaSyntax.translate("{% for k, v in d.items() %}"), "{% for k, v in d %}")
+        XCTAssertEqual(JinjaSyntax.translate("{{ \"a.strip()\" }} x.strip() [1]"), "{{ \"a.strip()\" }} x.strip() [1]")
+        XCTAssertEqual(JinjaSyntax.translate("{{ d.unknown(1) }}"), "{{ d.unknown(1) }}", "other methods are left for Stencil to refuse")
     }
 
     func testJinjaSet_andTruncate_refuseBadInput_withTheTemplatesName() {
