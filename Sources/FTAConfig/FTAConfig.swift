@@ -106,6 +106,9 @@ package struct FTAConfig: Sendable {
                 }
             }
         }
+        config.templates.context.language = config.templates.language
+        config.templates.context.timezone = config.tick.timezone ?? TimeZone.current.identifier
+        config.tick.templateContext = config.templates.context
         config.sections = top
         return config
     }

@@ -23,8 +23,28 @@ enum TemplateSettings {
                 templates.language = NoticeTemplates.Language(rawValue: try reader.at("templates").choice(spec, "language", NoticeTemplates.Language.allCases.map(\.rawValue))) ?? .en
                 continue
             }
+            // What the original's variables need beyond the alert (docs/templates.md).
+            if key == "site_url" {
+                let url = try reader.at("templates").string(spec, "site_url")
+                guard url.hasPrefix("http://") || url.hasPrefix("https://"), WireCheck.url(url) == nil else {
+                    throw reader.at("templates").fail("site_url", "expected the original's site address, http(s)://...")
+                }
+                templates.context.siteURL = url
+                continue
+            }
+            if key == "notice_title" {
+                templates.context.noticeTitle = try reader.at("templates").string(spec, "notice_title")
+                continue
+            }
+            if key == "business_names" {
+                guard case .object(let names) = spec else { throw reader.at("templates").fail("business_names", "expected a mapping of business ids to names") }
+                for (id, name) in names { templates.context.businessNames[id] = try reader.at("templates").at("business_names").string(name, id) }
+                continue
+            }
             let r = reader.at("templates")
-            guard signals.contains(key) else { throw r.fail(key, "not a signal (\(signals.joined(separator: ", "))) or language") }
+            guard signals.contains(key) else {
+                throw r.fail(key, "not a signal (\(signals.joined(separator: ", "))), language, site_url, notice_title or business_names")
+            }
             guard case .object(let ways) = spec else { throw r.fail(key, "expected a mapping of notice ways") }
             for (way, pair) in ways {
                 let wr = r.at(key).at(way)

@@ -18,6 +18,8 @@ package struct TickSettings: Sendable, Equatable {
     /// Execution notices only for a failure that will not be retried (no start, success or
     /// retried-attempt notices).
     package var executeNotice = ExecutionNotice.Mode.beginAndFinal
+    /// The original's template variables' settings (from `templates:` and `timezone`).
+    package var templateContext = OriginalContext.Settings()
     /// How notice children converge: the original's forced rule or the relation's config.
     package var noticeConverge = NoticeConvergence.original
     /// Programs script actions may run (paths; an entry ending in `/` allows a directory).

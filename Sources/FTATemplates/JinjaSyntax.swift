@@ -18,7 +18,7 @@ import Stencil
 enum JinjaSyntax {
     /// `source` with the Jinja spellings rewritten; the same text when there is nothing to do.
     static func translate(_ source: String) -> String {
-        guard source.contains("(") || source.contains(" is ") || source.contains("[") else { return source }
+        guard source.contains("(") || source.contains(" is ") || source.contains("[") || source.contains("if ") else { return source }
         var out = ""
         out.reserveCapacity(source.utf8.count)
         var rest = Substring(source)
@@ -37,7 +37,7 @@ enum JinjaSyntax {
             let closeMark = isTag ? "%}" : "}}"
             guard let close = closeRange(of: closeMark, in: inner) else { out += rest[open.lowerBound...]; return out }
             var body = rewriteFilterCalls(rewriteMethodCalls(String(inner[..<close.lowerBound])))
-            if isTag { body = rewriteTests(body) }
+            if isTag { body = rewriteTruth(rewriteTests(body)) }
             out += rest[open] + body + closeMark
             rest = inner[close.upperBound...]
         }
@@ -120,7 +120,17 @@ enum JinjaSyntax {
             }
             let afterValue = out.last.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ")" || $0 == "]" || $0 == "\"" || $0 == "'" } ?? false
             if c == "[", afterValue, let (inside, after) = group(from: i, open: "[", close: "]") {
-                out += Array("|fta_item(" + rewriteMethodCalls(inside) + ")")
+                // After a name, a plain key or a non-negative index is Stencil's own lookup (so a
+                // member may follow: `d["k"].name`); otherwise a filter.
+                let key = inside.trimmingCharacters(in: .whitespaces)
+                let unquoted = key.count >= 2 && (key.first == "\"" || key.first == "'") && key.last == key.first ? String(key.dropFirst().dropLast()) : nil
+                let plainIndex = !key.isEmpty && key.allSatisfy(\.isNumber)
+                let plainKey = unquoted.map { k in !k.isEmpty && !(k.first!.isNumber) && k.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } } ?? false
+                if out.last != ")", plainIndex || plainKey {
+                    out += Array("." + (unquoted ?? key))
+                } else {
+                    out += Array("|fta_item(" + rewriteMethodCalls(inside) + ")")
+                }
                 i = after
                 continue
             }
@@ -221,6 +231,27 @@ enum JinjaSyntax {
         return words.joined(separator: " ")
     }
 
+    /// `if`/`elif` operands tested for truth as Jinja does (`x` → `x|fta_truthy`): a JSON null
+    /// is false (Stencil takes any value as true), so is a negative number... true. Operands of a
+    /// comparison are left alone.
+    static func rewriteTruth(_ body: String) -> String {
+        let trimmed = body.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("if ") || trimmed.hasPrefix("elif ") else { return body }
+        var words = body.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        let keywords: Set<String> = ["if", "elif", "and", "or", "not", "true", "false", "True", "False", "none", "None"]
+        let comparisons: Set<String> = ["==", "!=", "<", ">", "<=", ">=", "in"]
+        for i in words.indices {
+            let w = words[i]
+            guard let first = w.first, first.isLetter || first == "_", !keywords.contains(w), !w.contains("\""), !w.contains("'"),
+                  !w.hasSuffix("|fta_defined"), !w.hasSuffix("|fta_none") else { continue }
+            let before = words[..<i].last { !$0.isEmpty }, after = words[(i + 1)...].first { !$0.isEmpty }
+            if let b = before, comparisons.contains(b) { continue }
+            if let a = after, comparisons.contains(a) { continue }
+            words[i] = w + "|fta_truthy"
+        }
+        return words.joined(separator: " ")
+    }
+
     /// The filters and tags the rewriting relies on, and Jinja filters Stencil lacks.
     static func register(_ e: Extension) {
         func text(_ v: Any?) -> String { v.map { "\($0)" } ?? "" }
@@ -313,6 +344,19 @@ enum JinjaSyntax {
         e.registerFilter("fta_keys") { value -> Any? in (value as? [String: Any]).map { $0.keys.sorted() } ?? [] }
         e.registerFilter("fta_values") { value -> Any? in (value as? [String: Any]).map { d in d.keys.sorted().map { d[$0]! } } ?? [] }
         e.registerFilter("fta_defined") { value -> Any? in value != nil }
+        e.registerFilter("fta_truthy") { value -> Any? in
+            switch value {
+            case nil, is NSNull: return false
+            case let b as Bool: return b
+            case let s as String: return !s.isEmpty
+            case let a as [Any]: return !a.isEmpty
+            case let d as [String: Any]: return !d.isEmpty
+            case let i as Int: return i != 0
+            case let i as Int64: return i != 0
+            case let d as Double: return d != 0
+            default: return true
+            }
+        }
         e.registerFilter("fta_none") { value -> Any? in value is NSNull }
         e.registerFilter("replace") { (value: Any?, arguments: [Any?]) throws -> Any? in
             guard arguments.count == 2 || arguments.count == 3 else { throw TemplateSyntaxError("'replace' takes the text to find, its replacement and an optional count") }

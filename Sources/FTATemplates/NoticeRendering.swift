@@ -5,10 +5,14 @@ import FTACore
 /// adds the `notice` helper object (``NoticeContext``) and renders both. A template error names
 /// the template and its line; it fails that notice only.
 package enum NoticeRendering {
-    package static func render(templates: NoticeTemplates, signal: String, way: String, level: Int64, base: JSONValue,
+    /// `base(needsOriginal)` gives the action's context, with the original's variables when the
+    /// picked templates name any.
+    package static func render(templates: NoticeTemplates, signal: String, way: String, level: Int64, base: (Bool) -> JSONValue,
                               actionTemplates: JSONValue?, renderer: TemplateRenderer) throws -> (title: String, content: String) {
         let (title, content) = templates.pick(signal: signal, way: way, action: actionTemplates)
-        let context = TemplateRenderer.Context(NoticeContext.build(base: base, signal: signal, level: level, language: templates.language))
+        let needsOriginal = OriginalContext.names.contains { title.text.contains($0) || content.text.contains($0) }
+            || title.text.contains("strategy.") || content.text.contains("strategy.")
+        let context = TemplateRenderer.Context(NoticeContext.build(base: base(needsOriginal), signal: signal, level: level, language: templates.language))
         let t = try renderer.render(title.text, field: title.name, context: context)
         let c = try renderer.render(content.text, field: content.name, context: context)
         return (t.trimmingWhitespace(), c.trimmingWhitespace())

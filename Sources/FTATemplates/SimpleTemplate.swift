@@ -108,18 +108,19 @@ struct SimpleTemplate {
         return true
     }
 
-    /// Stencil's truth of a variable (non-empty text and collections, numbers above zero, true,
-    /// any other value present; absent is false), or nil when Stencil might resolve the path
-    /// in a way the JSON walk does not (`count`, `first`, `last`, indexes into text).
+    /// Jinja's truth of a variable, as conditions get it (``JinjaSyntax/rewriteTruth(_:)``):
+    /// non-empty text and collections, numbers other than zero, true; null and absent are
+    /// false. nil when Stencil might resolve the path in a way the JSON walk does not (`count`,
+    /// `first`, `last`, indexes into text).
     static func truth(_ keys: [String], _ context: TemplateRenderer.Context) -> Bool? {
         switch context.value(at: keys) {
         case .string(let s)?: return !s.isEmpty
-        case .int(let i)?: return i > 0
-        case .double(let d)?: return d > 0
+        case .int(let i)?: return i != 0
+        case .double(let d)?: return d != 0
         case .bool(let b)?: return b
         case .array(let a)?: return !a.isEmpty
         case .object(let o)?: return !o.isEmpty
-        case .null?: return true
+        case .null?: return false
         case nil: return absent(keys[...], context) ? false : nil
         }
     }

@@ -35,6 +35,8 @@ package final class TemplateRenderer {
             return lines.enumerated().map { i, line in (i == 0 && !first) || line.isEmpty ? line : pad + line }.joined(separator: "\n")
         }
         e.registerFilter("upper") { ($0.map { "\($0)" } ?? "").uppercased() }
+        // Jinja's `safe` marks text as not to be escaped; nothing is escaped here.
+        e.registerFilter("safe") { $0 }
         e.registerFilter("lower") { ($0.map { "\($0)" } ?? "").lowercased() }
         e.registerFilter("trim") { ($0.map { "\($0)" } ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
         e.registerFilter("tojson") { value -> Any? in JSONValue(any: value).jsonText }

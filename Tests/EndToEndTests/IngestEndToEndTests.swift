@@ -296,6 +296,34 @@ final class IngestEndToEndTests: EndToEndCase {
         return e
     }
 
+    func testTheOriginalsDefaultWebhook_postsTheWholeAlertAsCallbackMessage() throws {
+        // The original's default webhook package: the body is `{{alarm.callback_message}}`.
+        let hook = Actions.webhook(url: "\(receiver.baseURL)/hook", maxRetryTimes: 0, detail: [
+            "body": ["data_type": "raw", "content_type": "json", "content": "{{alarm.callback_message}}"],
+            "headers": [["key": "X-Level", "value": "{{ alarm.level_name }}", "is_enabled": true]],
+        ])["action_config"]!.merging(["id": 20, "name": "callback", "plugin_type": "webhook"])
+        var e = event("a-1", groups: ["leads"], extra: ["action_configs": [hook]])
+        let alert = e["alert"]!.setting("dimensions", [["key": "bk_target_ip", "value": "10.0.0.1", "display_key": "IP", "display_value": "10.0.0.1"]])
+            .setting("event", ["id": "ev-1", "bk_biz_id": 2, "description": "CPU >= 95%", "target_type": "HOST"])
+        e = e.setting("alert", alert)
+        e = e.setting("strategy", e["strategy"]!.setting("actions", [["id": 71, "config_id": 20, "signal": ["abnormal"], "user_groups": ["leads"]]]))
+        try writeConfig(try configText() + "\ntick: {timezone: UTC}\ntemplates: {business_names: {\"2\": \"Payments\"}}\n", name: "cb.yaml")
+        try ingest([e])
+        try pass(at: t0)
+        let sent = try XCTUnwrap(try receiver.requests().first { $0["path"]?.stringValue == "/hook" })
+        let body = try XCTUnwrap(sent["body"]?.stringValue)
+        let message = try JSONParser.parse(body)
+        XCTAssertEqual(message["type"], "ANOMALY_NOTICE")
+        XCTAssertEqual(message["bk_biz_name"], "Payments")
+        XCTAssertEqual(message["event"]?["id"], "a-1")
+        XCTAssertEqual(message["event"]?["level_name"], "Emergency")
+        XCTAssertEqual(message["strategy"]?["id"], e["strategy"]?["id"])
+        XCTAssertEqual(message["latest_anomaly_record"]?["anomaly_id"], "ev-1")
+        XCTAssertTrue(message["description"]?.stringValue?.hasSuffix("CPU >= 95%") ?? false, body)
+        XCTAssertTrue(body.hasPrefix("{\"type\": \"ANOMALY_NOTICE\", \"scenario\": "), "written as the original's json.dumps: \(body)")
+        XCTAssertEqual(sent["headers"]?["X-Level"] ?? sent["headers"]?["x-level"], "Emergency")
+    }
+
     /// `webhookEvent` whose webhook relation has the processing window `options`.
     func windowedEvent(_ alert: String, options: JSONValue) -> JSONValue {
         let e = webhookEvent(alert, maxRetryTimes: 0)

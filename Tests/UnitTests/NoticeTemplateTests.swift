@@ -13,7 +13,7 @@ final class NoticeTemplateTests: XCTestCase {
     ]
 
     func render(_ t: NoticeTemplates, signal: String = "abnormal", way: String, action: JSONValue? = nil) throws -> (title: String, content: String) {
-        try NoticeRendering.render(templates: t, signal: signal, way: way, level: 1, base: base, actionTemplates: action, renderer: TemplateRenderer())
+        try NoticeRendering.render(templates: t, signal: signal, way: way, level: 1, base: { _ in self.base }, actionTemplates: action, renderer: TemplateRenderer())
     }
 
     func testDefaults_perWayKind_inEnglish() throws {

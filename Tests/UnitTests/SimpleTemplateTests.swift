@@ -44,7 +44,7 @@ final class SimpleTemplateTests: XCTestCase {
         }
     }
 
-    func testConditions_followStencilsTruth() {
+    func testConditions_followJinjasTruth() {
         let values: [JSONValue] = ["", "x", "false", 0, -1, 2, 0.0, 0.5, true, false, .null, [], [1], [:], ["a": 1]]
         for v in values {
             check("[{% if a.v %}yes{% endif %}]", ["a": ["v": v]])

@@ -65,6 +65,8 @@ final class TemplateRendererTests: XCTestCase {
         XCTAssertEqual(JinjaSyntax.translate("{{ unclosed|x(1) "), "{{ unclosed|x(1) ", "an unclosed markup is left for Stencil to report")
         // Python methods and subscripts become filters; text and quotes stay.
         XCTAssertEqual(JinjaSyntax.translate("{{ a.b.split(\",\")[0] }}"), "{{ a.b|fta_split:\",\"|fta_item:0 }}")
+        XCTAssertEqual(JinjaSyntax.translate("{{ d[\"k\"].name }} {{ xs[2] }} {{ xs[-1] }} {{ d[\"a.b\"] }}"),
+                       "{{ d.k.name }} {{ xs.2 }} {{ xs|fta_item:-1 }} {{ d|fta_item:\"a.b\" }}")
         XCTAssertEqual(JinjaSyntax.translate("{{ \", \".join(xs) }}"), "{{ xs|join:\", \" }}")
         XCTAssertEqual(JinjaSyntax.translate("{% for k, v in d.items() %}"), "{% for k, v in d %}")
         XCTAssertEqual(JinjaSyntax.translate("{{ \"a.strip()\" }} x.strip() [1]"), "{{ \"a.strip()\" }} x.strip() [1]")

@@ -6,33 +6,57 @@ import FTATemplates
 /// `action` (the row: id, es_id, signal, strategy_id, bk_biz_id, alerts, alert_level,
 /// execute_times, create_time, name, plugin_type, inputs, dimensions, assignee), `alert`
 /// (the alert snapshot given at enqueue; `alert.id` defaults to the first alert id) and
-/// `strategy` (the strategy snapshot).
+/// `strategy` (the strategy snapshot); with `original` settings also the original's variables
+/// (``OriginalContext``: `alarm`, `content`, `business`, `target`, `action_instance`,
+/// `level_name`, `user_content`..., and `strategy.item`).
 package enum ActionContext {
-    package static func build(_ a: ClaimedAction, configs: ConfigCache? = nil) -> JSONValue {
-        let lazy = Lazy(a, configs: configs)
+    package static func build(_ a: ClaimedAction, configs: ConfigCache? = nil, original: OriginalContext.Settings? = nil, now: Int64 = 0) -> JSONValue {
+        let lazy = Lazy(a, configs: configs, original: original, now: now)
         let names = ["id", "es_id", "signal", "strategy_id", "bk_biz_id", "alerts", "alert_level", "execute_times", "create_time",
                      "name", "plugin_type", "generate_uuid", "inputs", "dimensions", "assignee"]
         var action: [String: JSONValue] = [:]
         for n in names { action[n] = lazy.actionMember(n) }
-        return ["action": .object(action), "alert": lazy.alert, "strategy": lazy.strategy]
+        var out: [String: JSONValue] = ["action": .object(action), "alert": lazy.alert, "strategy": lazy.strategy]
+        if let o = lazy.original {
+            for (k, v) in o.members { out[k] = v }
+            out["strategy"] = o.strategy
+        }
+        return .object(out)
+    }
+
+    /// Whether any of `templates` names one of the original's variables (so a notice group
+    /// builds them only when its templates use them).
+    package static func usesOriginal(_ templates: [String]) -> Bool {
+        templates.contains { t in
+            OriginalContext.names.contains { t.contains($0) } || t.contains("strategy.item") || t.contains("strategy.strategy_id")
+                || t.contains("strategy.labels")
+        }
     }
 
     /// A context that parses an action's JSON columns only when a template names them: most
     /// templates name a few scalars (`{{ alert.id }}`, `{{ action.id }}`), and parsing every
     /// snapshot of every action cost more than rendering. Gives exactly what walking
-    /// ``build(_:configs:)`` gives.
-    package static func context(_ a: ClaimedAction, configs: ConfigCache?) -> TemplateRenderer.Context {
-        let lazy = Lazy(a, configs: configs)
-        return TemplateRenderer.Context(resolve: { lazy.resolve($0) }, whole: { build(a, configs: configs) })
+    /// ``build(_:configs:original:now:)`` gives.
+    package static func context(_ a: ClaimedAction, configs: ConfigCache?, original: OriginalContext.Settings? = nil, now: Int64 = 0) -> TemplateRenderer.Context {
+        let lazy = Lazy(a, configs: configs, original: original, now: now)
+        return TemplateRenderer.Context(resolve: { lazy.resolve($0) }, whole: { build(a, configs: configs, original: original, now: now) })
     }
 
     /// The columns of one action, each parsed on first use.
     final class Lazy {
         let a: ClaimedAction
         let configs: ConfigCache?
-        init(_ a: ClaimedAction, configs: ConfigCache?) {
+        let settings: OriginalContext.Settings?
+        let now: Int64
+        init(_ a: ClaimedAction, configs: ConfigCache?, original: OriginalContext.Settings? = nil, now: Int64 = 0) {
             self.a = a
             self.configs = configs
+            settings = original
+            self.now = now
+        }
+
+        lazy var original: (members: [String: JSONValue], strategy: JSONValue)? = settings.map {
+            OriginalContext.build(a, alert: alert, strategy: strategy, alerts: alerts, now: now, settings: $0)
         }
 
         lazy var alerts = a.json(\.alerts, default: .emptyArray)
@@ -73,8 +97,15 @@ package enum ActionContext {
                 guard keys.count > 1 else { return ActionContext.build(a, configs: configs)["action"] }
                 return TemplateRenderer.Context.walk(actionMember(keys[1]), keys.dropFirst(2))
             case "alert": return TemplateRenderer.Context.walk(alert, keys.dropFirst())
-            case "strategy": return TemplateRenderer.Context.walk(strategy, keys.dropFirst())
-            default: return nil
+            case "strategy":
+                // The original's additions (item, strategy_id, labels as text) only when named.
+                if settings != nil, keys.count == 1 || ["item", "strategy_id", "labels"].contains(keys[1]), let o = original {
+                    return TemplateRenderer.Context.walk(o.strategy, keys.dropFirst())
+                }
+                return TemplateRenderer.Context.walk(strategy, keys.dropFirst())
+            default:
+                guard OriginalContext.names.contains(first), let o = original else { return nil }
+                return TemplateRenderer.Context.walk(o.members[first], keys.dropFirst())
             }
         }
     }

@@ -138,10 +138,11 @@ package struct NoticeProcessor: ActionProcessor {
         }
         guard !plan.addressesOf.isEmpty else { return plan }
         do {
-            let base = ActionContext.build(first, configs: worker.configs)
             let actionTemplates = worker.configs.json(first.text.actionConfig)["execute_config"]?["template_detail"]?["template"]
+            let now = worker.clock.now()
             (plan.title, plan.content) = try NoticeRendering.render(templates: templates, signal: first.signal, way: c.way, level: first.alertLevel,
-                                                                    base: base, actionTemplates: actionTemplates, renderer: worker.renderer)
+                                                                    base: { ActionContext.build(first, configs: worker.configs, original: $0 ? templates.context : nil, now: now) },
+                                                                    actionTemplates: actionTemplates, renderer: worker.renderer)
         } catch {
             return failAll("\(error)")
         }

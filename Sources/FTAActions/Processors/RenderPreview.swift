@@ -68,7 +68,8 @@ package struct RenderPreview {
         }
         let actionTemplates = child.json(\.actionConfig)["execute_config"]?["template_detail"]?["template"]
         let (title, content) = try NoticeRendering.render(templates: config.templates, signal: child.signal, way: way, level: child.alertLevel,
-                                                          base: ActionContext.build(child), actionTemplates: actionTemplates,
+                                                          base: { ActionContext.build(child, original: $0 ? self.config.templates.context : nil, now: now) },
+                                                          actionTemplates: actionTemplates,
                                                           renderer: TemplateRenderer())
         return Output(way: way, title: title, content: content)
     }
@@ -82,12 +83,13 @@ package struct RenderPreview {
             guard let child = all.first(where: { !$0.isParentAction && JSONParser.member(of: $0.text.inputs, "notice_way")?.stringValue == way }) else {
                 throw FieldError("--way", "the event sends no '\(way)' notice")
             }
-            let context = NoticeContext.build(base: ActionContext.build(child), signal: child.signal, level: child.alertLevel, language: config.templates.language)
+            let context = NoticeContext.build(base: ActionContext.build(child, original: config.templates.context, now: now), signal: child.signal,
+                                              level: child.alertLevel, language: config.templates.language)
             return Output(way: way, title: nil, content: try renderer.render(template, field: "template", context: TemplateRenderer.Context(context)))
         }
         guard let first = all.first(where: { !$0.isParentAction }) ?? all.first else {
             throw FieldError("--event", "the event creates no action (no relation answers its signal)")
         }
-        return Output(way: nil, title: nil, content: try renderer.render(template, field: "template", context: TemplateRenderer.Context(ActionContext.build(first))))
+        return Output(way: nil, title: nil, content: try renderer.render(template, field: "template", context: TemplateRenderer.Context(ActionContext.build(first, original: config.templates.context, now: now))))
     }
 }

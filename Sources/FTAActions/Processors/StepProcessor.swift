@@ -77,7 +77,7 @@ package struct StepProcessor: ActionProcessor {
                                                      retryStep: retryStep), policy: policy)
         }
         // The context the step's templates see.
-        var base = ActionContext.build(action).objectValue ?? [:]
+        var base = ActionContext.build(action, original: worker.settings.templateContext, now: worker.clock.now()).objectValue ?? [:]
         let renderContextOnce = TemplateRenderer.Context(.object(base))
         var detail: [String: JSONValue] = [:]
         do {

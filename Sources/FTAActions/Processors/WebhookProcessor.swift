@@ -129,7 +129,7 @@ package struct WebhookProcessor: ActionProcessor {
         var cachedContext: TemplateRenderer.Context?
         func context() -> TemplateRenderer.Context {
             if let c = cachedContext { return c }
-            let c = ActionContext.context(action, configs: configs)
+            let c = ActionContext.context(action, configs: configs, original: settings.templateContext, now: now)
             cachedContext = c
             return c
         }

@@ -26,6 +26,8 @@ package struct NoticeTemplates: Sendable, Equatable {
     package var language: Language
     /// `[signal or "default": [way or "default": Pair]]`.
     package var overrides: [String: [String: Pair]]
+    /// What the original's template variables need (language and zone are set from the config).
+    package var context = OriginalContext.Settings()
 
     package init(language: Language = .en, overrides: [String: [String: Pair]] = [:]) {
         self.language = language
