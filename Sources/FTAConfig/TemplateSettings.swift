@@ -32,6 +32,10 @@ enum TemplateSettings {
                 templates.context.siteURL = url
                 continue
             }
+            if key == "style" {
+                templates.style = NoticeTemplates.Style(rawValue: try reader.at("templates").choice(spec, "style", NoticeTemplates.Style.allCases.map(\.rawValue)))!
+                continue
+            }
             if key == "notice_title" {
                 templates.context.noticeTitle = try reader.at("templates").string(spec, "notice_title")
                 continue
@@ -43,7 +47,7 @@ enum TemplateSettings {
             }
             let r = reader.at("templates")
             guard signals.contains(key) else {
-                throw r.fail(key, "not a signal (\(signals.joined(separator: ", "))), language, site_url, notice_title or business_names")
+                throw r.fail(key, "not a signal (\(signals.joined(separator: ", "))), language, style, site_url, notice_title or business_names")
             }
             guard case .object(let ways) = spec else { throw r.fail(key, "expected a mapping of notice ways") }
             for (way, pair) in ways {

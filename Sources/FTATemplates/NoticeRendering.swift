@@ -10,11 +10,22 @@ package enum NoticeRendering {
     package static func render(templates: NoticeTemplates, signal: String, way: String, level: Int64, base: (Bool) -> JSONValue,
                               actionTemplates: JSONValue?, renderer: TemplateRenderer) throws -> (title: String, content: String) {
         let (title, content) = templates.pick(signal: signal, way: way, action: actionTemplates)
-        let needsOriginal = OriginalContext.names.contains { title.text.contains($0) || content.text.contains($0) }
+        let twoStages = templates.style == .original && OriginalNoticeTemplates.covers(NoticeTemplates.templateSignal(signal))
+        let needsOriginal = twoStages || OriginalContext.names.contains { title.text.contains($0) || content.text.contains($0) }
             || title.text.contains("strategy.") || content.text.contains("strategy.")
-        let context = TemplateRenderer.Context(NoticeContext.build(base: base(needsOriginal), signal: signal, level: level, language: templates.language))
+        let whole = NoticeContext.build(base: base(needsOriginal), signal: signal, level: level, language: templates.language)
+        let context = TemplateRenderer.Context(whole)
         let t = try renderer.render(title.text, field: title.name, context: context)
         let c = try renderer.render(content.text, field: content.name, context: context)
-        return (t.trimmingWhitespace(), c.trimmingWhitespace())
+        guard twoStages else { return (t.trimmingWhitespace(), c.trimmingWhitespace()) }
+        // The original's second stage: the way's template around the user's title and content
+        // (blank lines of the content dropped, except in markdown).
+        let userContent = way == "wxwork-bot" ? c : c.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.joined(separator: "\n")
+        let outer = OriginalNoticeTemplates.way(signal: signal, way: way, language: templates.language)
+        let second = TemplateRenderer.Context(whole.setting("user_title", .string(t.trimmingWhitespace())).setting("user_content", .string(userContent)))
+        let finalTitle = try renderer.render(outer.title, field: "the original's \(way) title", context: second)
+        let finalContent = try renderer.render(outer.content, field: "the original's \(way) content", context: second)
+        return (finalTitle.trimmingWhitespace(), finalContent.trimmingWhitespace())
     }
 }

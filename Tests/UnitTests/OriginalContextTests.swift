@@ -7,10 +7,11 @@ import XCTest
 /// The original's template variables and representative default templates, for one fixed alert,
 /// against what an independent Python implementation of the original's rules and Jinja2 give
 /// (Tests/Support/original_expected.py, output committed).
-final class OriginalContextTests: XCTestCase {
-    var data: JSONValue!
+/// The fixed alert, strategy, action and settings of Tests/Support/original_expected.json.
+struct OriginalFixture {
+    let data: JSONValue
 
-    override func setUpWithError() throws {
+    init() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Support/original_expected.json")
         data = try JSONParser.parse(try String(contentsOf: url, encoding: .utf8))
@@ -42,6 +43,16 @@ final class OriginalContextTests: XCTestCase {
         for (k, v) in spec["business_names"]?.objectValue ?? [:] { s.businessNames[k] = v.stringValue }
         return s
     }
+}
+
+final class OriginalContextTests: XCTestCase {
+    var fixture: OriginalFixture!
+    var data: JSONValue { fixture.data }
+
+    override func setUpWithError() throws { fixture = try OriginalFixture() }
+
+    func action(way: String) throws -> ClaimedAction { try fixture.action(way: way) }
+    func settings(_ language: String) throws -> OriginalContext.Settings { try fixture.settings(language) }
 
     func testTheOriginalsDefaultTemplates_renderAsJinja2RendersThemWithTheOriginalsVariables() throws {
         let cases = try XCTUnwrap(data["cases"]?.arrayValue)
@@ -90,5 +101,66 @@ final class OriginalContextTests: XCTestCase {
         XCTAssertEqual(OriginalContext.utc(1_795_000_000), "2026-11-18 11:06:40")
         let text = OriginalContext.PythonJSON.object([("b", .value(["z": 1, "a": [true, .null]])), ("a", .value("蓝\"\n\u{7f}😀"))]).text
         XCTAssertEqual(text, #"{"b": {"a": [true, null], "z": 1}, "a": "\u84dd\"\n\u007f\ud83d\ude00"}"#)
+    }
+}
+
+/// `templates.style: original`: the two stages of the original's notices.
+final class OriginalNoticeStyleTests: XCTestCase {
+    func render(signal: String = "abnormal", way: String, language: NoticeTemplates.Language = .zh,
+                action: JSONValue? = nil) throws -> (title: String, content: String) {
+        let suite = try OriginalFixture()
+        let a = try suite.action(way: way)
+        var templates = NoticeTemplates(language: language)
+        templates.style = .original
+        templates.context = try suite.settings(language.rawValue)
+        return try NoticeRendering.render(templates: templates, signal: signal, way: way, level: 1,
+                                          base: { ActionContext.build(a, original: $0 ? templates.context : nil, now: 1_795_000_400) },
+                                          actionTemplates: action, renderer: TemplateRenderer())
+    }
+
+    let rows = """
+        内容: 已持续1h 2m, AVG(CPU使用率) >= 95.0%, 当前值96.3%
+        所属空间: [2]蓝鲸 (业务)
+        目标: 10.0.0.1:0
+        维度: 云区域ID=0,目标IP=10.0.0.1,网卡=eth0
+        """
+
+    func testSMS_weixin_voice_withTheDefaultUserTemplates() throws {
+        let sms = try render(way: "sms")
+        XCTAssertEqual(sms.title, "蓝鲸监控 ｜ 蓝鲸 - CPU usage high 发生告警")
+        XCTAssertEqual(sms.content, "蓝鲸监控通知，[致命]CPU usage high\n" + rows + "\n告警ID: 16f8a1c2")
+        let weixin = try render(way: "weixin")
+        XCTAssertTrue(weixin.content.hasPrefix("[致命] CPU usage high\n首次异常: 2026-11-18 19:06:40+0800\n最近异常: 2026-11-18 20:08:43+0800\n" + rows),
+                      weixin.content)
+        XCTAssertTrue(weixin.content.contains("详情: https://bk.example.com/o/bk_monitorv3/?bizId=2#/trace/alarm-center"), weixin.content)
+        XCTAssertEqual(try render(way: "voice").content, "蓝鲸监控通知，当前蓝鲸业务CPU usage high下发生致命告警")
+        let recovered = try render(signal: "recovered", way: "sms")
+        XCTAssertTrue(recovered.content.hasPrefix("蓝鲸监控通知，[已恢复][致命]CPU usage high\n"), recovered.content)
+        XCTAssertEqual(try render(signal: "closed", way: "voice").content, "蓝鲸监控通知，当前蓝鲸业务CPU usage high下发生致命告警已关闭")
+    }
+
+    func testMailAndMarkdown_andEnglish() throws {
+        let mail = try render(way: "mail")
+        XCTAssertEqual(mail.title, "【致命】蓝鲸 - CPU usage high 发生告警")
+        XCTAssertTrue(mail.content.contains("<span style=\"color: #EA3636;\">【致命】</span>蓝鲸 - CPU usage high 发生告警"), mail.content)
+        XCTAssertTrue(mail.content.contains("<td style=\"color: #979BA5\">当前值: </td><td>96.3%</td>"), mail.content)
+        XCTAssertEqual(try render(signal: "recovered", way: "mail").title, "【已恢复】【致命】蓝鲸 - CPU usage high 发生告警")
+        let md = try render(way: "wxwork-bot")
+        XCTAssertTrue(md.content.hasPrefix("**`[致命]` CPU usage high**"), md.content)
+        XCTAssertTrue(md.content.contains("**内容: **已持续1h 2m"), md.content)
+        XCTAssertTrue(md.content.hasSuffix("[查看详情](https://bk.example.com/o/bk_monitorv3/?bizId=2#/trace/alarm-center?queryString=action_id%20%3A%20179500035041&filterMode=queryString)"), md.content)
+        let en = try render(way: "sms", language: .en)
+        XCTAssertEqual(en.title, "BK Monitor ｜ BlueKing - CPU usage high Alarm Occurs")
+        XCTAssertTrue(en.content.hasPrefix("BK Monitor notice: [Emergency]CPU usage high\nContent: Continue 1h 2m, "), en.content)
+    }
+
+    func testAPackagesOwnTemplates_areTheFirstStage() throws {
+        let own: JSONValue = [["signal": "abnormal", "title_tmpl": "{{ alarm.name }} on {{ alarm.target_string }}",
+                               "message_tmpl": "{{ content.content }}\n\n{{ content.target }}"]]
+        let sms = try render(way: "sms", action: own)
+        XCTAssertEqual(sms.title, "蓝鲸监控 ｜ CPU usage high on 10.0.0.1:0")
+        XCTAssertEqual(sms.content, "蓝鲸监控通知，[致命]CPU usage high\n内容: 已持续1h 2m, AVG(CPU使用率) >= 95.0%, 当前值96.3%\n目标: 10.0.0.1:0")
+        // Other signals keep fta's texts.
+        XCTAssertEqual(try render(signal: "ack", way: "sms").title, "【致命】已确认：CPU usage high")
     }
 }

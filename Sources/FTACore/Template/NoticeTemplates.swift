@@ -28,6 +28,11 @@ package struct NoticeTemplates: Sendable, Equatable {
     package var overrides: [String: [String: Pair]]
     /// What the original's template variables need (language and zone are set from the config).
     package var context = OriginalContext.Settings()
+    /// `fta`: one template per notice, fta's defaults; `original`: the original's two stages
+    /// (``OriginalNoticeTemplates``) for alarm, recovery and close notices.
+    package var style = Style.fta
+
+    package enum Style: String, Sendable, CaseIterable { case fta, original }
 
     package init(language: Language = .en, overrides: [String: [String: Pair]] = [:]) {
         self.language = language
@@ -53,6 +58,7 @@ package struct NoticeTemplates: Sendable, Equatable {
     /// The title and content templates for one send. `action` is the action config's
     /// `template_detail.template` list.
     package func pick(signal rawSignal: String, way: String, action: JSONValue? = nil) -> (title: Source, content: Source) {
+        let original = style == .original && OriginalNoticeTemplates.covers(NoticeTemplates.templateSignal(rawSignal))
         let signal = NoticeTemplates.templateSignal(rawSignal)
         var title: Source?
         var content: Source?
@@ -70,6 +76,10 @@ package struct NoticeTemplates: Sendable, Equatable {
         let kind = NoticeTemplates.kind(of: way)
         let set = signal == "collect" ? NoticeTemplates.digestDefaults : signal.hasPrefix("execute") ? NoticeTemplates.executionDefaults : NoticeTemplates.defaults
         let defaults = set[language] ?? [:]
+        if original {
+            return (title ?? Source(name: "the original's default title", text: OriginalNoticeTemplates.userTitle),
+                    content ?? Source(name: "the original's default content", text: OriginalNoticeTemplates.userContent))
+        }
         return (title ?? Source(name: "default \(language.rawValue) title", text: defaults[.short]?.title ?? ""),
                 content ?? Source(name: "default \(language.rawValue) \(kind.rawValue) content", text: defaults[kind]?.content ?? ""))
     }
