@@ -456,7 +456,8 @@ package enum OriginalContext {
         }
 
         func business() -> JSONValue {
-            ["bk_biz_id": .string(bizId), "bk_biz_name": .string(bizName), "display_name": .string(bizDisplay)]
+            // Without a configured or carried name, the id (the original always had the name).
+            ["bk_biz_id": .string(bizId), "bk_biz_name": .string(bizName.isEmpty ? bizId : bizName), "display_name": .string(bizDisplay)]
         }
 
         /// `target.*`: the business, and the host as far as the alert's dimensions name it.
