@@ -164,3 +164,21 @@ final class OriginalNoticeStyleTests: XCTestCase {
         XCTAssertEqual(try render(signal: "ack", way: "sms").title, "【致命】已确认：CPU usage high")
     }
 }
+
+final class OriginalReferenceTests: XCTestCase {
+    func testOnlyTopLevelNamesCount_soFtasOwnTemplatesBuildNothingMore() {
+        XCTAssertTrue(OriginalContext.isReferenced(in: "{{ alarm.name }}"))
+        XCTAssertTrue(OriginalContext.isReferenced(in: "{{level_name}}"))
+        XCTAssertTrue(OriginalContext.isReferenced(in: "{% if content.detail %}x{% endif %}"))
+        XCTAssertTrue(OriginalContext.isReferenced(in: "{{ strategy.item.name }}"))
+        XCTAssertFalse(OriginalContext.isReferenced(in: "{{ notice.level_name }} {{ alert.alert_name }} {{ strategy.name }}"))
+        XCTAssertFalse(OriginalContext.isReferenced(in: "{{ notice.alarms }} {{ my_content }}"))
+        for table in [NoticeTemplates.defaults, NoticeTemplates.digestDefaults, NoticeTemplates.executionDefaults] {
+            for (_, kinds) in table {
+                for (_, pair) in kinds {
+                    XCTAssertFalse(OriginalContext.isReferenced(in: pair.title) || OriginalContext.isReferenced(in: pair.content), pair.content)
+                }
+            }
+        }
+    }
+}

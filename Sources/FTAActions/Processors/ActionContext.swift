@@ -24,15 +24,6 @@ package enum ActionContext {
         return .object(out)
     }
 
-    /// Whether any of `templates` names one of the original's variables (so a notice group
-    /// builds them only when its templates use them).
-    package static func usesOriginal(_ templates: [String]) -> Bool {
-        templates.contains { t in
-            OriginalContext.names.contains { t.contains($0) } || t.contains("strategy.item") || t.contains("strategy.strategy_id")
-                || t.contains("strategy.labels")
-        }
-    }
-
     /// A context that parses an action's JSON columns only when a template names them: most
     /// templates name a few scalars (`{{ alert.id }}`, `{{ action.id }}`), and parsing every
     /// snapshot of every action cost more than rendering. Gives exactly what walking

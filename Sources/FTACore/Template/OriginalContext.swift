@@ -37,6 +37,27 @@ package enum OriginalContext {
     package static let names: Set<String> = ["alarm", "content", "business", "target", "action_instance", "level_name", "level_color",
                                              "alert_level", "notice_way", "notice_receiver", "notice_title", "user_content", "alerts_info"]
 
+    /// Whether a template names one of them as a top-level variable (`alarm.name`, not
+    /// `notice.level_name`), or the original's additions to `strategy`; templates that do not
+    /// are rendered without building them.
+    package static func isReferenced(in text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        func isWord(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F }
+        for name in names.map({ Array($0.utf8) }) + [Array("strategy.item".utf8), Array("strategy.strategy_id".utf8), Array("strategy.labels".utf8)] {
+            guard bytes.count >= name.count else { continue }
+            var i = 0
+            while i + name.count <= bytes.count {
+                if bytes[i] == name[0], bytes[i..<(i + name.count)].elementsEqual(name) {
+                    let before: UInt8 = i > 0 ? bytes[i - 1] : 0x20
+                    let after: UInt8 = i + name.count < bytes.count ? bytes[i + name.count] : 0x20
+                    if !isWord(before), before != 0x2E, !isWord(after) { return true }
+                }
+                i += 1
+            }
+        }
+        return false
+    }
+
     /// All of them for one action at `now`; `strategy` is the action's snapshot, given back with
     /// the original's extra members (`strategy_id`, `item`, `labels` as text...).
     package static func build(_ a: ClaimedAction, alert: JSONValue, strategy: JSONValue, alerts: JSONValue, now: Int64,
