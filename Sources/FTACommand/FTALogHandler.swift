@@ -60,13 +60,25 @@ package struct FTALogHandler: LogHandler {
     }
 
     static func quote(_ s: String) -> String {
-        guard s.isEmpty || s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        guard s.isEmpty || s.utf8.contains(where: { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D }) else { return s }
+        // Built as bytes: Foundation's replacingOccurrences cost more than the rest of the line.
+        var out: [UInt8] = [0x22]
+        out.reserveCapacity(s.utf8.count + 4)
+        for b in s.utf8 {
+            if b == 0x5C || b == 0x22 { out.append(0x5C) }
+            out.append(b)
+        }
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
     }
 
+    /// `2026-11-23T10:00:00.123Z`.
     static func timestamp() -> String {
         var tv = timeval()
         gettimeofday(&tv, nil)
-        return TimeParser.iso(Int64(tv.tv_sec)).replacingOccurrences(of: "Z", with: String(format: ".%03dZ", Int(tv.tv_usec / 1000)))
+        var iso = TimeParser.iso(Int64(tv.tv_sec))
+        let ms = Int(tv.tv_usec / 1000)
+        iso.removeLast()
+        return iso + "." + String(UnicodeScalar(UInt8(48 + ms / 100))) + String(UnicodeScalar(UInt8(48 + ms / 10 % 10))) + String(UnicodeScalar(UInt8(48 + ms % 10))) + "Z"
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import FTAActions
+@testable import FTACommand
 @testable import FTAConfig
 @testable import FTACore
 @testable import FTATemplates
@@ -40,5 +41,18 @@ final class RedactorTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse(Redactor.maskJSONText(text)), ["headers": [["key": "X-Auth-Token", "value": "******"]], "url": "http://u:******@h/"])
         let plain = #"{"url":"http://h/x"}"#
         XCTAssertEqual(Redactor.maskJSONText(plain), plain, "untouched text is returned as it was")
+    }
+}
+
+final class LogLineTests: XCTestCase {
+    func testValuesQuotedOnlyWhenNeeded_andMillisecondTimestamps() {
+        XCTAssertEqual(FTALogHandler.quote("plain"), "plain")
+        XCTAssertEqual(FTALogHandler.quote("a b"), "\"a b\"")
+        XCTAssertEqual(FTALogHandler.quote("k=v"), "\"k=v\"")
+        XCTAssertEqual(FTALogHandler.quote("say \"hi\" \\ bye"), "\"say \\\"hi\\\" \\\\ bye\"")
+        XCTAssertEqual(FTALogHandler.quote(""), "\"\"")
+        XCTAssertEqual(FTALogHandler.quote("数据 库"), "\"数据 库\"")
+        let t = FTALogHandler.timestamp()
+        XCTAssertNotNil(t.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"#, options: .regularExpression), t)
     }
 }
