@@ -117,7 +117,9 @@ package final class SyncPass {
         guard settings.layout == .aliases else { return }
         let glob = layout.templateGlob
         var state = layout.state(sizes: try client.indexSizes(glob), aliases: try client.indexAliases(glob))
-        if maintain {
+        // A cluster without the layout's first index gets it whatever the run (a retry of dead
+        // letters included), so no write goes to an alias that does not exist.
+        if maintain || state.current == nil {
             let plan = layout.plan(&state, now: clock.now(), rolloverBytes: settings.rolloverBytes, retentionDays: settings.retentionDays, mappingChanged: installed)
             if let name = plan.create {
                 try client.createIndex(name)

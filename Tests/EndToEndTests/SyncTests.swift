@@ -159,6 +159,20 @@ final class SyncTests: EndToEndCase {
         XCTAssertEqual(try JSONParser.parse(try sync(["status", "--json"]).stdout)["dead_letters"], [])
     }
 
+    func testRetryDeadOnAnEmptyCluster_createsTheLayoutFirst_noIndexNamedAfterAnAlias() throws {
+        try seed(20)
+        try DatabaseTamper.setOutputs(db, id: 2, "{\"target_info\":{\"bk_target_display\":\"host-1\"}}")
+        try es.configure(["mapping_error_field": "bk_target_display"])
+        try sync([], expect: 1)
+        // The cluster is replaced by an empty one before the retry.
+        try es.call("POST", "/_fixture/reset")
+        XCTAssertEqual(try sync(["retry-dead"]).stdout, "retried dead letters: 1 exported, 0 still refused\n")
+        let day = AliasLayout.day(t0)
+        let stats = try es.stats()
+        XCTAssertEqual(stats["indices"], [.string("bkfta_action_\(day)_0")])
+        XCTAssertEqual(try hits("bkfta_action_\(day)_read").count, 1)
+    }
+
     func testElasticsearchDown_exit3_checkpointUnchanged_nextRunCatchesUp() throws {
         try seed(200)
         let port = es.port
