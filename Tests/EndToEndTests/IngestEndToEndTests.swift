@@ -390,6 +390,24 @@ final class IngestEndToEndTests: EndToEndCase {
         XCTAssertTrue(bad.stderr.contains("--event \(broken)"), bad.stderr)
     }
 
+    func testTheOriginalsNoticeStyle_whatTheGatewayReceives() throws {
+        try writeConfig(try configText() + "\ntick: {timezone: Asia/Shanghai}\ntemplates: {language: zh, style: original, business_names: {\"2\": \"蓝鲸\"}}\n",
+                        name: "original.yaml")
+        let e = event("a-1")
+        let file = try dir.write("event.json", e.jsonText)
+        let preview = try json(tick(["render", "--event", file, "--way", "sms", "--json"], at: t0))
+        XCTAssertEqual(preview["title"], "蓝鲸监控 ｜ 蓝鲸 - CPU usage high 发生告警")
+        try ingest([e])
+        try pass(at: t0)
+        let sent = try XCTUnwrap(try receiver.requests().first { $0["path"]?.stringValue == "/sms" })
+        let text = try XCTUnwrap(JSONParser.parse(try XCTUnwrap(sent["body"]?.stringValue))["text"]?.stringValue)
+        XCTAssertEqual(text, preview["content"]?.stringValue)
+        XCTAssertTrue(text.hasPrefix("蓝鲸监控通知，[致命]CPU usage high\n内容: 新告警\n所属空间: [2]蓝鲸 (业务)"), text)
+        XCTAssertTrue(text.hasSuffix("告警ID: a-1"), text)
+        let mail = try XCTUnwrap(try smtp.messages().first)
+        XCTAssertEqual(mail["subject"], "【致命】蓝鲸 - CPU usage high 发生告警")
+    }
+
     func executionMails() throws -> [String] {
         try smtp.messages().compactMap { $0["subject"]?.stringValue }.sorted()
     }
