@@ -196,6 +196,7 @@ extension PostgresStore {
             let applied = try db.execute("""
                 UPDATE action_instance a SET status = t.status, failure_type = t.failure_type, ex_data = t.ex_data,
                     outputs = CASE WHEN t.keep AND position('"execute_notify_result"' in a.outputs) > 0
+                                        AND jsonb_typeof(a.outputs::jsonb -> 'execute_notify_result') = 'object'
                                    THEN (t.outputs::jsonb || jsonb_build_object('execute_notify_result', a.outputs::jsonb -> 'execute_notify_result'))::text
                                    ELSE t.outputs END,
                     end_time = t.end_time, due_at = t.due_at, next_step = t.next_step, execute_times = t.execute_times, update_time = $1,

@@ -126,8 +126,13 @@ enum JinjaSyntax {
                 let unquoted = key.count >= 2 && (key.first == "\"" || key.first == "'") && key.last == key.first ? String(key.dropFirst().dropLast()) : nil
                 let plainIndex = !key.isEmpty && key.allSatisfy(\.isNumber)
                 let plainKey = unquoted.map { k in !k.isEmpty && !(k.first!.isNumber) && k.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } } ?? false
+                let variableKey = unquoted == nil && !key.isEmpty && (key.first!.isLetter || key.first == "_")
+                    && key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
                 if out.last != ")", plainIndex || plainKey {
                     out += Array("." + (unquoted ?? key))
+                } else if out.last != ")", variableKey {
+                    // `x[key].name`: Stencil resolves a variable key itself, members may follow.
+                    out += Array("[" + key + "]")
                 } else {
                     out += Array("|fta_item(" + rewriteMethodCalls(inside) + ")")
                 }
@@ -232,21 +237,43 @@ enum JinjaSyntax {
     }
 
     /// `if`/`elif` operands tested for truth as Jinja does (`x` → `x|fta_truthy`): a JSON null
-    /// is false (Stencil takes any value as true), so is a negative number... true. Operands of a
-    /// comparison are left alone.
+    /// is false (Stencil takes any value as true), so is a negative number... true. Only a bare
+    /// variable path is touched; an operand with a filter, a literal, a parenthesis or a side of
+    /// a comparison is left as Stencil reads it. Words are split at spaces outside quotes.
     static func rewriteTruth(_ body: String) -> String {
         let trimmed = body.trimmingCharacters(in: .whitespaces)
         guard trimmed.hasPrefix("if ") || trimmed.hasPrefix("elif ") else { return body }
-        var words = body.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        // Words and the spaces between them, quotes kept whole.
+        var words: [String] = []
+        var current = ""
+        var quote: Character?
+        for ch in body {
+            if let q = quote {
+                current.append(ch)
+                if ch == q { quote = nil }
+            } else if ch == "\"" || ch == "'" {
+                quote = ch
+                current.append(ch)
+            } else if ch == " " {
+                words.append(current)
+                current = ""
+            } else {
+                current.append(ch)
+            }
+        }
+        words.append(current)
         let keywords: Set<String> = ["if", "elif", "and", "or", "not", "true", "false", "True", "False", "none", "None"]
-        let comparisons: Set<String> = ["==", "!=", "<", ">", "<=", ">=", "in"]
+        let joins: Set<String> = ["==", "!=", "<", ">", "<=", ">=", "in", "|", ":", ","]
+        func isPath(_ w: String) -> Bool {
+            guard let first = w.first, first.isLetter || first == "_" else { return false }
+            return w.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
+        }
         for i in words.indices {
             let w = words[i]
-            guard let first = w.first, first.isLetter || first == "_", !keywords.contains(w), !w.contains("\""), !w.contains("'"),
-                  !w.hasSuffix("|fta_defined"), !w.hasSuffix("|fta_none") else { continue }
+            guard isPath(w), !keywords.contains(w) else { continue }
             let before = words[..<i].last { !$0.isEmpty }, after = words[(i + 1)...].first { !$0.isEmpty }
-            if let b = before, comparisons.contains(b) { continue }
-            if let a = after, comparisons.contains(a) { continue }
+            if let b = before, joins.contains(b) || b.hasSuffix("|") || b.hasSuffix(":") || b.hasSuffix(",") { continue }
+            if let a = after, joins.contains(a) || a.hasPrefix("|") || a.hasPrefix(":") || a.hasPrefix(",") { continue }
             words[i] = w + "|fta_truthy"
         }
         return words.joined(separator: " ")

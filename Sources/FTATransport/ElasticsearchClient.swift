@@ -106,12 +106,13 @@ package final class ElasticsearchClient {
         return (r.status, (try? JSONParser.parse(r.bodyText)) ?? .null)
     }
 
-    /// Primary store size in bytes of every index a pattern matches (`_stats/store`).
-    package func indexSizes(_ pattern: String) throws -> [String: Int64] {
-        let doc = try call("GET", "/\(pattern)/_stats/store", doing: "reading the sizes of \(pattern)").body
-        var out: [String: Int64] = [:]
+    /// Primary store size in bytes and document count of every index a pattern matches
+    /// (`_stats/store,docs`).
+    package func indexSizes(_ pattern: String) throws -> [String: (bytes: Int64, docs: Int64)] {
+        let doc = try call("GET", "/\(pattern)/_stats/store,docs", doing: "reading the sizes of \(pattern)").body
+        var out: [String: (Int64, Int64)] = [:]
         for (name, stats) in doc["indices"]?.objectValue ?? [:] {
-            out[name] = stats["primaries"]?["store"]?["size_in_bytes"]?.intValue ?? 0
+            out[name] = (stats["primaries"]?["store"]?["size_in_bytes"]?.intValue ?? 0, stats["primaries"]?["docs"]?["count"]?.intValue ?? 0)
         }
         return out
     }

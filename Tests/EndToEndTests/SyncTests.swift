@@ -308,6 +308,20 @@ final class SyncTests: EndToEndCase {
         }
     }
 
+    func testAnUpdateRefusedAfterARollover_leavesTheOldCopyFindable() throws {
+        try writeConfig(batch: 500, extra: "  rollover_size: 4kb")
+        try seed(40)
+        try sync()
+        let day = AliasLayout.day(t0)
+        let row = try XCTUnwrap(try exportableRows().first { $0.status == "running" })
+        try DatabaseTamper.setOutputs(db, id: row.id, "{\"target_info\":{\"bk_target_display\":\"host-1\"}}")
+        try es.configure(["mapping_error_field": "bk_target_display"])
+        try sync([], expect: 1, at: t0 + 7200)
+        let read = try hits("bkfta_action_\(day)_read")
+        XCTAssertEqual(read.filter { $0.id == row.esId }.map(\.index), ["bkfta_action_\(day)_0"], "the refused update deleted nothing")
+        XCTAssertEqual(read.count, try exportable().count)
+    }
+
     func testRetention_deletesIndicesWhoseDaysExpired_andOldRowsAreNotExportedAgain() throws {
         try writeConfig(batch: 500, extra: "  rollover_size: 1kb\n  retention_days: 30")
         try seed(20)

@@ -95,6 +95,8 @@ def variables(lang, way):
         if way == "wxwork-bot":
             return "**%s**%s" % (label, v)
         if way == "mail":
+            # fta escapes alert text in mail rows (the original put it in raw).
+            v = str(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
             return '<tr><td style="color: #979BA5">%s</td><td>%s</td></tr><tr><td colspan="4" style="height: 20px"></td></tr>' % (label, v)
         return label + str(v)
 
@@ -154,7 +156,7 @@ def variables(lang, way):
                        "operate_target_string": way_names[way], "start_time": start, "end_time": "--",
                        "duration": NOW - ACTION["create_time"], "duration_string": hms(NOW - ACTION["create_time"]),
                        "status_display": t("执行中", "Running")}
-    strategy = dict(STRATEGY, strategy_id=7, labels="os,cpu",
+    strategy = dict(STRATEGY, strategy_id=7,
                     item={"name": item["name"], "unit": "%", "metric_field": "usage", "result_table_id": "system.cpu_summary",
                           "agg_interval": 60, "agg_method": "AVG"})
     return {
@@ -188,7 +190,7 @@ TEMPLATES = [
                      "{{alarm.current_value}}|{{alarm.data_source_name}}|{{alarm.target_string}}|{{alarm.dimension_string}}|{{alarm.assignees}}"),
     ("display_dimension", '{{ alarm.display_dimensions["bk_target_ip"].display_name }}={{ alarm.display_dimensions["bk_target_ip"].display_value }}'),
     ("strategy_fields", "{{strategy.strategy_id}} {{strategy.name}} {{strategy.item.name}} {{strategy.item.agg_method}}({{strategy.item.metric_field}})"
-                        "{{strategy.item.unit}} {{strategy.item.result_table_id}} {{strategy.item.agg_interval}} {{strategy.labels}}"),
+                        "{{strategy.item.unit}} {{strategy.item.result_table_id}} {{strategy.item.agg_interval}} {{strategy.labels|join(\",\")}}"),
     ("business", "{{business.bk_biz_id}} {{business.bk_biz_name}} {{business.display_name}}"),
     ("dimension_loop", "{% for key, d in alarm.display_dimensions.items() %}{{ d.display_name }}={{ d.display_value }}{% if not loop.last %}; {% endif %}{% endfor %}"),
 ]

@@ -10,6 +10,9 @@ final class AliasLayoutTests: XCTestCase {
     let now: Int64 = 1_795_000_000
     let gb: Int64 = 1 << 30
 
+    /// Store sizes, each index holding documents when it has any bytes.
+    func sized(_ bytes: [String: Int64]) -> [String: (bytes: Int64, docs: Int64)] { bytes.mapValues { ($0, $0 > 0 ? 1 : 0) } }
+
     func testNames_asTheOriginalsAndNothingElseIsTakenForOne() {
         XCTAssertEqual(AliasLayout.day(now), "20261118")
         XCTAssertEqual(AliasLayout.day(now + 86400), "20261119")
@@ -31,7 +34,7 @@ final class AliasLayoutTests: XCTestCase {
     }
 
     func testAnEmptyCluster_getsIndexZeroWithTodaysAndTomorrowsAliases() {
-        var state = layout.state(sizes: [:], aliases: [:])
+        var state = layout.state(sizes: sized([:]), aliases: [:])
         let plan = layout.plan(&state, now: now, rolloverBytes: 50 * gb, retentionDays: 365, mappingChanged: true)
         XCTAssertEqual(plan.create, "bkfta_action_20261118_0")
         XCTAssertEqual(plan.reason, "first")
@@ -48,7 +51,7 @@ final class AliasLayoutTests: XCTestCase {
 
     func testASecondRunTheSameDay_changesNothing() {
         let aliases: Set = ["write_20261118_bkfta_action", "bkfta_action_20261118_read", "write_20261119_bkfta_action", "bkfta_action_20261119_read"]
-        var state = layout.state(sizes: ["bkfta_action_20261118_0": 1000], aliases: ["bkfta_action_20261118_0": aliases])
+        var state = layout.state(sizes: sized(["bkfta_action_20261118_0": 1000]), aliases: ["bkfta_action_20261118_0": aliases])
         let plan = layout.plan(&state, now: now + 600, rolloverBytes: 50 * gb, retentionDays: 365, mappingChanged: false)
         XCTAssertEqual(plan, AliasLayout.Plan())
     }
@@ -56,7 +59,7 @@ final class AliasLayoutTests: XCTestCase {
     func testPastTheSize_aNewIndexTakesTheWriteAliases_readAliasesSpanBoth_updatesDeleteTheOldCopy() {
         let aliases: Set = ["write_20261118_bkfta_action", "bkfta_action_20261118_read", "write_20261119_bkfta_action", "bkfta_action_20261119_read",
                             "write_20261117_bkfta_action", "bkfta_action_20261117_read"]
-        var state = layout.state(sizes: ["bkfta_action_20261117_0": 51 * gb], aliases: ["bkfta_action_20261117_0": aliases])
+        var state = layout.state(sizes: sized(["bkfta_action_20261117_0": 51 * gb]), aliases: ["bkfta_action_20261117_0": aliases])
         let plan = layout.plan(&state, now: now, rolloverBytes: 50 * gb, retentionDays: 365, mappingChanged: false)
         XCTAssertEqual(plan.create, "bkfta_action_20261118_0", "a new day starts at 0")
         XCTAssertEqual(plan.reason, "size")
@@ -73,18 +76,18 @@ final class AliasLayoutTests: XCTestCase {
         XCTAssertEqual(state.writeIndex["20261117"], "bkfta_action_20261117_0")
 
         // The same day again: the next number.
-        var again = layout.state(sizes: ["bkfta_action_20261118_0": 51 * gb, "bkfta_action_20261117_0": 51 * gb],
+        var again = layout.state(sizes: sized(["bkfta_action_20261118_0": 51 * gb, "bkfta_action_20261117_0": 51 * gb]),
                                  aliases: ["bkfta_action_20261118_0": ["write_20261118_bkfta_action"]])
         XCTAssertEqual(layout.plan(&again, now: now, rolloverBytes: 50 * gb, retentionDays: 365, mappingChanged: false).create, "bkfta_action_20261118_1")
         // A changed mapping rolls over an index that holds documents, not an empty one.
-        var changed = layout.state(sizes: ["bkfta_action_20261118_0": 10], aliases: [:])
+        var changed = layout.state(sizes: sized(["bkfta_action_20261118_0": 10]), aliases: [:])
         XCTAssertEqual(layout.plan(&changed, now: now, rolloverBytes: 50 * gb, retentionDays: 365, mappingChanged: true).reason, "mapping")
-        var empty = layout.state(sizes: ["bkfta_action_20261118_0": 0], aliases: [:])
+        var empty = layout.state(sizes: ["bkfta_action_20261118_0": (bytes: 225, docs: 0)], aliases: [:])
         XCTAssertNil(layout.plan(&empty, now: now, rolloverBytes: 50 * gb, retentionDays: 365, mappingChanged: true).create)
     }
 
     func testADayMetLater_isAliasedToTheCurrentIndexOnce() {
-        var state = layout.state(sizes: ["bkfta_action_20261118_0": 10, "bkfta_action_20261110_0": 10],
+        var state = layout.state(sizes: sized(["bkfta_action_20261118_0": 10, "bkfta_action_20261110_0": 10]),
                                  aliases: ["bkfta_action_20261118_0": ["write_20261118_bkfta_action"]])
         XCTAssertEqual(layout.ensureDay("20261101", state: &state), [
             .add(index: "bkfta_action_20261118_0", alias: "write_20261101_bkfta_action"),
@@ -97,7 +100,7 @@ final class AliasLayoutTests: XCTestCase {
     func testRetention_deletesIndicesWhoseDaysAllExpired_removesExpiredAliasesOfTheOthers() {
         // now - 30 days = 2026-10-19 11:06:40: days up to 20261019 have expired.
         var state = layout.state(
-            sizes: ["bkfta_action_20261001_0": 5, "bkfta_action_20261019_0": 5, "bkfta_action_20261118_0": 5, "bkfta_action_20260901_0": 5],
+            sizes: sized(["bkfta_action_20261001_0": 5, "bkfta_action_20261019_0": 5, "bkfta_action_20261118_0": 5, "bkfta_action_20260901_0": 5]),
             aliases: [
                 "bkfta_action_20261001_0": ["write_20261001_bkfta_action", "bkfta_action_20261001_read", "bkfta_action_20261002_read"],
                 "bkfta_action_20261019_0": ["bkfta_action_20261019_read", "bkfta_action_20261020_read", "dashboards"],
@@ -113,7 +116,7 @@ final class AliasLayoutTests: XCTestCase {
         XCTAssertTrue(layout.expired("20261019", now: now, retentionDays: 30))
         XCTAssertFalse(layout.expired("20261020", now: now, retentionDays: 30))
         XCTAssertFalse(layout.expired("19700101", now: now, retentionDays: 0), "0 keeps everything")
-        var keep = layout.state(sizes: ["bkfta_action_20200101_0": 5, "bkfta_action_20261118_0": 5], aliases: [:])
+        var keep = layout.state(sizes: sized(["bkfta_action_20200101_0": 5, "bkfta_action_20261118_0": 5]), aliases: [:])
         XCTAssertEqual(layout.plan(&keep, now: now, rolloverBytes: 50 * gb, retentionDays: 0, mappingChanged: false).deleteIndices, [])
     }
 

@@ -182,3 +182,20 @@ final class OriginalReferenceTests: XCTestCase {
         }
     }
 }
+
+final class OriginalContextHostileTests: XCTestCase {
+    func testExtremeTimesAndMarkupInAlertFields_neitherCrashNorInject() throws {
+        var a = ClaimedAction(id: 1, leaseToken: 1, createTime: 1_795_000_000, pluginType: "notice")
+        a.text.inputs = #"{"notice_way":"mail"}"#
+        let alert: JSONValue = ["id": "x", "first_anomaly_time": .int(Int64.min), "latest_time": .int(Int64.max), "duration": .int(Int64.max),
+                                "begin_time": "-9223372036854775808", "event": ["description": "<a href=//evil>reset</a>"]]
+        a.text.alert = alert.jsonText
+        var s = OriginalContext.Settings()
+        s.timezone = "UTC"
+        let built = OriginalContext.build(a, alert: alert, strategy: .object([:]), alerts: .array([]), now: 1_795_000_100, settings: s)
+        let content = try XCTUnwrap(built.members["content"]?["content"]?.stringValue)
+        XCTAssertTrue(content.contains("&lt;a href=//evil&gt;reset&lt;/a&gt;"), content)
+        XCTAssertFalse(content.contains("<a href"), content)
+        XCTAssertNotNil(built.members["alarm"]?["duration_string"])
+    }
+}

@@ -73,6 +73,22 @@ final class TemplateRendererTests: XCTestCase {
         XCTAssertEqual(JinjaSyntax.translate("{{ d.unknown(1) }}"), "{{ d.unknown(1) }}", "other methods are left for Stencil to refuse")
     }
 
+    func testConditions_keepFiltersQuotesAndParentheses_asStencilReadsThem() throws {
+        let renderer = TemplateRenderer()
+        let ctx: JSONValue = ["x": [1, 2], "empty": [], "alert": ["alert_name": "disk usage high", "note": .null],
+                              "a": false, "b": true, "c": true, "d": ["h": ["name": "N"]], "k": "h"]
+        func r(_ t: String) throws -> String { try renderer.render(t, field: "t", context: TemplateRenderer.Context(ctx)) }
+        XCTAssertEqual(try r("{% if x | length > 0 %}yes{% endif %}"), "yes")
+        XCTAssertEqual(try r("{% if empty | length %}yes{% else %}no{% endif %}"), "no")
+        XCTAssertEqual(try r("{% if alert.alert_name == \"disk usage high\" %}match{% endif %}"), "match")
+        XCTAssertEqual(try r("{% if (a or b) and c %}yes{% endif %}"), "yes")
+        XCTAssertEqual(try r("{% if alert.note %}note{% else %}no note{% endif %}"), "no note", "null is false, as in Jinja")
+        XCTAssertEqual(try r("{% if not alert.note and b %}ok{% endif %}"), "ok")
+        XCTAssertEqual(try r("{{ d[k].name }}"), "N", "a variable key with a member after it")
+        XCTAssertEqual(JinjaSyntax.translate("{% if x | length > 0 %}"), "{% if x | length > 0 %}")
+        XCTAssertEqual(JinjaSyntax.translate("{% if a == \"b c d\" %}"), "{% if a == \"b c d\" %}")
+    }
+
     func testJinjaSet_andTruncate_refuseBadInput_withTheTemplatesName() {
         let renderer = TemplateRenderer()
         XCTAssertThrowsError(try renderer.render("{% set 1x = 2 %}", field: "body", context: TemplateRenderer.Context(context))) { e in

@@ -17,13 +17,15 @@ package struct AliasLayout: Sendable, Equatable {
         package var day: String
         package var n: Int
         package var bytes: Int64
+        package var docs: Int64
         package var aliases: Set<String>
 
-        package init(name: String, day: String, n: Int, bytes: Int64, aliases: Set<String>) {
+        package init(name: String, day: String, n: Int, bytes: Int64, docs: Int64 = 0, aliases: Set<String>) {
             self.name = name
             self.day = day
             self.n = n
             self.bytes = bytes
+            self.docs = docs
             self.aliases = aliases
         }
     }
@@ -114,14 +116,14 @@ package struct AliasLayout: Sendable, Equatable {
         package var current: Index? { indices.max { ($0.day, $0.n) < ($1.day, $1.n) } }
     }
 
-    /// Builds the state from `GET /<prefix>_*/_stats/store` and `GET /<prefix>_*/_alias`
-    /// (index name → store bytes, index name → aliases); other names are ignored.
-    package func state(sizes: [String: Int64], aliases: [String: Set<String>]) -> State {
+    /// Builds the state from `GET /<prefix>_*/_stats/store,docs` and `GET /<prefix>_*/_alias`
+    /// (index name → store bytes and documents, index name → aliases); other names are ignored.
+    package func state(sizes: [String: (bytes: Int64, docs: Int64)], aliases: [String: Set<String>]) -> State {
         var s = State(indices: [])
-        for (name, bytes) in sizes {
+        for (name, size) in sizes {
             guard let (day, n) = parseIndex(name) else { continue }
             let own = aliases[name] ?? []
-            s.indices.append(Index(name: name, day: day, n: n, bytes: bytes, aliases: own))
+            s.indices.append(Index(name: name, day: day, n: n, bytes: size.bytes, docs: size.docs, aliases: own))
             for a in own {
                 guard let d = aliasDay(a) else { continue }
                 if a.hasPrefix("write_") { s.writeIndex[d] = name } else { s.readIndices[d, default: []].insert(name) }
@@ -142,7 +144,8 @@ package struct AliasLayout: Sendable, Equatable {
         var target: String
         if let cur = state.current {
             target = cur.name
-            let reason = cur.bytes > rolloverBytes ? "size" : (mappingChanged && cur.bytes > 0 ? "mapping" : nil)
+            // An empty index still has a few hundred bytes of store: "holds documents" is the count.
+            let reason = cur.bytes > rolloverBytes ? "size" : (mappingChanged && cur.docs > 0 ? "mapping" : nil)
             if let reason {
                 let n = (state.indices.filter { $0.day == today }.map(\.n).max() ?? -1) + 1
                 target = indexName(day: today, n: n)

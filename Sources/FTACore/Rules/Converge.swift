@@ -71,7 +71,8 @@ package struct ConvergeConfig: Sendable, Equatable {
         let week: Int64 = 7 * 86_400
         var timedelta = try number(o["timedelta"], "timedelta", 1...week, fallback: 60)
         var count = Int(try number(o["count"], "count", 0...1_000_000, fallback: 1))
-        if forcedNotice {
+        // The forced rule applies to configs that converge at all (not to the "illegal" ones).
+        if forcedNotice, timedelta > 0, count >= 0 {
             timedelta = NoticeConvergence.window
             count = NoticeConvergence.count
             if !conditions.contains(where: { $0.dimension == "notice_info" }) { conditions.append(Condition(dimension: "notice_info", values: ["self"])) }

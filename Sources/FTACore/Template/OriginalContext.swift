@@ -41,7 +41,19 @@ package enum OriginalContext {
     /// `notice.level_name`), or the original's additions to `strategy`; templates that do not
     /// are rendered without building them.
     package static func isReferenced(in text: String) -> Bool {
-        let bytes = Array(text.utf8)
+        // Only what is inside `{{ }}` and `{% %}` names variables.
+        var bytes: [UInt8] = []
+        var inside = false
+        var previous: UInt8 = 0
+        for b in text.utf8 {
+            if !inside, previous == 0x7B, b == 0x7B || b == 0x25 { inside = true; bytes.append(0x20) } else if inside, b == 0x7D, previous == 0x7D || previous == 0x25 {
+                inside = false
+                bytes.append(0x20)
+            } else if inside {
+                bytes.append(b)
+            }
+            previous = b
+        }
         func isWord(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F }
         for name in names.map({ Array($0.utf8) }) + [Array("strategy.item".utf8), Array("strategy.strategy_id".utf8), Array("strategy.labels".utf8)] {
             guard bytes.count >= name.count else { continue }
@@ -79,6 +91,23 @@ package enum OriginalContext {
             if parts.count == 2 { break }
         }
         return parts.isEmpty ? "0s" : parts.joined(separator: " ")
+    }
+
+    /// `&`, `<`, `>`, `"` and `'` as HTML entities.
+    package static func escapeHTML(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return text }
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
     }
 
     /// `YYYY-MM-DD HH:MM:SS` in UTC (the callback message's times).
@@ -182,6 +211,8 @@ package enum OriginalContext {
         let a: ClaimedAction
         let alert: [String: JSONValue]
         let strategy: JSONValue
+        /// The action's own strategy snapshot (`strategy` falls back to the alert's).
+        let own: JSONValue
         let alerts: [JSONValue]
         let now: Int64
         let s: Settings
@@ -193,8 +224,8 @@ package enum OriginalContext {
             self.a = a
             self.alert = alert.objectValue ?? [:]
             // The action's strategy snapshot, else the one the alert carries (as the original).
-            let own = strategy.objectValue ?? [:]
-            self.strategy = own.isEmpty ? (alert["extra_info"]?["strategy"] ?? .object([:])) : strategy
+            own = strategy
+            self.strategy = (strategy.objectValue ?? [:]).isEmpty ? (alert["extra_info"]?["strategy"] ?? .object([:])) : strategy
             self.alerts = alerts.arrayValue ?? []
             self.now = now
             s = settings
@@ -220,12 +251,15 @@ package enum OriginalContext {
         }()
         var levelColor: String { [1: "#EA3636", 2: "#FF9C01", 3: "#FFDE3A"][Int(severity)] ?? "#000000" }
 
-        var beginTime: Int64 { int(alert["begin_time"]) ?? a.createTime }
-        var createTime: Int64 { int(alert["create_time"]) ?? beginTime }
-        var latestTime: Int64 { int(alert["latest_time"]) ?? beginTime }
-        var firstAnomalyTime: Int64 { int(alert["first_anomaly_time"]) ?? beginTime }
+        /// A time from the alert, held to the range times are checked against (the alert's fields
+        /// come from monitored systems: no arithmetic on them may overflow).
+        func time(_ key: String) -> Int64? { int(alert[key]).map { min(max($0, InputLimits.time.lowerBound), InputLimits.time.upperBound) } }
+        var beginTime: Int64 { time("begin_time") ?? a.createTime }
+        var createTime: Int64 { time("create_time") ?? beginTime }
+        var latestTime: Int64 { time("latest_time") ?? beginTime }
+        var firstAnomalyTime: Int64 { time("first_anomaly_time") ?? beginTime }
         var duration: Int64 {
-            if let d = int(alert["duration"]), d > 0 { return d }
+            if let d = int(alert["duration"]), d > 0 { return min(d, InputLimits.time.upperBound) }
             return max(latestTime - firstAnomalyTime, 60)
         }
         var durationString: String? { latestTime == firstAnomalyTime ? nil : OriginalContext.hms(duration) }
@@ -435,7 +469,8 @@ package enum OriginalContext {
                 let label = s.text(zh, en) + ": "
                 if markdown { return .string("**\(label)**\(value)") }
                 if mail {
-                    return .string("<tr><td style=\"color: #979BA5\">\(label)</td><td>\(value)</td></tr><tr><td colspan=\"4\" style=\"height: 20px\"></td></tr>")
+                    // Alert text is HTML-escaped in mail (it comes from monitored systems).
+                    return .string("<tr><td style=\"color: #979BA5\">\(label)</td><td>\(OriginalContext.escapeHTML(value))</td></tr><tr><td colspan=\"4\" style=\"height: 20px\"></td></tr>")
                 }
                 return .string(label + value)
             }
@@ -540,9 +575,10 @@ package enum OriginalContext {
         /// The strategy snapshot with the original's `strategy_id`, `item` (the first item's name,
         /// unit, metric and aggregation) and `labels` as comma-joined text.
         func strategyObject() -> JSONValue {
-            var o = strategy.objectValue ?? [:]
+            // The action's own snapshot with members added, none changed (fta's templates keep
+            // what they read).
+            var o = own.objectValue ?? [:]
             o["strategy_id"] = o["id"] ?? .int(a.strategyId)
-            if o["name"] == nil { o["name"] = .string(strategyName) }
             if let first = items.first {
                 let q = firstQuery
                 o["item"] = [
@@ -552,7 +588,6 @@ package enum OriginalContext {
                     "agg_method": q["agg_method"] ?? .string(""),
                 ]
             }
-            o["labels"] = .string(labels.compactMap(\.scalarText).joined(separator: ","))
             return .object(o)
         }
     }

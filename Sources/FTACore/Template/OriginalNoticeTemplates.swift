@@ -61,10 +61,10 @@ package enum OriginalNoticeTemplates {
             let detail = zh ? "查看详情" : "View details"
             content = """
                 <table style="width: 900px; font-size: 14px;">
-                <tr><td colspan="4"><span style="color: \(color);">\(state.isEmpty ? "" : "【\(state)】")【{{level_name}}】</span>{{user_title}}</td></tr>
+                <tr><td colspan="4"><span style="color: \(color);">\(state.isEmpty ? "" : "【\(state)】")【{{level_name|escape}}】</span>{{user_title|escape}}</td></tr>
                 <tr><td colspan="4" style="color: #979BA5">{{alarm.time}}</td></tr>
                 {{user_content}}
-                {% if alarm.detail_url %}<tr><td colspan="4"><a href="{{alarm.detail_url}}">\(detail)</a></td></tr>{% endif %}
+                {% if alarm.detail_url %}<tr><td colspan="4"><a href="{{alarm.detail_url|escape}}">\(detail)</a></td></tr>{% endif %}
                 <tr><td colspan="4" style="color: #979BA5">\(footer)</td></tr>
                 </table>
                 """
