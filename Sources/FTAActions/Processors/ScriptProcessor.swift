@@ -118,7 +118,7 @@ package struct ScriptProcessor: ActionProcessor {
         do { try validate(actionConfig: config) } catch {
             return StepResult(outcome: ActionOutcome(.finished(.failure), message: "not run: \(error)"), policy: policy)
         }
-        let context = TemplateRenderer.Context(ActionContext.build(action, original: worker.settings.templateContext, now: worker.clock.now()))
+        let context = ActionContext.context(action, configs: nil, original: worker.settings.templateContext, now: worker.clock.now())
         func render(_ s: String, _ field: String) throws -> String {
             let out = TemplateRenderer.isTemplate(s) ? try worker.renderer.render(s, field: "\(ScriptProcessor.prefix).\(field)", context: context) : s
             if let why = WireCheck.processText(out) { throw FieldError("\(ScriptProcessor.prefix).\(field)", "rendered value \(why)") }

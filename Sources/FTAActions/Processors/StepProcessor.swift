@@ -77,7 +77,9 @@ package struct StepProcessor: ActionProcessor {
                                                      retryStep: retryStep), policy: policy)
         }
         // The context the step's templates see.
-        var base = ActionContext.build(action, original: worker.settings.templateContext, now: worker.clock.now()).objectValue ?? [:]
+        // The original's variables only when the step's templates name them.
+        let named = OriginalContext.isReferenced(in: (exec["template_detail"] ?? .null).jsonText)
+        var base = ActionContext.build(action, original: named ? worker.settings.templateContext : nil, now: worker.clock.now()).objectValue ?? [:]
         let renderContextOnce = TemplateRenderer.Context(.object(base))
         var detail: [String: JSONValue] = [:]
         do {
