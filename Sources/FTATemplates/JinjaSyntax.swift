@@ -78,21 +78,7 @@ enum JinjaSyntax {
         var out: [Character] = []
         var i = 0
         var quote: Character?
-        /// The arguments text from an opening parenthesis or bracket to its match (exclusive),
-        /// and the index after the match.
-        func group(from start: Int, open: Character, close: Character) -> (String, Int)? {
-            var depth = 1, k = start + 1
-            var q: Character?
-            while k < chars.count {
-                let d = chars[k]
-                if let o = q { if d == o { q = nil } } else if d == "\"" || d == "'" { q = d } else if d == open { depth += 1 } else if d == close {
-                    depth -= 1
-                    if depth == 0 { return (String(chars[(start + 1)..<k]), k + 1) }
-                }
-                k += 1
-            }
-            return nil
-        }
+        func group(from start: Int, open: Character, close: Character) -> (String, Int)? { matching(chars, from: start, open: open, close: close) }
         while i < chars.count {
             let c = chars[i]
             if let q = quote {
@@ -158,6 +144,47 @@ enum JinjaSyntax {
         return String(out)
     }
 
+    /// The text from an opening parenthesis or bracket at `start` to its match (exclusive), and
+    /// the index after the match; quotes and nested pairs are skipped. nil when unmatched.
+    static func matching(_ chars: [Character], from start: Int, open: Character, close: Character) -> (String, Int)? {
+        var depth = 1, k = start + 1
+        var q: Character?
+        while k < chars.count {
+            let d = chars[k]
+            if let o = q { if d == o { q = nil } } else if d == "\"" || d == "'" { q = d } else if d == open { depth += 1 } else if d == close {
+                depth -= 1
+                if depth == 0 { return (String(chars[(start + 1)..<k]), k + 1) }
+            }
+            k += 1
+        }
+        return nil
+    }
+
+    /// Call arguments split at the commas outside quotes and nested parentheses, trimmed.
+    static func arguments(_ inside: String) -> [String] {
+        var args: [String] = [], current = "", depth = 0
+        var q: Character?
+        for d in inside {
+            if let open = q {
+                if d == open { q = nil }
+            } else if d == "\"" || d == "'" {
+                q = d
+            } else if d == "(" {
+                depth += 1
+            } else if d == ")" {
+                depth -= 1
+            } else if d == ",", depth == 0 {
+                args.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+                continue
+            }
+            current.append(d)
+        }
+        let last = current.trimmingCharacters(in: .whitespaces)
+        if !last.isEmpty || !args.isEmpty { args.append(last) }
+        return args
+    }
+
     /// `|name(a, b)` → `|name:a,b`, outside quotes.
     static func rewriteFilterCalls(_ body: String) -> String {
         guard body.contains("(") else { return body }
@@ -181,38 +208,14 @@ enum JinjaSyntax {
             let nameStart = j
             while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" { j += 1 }
             let name = String(chars[nameStart..<j])
-            guard !name.isEmpty, j < chars.count, chars[j] == "(" else { out.append(c); i += 1; continue }
-            // The arguments up to the matching parenthesis, split at top-level commas.
-            var depth = 1, k = j + 1
-            var args: [String] = [], current = ""
-            var q: Character?
-            while k < chars.count, depth > 0 {
-                let d = chars[k]
-                if let open = q {
-                    current.append(d)
-                    if d == open { q = nil }
-                } else if d == "\"" || d == "'" {
-                    q = d
-                    current.append(d)
-                } else if d == "(" {
-                    depth += 1
-                    current.append(d)
-                } else if d == ")" {
-                    depth -= 1
-                    if depth > 0 { current.append(d) }
-                } else if d == ",", depth == 1 {
-                    args.append(current.trimmingCharacters(in: .whitespaces))
-                    current = ""
-                } else {
-                    current.append(d)
-                }
-                k += 1
+            guard !name.isEmpty, j < chars.count, chars[j] == "(", let (inside, after) = matching(chars, from: j, open: "(", close: ")") else {
+                out.append(c)
+                i += 1
+                continue
             }
-            guard depth == 0 else { out.append(c); i += 1; continue }
-            let last = current.trimmingCharacters(in: .whitespaces)
-            if !last.isEmpty || !args.isEmpty { args.append(last) }
+            let args = arguments(inside)
             out += "|" + name + (args.isEmpty ? "" : ":" + args.joined(separator: ","))
-            i = k
+            i = after
         }
         return out
     }

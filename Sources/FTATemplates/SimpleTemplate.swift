@@ -99,7 +99,7 @@ struct SimpleTemplate {
                 case .bool(let b)?: text = b ? "true" : "false"
                 default: return false
                 }
-                out += filter == .escape ? TemplateRenderer.escapeHTML(text) : text
+                out += filter == .escape ? HTMLText.escape(text) : text
             case .ifBlock(let keys, let body):
                 guard let yes = truth(keys, context) else { return false }
                 if yes, !render(body, context, into: &out) { return false }

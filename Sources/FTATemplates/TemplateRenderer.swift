@@ -40,7 +40,7 @@ package final class TemplateRenderer {
         e.registerFilter("lower") { ($0.map { "\($0)" } ?? "").lowercased() }
         e.registerFilter("trim") { ($0.map { "\($0)" } ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
         e.registerFilter("tojson") { value -> Any? in JSONValue(any: value).jsonText }
-        e.registerFilter("escape") { value -> Any? in escapeHTML(value.map { "\($0)" } ?? "") }
+        e.registerFilter("escape") { value -> Any? in HTMLText.escape(value.map { "\($0)" } ?? "") }
         e.registerFilter("length") { value -> Any? in
             switch value {
             case let s as String: return s.count
@@ -51,15 +51,6 @@ package final class TemplateRenderer {
         }
         return e
     }()
-
-    /// `&`, `<`, `>` and `"` as HTML entities (the `escape` filter).
-    static func escapeHTML(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") }) else {
-            return text
-        }
-        return text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 
     /// Whether `text` contains template markup at all; plain strings are returned unchanged.
     package static func isTemplate(_ text: String) -> Bool {

@@ -77,21 +77,14 @@ package final class ElasticsearchClient {
     /// Installs (or replaces, when its version differs) the index template for the prefix.
     package func ensureTemplate(prefix: String, shards: Int, replicas: Int, pattern: String = "{prefix}_{YYYY}{MM}{DD}") throws -> Bool {
         let name = prefix
-        let existing = try send("GET", "/_index_template/\(name)")
-        if existing.status == 200, let doc = try? JSONParser.parse(existing.bodyText),
-           let t = doc["index_templates"]?.arrayValue?.first?["index_template"],
+        let existing = try call("GET", "/_index_template/\(name)", doing: "reading index template \(name)", allow: [404])
+        if existing.status == 200, let t = existing.body["index_templates"]?.arrayValue?.first?["index_template"],
            t["version"]?.intValue == ActionDocument.templateVersion,
            t["index_patterns"]?.arrayValue?.first?.stringValue == ActionDocument.indexGlob(prefix: prefix, pattern: pattern) {
             return false
         }
-        guard existing.status == 200 || existing.status == 404 else {
-            throw FTAError.environment("elasticsearch: reading index template \(name) answered \(existing.status): \(TextLimit.excerpt(existing.bodyText))")
-        }
-        let body = Array(ActionDocument.indexTemplate(prefix: prefix, shards: shards, replicas: replicas, pattern: pattern).jsonText.utf8)
-        let r = try send("PUT", "/_index_template/\(name)", body: body)
-        guard (200..<300).contains(r.status) else {
-            throw FTAError.environment("elasticsearch: installing index template \(name) answered \(r.status): \(TextLimit.excerpt(r.bodyText))")
-        }
+        try call("PUT", "/_index_template/\(name)", ActionDocument.indexTemplate(prefix: prefix, shards: shards, replicas: replicas, pattern: pattern),
+                 doing: "installing index template \(name)")
         return true
     }
 

@@ -361,17 +361,23 @@ final class IngestEndToEndTests: EndToEndCase {
         XCTAssertTrue(r.stderr.contains("timezone"), r.stderr)
     }
 
-    func testRender_showsTheNoticeThePassSends_andATemplateForTheEvent() throws {
-        let e = event("a-1")
+    /// `fta-tick render --way sms` of `e`, then `e` through ingest and a pass: the preview and the
+    /// text the SMS gateway received.
+    func renderedAndSent(_ e: JSONValue) throws -> (file: String, preview: JSONValue, sent: String) {
         let file = try dir.write("event.json", e.jsonText)
         let preview = try json(tick(["render", "--event", file, "--way", "sms", "--json"], at: t0))
-        XCTAssertEqual(preview["way"], "sms")
-        // The same event through ingest and a pass: the SMS gateway gets exactly that text.
         try ingest([e])
         try pass(at: t0)
         let sent = try XCTUnwrap(try receiver.requests().first { $0["path"]?.stringValue == "/sms" })
-        let body = try JSONParser.parse(try XCTUnwrap(sent["body"]?.stringValue))
-        XCTAssertEqual(body["text"], preview["content"])
+        let text = try XCTUnwrap(JSONParser.parse(try XCTUnwrap(sent["body"]?.stringValue))["text"]?.stringValue)
+        return (file, preview, text)
+    }
+
+    func testRender_showsTheNoticeThePassSends_andATemplateForTheEvent() throws {
+        // The same event through ingest and a pass: the SMS gateway gets exactly that text.
+        let (file, preview, sent) = try renderedAndSent(event("a-1"))
+        XCTAssertEqual(preview["way"], "sms")
+        XCTAssertEqual(sent, preview["content"]?.stringValue)
         XCTAssertFalse(preview["content"]?.stringValue?.isEmpty ?? true)
         let mail = try XCTUnwrap(try smtp.messages().first)
         let mailPreview = try json(tick(["render", "--event", file, "--way", "mail", "--json"], at: t0))
@@ -393,14 +399,8 @@ final class IngestEndToEndTests: EndToEndCase {
     func testTheOriginalsNoticeStyle_whatTheGatewayReceives() throws {
         try writeConfig(try configText() + "\ntick: {timezone: Asia/Shanghai}\ntemplates: {language: zh, style: original, business_names: {\"2\": \"蓝鲸\"}}\n",
                         name: "original.yaml")
-        let e = event("a-1")
-        let file = try dir.write("event.json", e.jsonText)
-        let preview = try json(tick(["render", "--event", file, "--way", "sms", "--json"], at: t0))
+        let (_, preview, text) = try renderedAndSent(event("a-1"))
         XCTAssertEqual(preview["title"], "蓝鲸监控 ｜ 蓝鲸 - CPU usage high 发生告警")
-        try ingest([e])
-        try pass(at: t0)
-        let sent = try XCTUnwrap(try receiver.requests().first { $0["path"]?.stringValue == "/sms" })
-        let text = try XCTUnwrap(JSONParser.parse(try XCTUnwrap(sent["body"]?.stringValue))["text"]?.stringValue)
         XCTAssertEqual(text, preview["content"]?.stringValue)
         XCTAssertTrue(text.hasPrefix("蓝鲸监控通知，[致命]CPU usage high\n内容: 新告警\n所属空间: [2]蓝鲸 (业务)"), text)
         XCTAssertTrue(text.hasSuffix("告警ID: a-1"), text)

@@ -96,7 +96,7 @@ def variables(lang, way):
             return "**%s**%s" % (label, v)
         if way == "mail":
             # fta escapes alert text in mail rows (the original put it in raw).
-            v = str(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
+            v = str(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
             return '<tr><td style="color: #979BA5">%s</td><td>%s</td></tr><tr><td colspan="4" style="height: 20px"></td></tr>' % (label, v)
         return label + str(v)
 

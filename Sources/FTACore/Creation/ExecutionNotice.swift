@@ -57,9 +57,17 @@ package enum ExecutionNotice {
     /// Whether the action's strategy asks for any execution notice: its stored
     /// `execute_notify_result` must then survive its own later updates.
     package static func isReported(_ action: ClaimedAction) -> Bool {
-        guard !["notice", "message_queue", "collect"].contains(action.pluginType), action.text.strategy.containsBytes("execute"),
-              let notice = JSONParser.member(of: action.text.strategy, "notice") else { return false }
-        return (notice["signal"]?.arrayValue ?? []).contains { Step(rawValue: $0.stringValue ?? "") != nil }
+        guard action.text.strategy.containsBytes("execute"), let (_, signals) = relation(of: action) else { return false }
+        return Step.allCases.contains { signals.contains($0.rawValue) }
+    }
+
+    /// The strategy's notice relation and its signals, for an action whose outcomes may be
+    /// reported (not a notice, a message-queue push or a summary).
+    static func relation(of action: ClaimedAction) -> (notice: JSONValue, signals: Set<String>)? {
+        guard !["notice", "message_queue", "collect"].contains(action.pluginType) else { return nil }
+        // Only the notice relation is read out of the strategy snapshot (it can be large).
+        guard let notice = JSONParser.member(of: action.text.strategy, "notice"), notice.objectValue != nil else { return nil }
+        return (notice, Set((notice["signal"]?.arrayValue ?? []).compactMap(\.stringValue)))
     }
 
     /// Which outcomes of an action its strategy's notice groups hear of (`tick.execute_notice`).
@@ -88,10 +96,7 @@ package enum ExecutionNotice {
 
     /// The notice rows for `update` of `action`: one per step, way and receiver.
     package static func drafts(action: ClaimedAction, update: ActionUpdate, directory: UserDirectory, mode: Mode) -> [ActionDraft] {
-        guard !["notice", "message_queue", "collect"].contains(action.pluginType) else { return [] }
-        // Only the notice relation is read out of the strategy snapshot (it can be large).
-        guard let notice = JSONParser.member(of: action.text.strategy, "notice"), notice.objectValue != nil else { return [] }
-        let signals = Set((notice["signal"]?.arrayValue ?? []).compactMap(\.stringValue))
+        guard let (notice, signals) = relation(of: action) else { return [] }
         let steps = steps(action: action, update: update, mode: mode).filter { signals.contains($0.rawValue) }
         guard !steps.isEmpty else { return [] }
         let groups = (notice["user_groups"]?.arrayValue ?? []).compactMap(\.scalarText)

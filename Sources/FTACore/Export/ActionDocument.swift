@@ -72,15 +72,11 @@ package enum ActionDocument {
     /// The index a row's document is written to: `<prefix>_<YYYYMMDD>` by the UTC date of
     /// `create_time`.
     package static func indexName(prefix: String, createTime: Int64, pattern: String = "{prefix}_{YYYY}{MM}{DD}") -> String {
-        let days = Int(createTime >= 0 ? createTime / 86400 : (createTime - 86399) / 86400)
-        let (y, m, d) = TimeParser.civilFromDays(days)
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-        }
-        if pattern == "{prefix}_{YYYY}{MM}{DD}" { return "\(prefix)_\(pad(y, 4))\(pad(m, 2))\(pad(d, 2))" }
-        return pattern.replacingOccurrences(of: "{prefix}", with: prefix).replacingOccurrences(of: "{YYYY}", with: pad(y, 4))
-            .replacingOccurrences(of: "{MM}", with: pad(m, 2)).replacingOccurrences(of: "{DD}", with: pad(d, 2))
+        let day = AliasLayout.day(createTime)
+        if pattern == "{prefix}_{YYYY}{MM}{DD}" { return "\(prefix)_\(day)" }
+        let y = String(day.dropLast(4)), m = String(day.dropLast(2).suffix(2)), d = String(day.suffix(2))
+        return pattern.replacingOccurrences(of: "{prefix}", with: prefix).replacingOccurrences(of: "{YYYY}", with: y)
+            .replacingOccurrences(of: "{MM}", with: m).replacingOccurrences(of: "{DD}", with: d)
     }
 
     /// The glob of every index a pattern makes (`bkfta_action_*`), for the index template.

@@ -17,17 +17,8 @@ package struct AliasLayout: Sendable, Equatable {
         package var day: String
         package var n: Int
         package var bytes: Int64
-        package var docs: Int64
+        package var docs: Int64 = 0
         package var aliases: Set<String>
-
-        package init(name: String, day: String, n: Int, bytes: Int64, docs: Int64 = 0, aliases: Set<String>) {
-            self.name = name
-            self.day = day
-            self.n = n
-            self.bytes = bytes
-            self.docs = docs
-            self.aliases = aliases
-        }
     }
 
     package enum AliasAction: Sendable, Equatable {

@@ -35,7 +35,7 @@ package enum OriginalContext {
 
     /// The top-level names this builds; everything else of a context comes from elsewhere.
     package static let names: Set<String> = ["alarm", "content", "business", "target", "action_instance", "level_name", "level_color",
-                                             "alert_level", "notice_way", "notice_receiver", "notice_title", "user_content", "alerts_info"]
+                                             "alert_level", "notice_way", "notice_receiver", "notice_title", "user_content"]
 
     /// Whether a template names one of them as a top-level variable (`alarm.name`, not
     /// `notice.level_name`), or the original's additions to `strategy`; templates that do not
@@ -91,23 +91,6 @@ package enum OriginalContext {
             if parts.count == 2 { break }
         }
         return parts.isEmpty ? "0s" : parts.joined(separator: " ")
-    }
-
-    /// `&`, `<`, `>`, `"` and `'` as HTML entities.
-    package static func escapeHTML(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return text }
-        var out = ""
-        for ch in text {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
     }
 
     /// `YYYY-MM-DD HH:MM:SS` in UTC (the callback message's times).
@@ -338,7 +321,6 @@ package enum OriginalContext {
             return "\(site)?bizId=\(bizId)#/trace/alarm-center?queryString=action_id%20%3A%20\(a.esActionId)&filterMode=queryString"
         }
 
-        var strategyValue: JSONValue { strategy }
         var items: [JSONValue] { strategy["items"]?.arrayValue ?? [] }
         var firstQuery: JSONValue { items.first?["query_configs"]?.arrayValue?.first ?? .object([:]) }
         var dataSourceName: String {
@@ -354,7 +336,6 @@ package enum OriginalContext {
             return dsl.isEmpty && dtl.isEmpty ? "--" : "\(dsl)_\(dtl)"
         }
         var labels: [JSONValue] { strategy["labels"]?.arrayValue ?? [] }
-        var strategyName: String { str(strategy["name"]).flatMap { $0.isEmpty ? nil : $0 } ?? "--" }
 
         var assignees: [JSONValue] { alert["assignee"]?.arrayValue ?? a.json(\.assignee, default: .emptyArray).arrayValue ?? [] }
         var appointees: [JSONValue] { alert["appointee"]?.arrayValue ?? [] }
@@ -470,7 +451,7 @@ package enum OriginalContext {
                 if markdown { return .string("**\(label)**\(value)") }
                 if mail {
                     // Alert text is HTML-escaped in mail (it comes from monitored systems).
-                    return .string("<tr><td style=\"color: #979BA5\">\(label)</td><td>\(OriginalContext.escapeHTML(value))</td></tr><tr><td colspan=\"4\" style=\"height: 20px\"></td></tr>")
+                    return .string("<tr><td style=\"color: #979BA5\">\(label)</td><td>\(HTMLText.escape(value))</td></tr><tr><td colspan=\"4\" style=\"height: 20px\"></td></tr>")
                 }
                 return .string(label + value)
             }
