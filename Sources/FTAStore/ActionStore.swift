@@ -112,7 +112,7 @@ extension SQLiteStore {
                 if n.needsApproval {
                     // Waiting for approval: the ticket's 30 minutes plus a margin, then the
                     // action's own timeout once approved.
-                    try db.execute(sql: "UPDATE action_instance SET status = 'waiting', next_step = 'approve', deadline_at = ? WHERE id = ?",
+                    try db.execute(sql: "UPDATE action_instance SET status = 'waiting', next_step = 'approve', deadline_at = ?, \(Schema.nextChange) WHERE id = ?",
                                    arguments: [max(now, due) + ApprovalWindow.withMargin, id])
                 }
                 return .stored(id)
@@ -143,7 +143,8 @@ extension SQLiteStore {
             }
             let update = try db.cachedStatement(sql: """
                 UPDATE action_instance SET status = 'failure', failure_type = 'timeout', end_time = ?, update_time = ?,
-                    ex_data = ?, due_at = NULL, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1
+                    ex_data = ?, due_at = NULL, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1,
+                    \(Schema.nextChange)
                 WHERE id = ? AND due_at IS NOT NULL AND status IN (\(SQLiteStore.proceedList))
                 """)
             let log = try db.cachedStatement(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'sweep', 40, ?)")
@@ -272,7 +273,7 @@ extension SQLiteStore {
                 UPDATE action_instance SET status = ?, failure_type = ?, ex_data = ?, outputs = \(outputs), end_time = ?,
                     due_at = ?, next_step = ?, execute_times = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL,
                     deadline_at = coalesce(?, deadline_at),
-                    change_seq = coalesce((\(Schema.latestChangeSQL)), 0) + 1
+                    \(Schema.nextChange)
                 WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
                 """
             }
@@ -334,7 +335,7 @@ extension SQLiteStore {
                     try step(logStmt)
                 }
                 if !u.realStatusFor.isEmpty {
-                    let stamp = try db.cachedStatement(sql: "UPDATE action_instance SET real_status = ?, update_time = ? WHERE id = ?")
+                    let stamp = try db.cachedStatement(sql: "UPDATE action_instance SET real_status = ?, update_time = ?, \(Schema.nextChange) WHERE id = ?")
                     for id in u.realStatusFor { try stamp.execute(arguments: [u.status.rawValue, now, id]) }
                 }
                 if !u.spawn.isEmpty {
@@ -342,7 +343,7 @@ extension SQLiteStore {
                     for d in u.spawn { _ = try inserter!.insert(d, now: now) }
                 }
                 if let r = u.notifyResult, let outputs = try String.fetchOne(db, sql: "SELECT outputs FROM action_instance WHERE id = ?", arguments: [r.sourceId]) {
-                    try db.execute(sql: "UPDATE action_instance SET outputs = ?, update_time = ? WHERE id = ?",
+                    try db.execute(sql: "UPDATE action_instance SET outputs = ?, update_time = ?, \(Schema.nextChange) WHERE id = ?",
                                    arguments: [ExecutionNotice.merge(outputs: outputs, r), now, r.sourceId])
                 }
                 if u.isParentAction { parents.insert(u.id) } else if u.parentActionId > 0 { parents.insert(u.parentActionId) }
@@ -363,7 +364,7 @@ extension SQLiteStore {
         let kids = try db.cachedStatement(sql: "SELECT status FROM action_instance INDEXED BY action_instance_parent WHERE parent_action_id = ? AND parent_action_id > 0")
         let children = try String.fetchAll(kids, arguments: [id]).compactMap(ActionStatus.init(rawValue:))
         guard let status = OutcomeResolver.parentStatus(children: children), status.rawValue != current, current != ActionStatus.skipped.rawValue else { return }
-        try db.cachedStatement(sql: "UPDATE action_instance SET status = ?, failure_type = ?, update_time = ? WHERE id = ?")
+        try db.cachedStatement(sql: "UPDATE action_instance SET status = ?, failure_type = ?, update_time = ?, \(Schema.nextChange) WHERE id = ?")
             .execute(arguments: [status.rawValue, status == .success ? nil : FailureType.executeError.rawValue, now, id])
     }
 
@@ -473,7 +474,7 @@ extension SQLiteStore {
                 try db.execute(sql: """
                     UPDATE action_instance SET status = 'received', failure_type = NULL, end_time = NULL, due_at = ?,
                         next_step = 'execute', deadline_at = ?, outputs = ?, update_time = ?, lease_owner = NULL,
-                        lease_expires_at = NULL, lease_token = lease_token + 1
+                        lease_expires_at = NULL, lease_token = lease_token + 1, \(Schema.nextChange)
                     WHERE id = ?
                     """, arguments: [now, now + timeout, OperatorRules.retryOutputs(row["outputs"]), now, id])
                 try db.execute(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'retry', 20, ?)",
@@ -499,7 +500,8 @@ extension SQLiteStore {
                 let exData = OperatorRules.skipExData(row["ex_data"], reason: reason)
                 try db.execute(sql: """
                     UPDATE action_instance SET status = 'skipped', failure_type = NULL, end_time = ?, due_at = NULL,
-                        ex_data = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1
+                        ex_data = ?, update_time = ?, lease_owner = NULL, lease_expires_at = NULL, lease_token = lease_token + 1,
+                        \(Schema.nextChange)
                     WHERE id = ?
                     """, arguments: [now, exData, now, id])
                 try db.execute(sql: "INSERT INTO action_log (time, action_id, step, level, message) VALUES (?, ?, 'skip', 30, ?)",

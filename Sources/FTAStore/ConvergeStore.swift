@@ -178,7 +178,7 @@ extension SQLiteStore {
                 let summary = ConvergeSummary(action: a, inputs: inputs, business: business, description: row[1], now: now, related: related.map {
                     ConvergeSummary.Related(id: $0[0], alerts: $0[1], alert: $0[2], strategy: $0[3])
                 })
-                try db.execute(sql: "UPDATE action_instance SET inputs = ?, alerts = ?, assignee = ? WHERE id = ? AND lease_token = ?",
+                try db.execute(sql: "UPDATE action_instance SET inputs = ?, alerts = ?, assignee = ?, \(Schema.nextChange) WHERE id = ? AND lease_token = ?",
                                arguments: [summary.inputs, summary.alerts, summary.assignee, a.id, a.leaseToken])
                 out[a.id] = .send(summary.send, related: related.map { $0[0] })
             }

@@ -47,6 +47,9 @@ package final class FTADatabase: @unchecked Sendable {
                                            + "(sqlite3 \(path) .recover), then delete \(CorruptionMark.path(for: path))")
             }
             queue = try FTADatabase.open(path: path, configuration: config, patience: settings.busyTimeout)
+            #if DEBUG
+            try queue.inDatabase { try Schema.installChangeGuard($0) }
+            #endif
         } catch let error as FTAError {
             throw error
         } catch {

@@ -19,7 +19,7 @@ extension SQLiteStore {
             let seen = try db.cachedStatement(sql: """
                 UPDATE alert_cycle SET seen_at = max(coalesce(seen_at, 0), ?) WHERE alert_id = ? AND next_at IS NOT NULL
                 """)
-            let markPoll = try db.cachedStatement(sql: "UPDATE action_instance SET need_poll = 1 WHERE id = ?")
+            let markPoll = try db.cachedStatement(sql: "UPDATE action_instance SET need_poll = 1, \(Schema.nextChange) WHERE id = ?")
             let stop = try db.cachedStatement(sql: "UPDATE alert_cycle SET next_at = NULL, last_time = ? WHERE alert_id = ? AND next_at IS NOT NULL")
             var results: [PlanResult] = []
             for e in events {
@@ -76,8 +76,8 @@ extension SQLiteStore {
                 WHERE alert_id = ? AND relation_id = ? AND config_id = ?
                 """)
             let end = try db.cachedStatement(sql: "UPDATE alert_cycle SET next_at = NULL, last_time = ? WHERE alert_id = ? AND relation_id = ? AND config_id = ?")
-            let markPoll = try db.cachedStatement(sql: "UPDATE action_instance SET need_poll = 1 WHERE id = ?")
-            let markPolled = try db.cachedStatement(sql: "UPDATE action_instance SET is_polled = 1, need_poll = 0 WHERE id = ?")
+            let markPoll = try db.cachedStatement(sql: "UPDATE action_instance SET need_poll = 1, \(Schema.nextChange) WHERE id = ?")
+            let markPolled = try db.cachedStatement(sql: "UPDATE action_instance SET is_polled = 1, need_poll = 0, \(Schema.nextChange) WHERE id = ?")
             for row in rows {
                 var due = DueRepeat(alertId: row[0], relationId: row[1], configId: row[2], signal: row[3], rounds: row[4], previousActionId: row[5],
                                     alert: row[6], strategy: row[7], actionConfig: row[8], inputs: row[9])

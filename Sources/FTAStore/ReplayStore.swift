@@ -57,7 +57,8 @@ extension SQLiteStore {
             let replay = JSONValue.object(["time": .int(now), "result": .bool(ok), "message": .string(message)]).jsonText
             try db.execute(sql: """
                 UPDATE action_instance SET status = ?, failure_type = ?, end_time = ?, update_time = ?,
-                    ex_data = json_set(ex_data, '$.replay', json(?), '$.message', ?), lease_owner = NULL, lease_expires_at = NULL
+                    ex_data = json_set(ex_data, '$.replay', json(?), '$.message', ?), lease_owner = NULL, lease_expires_at = NULL,
+                    \(Schema.nextChange)
                 WHERE id = ? AND lease_owner = ?
                 """, arguments: [ok ? "success" : "failure", ok ? nil : "blocked", now, now, replay,
                                  ok ? "replayed: \(message)" : "replay failed (still replayable): \(message)", id, owner])

@@ -5,7 +5,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
 
     static func migrate(_ db: Database, path: String) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -197,14 +197,24 @@ enum Schema {
 
     /// Change tracking for the Elasticsearch export. Every update of an exported column gives
     /// the row the next `change_seq`, inside the writing transaction: the pass's own outcome
-    /// writes set it in the same statement (``ActionStore/record``), and a trigger numbers every
-    /// other write that did not (so every command's writes count). SQLite runs one writer at a time and the number is taken inside
-    /// it, so sequence order is commit order: a reader never sees a gap that fills in later.
+    /// writes set it in the same statement (``ActionStore/record``), and until v13 a trigger
+    /// numbered every other write; since v13 every writer sets ``nextChange`` itself. SQLite runs
+    /// one writer at a time and the number is taken inside it, so sequence order is commit order:
+    /// a reader never sees a gap that fills in later.
     /// New rows are `received`, which is not exported, so inserts need no number (enqueue pays
     /// nothing). Checkpoints per target and a dead-letter table for refused documents.
     /// The latest change number, from the partial index (a plain `max()` would scan the table
     /// on every update).
     static let latestChangeSQL = "SELECT change_seq FROM action_instance WHERE change_seq IS NOT NULL ORDER BY change_seq DESC LIMIT 1"
+
+    /// The assignment every single-row UPDATE of an exported column carries (since v13, in
+    /// place of the trigger). Only for statements that change one row: the sub-select is
+    /// evaluated once per statement, so rows of one statement would share a number.
+    package static let nextChange = "change_seq = coalesce((\(latestChangeSQL)), 0) + 1"
+
+    /// The exported columns: an UPDATE that changes one of them must set ``nextChange``.
+    static let exportedColumns = ["status", "failure_type", "ex_data", "outputs", "end_time", "inputs", "real_status",
+                                  "execute_times", "need_poll", "is_polled", "assignee"]
 
     static func v8(_ db: Database) throws {
         try db.execute(sql: """
@@ -345,6 +355,25 @@ enum Schema {
             ALTER TABLE alert_cycle ADD COLUMN seen_at INTEGER;
             ALTER TABLE alert_cycle ADD COLUMN started_at INTEGER;
             UPDATE alert_cycle SET seen_at = last_time, started_at = last_time;
+            """)
+    }
+
+    /// The change trigger goes: each writer numbers its own change (``nextChange``). The
+    /// trigger ran a sub-program, with a statement journal, for every update of an action row,
+    /// about 40 % of the SQLite work of recording an outcome (BENCHMARKS.md, "Throughput").
+    static func v13(_ db: Database) throws {
+        try db.execute(sql: "DROP TRIGGER IF EXISTS action_instance_change")
+    }
+
+    /// Debug builds only: a temporary trigger that refuses an update of an exported column
+    /// made without a new change number, so a writer that forgets ``nextChange`` fails every
+    /// test that reaches it instead of silently dropping out of the export.
+    static func installChangeGuard(_ db: Database) throws {
+        let changed = exportedColumns.map { "NEW.\($0) IS NOT OLD.\($0)" }.joined(separator: " OR ")
+        try db.execute(sql: """
+            CREATE TEMP TRIGGER IF NOT EXISTS action_instance_change_guard BEFORE UPDATE ON main.action_instance
+            WHEN NEW.change_seq IS OLD.change_seq AND (\(changed))
+            BEGIN SELECT RAISE(ABORT, 'action_instance: an exported column changed without a new change_seq (Schema.nextChange)'); END
             """)
     }
 }

@@ -7,6 +7,11 @@ import GRDB
 /// SQLite file or a `postgres://` URL; the statements are written for SQLite (`?`
 /// placeholders) in the SQL both backends share, and run on PostgreSQL with `$n` ones.
 package enum DatabaseTamper {
+    /// What a person must add to an UPDATE of exported columns so the export sees it
+    /// (docs/schema.md, "Change numbering"): a number above every other, distinct per row.
+    /// (PostgreSQL's trigger numbers the change itself and overrides it.)
+    package static let numberTheChange = "change_seq = (SELECT coalesce(max(change_seq), 0) FROM action_instance) + id"
+
     /// Runs `sql` on the database outside fta, in one transaction.
     package static func execute(_ path: String, _ sql: String, _ arguments: [DatabaseValueConvertible?] = []) throws {
         if TestBackend.isPostgres(path) {
@@ -37,14 +42,14 @@ package enum DatabaseTamper {
 
     /// Replaces an action's stored `outputs` text.
     package static func setOutputs(_ path: String, id: Int64, _ text: String) throws {
-        try execute(path, "UPDATE action_instance SET outputs = ? WHERE id = ?", [text, id])
+        try execute(path, "UPDATE action_instance SET outputs = ?, \(numberTheChange) WHERE id = ?", [text, id])
     }
 
     /// Sets the status of the rows `ids` and ends them `duration` seconds after their creation.
     package static func finish(_ path: String, ids: [Int64], status: String, after duration: Int64) throws {
         guard !ids.isEmpty else { return }
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        try execute(path, "UPDATE action_instance SET status = ?, end_time = create_time + ? WHERE id IN (\(placeholders))",
+        try execute(path, "UPDATE action_instance SET status = ?, end_time = create_time + ?, \(numberTheChange) WHERE id IN (\(placeholders))",
                     [status, duration] + ids.map { $0 as DatabaseValueConvertible? })
     }
 
@@ -54,7 +59,7 @@ package enum DatabaseTamper {
     package static func spreadStatuses(_ path: String) throws {
         try execute(path, """
             UPDATE action_instance SET status = CASE id % 5 WHEN 1 THEN 'success' WHEN 2 THEN 'failure' WHEN 3 THEN 'running' WHEN 4 THEN 'skipped' ELSE status END,
-                end_time = CASE WHEN id % 5 IN (1, 2, 4) THEN create_time + 30 END, update_time = create_time + 30
+                end_time = CASE WHEN id % 5 IN (1, 2, 4) THEN create_time + 30 END, update_time = create_time + 30, \(numberTheChange)
             WHERE id % 5 != 0
             """)
     }

@@ -100,7 +100,7 @@ final class StoreTests: TemporaryDirectoryCase {
             XCTAssertTrue(plan.contains { $0.contains("INDEX action_instance_due") }, "\(name): \(plan)")
             XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN action_instance") && !$0.contains("INDEX") }, "\(name) scans the table: \(plan)")
         }
-        // The change trigger (every exported update) and the exporter read the change index only.
+        // Every exported update (Schema.nextChange) and the exporter read the change index only.
         for (name, sql, args) in [("latest change", Schema.latestChangeSQL, [] as StatementArguments),
                                   ("changes", "SELECT id FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ? ORDER BY change_seq LIMIT 10", [0] as StatementArguments)] {
             let plan = try store.queryPlan(sql, arguments: args)
@@ -116,7 +116,8 @@ final class StoreTests: TemporaryDirectoryCase {
         try FTADatabase(path: path).write { db in
             try db.execute(sql: "DROP INDEX action_instance_parent")
             try db.execute(sql: "DROP INDEX action_instance_held")
-            try db.execute(sql: "DROP TRIGGER action_instance_change")
+            // (The debug builds' guard names change_seq, which is dropped next.)
+            try db.execute(sql: "DROP TRIGGER temp.action_instance_change_guard")
             try db.execute(sql: "DROP INDEX action_instance_change")
             try db.execute(sql: "ALTER TABLE action_instance DROP COLUMN change_seq")
             for table in ["notice_dedupe", "alert_cycle", "notice_quota", "notice_digest", "notice_user", "user_group", "breaker_rule", "sync_checkpoint", "sync_dead_letter",
@@ -132,5 +133,31 @@ final class StoreTests: TemporaryDirectoryCase {
         }
         XCTAssertEqual(version, Schema.migrations.count)
         XCTAssertEqual(names, ["action_instance_parent", "alert_cycle", "duty_plan", "notice_dedupe", "tick_worker", "user_group"])
+        // v8's change trigger was created on the way and v13 dropped it.
+        XCTAssertEqual(try reopened.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'") }, 0)
+    }
+
+    /// Since v13 each writer numbers its own changes; the guard of debug builds (which the tests
+    /// run) refuses an update of an exported column without a new number, and lets the same
+    /// update with ``Schema/nextChange`` through, numbered above every other.
+    func testAnUnnumberedUpdateOfAnExportedColumn_isRefusedInDebugBuilds_aNumberedOneIsNot() throws {
+        let path = dir.file("guard.db")
+        let database = try FTADatabase(path: path)
+        let ids: [Int64] = try database.write { db in
+            try db.execute(sql: "INSERT INTO action_instance (id, signal, create_time, update_time, change_seq) VALUES (1, 'abnormal', 1, 1, 7), (2, 'abnormal', 1, 1, NULL)")
+            return try Int64.fetchAll(db, sql: "SELECT id FROM action_instance ORDER BY id")
+        }
+        XCTAssertEqual(ids, [1, 2])
+        for column in Schema.exportedColumns {
+            let value = ["status", "failure_type", "ex_data", "outputs", "inputs", "real_status", "assignee"].contains(column) ? "'x'" : "5"
+            XCTAssertThrowsError(try database.write { try $0.execute(sql: "UPDATE action_instance SET \(column) = \(value) WHERE id = 2") }, column) {
+                XCTAssertTrue("\($0)".contains("without a new change_seq"), "\($0)")
+            }
+            try database.write { try $0.execute(sql: "UPDATE action_instance SET \(column) = \(value), \(Schema.nextChange) WHERE id = 2") }
+        }
+        let seq = try database.read { try Int64.fetchOne($0, sql: "SELECT change_seq FROM action_instance WHERE id = 2") }
+        XCTAssertEqual(seq, 7 + Int64(Schema.exportedColumns.count), "each numbered update took the next number")
+        // Columns the export does not read need no number (lease bookkeeping, scheduling).
+        try database.write { try $0.execute(sql: "UPDATE action_instance SET lease_owner = 'w', due_at = 9, update_time = 2 WHERE id = 1") }
     }
 }
