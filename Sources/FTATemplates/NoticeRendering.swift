@@ -11,7 +11,7 @@ package enum NoticeRendering {
                               actionTemplates: JSONValue?, renderer: TemplateRenderer) throws -> (title: String, content: String) {
         let (title, content) = templates.pick(signal: signal, way: way, action: actionTemplates)
         let twoStages = templates.style == .original && OriginalNoticeTemplates.covers(NoticeTemplates.templateSignal(signal))
-        let needsOriginal = twoStages || OriginalContext.isReferenced(in: title.text) || OriginalContext.isReferenced(in: content.text)
+        let needsOriginal = twoStages || renderer.namesOriginalVariables(title.text) || renderer.namesOriginalVariables(content.text)
         let whole = NoticeContext.build(base: base(needsOriginal), signal: signal, level: level, language: templates.language)
         let context = TemplateRenderer.Context(whole)
         let t = try renderer.render(title.text, field: title.name, context: context)

@@ -13,8 +13,18 @@ package final class TemplateRenderer {
     private let environment = Environment(extensions: [TemplateRenderer.jinjaNames])
     private var nodes: [String: [NodeType]] = [:]
     private var simple: [String: SimpleTemplate?] = [:]
+    private var namesOriginal: [String: Bool] = [:]
 
     package init() {}
+
+    /// ``OriginalContext/isReferenced(in:)``, remembered per template text: a storm renders
+    /// the same few notice templates thousands of times.
+    package func namesOriginalVariables(_ source: String) -> Bool {
+        if let known = namesOriginal[source] { return known }
+        let found = OriginalContext.isReferenced(in: source)
+        if namesOriginal.count < 1024 { namesOriginal[source] = found }
+        return found
+    }
 
     /// Jinja filter names the original's templates use, where Stencil's differ.
     static let jinjaNames: Extension = {

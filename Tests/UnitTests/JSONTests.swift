@@ -44,4 +44,60 @@ final class JSONTests: XCTestCase {
             }
         }
     }
+
+    /// `members(of:)` compares raw key bytes; it must answer as a full parse would, including
+    /// refusing what the parser refuses (then it answers nothing).
+    func testMembers_answerAsAFullParse_forEscapedDuplicateNestedAndInvalidInput() throws {
+        let keys = ["notice_way", "notice_receiver", "followed", "é"]
+        let cases: [String] = [
+            #"{"notice_way":"sms","notice_receiver":"u1","followed":false,"other":{"a":[1,2,{"b":null}]}}"#,
+            #"{"notice_way":"sms","notice_way":"mail"}"#,  // duplicate: refused
+            #"{"notice_way":"sms","\u006eotice_way":"mail"}"#,  // the same key, escaped: refused
+            #"{"notice\u005fway":"voice","followed":true}"#,  // an escaped wanted key is found
+            #"{"é":1,"\u00e9x":2,"notice_receiver":["u1","u2"]}"#,
+            #"{"x":{"a":1,"a":2},"notice_way":"sms"}"#,  // nested duplicate: refused
+            #"{"notice_way":"sms","x":{"a":1},"y":{"a":1}}"#,  // the same key in two objects is fine
+            #"{"notice_way":"sms",}"#, #"{"notice_way":"sms"} x"#, #"["notice_way"]"#, #"{"notice_way":"sms""#,
+            #"{"notice_way":"sms","s":"a\u0000b","t":"\"}"}"#, #"  { "notice_way" : "sms" , "followed" : 1e3 }  "#, "{}",
+        ]
+        for text in cases {
+            let expected: [String: JSONValue]
+            if case .object(let all)? = try? JSONParser.parse(text) {
+                expected = all.filter { keys.contains($0.key) }
+            } else {
+                expected = [:]
+            }
+            XCTAssertEqual(JSONParser.members(of: text, keys), expected, text)
+        }
+        XCTAssertEqual(JSONParser.members(of: #"{"notice\u005fway":"voice"}"#, keys)["notice_way"], "voice")
+        XCTAssertEqual(JSONParser.members(of: #"{"notice_way":"sms","notice_way":"mail"}"#, keys), [:])
+    }
+
+    /// Strings are written in runs between the bytes that need escapes: every escape at every
+    /// position, beside multi-byte characters, reads back as the same string.
+    func testWrittenStrings_escapeAtEveryPosition_andReadBack() throws {
+        let specials = ["\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1F}", "\u{7F}", "é", "告警", "/"]
+        for special in specials {
+            for lead in 0..<10 {
+                for tail in 0..<3 {
+                    let s = String(repeating: "a", count: lead) + special + String(repeating: "z", count: tail) + special
+                    let text = JSONValue.object(["k": .string(s)]).jsonText
+                    XCTAssertFalse(text.utf8.contains { $0 < 0x20 }, "no raw control byte in \(text)")
+                    XCTAssertEqual(try JSONParser.parse(text)["k"]?.stringValue, s)
+                }
+            }
+        }
+        XCTAssertEqual(JSONValue.string("a\"b\\c\nd\u{1}").jsonText, #""a\"b\\c\nd\u0001""#)
+    }
+
+    /// Object keys are written in String's order, compared on bytes where that gives the same
+    /// answer: ASCII, a prefix, and keys that differ first in composed or decomposed accents.
+    func testObjectKeys_areWrittenInStringOrder() throws {
+        let keys = ["b", "a", "ab", "a_b", "aB", "A", "", "z9", "é", "e\u{301}x", "ex", "e", "é1", "告警", "告", "Ω", "a\u{0}", "ze\u{301}", "zf", "zé2"]
+        for k in keys { for j in keys { XCTAssertEqual(JSONWriter.keyPrecedes(k, j), k < j, "\(k) < \(j)") } }
+        var object: [String: JSONValue] = [:]
+        for (i, k) in keys.enumerated() { object[k] = .int(Int64(i)) }
+        let expected = object.keys.sorted().map { JSONValue.string($0).jsonText + ":" + JSONValue.int(Int64(keys.firstIndex(of: $0)!)).jsonText }
+        XCTAssertEqual(JSONValue.object(object).jsonText, "{" + expected.joined(separator: ",") + "}")
+    }
 }

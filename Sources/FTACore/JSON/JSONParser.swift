@@ -98,13 +98,70 @@ package enum JSONParser {
         guard text.utf8.count > 2 else { return [:] }
         var text = text
         return text.withUTF8 { buf -> [String: JSONValue] in
-            guard let fields = try? topLevelFields(bytes: buf) else { return [:] }
-            var out: [String: JSONValue] = [:]
-            for f in fields where keys.contains(f.key) {
-                out[f.key] = try? parse(validUTF8: UnsafeBufferPointer(rebasing: buf[f.range]))
+            do {
+                return try selected(validUTF8: buf, keys) ?? slowMembers(buf, keys)
+            } catch {
+                return [:]
             }
-            return out
         }
+    }
+
+    /// ``members(of:_:)`` through ``topLevelFields(bytes:)``: every key decoded to a String.
+    static func slowMembers(_ buf: UnsafeBufferPointer<UInt8>, _ keys: [String]) -> [String: JSONValue] {
+        guard let fields = try? topLevelFields(bytes: buf) else { return [:] }
+        var out: [String: JSONValue] = [:]
+        for f in fields where keys.contains(f.key) {
+            out[f.key] = try? parse(validUTF8: UnsafeBufferPointer(rebasing: buf[f.range]))
+        }
+        return out
+    }
+
+    /// The same validation as ``topLevelFields(bytes:)`` (the whole object, duplicate keys at
+    /// every level), with the top-level keys compared as raw bytes instead of decoded Strings:
+    /// a notice child's inputs are read this way twice per pass (a quarter of a notice's
+    /// claim-to-dispatch instructions went to decoding and comparing keys). nil when a key has
+    /// an escape, whose raw bytes may differ from its text: the caller decodes then.
+    static func selected(validUTF8 bytes: UnsafeBufferPointer<UInt8>, _ keys: [String]) throws -> [String: JSONValue]? {
+        guard let base = bytes.baseAddress else { return [:] }
+        var p = Parser(bytes: bytes)
+        p.skipSpace()
+        guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "{") else { throw p.fail("expected a JSON object") }
+        p.pos += 1
+        let wanted = keys.map { Array($0.utf8) }
+        var found: [(key: Int, value: Range<Int>)] = []
+        p.skipSpace()
+        if p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "}") {
+            p.pos += 1
+        } else {
+            while true {
+                p.skipSpace()
+                guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "\"") else { throw p.fail("expected a string key") }
+                let keyStart = p.pos
+                try p.skipString()
+                let quoted = keyStart..<p.pos
+                let raw = UnsafeBufferPointer(rebasing: bytes[(keyStart + 1)..<(p.pos - 1)])
+                if memchr(base + keyStart + 1, 0x5C, raw.count) != nil { return nil }
+                if p.isDuplicate(quoted, from: 0) { throw p.fail("duplicate key") }
+                p.keys.append(quoted)
+                p.skipSpace()
+                guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: ":") else { throw p.fail("expected ':' after key") }
+                p.pos += 1
+                p.skipSpace()
+                let start = p.pos
+                try p.skipValue(depth: 1)
+                if let k = wanted.firstIndex(where: { $0.count == raw.count && $0.elementsEqual(raw) }) { found.append((k, start..<p.pos)) }
+                p.skipSpace()
+                guard p.pos < bytes.count else { throw p.fail("unterminated object") }
+                if bytes[p.pos] == UInt8(ascii: ",") { p.pos += 1; continue }
+                if bytes[p.pos] == UInt8(ascii: "}") { p.pos += 1; break }
+                throw p.fail("expected ',' or '}' in object")
+            }
+        }
+        p.skipSpace()
+        if p.pos < bytes.count { throw p.fail("unexpected text after the value") }
+        var out: [String: JSONValue] = [:]
+        for f in found { out[keys[f.key]] = try? parse(validUTF8: UnsafeBufferPointer(rebasing: bytes[f.value])) }
+        return out
     }
 
     private struct Parser {
