@@ -71,20 +71,37 @@ package struct IngestRun {
     package func run(_ reader: LineReader, onRejected: (EnqueueRun.Rejection) -> Void = { _ in }) throws -> Report {
         var report = Report()
         var pending: [(line: Int, event: AlertEvent, plan: CreationStage.Plan)] = []
+        // A batch is stored on a second thread while the next one is read and planned: the
+        // plan is about half of an event's instructions and the store a third
+        // (BENCHMARKS.md, "Throughput"). One batch at a time, in order; a failed store is
+        // thrown at the next hand-over or at the end, and nothing after it is stored.
+        let writer = BatchWriter()
         func flush() throws {
+            writer.done.wait()
+            if let error = writer.error { throw error }
             guard !pending.isEmpty else { return }
-            let now = clock.now()
-            let results = try store.store(pending.map {
-                PlannedEvent(alertId: $0.event.alertId, signal: $0.event.signal, plan: $0.plan,
-                             seenAt: $0.event.alert["latest_time"]?.intValue ?? now)
-            }, now: now)
-            for (p, r) in zip(pending, results) {
-                report.events.append(LineResult(line: p.line, alertId: p.event.alertId, signal: p.event.signal, stored: r.stored,
-                                                duplicates: r.duplicates, stoppedRepeats: r.stoppedRepeats, notes: p.plan.notes, warnings: p.plan.warnings,
-                                                heldByBreaker: p.plan.heldByBreaker))
-            }
+            let batch = pending
             pending.removeAll(keepingCapacity: true)
+            writer.done.enter()
+            writer.queue.async { [store, clock] in
+                defer { writer.done.leave() }
+                let now = clock.now()
+                do {
+                    let results = try store.store(batch.map {
+                        PlannedEvent(alertId: $0.event.alertId, signal: $0.event.signal, plan: $0.plan,
+                                     seenAt: $0.event.alert["latest_time"]?.intValue ?? now)
+                    }, now: now)
+                    for (p, r) in zip(batch, results) {
+                        writer.events.append(LineResult(line: p.line, alertId: p.event.alertId, signal: p.event.signal, stored: r.stored,
+                                                        duplicates: r.duplicates, stoppedRepeats: r.stoppedRepeats, notes: p.plan.notes,
+                                                        warnings: p.plan.warnings, heldByBreaker: p.plan.heldByBreaker))
+                    }
+                } catch {
+                    writer.error = error
+                }
+            }
         }
+        defer { writer.done.wait() }
         let now = clock.now()
         while true {
             if StopSignals.requested { report.stoppedAfterLine = reader.lineNumber; break }
@@ -107,7 +124,19 @@ package struct IngestRun {
         }
         if reader.stoppedBySignal { report.stoppedAfterLine = reader.lineNumber }
         try flush()
+        writer.done.wait()
+        if let error = writer.error { throw error }
+        report.events = writer.events
         return report
+    }
+
+    /// The storing side of ``run(_:onRejected:)``: a serial queue and what it produced. Its
+    /// fields are read only after ``done`` is waited on.
+    final class BatchWriter: @unchecked Sendable {
+        let queue = DispatchQueue(label: "fta.ingest.store")
+        let done = DispatchGroup()
+        var events: [LineResult] = []
+        var error: Error?
     }
 }
 
