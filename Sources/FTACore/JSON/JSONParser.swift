@@ -127,8 +127,8 @@ package enum JSONParser {
         p.skipSpace()
         guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "{") else { throw p.fail("expected a JSON object") }
         p.pos += 1
-        let wanted = keys.map { Array($0.utf8) }
-        var found: [(key: Int, value: Range<Int>)] = []
+        var out: [String: JSONValue] = [:]
+        p.keys.reserveCapacity(32)
         p.skipSpace()
         if p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "}") {
             p.pos += 1
@@ -149,7 +149,9 @@ package enum JSONParser {
                 p.skipSpace()
                 let start = p.pos
                 try p.skipValue(depth: 1)
-                if let k = wanted.firstIndex(where: { $0.count == raw.count && $0.elementsEqual(raw) }) { found.append((k, start..<p.pos)) }
+                for key in keys where key.utf8.count == raw.count && key.utf8.elementsEqual(raw) {
+                    out[key] = try? parse(validUTF8: UnsafeBufferPointer(rebasing: bytes[start..<p.pos]))
+                }
                 p.skipSpace()
                 guard p.pos < bytes.count else { throw p.fail("unterminated object") }
                 if bytes[p.pos] == UInt8(ascii: ",") { p.pos += 1; continue }
@@ -159,8 +161,6 @@ package enum JSONParser {
         }
         p.skipSpace()
         if p.pos < bytes.count { throw p.fail("unexpected text after the value") }
-        var out: [String: JSONValue] = [:]
-        for f in found { out[keys[f.key]] = try? parse(validUTF8: UnsafeBufferPointer(rebasing: bytes[f.value])) }
         return out
     }
 
