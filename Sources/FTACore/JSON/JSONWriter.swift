@@ -43,13 +43,13 @@ package enum JSONWriter {
         case .object(let o):
             if o.isEmpty { out.append(contentsOf: "{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            for (i, (key, member)) in o.sorted(by: { keyPrecedes($0.key, $1.key) }).enumerated() {
+            for (i, key) in o.keys.sorted().enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { newline(&out, indent + 1) }
                 appendString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 if pretty { out.append(0x20) }
-                append(member, to: &out, pretty: pretty, indent: indent + 1)
+                append(o[key] ?? .null, to: &out, pretty: pretty, indent: indent + 1)
             }
             if pretty { newline(&out, indent) }
             out.append(UInt8(ascii: "}"))
@@ -59,29 +59,6 @@ package enum JSONWriter {
     private static func newline(_ out: inout [UInt8], _ indent: Int) {
         out.append(0x0A)
         for _ in 0..<(indent * 2) { out.append(0x20) }
-    }
-
-    /// String's `<` (the order keys have always been written in), decided on the UTF-8 bytes
-    /// when the strings first differ in an ASCII character that is not followed by a non-ASCII
-    /// one (an ASCII letter followed by a combining accent compares as the accented letter, and
-    /// no ASCII character is the second half of a composition), so the normalised comparison
-    /// would find the same. Otherwise String's `<`.
-    static func keyPrecedes(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        let byBytes: Bool? = a.withUTF8 { x in
-            b.withUTF8 { y -> Bool? in
-                let n = min(x.count, y.count)
-                var i = 0
-                while i < n && x[i] == y[i] { i += 1 }
-                if i < n {
-                    let plain = x[i] < 0x80 && y[i] < 0x80 && (i + 1 == x.count || x[i + 1] < 0x80) && (i + 1 == y.count || y[i + 1] < 0x80)
-                    return plain ? x[i] < y[i] : nil
-                }
-                if x.count == y.count { return false }
-                return (x.count > n ? x[n] : y[n]) < 0x80 ? x.count < y.count : nil
-            }
-        }
-        return byBytes ?? (a < b)
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
