@@ -188,7 +188,7 @@ $BIN/fta-bench gen 100000 "$URL" > "$OUT/sync.jsonl"
 rm -f "$OUT"/sync.db*
 $BIN/fta-tick enqueue --db "$OUT/sync.db" --now $NOW --log-level warning "$OUT/sync.jsonl" >/dev/null
 rm -f "$OUT/sync.jsonl"
-sqlite3 "$OUT/sync.db" "UPDATE action_instance SET status = CASE id % 2 WHEN 0 THEN 'success' ELSE 'failure' END, end_time = create_time + 5; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+sqlite3 "$OUT/sync.db" "UPDATE action_instance SET status = CASE id % 2 WHEN 0 THEN 'success' ELSE 'failure' END, end_time = create_time + 5, change_seq = id; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 python3 Tests/Support/es_fixture.py 0 > "$OUT/es.port" &
 ES_PID=$!
 trap 'kill $(cat $OUT/nginx.pid) 2>/dev/null || true; kill $ES_PID 2>/dev/null || true' EXIT

@@ -74,11 +74,15 @@ package struct IngestRun {
         // A batch is stored on a second thread while the next one is read and planned: the
         // plan is about half of an event's instructions and the store a third
         // (BENCHMARKS.md, "Throughput"). One batch at a time, in order; a failed store is
-        // thrown at the next hand-over or at the end, and nothing after it is stored.
+        // thrown at the next hand-over or at the end, and nothing after it is stored (lines
+        // of the batch being read meanwhile may already have been reported as rejected).
         let writer = BatchWriter()
-        func flush() throws {
+        func drain() throws {
             writer.done.wait()
             if let error = writer.error { throw error }
+        }
+        func flush() throws {
+            try drain()
             guard !pending.isEmpty else { return }
             let batch = pending
             pending.removeAll(keepingCapacity: true)
@@ -101,6 +105,7 @@ package struct IngestRun {
                 }
             }
         }
+        // (A read error leaves by this too: nothing is left running.)
         defer { writer.done.wait() }
         let now = clock.now()
         while true {
@@ -124,8 +129,7 @@ package struct IngestRun {
         }
         if reader.stoppedBySignal { report.stoppedAfterLine = reader.lineNumber }
         try flush()
-        writer.done.wait()
-        if let error = writer.error { throw error }
+        try drain()
         report.events = writer.events
         return report
     }

@@ -365,15 +365,20 @@ enum Schema {
         try db.execute(sql: "DROP TRIGGER IF EXISTS action_instance_change")
     }
 
-    /// Debug builds only: a temporary trigger that refuses an update of an exported column
-    /// made without a new change number, so a writer that forgets ``nextChange`` fails every
-    /// test that reaches it instead of silently dropping out of the export.
+    /// Debug builds only: temporary triggers that refuse an update of an exported column made
+    /// without a new change number, and a number another row already has (``nextChange`` in a
+    /// statement that changes several rows), so a writer that gets it wrong fails every test
+    /// that reaches it instead of silently dropping out of the export.
     static func installChangeGuard(_ db: Database) throws {
         let changed = exportedColumns.map { "NEW.\($0) IS NOT OLD.\($0)" }.joined(separator: " OR ")
         try db.execute(sql: """
             CREATE TEMP TRIGGER IF NOT EXISTS action_instance_change_guard BEFORE UPDATE ON main.action_instance
             WHEN NEW.change_seq IS OLD.change_seq AND (\(changed))
-            BEGIN SELECT RAISE(ABORT, 'action_instance: an exported column changed without a new change_seq (Schema.nextChange)'); END
+            BEGIN SELECT RAISE(ABORT, 'action_instance: an exported column changed without a new change_seq (Schema.nextChange)'); END;
+            CREATE TEMP TRIGGER IF NOT EXISTS action_instance_change_shared BEFORE UPDATE OF change_seq ON main.action_instance
+            WHEN NEW.change_seq IS NOT OLD.change_seq
+                AND EXISTS (SELECT 1 FROM main.action_instance WHERE change_seq = NEW.change_seq AND id <> NEW.id)
+            BEGIN SELECT RAISE(ABORT, 'action_instance: a change_seq given to two rows (Schema.nextChange in a statement of several rows)'); END
             """)
     }
 }

@@ -68,7 +68,15 @@ final class JSONTests: XCTestCase {
                 expected = [:]
             }
             XCTAssertEqual(JSONParser.members(of: text, keys), expected, text)
+            // Escape-free ASCII keys take the raw-byte path, the others the decoding one.
+            var t = text
+            let raw = t.withUTF8 { try? JSONParser.selected(validUTF8: $0, keys) }
+            if case .object? = try? JSONParser.parse(text), !text.contains("\\u"), !text.contains("é") {
+                XCTAssertEqual(raw, expected, "raw path: \(text)")
+            }
         }
+        // Canonically equal keys are one key, as in a full parse.
+        XCTAssertEqual(JSONParser.members(of: #"{"é":1,"e\u0301":2}"#, keys), [:])
         XCTAssertEqual(JSONParser.members(of: #"{"notice\u005fway":"voice"}"#, keys)["notice_way"], "voice")
         XCTAssertEqual(JSONParser.members(of: #"{"notice_way":"sms","notice_way":"mail"}"#, keys), [:])
     }

@@ -90,16 +90,40 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertFalse(again.first?.leaseWasExpired ?? true)
     }
 
+    /// A claim of fewer rows than are due, among rows due at the same second, leases exactly
+    /// the rows it returns, oldest first, and the next claim takes the rest.
+    func testAClaimBelowWhatIsDue_amongTiedDueTimes_leasesExactlyTheRowsItReturns() throws {
+        var drafts: [ActionDraft] = []
+        for i in 0..<9 {
+            var d = draft(); d.dueAt = i < 3 ? 900 : 950
+            drafts.append(d)
+        }
+        _ = try store.insert(drafts, now: 800)
+        let first = try store.claimDue(limit: 5, now: 1000, lease: 60, owner: "A")
+        XCTAssertEqual(first.map(\.previousDueAt), [900, 900, 900, 950, 950])
+        let leased = try Set(DatabaseTamper.scalar(dir.file("s.db"), "SELECT group_concat(id) FROM action_instance WHERE lease_owner = 'A'")?
+            .split(separator: ",").map { Int64($0)! } ?? [])
+        XCTAssertEqual(leased, Set(first.map(\.id)))
+        XCTAssertTrue(first.allSatisfy { $0.leaseToken == 1 })
+        let second = try store.claimDue(limit: 10, now: 1000, lease: 60, owner: "B")
+        XCTAssertEqual(second.count, 4)
+        XCTAssertTrue(Set(second.map(\.id)).isDisjoint(with: leased))
+    }
+
     /// The claim and the timeout sweep, as the store runs them, read only the live-row index:
     /// an idle pass does not scan finished rows (BENCHMARKS.md measures the time).
     func testThePassQueries_readOnlyTheLiveRowIndex() throws {
         for (name, sql, args) in [("due rows", SQLiteStore.dueSQL, [5, 10] as StatementArguments),
-                                  ("claim", SQLiteStore.claimSQL, ["w", 65, 65, 5, 10] as StatementArguments),
                                   ("sweep", SQLiteStore.overdueSQL, [5] as StatementArguments)] {
             let plan = try store.queryPlan(sql, arguments: args)
             XCTAssertTrue(plan.contains { $0.contains("INDEX action_instance_due") }, "\(name): \(plan)")
             XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN action_instance") && !$0.contains("INDEX") }, "\(name) scans the table: \(plan)")
+            XCTAssertFalse(plan.contains { $0.contains("TEMP B-TREE") }, "\(name) sorts: \(plan)")
         }
+        // The claim's UPDATE goes by the ids the due rows gave.
+        let claim = try store.queryPlan(SQLiteStore.claimSQL, arguments: ["w", 65, 65, "[1,2]"])
+        XCTAssertTrue(claim.contains { $0.contains("INTEGER PRIMARY KEY") }, "claim: \(claim)")
+        XCTAssertFalse(claim.contains { $0.hasPrefix("SCAN action_instance") }, "claim scans the table: \(claim)")
         // Every exported update (Schema.nextChange) and the exporter read the change index only.
         for (name, sql, args) in [("latest change", Schema.latestChangeSQL, [] as StatementArguments),
                                   ("changes", "SELECT id FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ? ORDER BY change_seq LIMIT 10", [0] as StatementArguments)] {
@@ -116,8 +140,9 @@ final class StoreTests: TemporaryDirectoryCase {
         try FTADatabase(path: path).write { db in
             try db.execute(sql: "DROP INDEX action_instance_parent")
             try db.execute(sql: "DROP INDEX action_instance_held")
-            // (The debug builds' guard names change_seq, which is dropped next.)
-            try db.execute(sql: "DROP TRIGGER temp.action_instance_change_guard")
+            // (The debug builds' guards name change_seq, which is dropped next.)
+            try db.execute(sql: "DROP TRIGGER IF EXISTS temp.action_instance_change_guard")
+            try db.execute(sql: "DROP TRIGGER IF EXISTS temp.action_instance_change_shared")
             try db.execute(sql: "DROP INDEX action_instance_change")
             try db.execute(sql: "ALTER TABLE action_instance DROP COLUMN change_seq")
             for table in ["notice_dedupe", "alert_cycle", "notice_quota", "notice_digest", "notice_user", "user_group", "breaker_rule", "sync_checkpoint", "sync_dead_letter",
@@ -143,11 +168,9 @@ final class StoreTests: TemporaryDirectoryCase {
     func testAnUnnumberedUpdateOfAnExportedColumn_isRefusedInDebugBuilds_aNumberedOneIsNot() throws {
         let path = dir.file("guard.db")
         let database = try FTADatabase(path: path)
-        let ids: [Int64] = try database.write { db in
+        try database.write { db in
             try db.execute(sql: "INSERT INTO action_instance (id, signal, create_time, update_time, change_seq) VALUES (1, 'abnormal', 1, 1, 7), (2, 'abnormal', 1, 1, NULL)")
-            return try Int64.fetchAll(db, sql: "SELECT id FROM action_instance ORDER BY id")
         }
-        XCTAssertEqual(ids, [1, 2])
         for column in Schema.exportedColumns {
             let value = ["status", "failure_type", "ex_data", "outputs", "inputs", "real_status", "assignee"].contains(column) ? "'x'" : "5"
             XCTAssertThrowsError(try database.write { try $0.execute(sql: "UPDATE action_instance SET \(column) = \(value) WHERE id = 2") }, column) {
@@ -159,5 +182,9 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertEqual(seq, 7 + Int64(Schema.exportedColumns.count), "each numbered update took the next number")
         // Columns the export does not read need no number (lease bookkeeping, scheduling).
         try database.write { try $0.execute(sql: "UPDATE action_instance SET lease_owner = 'w', due_at = 9, update_time = 2 WHERE id = 1") }
+        // One statement numbering several rows would give them one number: refused.
+        XCTAssertThrowsError(try database.write { try $0.execute(sql: "UPDATE action_instance SET status = 'y', \(Schema.nextChange)") }) {
+            XCTAssertTrue("\($0)".contains("given to two rows"), "\($0)")
+        }
     }
 }
