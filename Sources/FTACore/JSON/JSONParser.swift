@@ -55,38 +55,10 @@ package enum JSONParser {
             let v = try p.parseValue(depth: 0)
             throw JSONParseError(message: "expected a JSON object, found \(v.typeName)", offset: 0)
         }
-        p.pos += 1
         var fields: [Field] = []
-        p.skipSpace()
-        if p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "}") {
-            p.pos += 1
-        } else {
-            while true {
-                p.skipSpace()
-                guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "\"") else { throw p.fail("expected a string key") }
-                let keyStart = p.pos
-                let key = try p.parseString()
-                if fields.contains(where: { $0.key == key }) {
-                    throw JSONParseError(message: "duplicate key \(Parser.quoted(key))", offset: keyStart)
-                }
-                p.skipSpace()
-                guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: ":") else { throw p.fail("expected ':' after key") }
-                p.pos += 1
-                p.skipSpace()
-                guard p.pos < bytes.count else { throw p.fail("unexpected end of input") }
-                let start = p.pos
-                let first = bytes[start]
-                try p.skipValue(depth: 1)
-                fields.append(Field(key: key, range: start..<p.pos, first: first))
-                p.skipSpace()
-                guard p.pos < bytes.count else { throw p.fail("unterminated object") }
-                if bytes[p.pos] == UInt8(ascii: ",") { p.pos += 1; continue }
-                if bytes[p.pos] == UInt8(ascii: "}") { p.pos += 1; break }
-                throw p.fail("expected ',' or '}' in object")
-            }
+        try p.walkTopLevelObject(decodingKeys: true) { key, _, value in
+            fields.append(Field(key: key, range: value, first: bytes[value.lowerBound]))
         }
-        p.skipSpace()
-        if p.pos < bytes.count { throw p.fail("unexpected text after the value") }
         return fields
     }
 
@@ -121,48 +93,22 @@ package enum JSONParser {
     /// a notice child's inputs are read this way twice per pass, and decoding every key cost
     /// about 31,000 instructions a call (BENCHMARKS.md, "Throughput"). nil when a key has an
     /// escape or a non-ASCII byte, whose bytes may differ from the text it compares as: the
-    /// caller decodes then. (The loop is ``topLevelFields(bytes:)``'s with raw keys; that one
-    /// keeps its error texts.)
+    /// caller decodes then.
     static func selected(validUTF8 bytes: UnsafeBufferPointer<UInt8>, _ keys: [String]) throws -> [String: JSONValue]? {
         var p = Parser(bytes: bytes)
         p.skipSpace()
         guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "{") else { throw p.fail("expected a JSON object") }
-        p.pos += 1
         var out: [String: JSONValue] = [:]
-        p.keys.reserveCapacity(32)
-        p.skipSpace()
-        if p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "}") {
-            p.pos += 1
-        } else {
-            while true {
-                p.skipSpace()
-                guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "\"") else { throw p.fail("expected a string key") }
-                let keyStart = p.pos
-                try p.skipString()
-                let quoted = keyStart..<p.pos
-                let raw = UnsafeBufferPointer(rebasing: bytes[(keyStart + 1)..<(p.pos - 1)])
-                // (Non-ASCII keys too: Strings compare canonically, "é" == "e\u{301}".)
-                if raw.contains(where: { $0 == 0x5C || $0 >= 0x80 }) { return nil }
-                if p.isDuplicate(quoted, from: 0) { throw p.fail("duplicate key") }
-                p.keys.append(quoted)
-                p.skipSpace()
-                guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: ":") else { throw p.fail("expected ':' after key") }
-                p.pos += 1
-                p.skipSpace()
-                let start = p.pos
-                try p.skipValue(depth: 1)
+        do {
+            try p.walkTopLevelObject(decodingKeys: false) { _, quoted, value in
+                let raw = UnsafeBufferPointer(rebasing: bytes[(quoted.lowerBound + 1)..<(quoted.upperBound - 1)])
                 for key in keys where key.utf8.count == raw.count && key.utf8.elementsEqual(raw) {
-                    out[key] = try? parse(validUTF8: UnsafeBufferPointer(rebasing: bytes[start..<p.pos]))
+                    out[key] = try? parse(validUTF8: UnsafeBufferPointer(rebasing: bytes[value]))
                 }
-                p.skipSpace()
-                guard p.pos < bytes.count else { throw p.fail("unterminated object") }
-                if bytes[p.pos] == UInt8(ascii: ",") { p.pos += 1; continue }
-                if bytes[p.pos] == UInt8(ascii: "}") { p.pos += 1; break }
-                throw p.fail("expected ',' or '}' in object")
             }
+        } catch is Parser.KeyNeedsDecoding {
+            return nil
         }
-        p.skipSpace()
-        if p.pos < bytes.count { throw p.fail("unexpected text after the value") }
         return out
     }
 
@@ -174,6 +120,57 @@ package enum JSONParser {
         var keys: [Range<Int>] = []
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        /// A raw key with an escape or a non-ASCII byte, met by a walk that does not decode.
+        struct KeyNeedsDecoding: Error {}
+
+        /// Walks the members of the object whose `{` is at `pos`, then checks that nothing
+        /// follows it; duplicate keys are refused. `member` gets each key (decoded when
+        /// `decodingKeys`, else empty: a key that would need decoding stops the walk with
+        /// ``KeyNeedsDecoding``), the range of the quoted key and the range of the validated value.
+        mutating func walkTopLevelObject(decodingKeys: Bool, _ member: (String, Range<Int>, Range<Int>) throws -> Void) throws {
+            pos += 1
+            var decoded: [String] = []
+            keys.reserveCapacity(32)
+            skipSpace()
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
+                pos += 1
+            } else {
+                while true {
+                    skipSpace()
+                    guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                    let keyStart = pos
+                    var key = ""
+                    if decodingKeys {
+                        key = try parseString()
+                        if decoded.contains(key) { throw JSONParseError(message: "duplicate key \(Parser.quoted(key))", offset: keyStart) }
+                        decoded.append(key)
+                    } else {
+                        try skipString()
+                        // (Non-ASCII keys too: Strings compare canonically, "é" == "e\u{301}".)
+                        if bytes[(keyStart + 1)..<(pos - 1)].contains(where: { $0 == 0x5C || $0 >= 0x80 }) { throw KeyNeedsDecoding() }
+                        if isDuplicate(keyStart..<pos, from: 0) { throw fail("duplicate key") }
+                        keys.append(keyStart..<pos)
+                    }
+                    let quoted = keyStart..<pos
+                    skipSpace()
+                    guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':' after key") }
+                    pos += 1
+                    skipSpace()
+                    guard pos < bytes.count else { throw fail("unexpected end of input") }
+                    let start = pos
+                    try skipValue(depth: 1)
+                    try member(key, quoted, start..<pos)
+                    skipSpace()
+                    guard pos < bytes.count else { throw fail("unterminated object") }
+                    if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                    if bytes[pos] == UInt8(ascii: "}") { pos += 1; break }
+                    throw fail("expected ',' or '}' in object")
+                }
+            }
+            skipSpace()
+            if pos < bytes.count { throw fail("unexpected text after the value") }
+        }
 
         func fail(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: pos) }
 
