@@ -77,31 +77,21 @@ enum JinjaSyntax {
         let chars = Array(body)
         var out: [Character] = []
         var i = 0
-        var quote: Character?
         func group(from start: Int, open: Character, close: Character) -> (String, Int)? { matching(chars, from: start, open: open, close: close) }
         while i < chars.count {
             let c = chars[i]
-            if let q = quote {
-                out.append(c)
-                if c == q { quote = nil }
-                i += 1
-                continue
-            }
             if c == "\"" || c == "'" {
                 // `"sep".join(expr)`: the literal is the separator.
-                var j = i + 1
-                while j < chars.count, chars[j] != c { j += 1 }
-                let joinAt = j + 1
-                if j < chars.count, joinAt + 5 < chars.count, String(chars[joinAt..<(joinAt + 6)]) == ".join(",
-                   let (inside, after) = group(from: joinAt + 5, open: "(", close: ")") {
-                    let separator = String(chars[i...j])
+                let end = afterQuoted(chars, at: i)
+                if end + 5 < chars.count, String(chars[end..<(end + 6)]) == ".join(",
+                   let (inside, after) = group(from: end + 5, open: "(", close: ")") {
+                    let separator = String(chars[i..<end])
                     out += Array(rewriteMethodCalls(inside).trimmingCharacters(in: .whitespaces) + "|join(" + separator + ")")
                     i = after
                     continue
                 }
-                quote = c
-                out.append(c)
-                i += 1
+                out += chars[i..<end]
+                i = end
                 continue
             }
             let afterValue = out.last.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ")" || $0 == "]" || $0 == "\"" || $0 == "'" } ?? false
@@ -185,22 +175,28 @@ enum JinjaSyntax {
         return args
     }
 
+    /// The index after the quoted literal that starts at `i`: after its closing quote, or the
+    /// end of the text when it is not closed (the rest is then copied as it is).
+    static func afterQuoted(_ chars: [Character], at i: Int) -> Int {
+        var j = i + 1
+        while j < chars.count, chars[j] != chars[i] { j += 1 }
+        return min(j + 1, chars.count)
+    }
+
     /// `|name(a, b)` → `|name:a,b`, outside quotes.
     static func rewriteFilterCalls(_ body: String) -> String {
         guard body.contains("(") else { return body }
         let chars = Array(body)
         var out = ""
         var i = 0
-        var quote: Character?
         while i < chars.count {
             let c = chars[i]
-            if let q = quote {
-                out.append(c)
-                if c == q { quote = nil }
-                i += 1
+            if c == "\"" || c == "'" {
+                let end = afterQuoted(chars, at: i)
+                out += String(chars[i..<end])
+                i = end
                 continue
             }
-            if c == "\"" || c == "'" { quote = c; out.append(c); i += 1; continue }
             guard c == "|" else { out.append(c); i += 1; continue }
             // A filter: its name, then maybe a call.
             var j = i + 1
