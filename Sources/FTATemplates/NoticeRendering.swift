@@ -10,7 +10,7 @@ package enum NoticeRendering {
     package static func render(templates: NoticeTemplates, signal: String, way: String, level: Int64, base: (Bool) -> JSONValue,
                               actionTemplates: JSONValue?, renderer: TemplateRenderer) throws -> (title: String, content: String) {
         let (title, content) = templates.pick(signal: signal, way: way, action: actionTemplates)
-        let twoStages = templates.style == .original && OriginalNoticeTemplates.covers(NoticeTemplates.templateSignal(signal))
+        let twoStages = templates.usesOriginalStages(signal: signal)
         let needsOriginal = twoStages || renderer.namesOriginalVariables(title.text) || renderer.namesOriginalVariables(content.text)
         let whole = NoticeContext.build(base: base(needsOriginal), signal: signal, level: level, language: templates.language)
         let context = TemplateRenderer.Context(whole)

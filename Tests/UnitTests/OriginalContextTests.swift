@@ -172,6 +172,8 @@ final class OriginalReferenceTests: XCTestCase {
         XCTAssertTrue(OriginalContext.isReferenced(in: "{% if content.detail %}x{% endif %}"))
         XCTAssertTrue(OriginalContext.isReferenced(in: "{{ strategy.item.name }}"))
         XCTAssertFalse(OriginalContext.isReferenced(in: "{{ notice.level_name }} {{ alert.alert_name }} {{ strategy.name }}"))
+        // The snapshot's own labels are what templates get: naming them builds nothing more.
+        XCTAssertFalse(OriginalContext.isReferenced(in: "{{ strategy.labels|join(\",\") }}"))
         XCTAssertFalse(OriginalContext.isReferenced(in: "{{ notice.alarms }} {{ my_content }}"))
         for table in [NoticeTemplates.defaults, NoticeTemplates.digestDefaults, NoticeTemplates.executionDefaults] {
             for (_, kinds) in table {

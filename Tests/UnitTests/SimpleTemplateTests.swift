@@ -57,6 +57,13 @@ final class SimpleTemplateTests: XCTestCase {
         check("[{% if a.list.5 %}yes{% endif %}]", ["a": ["list": [1]]], simple: true)
         check("[{% if a.text.count %}yes{% endif %}]", ["a": ["text": "abc"]], simple: false)
         check("[{% if true %}yes{% endif %}]", ["a": 1], simple: false)
+        // What Jinja gives, not only that the two paths agree.
+        let truth: [(JSONValue, Bool)] = [(.null, false), (-1, true), (0, false), (2, true), (0.0, false), (0.5, true), ("", false), ("false", true),
+                                          ([], false), ([1], true), ([:], false), (["a": 1], true), (false, false), (true, true)]
+        for (v, truthy) in truth {
+            let out = try? TemplateRenderer().render("[{% if a.v %}yes{% endif %}]", field: "t", context: TemplateRenderer.Context(["a": ["v": v]]))
+            XCTAssertEqual(out, truthy ? "[yes]" : "[]", "\(v)")
+        }
     }
 
     func testValuesFiltersAndText() {

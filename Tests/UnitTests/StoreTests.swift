@@ -124,6 +124,7 @@ final class StoreTests: TemporaryDirectoryCase {
         let claim = try store.queryPlan(SQLiteStore.claimSQL, arguments: ["w", 65, 65, "[1,2]"])
         XCTAssertTrue(claim.contains { $0.contains("INTEGER PRIMARY KEY") }, "claim: \(claim)")
         XCTAssertFalse(claim.contains { $0.hasPrefix("SCAN action_instance") }, "claim scans the table: \(claim)")
+        XCTAssertFalse(claim.contains { $0.contains("TEMP B-TREE") }, "claim sorts: \(claim)")
         // Every exported update (Schema.nextChange) and the exporter read the change index only.
         for (name, sql, args) in [("latest change", Schema.latestChangeSQL, [] as StatementArguments),
                                   ("changes", "SELECT id FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ? ORDER BY change_seq LIMIT 10", [0] as StatementArguments)] {

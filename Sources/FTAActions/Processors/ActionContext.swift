@@ -39,7 +39,7 @@ package enum ActionContext {
         let configs: ConfigCache?
         let settings: OriginalContext.Settings?
         let now: Int64
-        init(_ a: ClaimedAction, configs: ConfigCache?, original: OriginalContext.Settings? = nil, now: Int64 = 0) {
+        init(_ a: ClaimedAction, configs: ConfigCache?, original: OriginalContext.Settings?, now: Int64) {
             self.a = a
             self.configs = configs
             settings = original
@@ -89,8 +89,8 @@ package enum ActionContext {
                 return TemplateRenderer.Context.walk(actionMember(keys[1]), keys.dropFirst(2))
             case "alert": return TemplateRenderer.Context.walk(alert, keys.dropFirst())
             case "strategy":
-                // The original's additions (item, strategy_id, labels as text) only when named.
-                if settings != nil, keys.count == 1 || ["item", "strategy_id", "labels"].contains(keys[1]), let o = original {
+                // The original's additions (item, strategy_id) only when named.
+                if settings != nil, keys.count == 1 || OriginalContext.strategyAdditions.contains(keys[1]), let o = original {
                     return TemplateRenderer.Context.walk(o.strategy, keys.dropFirst())
                 }
                 return TemplateRenderer.Context.walk(strategy, keys.dropFirst())

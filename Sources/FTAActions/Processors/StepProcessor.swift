@@ -78,7 +78,7 @@ package struct StepProcessor: ActionProcessor {
         }
         // The context the step's templates see.
         // The original's variables only when the step's templates name them.
-        let named = OriginalContext.isReferenced(in: (exec["template_detail"] ?? .null).jsonText)
+        let named = worker.renderer.namesOriginalVariables((exec["template_detail"] ?? .null).jsonText)
         var base = ActionContext.build(action, original: named ? worker.settings.templateContext : nil, now: worker.clock.now()).objectValue ?? [:]
         let renderContextOnce = TemplateRenderer.Context(.object(base))
         var detail: [String: JSONValue] = [:]

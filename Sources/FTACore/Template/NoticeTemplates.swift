@@ -55,11 +55,17 @@ package struct NoticeTemplates: Sendable, Equatable {
         signal == "manual" || signal == "no_data" ? "abnormal" : signal
     }
 
+    /// Whether a notice of `signal` goes through the original's two stages (`style: original`,
+    /// for the signals the original's default texts cover).
+    package func usesOriginalStages(signal: String) -> Bool {
+        style == .original && OriginalNoticeTemplates.covers(NoticeTemplates.templateSignal(signal))
+    }
+
     /// The title and content templates for one send. `action` is the action config's
     /// `template_detail.template` list.
     package func pick(signal rawSignal: String, way: String, action: JSONValue? = nil) -> (title: Source, content: Source) {
-        let original = style == .original && OriginalNoticeTemplates.covers(NoticeTemplates.templateSignal(rawSignal))
         let signal = NoticeTemplates.templateSignal(rawSignal)
+        let original = usesOriginalStages(signal: rawSignal)
         var title: Source?
         var content: Source?
         if case .array(let items)? = action {

@@ -33,6 +33,9 @@ package enum OriginalContext {
         func text(_ zh: String, _ en: String) -> String { self.zh ? zh : en }
     }
 
+    /// The members the original adds to `strategy` (``Builder/strategyObject()``).
+    package static let strategyAdditions = ["item", "strategy_id"]
+
     /// The top-level names this builds; everything else of a context comes from elsewhere.
     package static let names: Set<String> = ["alarm", "content", "business", "target", "action_instance", "level_name", "level_color",
                                              "alert_level", "notice_way", "notice_receiver", "notice_title", "user_content"]
@@ -55,7 +58,7 @@ package enum OriginalContext {
             previous = b
         }
         func isWord(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F }
-        for name in names.map({ Array($0.utf8) }) + [Array("strategy.item".utf8), Array("strategy.strategy_id".utf8), Array("strategy.labels".utf8)] {
+        for name in (names.map { $0 } + strategyAdditions.map { "strategy." + $0 }).map({ Array($0.utf8) }) {
             guard bytes.count >= name.count else { continue }
             var i = 0
             while i + name.count <= bytes.count {
@@ -71,7 +74,7 @@ package enum OriginalContext {
     }
 
     /// All of them for one action at `now`; `strategy` is the action's snapshot, given back with
-    /// the original's extra members (`strategy_id`, `item`, `labels` as text...).
+    /// the original's extra members (``strategyAdditions``).
     package static func build(_ a: ClaimedAction, alert: JSONValue, strategy: JSONValue, alerts: JSONValue, now: Int64,
                               settings: Settings) -> (members: [String: JSONValue], strategy: JSONValue) {
         let b = Builder(a, alert: alert, strategy: strategy, alerts: alerts, now: now, settings: settings)
@@ -225,8 +228,8 @@ package enum OriginalContext {
         var status: String { (str(alert["status"]) ?? "ABNORMAL").uppercased() }
 
         lazy var levelName: String = {
-            let names = s.zh ? [1: "致命", 2: "预警", 3: "提醒"] : [1: "Emergency", 2: "Critical", 3: "Warning"]
-            let base = names[Int(severity)] ?? String(severity)
+            let names = s.zh ? NoticeContext.levels[.zh] ?? [:] : [1: "Emergency", 2: "Critical", 3: "Warning"]
+            let base = names[severity] ?? String(severity)
             // The original's double-check tag marks a suspected anomaly.
             let tags = (event["tags"]?.arrayValue ?? []) + (alert["tags"]?.arrayValue ?? [])
             let suspected = tags.contains { ($0["key"]?.stringValue ?? "").hasPrefix("is_double_check") }
@@ -553,8 +556,8 @@ package enum OriginalContext {
             ]
         }
 
-        /// The strategy snapshot with the original's `strategy_id`, `item` (the first item's name,
-        /// unit, metric and aggregation) and `labels` as comma-joined text.
+        /// The strategy snapshot with the original's `strategy_id` and `item` (the first item's
+        /// name, unit, metric and aggregation).
         func strategyObject() -> JSONValue {
             // The action's own snapshot with members added, none changed (fta's templates keep
             // what they read).
