@@ -91,6 +91,65 @@ final class ConfigCacheTests: XCTestCase {
     }
 }
 
+/// The notice variables over the lazy context: every path gives what the whole context gives.
+final class NoticeContextTests: XCTestCase {
+    /// Every path of `value` (object members and array indexes), with a member that is not there
+    /// below each object.
+    func paths(_ value: JSONValue, _ prefix: [String] = []) -> [[String]] {
+        var out = [prefix, prefix + ["absent"]]
+        switch value {
+        case .object(let o): for (k, v) in o { out += paths(v, prefix + [k]) }
+        case .array(let a): for (i, v) in a.enumerated() { out += paths(v, prefix + [String(i)]) }
+        default: break
+        }
+        return out
+    }
+
+    func testTheLazyNoticeContext_givesWhatTheWholeOneGives_forEveryPath() throws {
+        let inputs = [
+            #"{"notice_way":"sms","notice_receiver":"u1","time_range":"00:00:00--23:59:59"}"#,
+            #"{"notice_way":"mail","source_action":{"name":"restart","id":"42","status":"failure","message":"exit 1"}}"#,
+            #"{"digest":{"titles":["a","b"],"count":5,"window_end":1795000300},"notice_way":"sms"}"#,
+            // An escaped key reads as "source_action": the byte search alone would miss it.
+            #"{"source\u005faction":{"name":"escaped"}}"#,
+            #"{"note":"é","digest":{"titles":["x"]}}"#,
+            #"[{"source_action":1},2]"#, "not json", "{}",
+        ]
+        let alerts: [JSONValue] = [
+            ["id": "a1", "alert_name": "CPU high", "begin_time": 1_795_000_000, "latest_time": 1_795_000_060, "event": ["bk_biz_id": 2],
+             "dimensions": [["key": "ip", "value": "10.0.0.1"], ["display_key": "host", "display_value": "web-1", "key": "h"]]],
+            ["severity": 1, "dimensions": "not a list", "event": "not an object"],
+        ]
+        for text in inputs {
+            for alert in alerts {
+                for language in [NoticeTemplates.Language.en, .zh] {
+                    var a = ClaimedAction(id: 3, leaseToken: 1, createTime: 1_795_000_000)
+                    a.text.inputs = text
+                    a.text.alert = alert.jsonText
+                    a.text.alerts = #"["first"]"#
+                    a.text.strategy = #"{"id":5,"name":"cpu strategy"}"#
+                    a.bkBizId = "7"
+                    let whole = NoticeContext.build(base: ActionContext.build(a), signal: "abnormal", level: 2, language: language)
+                    let lazy = NoticeRendering.context(base: ActionContext.context(a, configs: nil), signal: "abnormal", level: 2, language: language)
+                    for keys in paths(whole) + [["action", "inputs", "source_action", "name"], ["action", "inputs", "digest"], ["action", "inputs", "0"]] {
+                        XCTAssertEqual(lazy.value(at: keys), TemplateRenderer.Context.walk(whole, keys[...]), "\(text) \(alert) \(keys)")
+                    }
+                    XCTAssertEqual(lazy.json, whole, text)
+                }
+            }
+        }
+        // What the paths above must have covered: the notice fields that read the inputs.
+        var a = ClaimedAction(id: 3, leaseToken: 1, createTime: 1_795_000_000)
+        a.text.inputs = inputs[3]
+        let escaped = NoticeRendering.context(base: ActionContext.context(a, configs: nil), signal: "execute", level: 2, language: .en)
+        XCTAssertEqual(escaped.value(at: ["notice", "action_name"]), "escaped")
+        a.text.inputs = inputs[2]
+        let digest = NoticeRendering.context(base: ActionContext.context(a, configs: nil), signal: "collect", level: 2, language: .en)
+        XCTAssertEqual(digest.value(at: ["notice", "digest_count"]), "5")
+        XCTAssertEqual(digest.value(at: ["notice", "digest_titles_inline"]), "a; b; … and 3 more")
+    }
+}
+
 /// Retry jitter's generator: values in 0..<1, spread over the range, different per seed.
 final class FastRandomTests: XCTestCase {
     func testUnitValues_areInRange_spread_andDependOnTheSeed() {

@@ -89,10 +89,11 @@ final class SimpleTemplateTests: XCTestCase {
 /// The byte-level text helpers agree with Foundation.
 final class TextScanTests: XCTestCase {
     func testContainsBytes_andTrimmingWhitespace_matchFoundation() {
-        let texts = ["", "a", " a ", "\n\t x y \r\n", "告警：CPU\n", "\u{3000}全角\u{3000}", "\u{a0}nbsp\u{2028}", " http://h/x\t", "\nurl\u{3000}", "{\"converge_config\":1}", "   ", "x\u{85}"]
+        let texts = ["", "a", " a ", "plain ascii text of 24 b", "plain ascii text of 24 \\", "\\plain ascii text of 24", "0123456789abcdé", "{\"k\\u005f\":1}", "\n\t x y \r\n", "告警：CPU\n", "\u{3000}全角\u{3000}", "\u{a0}nbsp\u{2028}", " http://h/x\t", "\nurl\u{3000}", "{\"converge_config\":1}", "   ", "x\u{85}"]
         for t in texts {
             XCTAssertEqual(t.trimmingWhitespace(), t.trimmingCharacters(in: .whitespacesAndNewlines), t.debugDescription)
             XCTAssertEqual(t.trimmingWhitespace(newlines: false), t.trimmingCharacters(in: .whitespaces), t.debugDescription)
+            XCTAssertEqual(t.isASCIIWithoutBackslash, !t.utf8.contains { $0 >= 0x80 || $0 == 0x5C }, t.debugDescription)
             for needle in ["", "a", "converge_config", "全角", "x y", "zz"] {
                 XCTAssertEqual(t.containsBytes(needle), needle.isEmpty || t.contains(needle), "\(t.debugDescription) ∋ \(needle)")
             }

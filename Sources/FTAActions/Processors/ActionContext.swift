@@ -57,6 +57,16 @@ package enum ActionContext {
             return .object(o)
         }()
         lazy var strategy = a.json(\.strategy)
+        lazy var inputs = a.json(\.inputs)
+
+        /// Whether the inputs may have a member `key` (not an array index). Without a backslash or
+        /// a non-ASCII byte in the text, every key reads as its bytes, so an ASCII key can be there
+        /// only if its bytes are (a notice asks for `source_action` and `digest`, which most inputs lack, and a
+        /// byte search costs a fraction of parsing them).
+        func inputsMayHold(_ key: String) -> Bool {
+            guard Int(key) == nil, key.utf8.allSatisfy({ $0 < 0x80 }), !a.text.inputs.containsBytes(key) else { return true }
+            return !a.text.inputs.isASCIIWithoutBackslash
+        }
 
         func actionMember(_ name: String) -> JSONValue? {
             switch name {
@@ -74,7 +84,7 @@ package enum ActionContext {
                 return config["name"] ?? .string("")
             case "plugin_type": return .string(a.pluginType)
             case "generate_uuid": return .string(a.generateUUID)
-            case "inputs": return a.json(\.inputs)
+            case "inputs": return inputs
             case "dimensions": return a.json(\.dimensions, default: .emptyArray)
             case "assignee": return a.json(\.assignee, default: .emptyArray)
             default: return nil
@@ -86,6 +96,7 @@ package enum ActionContext {
             switch first {
             case "action":
                 guard keys.count > 1 else { return ActionContext.build(a, configs: configs)["action"] }
+                if keys.count > 2, keys[1] == "inputs", !inputsMayHold(keys[2]) { return nil }
                 return TemplateRenderer.Context.walk(actionMember(keys[1]), keys.dropFirst(2))
             case "alert": return TemplateRenderer.Context.walk(alert, keys.dropFirst())
             case "strategy":

@@ -141,7 +141,7 @@ package struct NoticeProcessor: ActionProcessor {
             let actionTemplates = worker.configs.json(first.text.actionConfig)["execute_config"]?["template_detail"]?["template"]
             let now = worker.clock.now()
             (plan.title, plan.content) = try NoticeRendering.render(templates: templates, signal: first.signal, way: c.way, level: first.alertLevel,
-                                                                    base: { ActionContext.build(first, configs: worker.configs, original: $0 ? templates.context : nil, now: now) },
+                                                                    context: { ActionContext.context(first, configs: worker.configs, original: $0 ? templates.context : nil, now: now) },
                                                                     actionTemplates: actionTemplates, renderer: worker.renderer)
         } catch {
             return failAll("\(error)")

@@ -220,30 +220,35 @@ package enum NoticeContext {
     /// `base` (with `alert`, `strategy`, `action`) plus `notice`: level and signal names in the
     /// language, alert name (strategy name when missing), dimensions as `k=v, ...`, times in UTC.
     package static func build(base: JSONValue, signal: String, level: Int64, language: NoticeTemplates.Language) -> JSONValue {
-        let alert = base["alert"] ?? .emptyObject
-        let dims = (alert["dimensions"]?.arrayValue ?? []).compactMap { d -> String? in
+        base.setting("notice", fields(signal: signal, level: level, language: language) { path in path.reduce(Optional(base)) { $0?[$1] } })
+    }
+
+    /// The `notice` object alone. `base(path)` gives the value at a path of the base (what
+    /// walking it gives), so a lazy context is asked only for the members the notice reads.
+    package static func fields(signal: String, level: Int64, language: NoticeTemplates.Language,
+                               base: ([String]) -> JSONValue?) -> JSONValue {
+        let dims = (base(["alert", "dimensions"])?.arrayValue ?? []).compactMap { d -> String? in
             guard let k = (d["display_key"] ?? d["key"])?.scalarText, let v = (d["display_value"] ?? d["value"])?.scalarText else { return nil }
             return "\(k)=\(v)"
         }
         func time(_ v: JSONValue?) -> String { v?.intValue.map { TimeParser.format($0, separator: " ", zone: " UTC") } ?? "-" }
-        let name = alert["alert_name"]?.scalarText ?? base["strategy"]?["name"]?.scalarText ?? "alert \(alert["id"]?.scalarText ?? "")"
-        let notice: JSONValue = [
+        let name = base(["alert", "alert_name"])?.scalarText ?? base(["strategy", "name"])?.scalarText ?? "alert \(base(["alert", "id"])?.scalarText ?? "")"
+        var fields: [String: JSONValue] = [
             "level_name": .string(levels[language]?[level] ?? "\(level)"),
             "signal_name": .string(signals[language]?[signal] ?? signal),
             "alert_name": .string(name),
             "dimensions_text": .string(dims.joined(separator: ", ")),
-            "begin_time": .string(time(alert["begin_time"])),
-            "latest_time": .string(time(alert["latest_time"])),
-            "bk_biz_id": .string(alert["event"]?["bk_biz_id"]?.scalarText ?? base["action"]?["bk_biz_id"]?.scalarText ?? ""),
+            "begin_time": .string(time(base(["alert", "begin_time"]))),
+            "latest_time": .string(time(base(["alert", "latest_time"]))),
+            "bk_biz_id": .string(base(["alert", "event", "bk_biz_id"])?.scalarText ?? base(["action", "bk_biz_id"])?.scalarText ?? ""),
         ]
-        var fields = notice.objectValue ?? [:]
-        if let source = base["action"]?["inputs"]?["source_action"], source.objectValue != nil {
+        if let source = base(["action", "inputs", "source_action"]), source.objectValue != nil {
             fields["action_name"] = .string(source["name"]?.scalarText ?? "")
             fields["action_id"] = .string(source["id"]?.scalarText ?? "")
             fields["action_status"] = .string(source["status"]?.scalarText ?? "")
             fields["action_message"] = .string(source["message"]?.scalarText ?? "")
         }
-        if let digest = base["action"]?["inputs"]?["digest"], digest.objectValue != nil {
+        if let digest = base(["action", "inputs", "digest"]), digest.objectValue != nil {
             let titles = (digest["titles"]?.arrayValue ?? []).compactMap(\.scalarText)
             let count = digest["count"]?.intValue ?? Int64(titles.count)
             let more = count > Int64(titles.count) ? ["… and \(count - Int64(titles.count)) more"] : []
@@ -254,6 +259,6 @@ package enum NoticeContext {
             fields["digest_reason"] = .string(digest["reason"]?.scalarText ?? "recipient cap")
             fields["digest_reason_zh"] = .string(digest["reason_zh"]?.scalarText ?? "接收人上限")
         }
-        return base.setting("notice", .object(fields))
+        return .object(fields)
     }
 }
