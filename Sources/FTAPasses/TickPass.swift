@@ -371,8 +371,10 @@ package final class TickPass {
         while workersStarted < min(n, options.concurrency) {
             workersStarted += 1
             workers.enter()
+            let outcomes = Outcomes(creation: creation, executeNotice: settings.executeNotice)
             let thread = Thread { [registry, settings, clock, store, breaker, queue, workers, transfers] in
                 let worker = WorkerContext(settings: settings, clock: clock)
+                let random = FastRandom()
                 var again = false
                 while let actions = queue.next(again: again), let first = actions.first {
                     again = true
@@ -387,7 +389,14 @@ package final class TickPass {
                     let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
                     let finished = clock.instant()
                     queue.unblocked()
-                    queue.complete(zip(actions, results).map { .init(action: $0.0, result: $0.1, milliseconds: ms, finishedAt: finished) })
+                    // Resolved and encoded here, off the recording thread, which a notice pass
+                    // keeps busy with the database.
+                    let now = clock.now()
+                    queue.complete(zip(actions, results).map {
+                        var done = WorkQueue.Done(action: $0.0, result: $0.1, milliseconds: ms, finishedAt: finished)
+                        done.update = outcomes.update(for: done, now: now, random: random.unit(), encode: true)
+                        return done
+                    })
                 }
                 workers.leave()
             }
@@ -459,16 +468,13 @@ package final class TickPass {
     func record(atLeast count: Int, timeout: Double) throws {
         let finished = queue.results(atLeast: count, timeout: timeout)
         let now = clock.now()
-        for done in finished {
-            var update = OutcomeResolver.resolve(action: done.action, outcome: done.result.outcome, policy: done.result.policy, now: now,
-                                                 instant: done.finishedAt, random: random())
+        let outcomes = Outcomes(creation: creation, executeNotice: settings.executeNotice)
+        for var done in finished {
+            // Resolved by the worker that ran the step, or here (a webhook's transfer thread
+            // leaves it to this thread).
+            var update = done.update ?? outcomes.update(for: done, now: now, random: random(), encode: false)
+            done.update = nil
             if let related = summaries.removeValue(forKey: done.action.id) { update.realStatusFor = related }
-            if let creation {
-                update.spawn = ExecutionNotice.drafts(action: done.action, update: update, directory: creation.directory,
-                                                      mode: settings.executeNotice)
-            }
-            update.notifyResult = ExecutionNotice.result(of: done.action, update: update, now: now)
-            update.keepNotifyResult = ExecutionNotice.isReported(done.action)
             pendingUpdates.append((update, done))
         }
         if pendingUpdates.count >= flushSize || elapsed - lastFlush >= flushInterval || queue.outstanding == 0 {
@@ -543,5 +549,25 @@ package final class TickPass {
             report.released += unstarted.count
         }
         logger.info("\(reason): released \(unstarted.count) unstarted actions, finishing \(queue.outstanding) in flight")
+    }
+}
+
+/// Turns a finished step into its row update (``OutcomeResolver``, execution notices to spawn, a
+/// notice's result for its source action); safe on any thread.
+struct Outcomes: Sendable {
+    let creation: CreationStage?
+    let executeNotice: ExecutionNotice.Mode
+
+    /// `encode`: the JSON columns are encoded now (on a worker) instead of when recorded.
+    func update(for done: WorkQueue.Done, now: Int64, random: Double, encode: Bool) -> ActionUpdate {
+        var update = OutcomeResolver.resolve(action: done.action, outcome: done.result.outcome, policy: done.result.policy, now: now,
+                                             instant: done.finishedAt, random: random)
+        if let creation {
+            update.spawn = ExecutionNotice.drafts(action: done.action, update: update, directory: creation.directory, mode: executeNotice)
+        }
+        update.notifyResult = ExecutionNotice.result(of: done.action, update: update, now: now)
+        update.keepNotifyResult = ExecutionNotice.isReported(done.action)
+        if encode { update.encodeTexts() }
+        return update
     }
 }

@@ -13,6 +13,8 @@ final class WorkQueue: @unchecked Sendable {
         /// When the step ended (epoch seconds with fraction): a retry or a poll is due counted
         /// from here.
         var finishedAt: Double? = nil
+        /// The row update, when the thread that finished the step resolved it.
+        var update: ActionUpdate? = nil
     }
 
     // One lock, two conditions: workers wait for work, the recording thread waits for enough

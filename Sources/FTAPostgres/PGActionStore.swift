@@ -207,7 +207,7 @@ extension PostgresStore {
                 WHERE a.id = t.id AND a.lease_token = t.token AND a.due_at IS NOT NULL
                 RETURNING a.id
                 """, [now, PGArray(updates.map(\.id)), PGArray(updates.map(\.leaseToken)), PGArray(updates.map(\.status.rawValue)),
-                      PGArray(updates.map(\.failureType)), PGArray(updates.map(\.exData.jsonText)), PGArray(updates.map(\.outputs.jsonText)),
+                      PGArray(updates.map(\.failureType)), PGArray(updates.map(\.exDataText)), PGArray(updates.map(\.outputsText)),
                       PGArray(updates.map(\.endTime)), PGArray(updates.map(\.dueAt)), PGArray(updates.map(\.nextStep)),
                       PGArray(updates.map(\.executeTimes)), PGArray(updates.map(\.deadlineAt)), PGArray(updates.map(\.keepNotifyResult))])
             let done = Set(applied.rows.compactMap { $0[0].flatMap { Int64($0) } })

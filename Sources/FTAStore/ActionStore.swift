@@ -311,8 +311,8 @@ extension SQLiteStore {
                 sqlite3_reset(stmt)
                 bindText(stmt, 1, u.status.rawValue)
                 bindText(stmt, 2, u.failureType)
-                bindText(stmt, 3, u.exData.jsonText)
-                bindText(stmt, 4, u.outputs.jsonText)
+                bindText(stmt, 3, u.exDataText)
+                bindText(stmt, 4, u.outputsText)
                 bindInt(stmt, 5, u.endTime)
                 if let due = u.dueAt { sqlite3_bind_double(stmt, 6, due) } else { sqlite3_bind_null(stmt, 6) }
                 bindText(stmt, 7, u.nextStep)

@@ -165,3 +165,22 @@ final class FastRandomTests: XCTestCase {
         XCTAssertEqual(FastRandom(seed: 7).next(), FastRandom(seed: 7).next())
     }
 }
+
+/// A row update's JSON columns, encoded ahead on the worker that resolved it.
+final class EncodedTextsTests: XCTestCase {
+    func testTextsEncodedAhead_matchTheValues_andAChangeAfterwardsIsWritten() throws {
+        var update = ActionUpdate(id: 1, leaseToken: 2, status: .success, exData: ["message": "sent"], outputs: ["n": 1],
+                                  nextStep: "end", executeTimes: 1, log: [], kind: .succeeded)
+        update.encodeTexts()
+        XCTAssertEqual(try JSONParser.parse(update.exDataText), ["message": "sent"])
+        XCTAssertEqual(try JSONParser.parse(update.outputsText), ["n": 1])
+        // Changed after encoding (a pass adds to outputs, a resolver rewrites ex_data): the
+        // text written is the new value's, never the stale one.
+        update.outputs = ["n": 1, "execute_notify_result": ["ok": true]]
+        XCTAssertEqual(try JSONParser.parse(update.outputsText), ["n": 1, "execute_notify_result": ["ok": true]])
+        update.encodeTexts()
+        update.exData = ["message": "failed"]
+        XCTAssertEqual(try JSONParser.parse(update.exDataText), ["message": "failed"])
+        XCTAssertEqual(try JSONParser.parse(update.outputsText), ["n": 1, "execute_notify_result": ["ok": true]])
+    }
+}

@@ -99,11 +99,17 @@ package enum JSONParser {
         p.skipSpace()
         guard p.pos < bytes.count, bytes[p.pos] == UInt8(ascii: "{") else { throw p.fail("expected a JSON object") }
         var out: [String: JSONValue] = [:]
+        out.reserveCapacity(keys.count)
+        // The wanted keys' bytes once, compared with memcmp (comparing through `String.utf8`
+        // cost more than walking the object).
+        let wanted = keys.map { Array($0.utf8) }
+        guard let base = bytes.baseAddress else { return out }
         do {
             try p.walkTopLevelObject(decodingKeys: false) { _, quoted, value in
-                let raw = UnsafeBufferPointer(rebasing: bytes[(quoted.lowerBound + 1)..<(quoted.upperBound - 1)])
-                for key in keys where key.utf8.count == raw.count && key.utf8.elementsEqual(raw) {
-                    out[key] = try? parse(validUTF8: UnsafeBufferPointer(rebasing: bytes[value]))
+                let start = quoted.lowerBound + 1, count = quoted.count - 2
+                for (i, key) in wanted.enumerated() where key.count == count {
+                    guard count == 0 || key.withUnsafeBufferPointer({ memcmp($0.baseAddress!, base + start, count) == 0 }) else { continue }
+                    out[keys[i]] = try? parse(validUTF8: UnsafeBufferPointer(rebasing: bytes[value]))
                 }
             }
         } catch is Parser.KeyNeedsDecoding {

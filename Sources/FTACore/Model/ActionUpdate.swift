@@ -7,8 +7,8 @@ package struct ActionUpdate: Sendable {
     package var isParentAction = false
     package var status: ActionStatus
     package var failureType: String?
-    package var exData: JSONValue
-    package var outputs: JSONValue
+    package var exData: JSONValue { didSet { encodedTexts = nil } }
+    package var outputs: JSONValue { didSet { encodedTexts = nil } }
     /// Set for terminal statuses.
     package var endTime: Int64?
     /// Next run, in epoch seconds with their fraction; `nil` for terminal statuses.
@@ -29,6 +29,13 @@ package struct ActionUpdate: Sendable {
     /// The row's stored `outputs.execute_notify_result` is kept over `outputs` (a notice may
     /// have added to it while this step ran).
     package var keepNotifyResult = false
+    /// `exData` and `outputs` as JSON text, encoded ahead by the thread that resolved the update
+    /// (``encodeTexts()``) so that the recording thread does not; changing either clears it.
+    package var encodedTexts: (exData: String, outputs: String)?
+
+    package mutating func encodeTexts() { encodedTexts = (exData.jsonText, outputs.jsonText) }
+    package var exDataText: String { encodedTexts?.exData ?? exData.jsonText }
+    package var outputsText: String { encodedTexts?.outputs ?? outputs.jsonText }
 
     package enum Kind: String, Sendable { case succeeded, failed, retried, continued, finished }
 }
