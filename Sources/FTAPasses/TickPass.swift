@@ -131,7 +131,10 @@ package final class TickPass {
                     try release(reason: signalled ? "stop signal received" : "runtime limit near")
                 }
                 if options.linger && exhausted && !stopping { try lookForWork() }
-                if !stopping && !exhausted && queue.pendingCount < max(options.concurrency * 2, options.batch / 2) {
+                // The next batch is claimed while the workers still have a batch's worth to do: this
+                // thread alone claims and records, and workers that drained the queue would sit
+                // idle through its claim and dispatch (docs/decisions.md, "The recording thread first").
+                if !stopping && !exhausted && queue.pendingCount < max(options.concurrency * 2, options.batch) {
                     dispatch(try converge(try claim()))
                 }
                 if held.isEmpty && pendingUpdates.isEmpty && (exhausted || stopping) {

@@ -2,12 +2,15 @@ import CSQLiteSetup
 import Foundation
 import FTACore
 import GRDB
+import GRDBSQLite
 
 /// The SQLite file every command works on: opened in WAL mode with a busy timeout, schema
 /// migrated on first use. All SQL in fta lives under `Store/`.
 package final class FTADatabase: @unchecked Sendable {
     package let path: String
     let queue: DatabaseQueue
+    /// Checkpoints on a second connection while a pass runs (``useBackgroundCheckpoints()``).
+    private var walCheckpoints: WALHookCheckpoints?
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     package init(path: String, settings: DatabaseSettings = DatabaseSettings()) throws {
@@ -130,6 +133,31 @@ package final class FTADatabase: @unchecked Sendable {
     /// Turns this connection's automatic WAL checkpoints off (a bulk writer whose checkpoints
     /// another connection runs) or back on (`pages` = 1000, SQLite's default).
     package func setAutomaticCheckpoint(pages: Int) throws { try execute("PRAGMA wal_autocheckpoint = \(pages)") }
+
+    /// While a pass runs, its commits leave the WAL checkpoints to a second connection on its own
+    /// thread (``WALHookCheckpoints``): asked for every `every` frames (8 MiB of 8 KiB pages, as
+    /// often as SQLite's automatic checkpoint), waited for at `limit` frames (64 MiB of WAL).
+    /// Without a second connection the automatic checkpoint stays.
+    package func useBackgroundCheckpoints(every: Int32 = 1000, limit: Int32 = 8000) throws {
+        guard walCheckpoints == nil, let second = try? FTADatabase(path: path) else { return }
+        let hook = WALHookCheckpoints(checkpointer: Checkpointer(database: second), every: every, limit: limit)
+        try withoutTransaction { db in
+            guard let connection = db.sqliteConnection else { return }
+            hook.install(on: connection)
+            walCheckpoints = hook
+        }
+    }
+
+    /// Back to SQLite's automatic checkpoint (which replaces the hook), after the last requested
+    /// checkpoint has run.
+    package func stopBackgroundCheckpoints() {
+        guard let hook = walCheckpoints else { return }
+        try? withoutTransaction { db in _ = sqlite3_wal_autocheckpoint(db.sqliteConnection, 1000) }
+        hook.checkpointer.finish()
+        walCheckpoints = nil
+    }
+
+    deinit { walCheckpoints?.checkpointer.finish() }
 
     /// Copies committed WAL frames into the database file without blocking writers (PASSIVE).
     package func checkpoint() throws { try execute("PRAGMA wal_checkpoint(PASSIVE)") }

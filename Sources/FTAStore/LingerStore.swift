@@ -43,6 +43,7 @@ extension SQLiteStore {
     }
 
     package func endPass(workerId: String) throws {
+        defer { database.stopBackgroundCheckpoints() }
         try database.write { db in try db.execute(sql: "DELETE FROM tick_worker WHERE worker_id = ?", arguments: [workerId]) }
     }
 

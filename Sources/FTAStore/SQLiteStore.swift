@@ -16,6 +16,10 @@ package final class SQLiteStore: FTAStore, @unchecked Sendable {
         self.init(database: try FTADatabase(path: path, settings: settings))
     }
 
-    /// A pass's bookkeeping commits with `synchronous=NORMAL` (docs/decisions.md).
-    package func preparePass() throws { try database.useRelaxedDurability() }
+    /// A pass's bookkeeping commits with `synchronous=NORMAL`, and its WAL checkpoints run on a
+    /// second connection (docs/decisions.md).
+    package func preparePass() throws {
+        try database.useRelaxedDurability()
+        try database.useBackgroundCheckpoints()
+    }
 }
