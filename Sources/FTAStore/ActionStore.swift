@@ -214,39 +214,49 @@ extension SQLiteStore {
             // through a temporary table, about a quarter of the claim.)
             var claimed: [ClaimedAction] = []
             claimed.reserveCapacity(min(limit, 1024))
-            let due = try db.cachedStatement(sql: SQLiteStore.dueSQL)
-            let rows = try Row.fetchCursor(due, arguments: [now, limit])
-            while let row = try rows.next() {
-                // Positional reads: named lookups lower-case the name on every call.
-                var a = ClaimedAction(id: row[0], leaseToken: (row[1] as Int64) + 1)
-                a.nextStep = row[2]
-                a.signal = row[3]
-                a.status = ActionStatus(rawValue: row[4]) ?? .received
-                a.strategyId = row[5]
-                a.bkBizId = row[6]
-                a.alertLevel = row[7]
-                a.executeTimes = row[8]
-                a.createTime = row[9]
-                a.deadlineAt = row[10]
-                a.isParentAction = row[11]
-                a.parentActionId = row[12]
-                a.actionConfigId = row[13]
-                a.generateUUID = row[14]
-                a.text.strategy = row[15]
-                a.text.dimensions = row[16]
-                a.text.alerts = row[17]
-                a.text.alert = row[18]
-                a.text.actionPlugin = row[19]
-                a.text.actionConfig = row[20]
-                a.text.inputs = row[21]
-                a.text.outputs = row[22]
-                a.text.exData = row[23]
-                a.text.assignee = row[24]
-                a.pluginType = (row[25] as String?) ?? ""
-                a.previousDueAt = row[26]
-                a.leaseWasExpired = (row[27] as String?) != nil
+            // Stepped through the C API: GRDB's row cursor and its String conversion (strlen,
+            // then a copy) were a quarter of the claim's instructions (BENCHMARKS.md, "Throughput").
+            let due = try db.cachedStatement(sql: SQLiteStore.dueSQL).sqliteStatement
+            defer { sqlite3_reset(due); sqlite3_clear_bindings(due) }
+            sqlite3_reset(due)
+            sqlite3_bind_double(due, 1, now)
+            sqlite3_bind_int64(due, 2, Int64(limit))
+            while true {
+                let rc = sqlite3_step(due)
+                if rc == SQLITE_DONE { break }
+                guard rc == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+                var a = ClaimedAction(id: sqlite3_column_int64(due, 0), leaseToken: sqlite3_column_int64(due, 1) + 1)
+                a.nextStep = columnText(due, 2)
+                a.signal = columnText(due, 3)
+                a.status = ActionStatus(rawValue: columnText(due, 4)) ?? .received
+                a.strategyId = sqlite3_column_int64(due, 5)
+                a.bkBizId = columnText(due, 6)
+                a.alertLevel = sqlite3_column_int64(due, 7)
+                a.executeTimes = sqlite3_column_int64(due, 8)
+                a.createTime = sqlite3_column_int64(due, 9)
+                a.deadlineAt = sqlite3_column_type(due, 10) == SQLITE_NULL ? nil : sqlite3_column_int64(due, 10)
+                a.isParentAction = sqlite3_column_int64(due, 11) != 0
+                a.parentActionId = sqlite3_column_int64(due, 12)
+                a.actionConfigId = sqlite3_column_int64(due, 13)
+                a.generateUUID = columnText(due, 14)
+                a.text.strategy = columnText(due, 15)
+                a.text.dimensions = columnText(due, 16)
+                a.text.alerts = columnText(due, 17)
+                a.text.alert = columnText(due, 18)
+                a.text.actionPlugin = columnText(due, 19)
+                a.text.actionConfig = columnText(due, 20)
+                a.text.inputs = columnText(due, 21)
+                a.text.outputs = columnText(due, 22)
+                a.text.exData = columnText(due, 23)
+                a.text.assignee = columnText(due, 24)
+                a.pluginType = columnText(due, 25)
+                a.previousDueAt = sqlite3_column_double(due, 26)
+                a.leaseWasExpired = sqlite3_column_type(due, 27) != SQLITE_NULL
                 claimed.append(a)
             }
+            sqlite3_reset(due)
             guard !claimed.isEmpty else { return [] }
             let ids = "[" + claimed.map { String($0.id) }.joined(separator: ",") + "]"
             try db.cachedStatement(sql: SQLiteStore.claimSQL).execute(arguments: [owner, expiry, expiry, ids])
@@ -356,11 +366,28 @@ extension SQLiteStore {
 
     /// Sets a finished notice parent's status from its children (``OutcomeResolver/parentStatus``).
     func aggregateParent(_ id: Int64, db: Database, now: Int64) throws {
-        // Prepared once per connection: a notice flush aggregates a parent per alert.
-        let parent = try db.cachedStatement(sql: "SELECT status FROM action_instance WHERE id = ? AND due_at IS NULL AND is_parent_action = 1")
-        guard let current = try String.fetchOne(parent, arguments: [id]) else { return }
-        let kids = try db.cachedStatement(sql: "SELECT status FROM action_instance INDEXED BY action_instance_parent WHERE parent_action_id = ? AND parent_action_id > 0")
-        let children = try String.fetchAll(kids, arguments: [id]).compactMap(ActionStatus.init(rawValue:))
+        // Prepared once per connection (a notice flush aggregates a parent per alert) and read
+        // through the C API: GRDB's argument arrays and row cursors cost more than the lookups.
+        let parent = try db.cachedStatement(sql: "SELECT status FROM action_instance WHERE id = ? AND due_at IS NULL AND is_parent_action = 1").sqliteStatement
+        let kids = try db.cachedStatement(sql: "SELECT status FROM action_instance INDEXED BY action_instance_parent WHERE parent_action_id = ? AND parent_action_id > 0").sqliteStatement
+        defer { sqlite3_reset(parent); sqlite3_reset(kids) }
+        func rows(_ stmt: OpaquePointer, _ body: (String) -> Void) throws {
+            sqlite3_reset(stmt)
+            sqlite3_bind_int64(stmt, 1, id)
+            while true {
+                let rc = sqlite3_step(stmt)
+                if rc == SQLITE_DONE { return }
+                guard rc == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+                body(columnText(stmt, 0))
+            }
+        }
+        var current: String?
+        try rows(parent) { current = $0 }
+        guard let current else { return }
+        var children: [ActionStatus] = []
+        try rows(kids) { if let s = ActionStatus(rawValue: $0) { children.append(s) } }
         guard let status = OutcomeResolver.parentStatus(children: children), status.rawValue != current, current != ActionStatus.skipped.rawValue else { return }
         try db.cachedStatement(sql: "UPDATE action_instance SET status = ?, failure_type = ?, update_time = ?, \(Schema.nextChange) WHERE id = ?")
             .execute(arguments: [status.rawValue, status == .success ? nil : FailureType.executeError.rawValue, now, id])
@@ -526,6 +553,13 @@ func bindText(_ stmt: OpaquePointer, _ index: Int32, _ value: String?) {
             }
         }
     }
+}
+
+/// A text column's bytes as a String (NULL reads as ""; invalid UTF-8 is repaired, as GRDB does).
+func columnText(_ stmt: OpaquePointer, _ index: Int32) -> String {
+    // sqlite3_column_text before sqlite3_column_bytes: the count is then of the text form.
+    guard let text = sqlite3_column_text(stmt, index) else { return "" }
+    return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(stmt, index))), as: UTF8.self)
 }
 
 /// Binds an integer or NULL.

@@ -80,6 +80,30 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertEqual(try store.sweep(now: 99999).timedOut, [])
     }
 
+    func testAClaimedRowWithInvalidUTF8_isReadRepaired_withEveryOtherColumnIntact() throws {
+        var d = draft()
+        d.inputs = #"{"notice_way":"sms"}"#
+        d.bkBizId = "2"
+        guard case .stored(let id)? = try store.insert([d], now: 1000).first else { return XCTFail("not stored") }
+        // Bytes no fta command writes: a hand edit, or a damaged page that still reads.
+        try store.database.write { db in
+            try db.execute(sql: "UPDATE action_instance SET alert = CAST(X'7B2261223A22FF227D' AS TEXT), deadline_at = NULL WHERE id = ?", arguments: [id])
+        }
+        let claimed = try store.claimDue(limit: 10, now: 1000, lease: 30, owner: "A")
+        XCTAssertEqual(claimed.count, 1)
+        let a = try XCTUnwrap(claimed.first)
+        XCTAssertEqual(a.id, id)
+        XCTAssertEqual(a.text.alert, "{\"a\":\"\u{FFFD}\"}")
+        XCTAssertEqual(a.text.inputs, #"{"notice_way":"sms"}"#)
+        XCTAssertEqual(a.text.alerts, #"["a1"]"#)
+        XCTAssertEqual(a.bkBizId, "2")
+        XCTAssertEqual(a.pluginType, "webhook")
+        XCTAssertEqual(a.signal, "abnormal")
+        XCTAssertNil(a.deadlineAt)
+        XCTAssertFalse(a.leaseWasExpired)
+        XCTAssertEqual(a.leaseToken, 1)
+    }
+
     func testRelease_restoresTheOldDueTime() throws {
         var d = draft(); d.dueAt = 900
         _ = try store.insert([d], now: 800)
