@@ -54,8 +54,9 @@ package final class TickPass {
     let settings: TickSettings
     let clock: Clock
     let logger: Logger
-    /// Randomness for retry jitter, handed to the core (which stays free of it).
-    var random: () -> Double = { [generator = FastRandom()] in generator.unit() }
+    /// Randomness for retry jitter on this thread, handed to the core (which stays free of it);
+    /// each worker has its own.
+    private let random = FastRandom()
     /// Builds interval repeats' next rounds; nil = repeats are not created by this pass.
     package var creation: CreationStage?
 
@@ -353,7 +354,7 @@ package final class TickPass {
 
     /// An outcome decided in the pass itself (not by a processor), queued for recording.
     private func decided(_ a: ClaimedAction, _ outcome: ActionOutcome, detail: String, now: Int64) {
-        let update = OutcomeResolver.resolve(action: a, outcome: outcome, policy: .none, now: now, instant: clock.instant(), random: random())
+        let update = OutcomeResolver.resolve(action: a, outcome: outcome, policy: .none, now: now, instant: clock.instant(), random: random.unit())
         pendingUpdates.append((update, WorkQueue.Done(action: a, result: StepResult(outcome: outcome, detail: detail), milliseconds: 0)))
     }
 
@@ -397,7 +398,7 @@ package final class TickPass {
                     let now = clock.now()
                     queue.complete(zip(actions, results).map {
                         var done = WorkQueue.Done(action: $0.0, result: $0.1, milliseconds: ms, finishedAt: finished)
-                        done.update = outcomes.update(for: done, now: now, random: random.unit(), encode: true)
+                        done.update = outcomes.update(for: done, now: now, random: random.unit())
                         return done
                     })
                 }
@@ -475,7 +476,7 @@ package final class TickPass {
         for var done in finished {
             // Resolved by the worker that ran the step, or here (a webhook's transfer thread
             // leaves it to this thread).
-            var update = done.update ?? outcomes.update(for: done, now: now, random: random(), encode: false)
+            var update = done.update ?? outcomes.update(for: done, now: now, random: random.unit())
             done.update = nil
             if let related = summaries.removeValue(forKey: done.action.id) { update.realStatusFor = related }
             pendingUpdates.append((update, done))
@@ -561,8 +562,8 @@ struct Outcomes: Sendable {
     let creation: CreationStage?
     let executeNotice: ExecutionNotice.Mode
 
-    /// `encode`: the JSON columns are encoded now (on a worker) instead of when recorded.
-    func update(for done: WorkQueue.Done, now: Int64, random: Double, encode: Bool) -> ActionUpdate {
+    /// The JSON columns are encoded here, so that a worker does it rather than the recording thread.
+    func update(for done: WorkQueue.Done, now: Int64, random: Double) -> ActionUpdate {
         var update = OutcomeResolver.resolve(action: done.action, outcome: done.result.outcome, policy: done.result.policy, now: now,
                                              instant: done.finishedAt, random: random)
         if let creation {
@@ -570,7 +571,7 @@ struct Outcomes: Sendable {
         }
         update.notifyResult = ExecutionNotice.result(of: done.action, update: update, now: now)
         update.keepNotifyResult = ExecutionNotice.isReported(done.action)
-        if encode { update.encodeTexts() }
+        update.encodeTexts()
         return update
     }
 }

@@ -221,12 +221,7 @@ extension SQLiteStore {
             sqlite3_reset(due)
             sqlite3_bind_double(due, 1, now)
             sqlite3_bind_int64(due, 2, Int64(limit))
-            while true {
-                let rc = sqlite3_step(due)
-                if rc == SQLITE_DONE { break }
-                guard rc == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                }
+            while try stepRow(due, on: db.sqliteConnection) {
                 var a = ClaimedAction(id: sqlite3_column_int64(due, 0), leaseToken: sqlite3_column_int64(due, 1) + 1)
                 a.nextStep = columnText(due, 2)
                 a.signal = columnText(due, 3)
@@ -301,12 +296,7 @@ extension SQLiteStore {
                 keepingStmt = k
                 return k
             }
-            func step(_ s: OpaquePointer) throws {
-                let rc = sqlite3_step(s)
-                guard rc == SQLITE_DONE else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
-                }
-            }
+            func step(_ s: OpaquePointer) throws { _ = try stepRow(s, on: connection) }
             defer {
                 sqlite3_reset(plainStmt); sqlite3_clear_bindings(plainStmt)
                 if let k = keepingStmt { sqlite3_reset(k); sqlite3_clear_bindings(k) }
@@ -374,14 +364,7 @@ extension SQLiteStore {
         func rows(_ stmt: OpaquePointer, _ body: (String) -> Void) throws {
             sqlite3_reset(stmt)
             sqlite3_bind_int64(stmt, 1, id)
-            while true {
-                let rc = sqlite3_step(stmt)
-                if rc == SQLITE_DONE { return }
-                guard rc == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                }
-                body(columnText(stmt, 0))
-            }
+            while try stepRow(stmt, on: db.sqliteConnection) { body(columnText(stmt, 0)) }
         }
         var current: String?
         try rows(parent) { current = $0 }
@@ -552,6 +535,15 @@ func bindText(_ stmt: OpaquePointer, _ index: Int32, _ value: String?) {
                 sqlite3_bind_text(stmt, index, "", 0, SQLITE_TRANSIENT)
             }
         }
+    }
+}
+
+/// Steps `stmt` once: true for a row, false when it is done; SQLite's error otherwise.
+func stepRow(_ stmt: OpaquePointer, on connection: OpaquePointer?) throws -> Bool {
+    switch sqlite3_step(stmt) {
+    case SQLITE_ROW: return true
+    case SQLITE_DONE: return false
+    case let rc: throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
     }
 }
 

@@ -262,7 +262,9 @@ final class BackgroundCheckpointTests: TemporaryDirectoryCase {
             try store.database.write { db in try db.execute(sql: "INSERT INTO filler (id, body) VALUES (?, ?)", arguments: [i, body]) }
         }
         // The automatic checkpoint (every 1,000 frames) restarts the WAL: about 4,500 pages
-        // written, far fewer in the file.
+        // written, far fewer in the file; and more than the stopped hook's 40-frame limit would
+        // have let it grow to.
         XCTAssertLessThan(walBytes(path), 1300 * 8232)
+        XCTAssertGreaterThan(walBytes(path), 200 * 8192, "the hook no longer checkpoints")
     }
 }
