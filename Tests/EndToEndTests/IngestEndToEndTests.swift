@@ -106,6 +106,29 @@ final class IngestEndToEndTests: EndToEndCase {
         XCTAssertEqual(after.map(\.status), Array(repeating: "success", count: 7))
     }
 
+    /// Children are grouped by a scan of their inputs that does not validate them; a child the
+    /// worker's strict parse refuses fails on its own, even as the group's first, and its
+    /// group still goes out as one message to the rest.
+    func testChildWithUnreadableInputs_failsAlone_theRestOfItsGroupIsSentMerged() throws {
+        try ingest([event("a-1")])
+        let mailChildren = try actionRows().filter { !$0.isParentAction && $0.inputs["notice_way"] == "mail" }.sorted { $0.id < $1.id }
+        XCTAssertEqual(mailChildren.count, 3)
+        let broken = mailChildren[0]
+        // Still says mail to a scan; a duplicate key further in makes it invalid JSON.
+        try DatabaseTamper.setInputs(db, id: broken.id, #"{"followed":false,"notice_receiver":"alice","notice_way":"mail","notify_info":{"mail":[],"mail":[]}}"#)
+        try pass(at: t0)
+        let mails = try smtp.messages()
+        XCTAssertEqual(mails.count, 1, "one merged mail for the others")
+        XCTAssertEqual(Set(mails.first?["rcpt_tos"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["bob@example.com", "carol@example.com"])
+        // Read through `show`, as an operator would (the test's row decoder refuses the broken inputs).
+        func shown(_ id: Int64) throws -> JSONValue { try json(tick(["show", "--json", "\(id)"], without: [.now, .config], expect: nil))["action"] ?? .null }
+        let failed = try shown(broken.id)
+        XCTAssertEqual(failed["status"], "failure")
+        XCTAssertEqual(failed["ex_data"]?["message"], "notice config empty: inputs.notice_way is missing")
+        for other in mailChildren.dropFirst() { XCTAssertEqual(try shown(other.id)["status"], "success") }
+        XCTAssertEqual(try receiver.requests().filter { $0["path"]?.stringValue == "/sms" }.count, 1, "the SMS group is untouched")
+    }
+
     func testSameEventTwice_noNewActions_andTheSecondRunSaysSo() throws {
         let first = try ingest([event("a-1")])
         XCTAssertEqual(first.ids.count, 7)

@@ -40,6 +40,11 @@ package enum DatabaseTamper {
         try execute(path, "UPDATE action_instance SET action_config = ? WHERE id = ?", [text, id])
     }
 
+    /// Replaces an action's stored `inputs` text.
+    package static func setInputs(_ path: String, id: Int64, _ text: String) throws {
+        try execute(path, "UPDATE action_instance SET inputs = ?, \(numberTheChange) WHERE id = ?", [text, id])
+    }
+
     /// Replaces an action's stored `outputs` text.
     package static func setOutputs(_ path: String, id: Int64, _ text: String) throws {
         try execute(path, "UPDATE action_instance SET outputs = ?, \(numberTheChange) WHERE id = ?", [text, id])

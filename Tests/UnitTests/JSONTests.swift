@@ -81,6 +81,47 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(JSONParser.members(of: #"{"notice_way":"sms","notice_way":"mail"}"#, keys), [:])
     }
 
+    /// The structural scan that groups notice children: wherever the text parses it finds what
+    /// a full parse finds or gives up (nil), never something else; on a text that does not
+    /// parse it may find members, and gives up where it cannot tell keys from values.
+    func testScannedMembers_agreeWithAFullParse_orGiveUp() throws {
+        let keys: [StaticString] = ["notice_way", "followed"]
+        let parsing: [String] = [
+            #"{"notice_way":"sms","notice_receiver":"u1","followed":false,"other":{"a":[1,2,{"b":null}]}}"#,
+            #"{"a":"}{][\"\\","notice_way":"mail","b":["x\"]","{"],"followed":true}"#,  // brackets and quotes inside strings
+            #"  { "followed" : true , "notice_way" : "sms" , "n" : -1.5e3 , "t" : null }  "#,
+            #"{"notice_way":{"nested":"sms"},"followed":"yes"}"#,  // present, not a string / not a bool
+            #"{"notice_wa":"sms","notice_way_":"mail","followe":true}"#,  // near misses are other keys
+            #"{"é":1,"notice_way":"sms"}"#, #"{"notice\u005fway":"voice"}"#,  // non-ASCII or escaped keys: gives up
+            "{}", #"{"x":[]}"#,
+        ]
+        for text in parsing {
+            let full = try XCTUnwrap(JSONParser.parse(text).objectValue, text)
+            guard let scanned = JSONParser.scannedMembers(of: text, keys) else {
+                XCTAssertTrue(text.contains("é") || text.contains("\\u"), "gave up on \(text)")
+                continue
+            }
+            XCTAssertEqual(scanned, [full["notice_way"], full["followed"]], text)
+        }
+        // Texts that do not parse.
+        XCTAssertNil(JSONParser.scannedMembers(of: #"{"notice_way":"sms","notice_way":"mail"}"#, keys), "a wanted key twice")
+        XCTAssertNil(JSONParser.scannedMembers(of: #"{"notice_way":"sms""#, keys), "unterminated")
+        XCTAssertNil(JSONParser.scannedMembers(of: #"{"notice_way":"sms"} x"#, keys), "text after the object")
+        XCTAssertNil(JSONParser.scannedMembers(of: #"["notice_way","sms"]"#, keys), "not an object")
+        XCTAssertNil(JSONParser.scannedMembers(of: #"{"notice_way":"sms","x":{"a":["#, keys), "unbalanced")
+        XCTAssertNil(JSONParser.scannedMembers(of: #"{"notice_way":"sms","x":"a\"#, keys), "an escape at the end")
+        XCTAssertNil(JSONParser.scannedMembers(of: #"{"notice_way" "sms"}"#, keys), "no colon")
+        XCTAssertNil(JSONParser.scannedMembers(of: "", keys))
+        // Unvalidated where it skips: a nested duplicate or a bad escape does not stop it; the
+        // worker's strict parse refuses such a child.
+        XCTAssertEqual(JSONParser.scannedMembers(of: #"{"notice_way":"sms","x":{"a":1,"a":2},"y":"\q"}"#, keys), [.string("sms"), nil])
+        XCTAssertEqual(JSONParser.members(of: #"{"notice_way":"sms","x":{"a":1,"a":2}}"#, ["notice_way"]), [:])
+        // It stops at the last wanted key: what follows is not read.
+        XCTAssertEqual(JSONParser.scannedMembers(of: #"{"followed":true,"notice_way":"sms","notice_way":"mail"] x"#, keys), [.string("sms"), .bool(true)])
+        // A wanted value that is not JSON is absent; the scan goes on.
+        XCTAssertEqual(JSONParser.scannedMembers(of: #"{"notice_way":smz,"followed":true}"#, keys), [nil, .bool(true)])
+    }
+
     /// Strings are written in runs between the bytes that need escapes: every escape at every
     /// position, beside multi-byte characters, reads back as the same string.
     func testWrittenStrings_escapeAtEveryPosition_andReadBack() throws {

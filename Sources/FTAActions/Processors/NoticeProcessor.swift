@@ -63,8 +63,22 @@ package struct NoticeProcessor: ActionProcessor {
 
     package func mergeKey(for action: ClaimedAction) -> String? {
         // Digests (`collect`) are one per receiver and never merged; nor is voice.
-        guard !action.isParentAction, action.nextStep == "execute", action.signal != "collect", let c = NoticeProcessor.child(action), c.way != "voice" else { return nil }
-        return "\(action.signal)|\(c.followed ? "follower_" : "")\(c.way)|\(action.text.alerts)"
+        guard !action.isParentAction, action.nextStep == "execute", action.signal != "collect",
+              let (way, followed) = NoticeProcessor.mergeFields(action), way != "voice" else { return nil }
+        return "\(action.signal)|\(followed ? "follower_" : "")\(way)|\(action.text.alerts)"
+    }
+
+    /// A child's way and follower flag for grouping, read on the pass's recording thread. A
+    /// structural scan finds them (the strict walk of ``child(_:)`` was most of the pass's
+    /// dispatch); where the scan gives up, the strict walk decides. The worker parses each
+    /// child strictly in ``prepare(group:worker:)``, so a child the scan misread fails there on
+    /// its own.
+    static func mergeFields(_ action: ClaimedAction) -> (way: String, followed: Bool)? {
+        guard let m = JSONParser.scannedMembers(of: action.text.inputs, ["notice_way", "followed"]) else {
+            return child(action).map { ($0.way, $0.followed) }
+        }
+        guard let way = m[0]?.stringValue, !way.isEmpty else { return nil }
+        return (way, m[1]?.boolValue ?? false)
     }
 
     package func run(_ action: ClaimedAction, worker: WorkerContext) -> StepResult {
@@ -125,29 +139,33 @@ package struct NoticeProcessor: ActionProcessor {
         // Each child's inputs parsed once for the whole group.
         var childOf: [Int64: Child] = [:]
         for a in group { childOf[a.id] = NoticeProcessor.child(a) }
-        guard let c = childOf[first.id] else { return failAll("notice config empty: inputs.notice_way is missing") }
+        // The group's way is its first readable child's; a child whose inputs do not read fails
+        // on its own (grouping read them with a scan that does not validate).
+        let missingWay = "notice config empty: inputs.notice_way is missing"
+        guard let lead = group.first(where: { childOf[$0.id] != nil }), let c = childOf[lead.id] else { return failAll(missingWay) }
         guard let channel = channels[c.way] else { return failAll("no channel configured for notice way '\(c.way)' (channels.\(c.way))") }
         plan.way = c.way
 
         // Receivers' addresses on this way; a receiver without one fails on its own.
         for a in group {
-            let receivers = childOf[a.id]?.receivers ?? []
+            guard let child = childOf[a.id] else { plan.missing[a.id] = missingWay; continue }
+            let receivers = child.receivers
             if c.way == "wxwork-bot" { plan.addressesOf[a.id] = receivers; continue }
             let found = receivers.compactMap { directory.address(of: $0, on: c.way) }
             if found.isEmpty { plan.missing[a.id] = "no \(c.way) address for \(receivers.joined(separator: ", ")) (users.<id>)" } else { plan.addressesOf[a.id] = found }
         }
         guard !plan.addressesOf.isEmpty else { return plan }
         do {
-            let actionTemplates = worker.configs.json(first.text.actionConfig)["execute_config"]?["template_detail"]?["template"]
+            let actionTemplates = worker.configs.json(lead.text.actionConfig)["execute_config"]?["template_detail"]?["template"]
             let now = worker.clock.now()
-            (plan.title, plan.content) = try NoticeRendering.render(templates: templates, signal: first.signal, way: c.way, level: first.alertLevel,
-                                                                    context: { ActionContext.context(first, configs: worker.configs, original: $0 ? templates.context : nil, now: now) },
+            (plan.title, plan.content) = try NoticeRendering.render(templates: templates, signal: lead.signal, way: c.way, level: lead.alertLevel,
+                                                                    context: { ActionContext.context(lead, configs: worker.configs, original: $0 ? templates.context : nil, now: now) },
                                                                     actionTemplates: actionTemplates, renderer: worker.renderer)
         } catch {
             return failAll("\(error)")
         }
         // Circuit breaker, notice stage: hold the rendered send for fta-replay instead.
-        if let rules = worker.breaker.match(BreakerMatcher.dimensions(of: first)) {
+        if let rules = worker.breaker.match(BreakerMatcher.dimensions(of: lead)) {
             let ids = rules.map { String($0.id) }.joined(separator: ",")
             let outputs: [String: JSONValue] = ["title": .string(plan.title), "message": .string(plan.content)]
             plan.finished = group.map { a in
@@ -165,9 +183,9 @@ package struct NoticeProcessor: ActionProcessor {
             return plan
         }
         // Per-recipient cap: a receiver past it gets this notice in a digest later instead.
-        if let cap = caps[c.way], c.way != "voice", first.signal != "collect" {
+        if let cap = caps[c.way], c.way != "voice", lead.signal != "collect" {
             plan.cap = cap
-            let alertId = (try? JSONParser.parse(first.text.alerts).arrayValue?.first?.scalarText) ?? nil
+            let alertId = (try? JSONParser.parse(lead.text.alerts).arrayValue?.first?.scalarText) ?? nil
             for a in group where plan.addressesOf[a.id] != nil {
                 guard let receiver = childOf[a.id]?.receivers.first else { continue }
                 plan.requests.append(GateRequest(hold: LeaseHold(id: a.id, token: a.leaseToken), kind: .quota(
@@ -182,7 +200,7 @@ package struct NoticeProcessor: ActionProcessor {
             let all = group.flatMap { plan.addressesOf[$0.id] ?? [] }.filter { seen.insert($0).inserted }
             if !all.isEmpty {
                 plan.voiceWindow = window
-                plan.requests.append(GateRequest(hold: LeaseHold(id: first.id, token: first.leaseToken), kind: .once(key: "voice|" + all.joined(separator: ","), window: window)))
+                plan.requests.append(GateRequest(hold: LeaseHold(id: lead.id, token: lead.leaseToken), kind: .once(key: "voice|" + all.joined(separator: ","), window: window)))
                 plan.purposes.append(.voice)
             }
         }
