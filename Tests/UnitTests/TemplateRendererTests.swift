@@ -31,6 +31,21 @@ final class TemplateRendererTests: XCTestCase {
         }
     }
 
+    /// Every string leaf of a nested value is rendered, plain leaves and other values come back
+    /// as they were, and an error names the leaf's path (spelled only when a leaf is a template).
+    func testRenderLeaves_rendersEveryLeaf_andAnErrorNamesItsPath() throws {
+        let r = TemplateRenderer()
+        let value: JSONValue = ["url": "http://x/{{ alert.id }}", "n": 3, "plain": "{ \"a\": 1 }",
+                                "headers": [["key": "X-Id", "value": "{{ action.id }}"], ["key": "X-Sev", "value": "{{ alert.severity }}"]]]
+        let out = try r.renderLeaves(value, field: "template_detail", context: TemplateRenderer.Context(context))
+        XCTAssertEqual(out, ["url": "http://x/a-1", "n": 3, "plain": "{ \"a\": 1 }",
+                             "headers": [["key": "X-Id", "value": "42"], ["key": "X-Sev", "value": "2"]]])
+        let broken: JSONValue = ["headers": [["value": "fine"], ["key": "X", "value": "{% if %}"]]]
+        XCTAssertThrowsError(try r.renderLeaves(broken, field: "template_detail", context: TemplateRenderer.Context(context))) { e in
+            XCTAssertTrue("\(e)".hasPrefix("template template_detail.headers[1].value: "), "\(e)")
+        }
+    }
+
     func testPlainText_isNotATemplate() {
         XCTAssertFalse(TemplateRenderer.isTemplate("{ \"a\": 1 }"))
         XCTAssertTrue(TemplateRenderer.isTemplate("x {{y}}"))

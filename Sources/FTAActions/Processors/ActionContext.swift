@@ -50,14 +50,14 @@ package enum ActionContext {
             OriginalContext.build(a, alert: alert, strategy: strategy, alerts: alerts, now: now, settings: $0)
         }
 
-        lazy var alerts = a.json(\.alerts, default: .emptyArray)
+        lazy var alerts = ClaimedAction.json(a.text.alerts, default: .emptyArray)
         lazy var alert: JSONValue = {
-            var o = a.json(\.alert).objectValue ?? [:]
+            var o = ClaimedAction.json(a.text.alert).objectValue ?? [:]
             if o["id"] == nil, let first = alerts.arrayValue?.first { o["id"] = first }
             return .object(o)
         }()
-        lazy var strategy = a.json(\.strategy)
-        lazy var inputs = a.json(\.inputs)
+        lazy var strategy = ClaimedAction.json(a.text.strategy)
+        lazy var inputs = ClaimedAction.json(a.text.inputs)
 
         /// Whether the inputs may have a member `key` (not an array index). Without a backslash or
         /// a non-ASCII byte in the text, every key reads as its bytes, so an ASCII key can be there
