@@ -130,8 +130,10 @@ extension PostgresStore {
     // MARK: Claim
 
     /// One statement: due rows, oldest first, locked with SKIP LOCKED so passes on other hosts
-    /// take other rows; each gets the lease (its expiry in `due_at`, so a dead host's rows come
-    /// due again when the lease runs out) and a new fencing token.
+    /// take other rows, and rows a live lease holds are passed over; each gets the lease and a
+    /// new fencing token. `due_at` stays, so the update changes no indexed column (PostgreSQL
+    /// can keep it on its page without new index entries), and a dead host's rows are taken
+    /// again when their lease runs out.
     package func claimDue(limit: Int, now: Double, lease: Int64, owner: String) throws -> [ClaimedAction] {
         try write {
             let result = try db.execute("""
@@ -139,9 +141,10 @@ extension PostgresStore {
                 due AS MATERIALIZED (
                     SELECT id, due_at, lease_owner FROM action_instance
                     WHERE due_at IS NOT NULL AND due_at <= (SELECT t FROM clock)
+                      AND (lease_expires_at IS NULL OR lease_expires_at <= (SELECT t FROM clock))
                     ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
                 UPDATE action_instance a SET lease_owner = $3, lease_expires_at = (SELECT t FROM clock) + $4::float8,
-                    due_at = (SELECT t FROM clock) + $4::float8, lease_token = a.lease_token + 1
+                    lease_token = a.lease_token + 1
                 FROM due WHERE a.id = due.id
                 RETURNING a.id, a.lease_token, due.due_at, due.lease_owner, a.next_step, a.signal, a.status, a.strategy_id, a.bk_biz_id,
                     a.alert_level, a.execute_times, a.create_time, a.deadline_at, a.is_parent_action, a.parent_action_id,
@@ -279,8 +282,7 @@ extension PostgresStore {
         guard !held.isEmpty else { return [] }
         return try write {
             let kept = try db.execute("""
-                UPDATE action_instance a SET lease_expires_at = \(serverClock ? "extract(epoch FROM clock_timestamp())::float8 + ($1::float8 - $2::float8)" : "$1::float8"),
-                    due_at = \(serverClock ? "extract(epoch FROM clock_timestamp())::float8 + ($1::float8 - $2::float8)" : "$1::float8")
+                UPDATE action_instance a SET lease_expires_at = \(serverClock ? "extract(epoch FROM clock_timestamp())::float8 + ($1::float8 - $2::float8)" : "$1::float8")
                 FROM unnest($3::bigint[], $4::bigint[]) AS t(id, token)
                 WHERE a.id = t.id AND a.lease_token = t.token AND a.due_at IS NOT NULL
                 RETURNING a.id
@@ -296,7 +298,10 @@ extension PostgresStore {
         try read {
             try db.execute("""
                 SELECT least(
-                    (SELECT due_at FROM action_instance WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1),
+                    (SELECT due_at FROM action_instance WHERE due_at IS NOT NULL AND (lease_expires_at IS NULL OR lease_expires_at <= $1::float8)
+                        ORDER BY due_at LIMIT 1),
+                    (SELECT min(lease_expires_at)::float8 FROM action_instance
+                        WHERE due_at IS NOT NULL AND due_at <= $1::float8 AND lease_expires_at > $1::float8),
                     (SELECT min(deadline_at)::float8 FROM action_instance WHERE due_at IS NOT NULL AND deadline_at > $1::float8),
                     (SELECT min(next_at)::float8 FROM alert_cycle WHERE next_at IS NOT NULL AND next_at > $1::float8),
                     (SELECT min(due_at)::float8 FROM notice_digest WHERE due_at > $1::float8))

@@ -173,21 +173,21 @@ extension SQLiteStore {
         SELECT id FROM action_instance INDEXED BY action_instance_due WHERE due_at IS NOT NULL AND deadline_at <= ?
         """
 
-    /// The due rows, oldest first, from the live-row index (what every pass runs first), with
-    /// everything a pass needs of them and what the claim overwrites (the due time, the lease
-    /// holder, the token).
+    /// The due rows that no live lease holds, oldest first, from the live-row index (what every
+    /// pass runs first), with everything a pass needs of them, their due time and the lease
+    /// holder the claim overwrites (a dead pass's, when its lease ran out).
     static let dueSQL = """
         SELECT id, lease_token, next_step, signal, status, strategy_id, bk_biz_id, alert_level,
             execute_times, create_time, deadline_at, is_parent_action, parent_action_id, action_config_id,
             generate_uuid, strategy, dimensions, alerts, alert, action_plugin, action_config, inputs, outputs,
             ex_data, assignee, json_extract(action_plugin, '$.plugin_type'), due_at, lease_owner
         FROM action_instance INDEXED BY action_instance_due
-        WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?
+        WHERE due_at IS NOT NULL AND due_at <= ?1 AND (lease_expires_at IS NULL OR lease_expires_at <= ?1) ORDER BY due_at LIMIT ?2
         """
 
     /// Leases the rows ``dueSQL`` returned, by id (a JSON array of them), in the same transaction.
     static let claimSQL = """
-        UPDATE action_instance SET lease_owner = ?, lease_expires_at = ?, due_at = ?, lease_token = lease_token + 1
+        UPDATE action_instance SET lease_owner = ?, lease_expires_at = ?, lease_token = lease_token + 1
         WHERE id IN (SELECT value FROM json_each(?)) AND due_at IS NOT NULL
         """
 
@@ -203,8 +203,9 @@ extension SQLiteStore {
     // MARK: Claim
 
     /// Claims up to `limit` due rows for `owner`: sets the lease and bumps the fencing token.
-    /// A claimed row's `due_at` becomes its lease expiry, so a row whose worker died is due again
-    /// exactly when the lease runs out.
+    /// `due_at` stays (its index entry is not moved: a third of a claim's cost); a claim skips
+    /// rows whose lease has not run out, so a row whose worker died is taken again exactly when
+    /// its lease does (docs/decisions.md, "A claim is a lease with a fencing token").
     package func claimDue(limit: Int, now: Double, lease: Int64, owner: String) throws -> [ClaimedAction] {
         let expiry = now + Double(lease)
         return try database.write { db in
@@ -254,7 +255,7 @@ extension SQLiteStore {
             sqlite3_reset(due)
             guard !claimed.isEmpty else { return [] }
             let ids = "[" + claimed.map { String($0.id) }.joined(separator: ",") + "]"
-            try db.cachedStatement(sql: SQLiteStore.claimSQL).execute(arguments: [owner, expiry, expiry, ids])
+            try db.cachedStatement(sql: SQLiteStore.claimSQL).execute(arguments: [owner, expiry, ids])
             // One write transaction: every row read is still there to lease.
             guard db.changesCount == claimed.count else {
                 throw FTAError.environment("database \(database.path): the claim leased \(db.changesCount) rows, expected \(claimed.count)")
@@ -393,11 +394,11 @@ extension SQLiteStore {
         guard !held.isEmpty else { return [] }
         return try database.write { db in
             let stmt = try db.cachedStatement(sql: """
-                UPDATE action_instance SET lease_expires_at = ?, due_at = ? WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
+                UPDATE action_instance SET lease_expires_at = ? WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
                 """)
             var lost: [Int64] = []
             for h in held {
-                try stmt.execute(arguments: [until, until, h.id, h.token])
+                try stmt.execute(arguments: [until, h.id, h.token])
                 if db.changesCount == 0 { lost.append(h.id) }
             }
             return lost
@@ -418,14 +419,16 @@ extension SQLiteStore {
                 s.byStatus[row[0]] = n
                 s.total += n
             }
-            s.dueNow = try Int.fetchOne(db, sql: "SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND due_at <= ?", arguments: [now]) ?? 0
+            // Due and not held by a live lease (a leased row keeps its due time).
+            let due = "due_at IS NOT NULL AND due_at <= ?1 AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)"
+            s.dueNow = try Int.fetchOne(db, sql: "SELECT count(*) FROM action_instance WHERE \(due)", arguments: [now]) ?? 0
             s.leasedNow = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND lease_expires_at > ?
                 """, arguments: [now]) ?? 0
             s.scheduledLater = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND due_at > ? AND lease_owner IS NULL
                 """, arguments: [now]) ?? 0
-            if let oldest = try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM action_instance WHERE due_at IS NOT NULL AND due_at <= ?", arguments: [now]) {
+            if let oldest = try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM action_instance WHERE \(due)", arguments: [now]) {
                 s.oldestDueAge = now - oldest
             }
             return s

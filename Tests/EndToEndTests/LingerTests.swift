@@ -151,6 +151,21 @@ final class LingerTests: EndToEndCase {
                        ["/job/execute_job_plan/"] + Array(repeating: "/job/get_job_instance_status/", count: 3))
     }
 
+    /// A row already due but held by a dead pass's lease: a lingering pass takes it over once
+    /// the lease runs out, and not before.
+    func testRowLeasedByADeadPass_isTakenOverWhenTheLeaseRunsOut() throws {
+        let receiver = try startReceiver()
+        let id = ids(try tick(["enqueue", "-"], without: .now, stdin: Actions.lines([Actions.webhook(url: receiver.baseURL + "/taken")])))[0]
+        let expiry = Int64(Date().timeIntervalSince1970) + 3
+        try DatabaseTamper.leaseToDeadWorker(db, ids: [id], until: expiry)
+        let pass = try lingeringPass(maxRuntime: 30)
+        try waitUntil("the row to be taken over", timeout: 15) { try self.actionRows().first?.status == "success" }
+        let sentAt = Date().timeIntervalSince1970
+        stop(pass)
+        XCTAssertGreaterThanOrEqual(sentAt, Double(expiry), "not before the lease ran out")
+        XCTAssertEqual(try receiver.requests().count, 1)
+    }
+
     func testSIGTERMWhileWaiting_exitsWithinASecond_andLeavesNoClaim() throws {
         let receiver = try startReceiver()
         // Something due later keeps the pass sleeping on a known due time.

@@ -183,6 +183,30 @@ final class TickEndToEndTests: EndToEndCase {
 
     // MARK: Crash safety
 
+    /// A claim keeps the row's due time and passes over rows a live lease holds: `status` counts
+    /// such a row as leased, not due; a pass leaves it alone until the lease runs out, then
+    /// takes it over.
+    func testRowDueButLeased_isLeftAlone_countedAsLeased_andTakenWhenTheLeaseRunsOut() throws {
+        let ids = try enqueue((0..<3).map { Actions.webhook(url: receiver.baseURL + "/hook", alertId: "a\($0)") }, now: t0)
+        try DatabaseTamper.leaseToDeadWorker(db, ids: [ids[0]], until: t0 + 100)
+        let before = try json(tick(["status", "--json"], at: t0 + 10))
+        XCTAssertEqual(before["due_now"], 2)
+        XCTAssertEqual(before["leased_now"], 1)
+        XCTAssertEqual(before["oldest_due_age_seconds"], 10)
+        try pass(now: t0 + 10)
+        XCTAssertEqual(Set(try receivedCounts().keys), Set(ids[1...]), "the leased row is not sent")
+        let held = try show(ids[0])["action"]
+        XCTAssertEqual(held?["status"], "received")
+        XCTAssertEqual(held?["due_at"]?.intValue, t0, "its due time is kept")
+        let during = try json(tick(["status", "--json"], at: t0 + 50))
+        XCTAssertEqual(during["due_now"], 0)
+        XCTAssertEqual(during["leased_now"], 1)
+        let (_, report) = try pass(now: t0 + 100)
+        XCTAssertEqual(report["expired_leases"], 1)
+        XCTAssertEqual(try receivedCounts(), [ids[0]: 1, ids[1]: 1, ids[2]: 1])
+        XCTAssertEqual(try show(ids[0])["action"]?["status"], "success")
+    }
+
     func testPassKilledMidRun_nextPassAfterLeaseExpiry_completesEveryAction() throws {
         try receiver.script(path: "/slow", delay: 0.05)
         let ids = try enqueue((0..<120).map { Actions.webhook(url: receiver.baseURL + "/slow", alertId: "a\($0)") }, now: t0)

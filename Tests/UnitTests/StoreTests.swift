@@ -145,7 +145,7 @@ final class StoreTests: TemporaryDirectoryCase {
             XCTAssertFalse(plan.contains { $0.contains("TEMP B-TREE") }, "\(name) sorts: \(plan)")
         }
         // The claim's UPDATE goes by the ids the due rows gave.
-        let claim = try store.queryPlan(SQLiteStore.claimSQL, arguments: ["w", 65, 65, "[1,2]"])
+        let claim = try store.queryPlan(SQLiteStore.claimSQL, arguments: ["w", 65, "[1,2]"])
         XCTAssertTrue(claim.contains { $0.contains("INTEGER PRIMARY KEY") }, "claim: \(claim)")
         XCTAssertFalse(claim.contains { $0.hasPrefix("SCAN action_instance") }, "claim scans the table: \(claim)")
         XCTAssertFalse(claim.contains { $0.contains("TEMP B-TREE") }, "claim sorts: \(claim)")
