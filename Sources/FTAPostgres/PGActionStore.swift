@@ -139,14 +139,14 @@ extension PostgresStore {
             let result = try db.execute("""
                 WITH clock AS (SELECT \(PostgresStore.nowSQL(1)) AS t),
                 due AS MATERIALIZED (
-                    SELECT id, due_at, lease_owner FROM action_instance
+                    SELECT id, greatest(due_at, lease_expires_at) AS came_due, lease_owner FROM action_instance
                     WHERE due_at IS NOT NULL AND due_at <= (SELECT t FROM clock)
                       AND (lease_expires_at IS NULL OR lease_expires_at <= (SELECT t FROM clock))
                     ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
                 UPDATE action_instance a SET lease_owner = $3, lease_expires_at = (SELECT t FROM clock) + $4::float8,
                     lease_token = a.lease_token + 1
                 FROM due WHERE a.id = due.id
-                RETURNING a.id, a.lease_token, due.due_at, due.lease_owner, a.next_step, a.signal, a.status, a.strategy_id, a.bk_biz_id,
+                RETURNING a.id, a.lease_token, due.came_due, due.lease_owner, a.next_step, a.signal, a.status, a.strategy_id, a.bk_biz_id,
                     a.alert_level, a.execute_times, a.create_time, a.deadline_at, a.is_parent_action, a.parent_action_id,
                     a.action_config_id, a.generate_uuid, a.strategy, a.dimensions, a.alerts, a.alert, a.action_plugin, a.action_config,
                     a.inputs, a.outputs, a.ex_data, a.assignee, coalesce(a.action_plugin::jsonb ->> 'plugin_type', '')
@@ -298,7 +298,8 @@ extension PostgresStore {
         try read {
             try db.execute("""
                 SELECT least(
-                    (SELECT due_at FROM action_instance WHERE due_at IS NOT NULL AND (lease_expires_at IS NULL OR lease_expires_at <= $1::float8)
+                    (SELECT due_at FROM action_instance WHERE due_at IS NOT NULL
+                        AND (lease_expires_at IS NULL OR lease_expires_at <= $1::float8 OR due_at > $1::float8)
                         ORDER BY due_at LIMIT 1),
                     (SELECT min(lease_expires_at)::float8 FROM action_instance
                         WHERE due_at IS NOT NULL AND due_at <= $1::float8 AND lease_expires_at > $1::float8),

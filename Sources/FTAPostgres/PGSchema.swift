@@ -8,7 +8,7 @@ enum PGSchema {
     /// Key of the advisory lock migrations take (any constant unique to fta).
     static let lockKey: Int64 = 0x66_74_61_5F_73_63_68_65  // "fta_sche"
 
-    static let migrations: [String] = [v1, v2]
+    static let migrations: [String] = [v1, v2, v3]
 
     static func migrate(_ c: PGConnection) throws {
         // Fast path: a current schema needs one read.
@@ -30,6 +30,11 @@ enum PGSchema {
     }
 
     /// SQLite's v12: when a repeat's alert was last seen, and when the repeat started.
+    /// No table changes (SQLite's v14): the number marks that a claim keeps `due_at` and skips
+    /// rows under a live lease, so that an older fta, which would take such rows, refuses the
+    /// database.
+    static let v3 = "SELECT 1"
+
     static let v2 = """
         ALTER TABLE alert_cycle ADD COLUMN seen_at bigint;
         ALTER TABLE alert_cycle ADD COLUMN started_at bigint;

@@ -174,13 +174,14 @@ extension SQLiteStore {
         """
 
     /// The due rows that no live lease holds, oldest first, from the live-row index (what every
-    /// pass runs first), with everything a pass needs of them, their due time and the lease
-    /// holder the claim overwrites (a dead pass's, when its lease ran out).
+    /// pass runs first), with everything a pass needs of them, when each came due (for a row
+    /// whose lease ran out: the expiry, if later) and the lease holder the claim overwrites (a
+    /// dead pass's).
     static let dueSQL = """
         SELECT id, lease_token, next_step, signal, status, strategy_id, bk_biz_id, alert_level,
             execute_times, create_time, deadline_at, is_parent_action, parent_action_id, action_config_id,
             generate_uuid, strategy, dimensions, alerts, alert, action_plugin, action_config, inputs, outputs,
-            ex_data, assignee, json_extract(action_plugin, '$.plugin_type'), due_at, lease_owner
+            ex_data, assignee, json_extract(action_plugin, '$.plugin_type'), max(due_at, coalesce(lease_expires_at, due_at)), lease_owner
         FROM action_instance INDEXED BY action_instance_due
         WHERE due_at IS NOT NULL AND due_at <= ?1 AND (lease_expires_at IS NULL OR lease_expires_at <= ?1) ORDER BY due_at LIMIT ?2
         """

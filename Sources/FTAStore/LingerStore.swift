@@ -7,13 +7,16 @@ extension SQLiteStore {
     /// claimed at once), the first lease to run out on a due row, and the first time after `now`
     /// at which a live row passes its deadline or an interval round or a digest is due. Each is
     /// read from an index (`due_at` and `deadline_at` of live rows, `alert_cycle.next_at`,
-    /// `notice_digest.due_at`); the leased rows walked are those already due (in flight).
+    /// `notice_digest.due_at`); the leased rows walked are those already due (in flight). (A row
+    /// leased by an fta before schema v14 has `due_at` at its lease expiry, in the future: it
+    /// counts at that time.)
     package func nextDue(after now: Double) throws -> Double? {
         try database.read { db in
             let candidates: [Double?] = [
                 try Double.fetchOne(db, sql: """
                     SELECT due_at FROM action_instance INDEXED BY action_instance_due
-                    WHERE due_at IS NOT NULL AND (lease_expires_at IS NULL OR lease_expires_at <= ?) ORDER BY due_at LIMIT 1
+                    WHERE due_at IS NOT NULL AND (lease_expires_at IS NULL OR lease_expires_at <= ?1 OR due_at > ?1)
+                    ORDER BY due_at LIMIT 1
                     """, arguments: [now]),
                 try Double.fetchOne(db, sql: """
                     SELECT min(lease_expires_at) FROM action_instance INDEXED BY action_instance_due

@@ -5,7 +5,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14]
 
     static func migrate(_ db: Database, path: String) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -364,6 +364,11 @@ enum Schema {
     static func v13(_ db: Database) throws {
         try db.execute(sql: "DROP TRIGGER IF EXISTS action_instance_change")
     }
+
+    /// No table changes: the number marks that a claim keeps `due_at` and skips rows under a
+    /// live lease (docs/decisions.md, "A claim is a lease with a fencing token"). An older fta
+    /// claims by `due_at` alone and would take rows a newer pass holds, so it must refuse the file.
+    static func v14(_ db: Database) throws {}
 
     /// Debug builds only: temporary triggers that refuse an update of an exported column made
     /// without a new change number, and a number another row already has (``nextChange`` in a

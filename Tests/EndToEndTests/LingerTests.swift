@@ -154,16 +154,27 @@ final class LingerTests: EndToEndCase {
     /// A row already due but held by a dead pass's lease: a lingering pass takes it over once
     /// the lease runs out, and not before.
     func testRowLeasedByADeadPass_isTakenOverWhenTheLeaseRunsOut() throws {
+        try takeOver(movingDueAt: false)
+    }
+
+    /// The same for a row an fta before schema v14 leased, with `due_at` moved to the expiry:
+    /// the pass wakes for it at that time.
+    func testRowLeasedByAnOlderFta_isTakenOverWhenTheLeaseRunsOut() throws {
+        try takeOver(movingDueAt: true)
+    }
+
+    private func takeOver(movingDueAt: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
         let receiver = try startReceiver()
         let id = ids(try tick(["enqueue", "-"], without: .now, stdin: Actions.lines([Actions.webhook(url: receiver.baseURL + "/taken")])))[0]
         let expiry = Int64(Date().timeIntervalSince1970) + 3
-        try DatabaseTamper.leaseToDeadWorker(db, ids: [id], until: expiry)
+        try DatabaseTamper.leaseToDeadWorker(db, ids: [id], until: expiry, movingDueAt: movingDueAt)
         let pass = try lingeringPass(maxRuntime: 30)
         try waitUntil("the row to be taken over", timeout: 15) { try self.actionRows().first?.status == "success" }
-        let sentAt = Date().timeIntervalSince1970
+        let doneAt = Date().timeIntervalSince1970
         stop(pass)
-        XCTAssertGreaterThanOrEqual(sentAt, Double(expiry), "not before the lease ran out")
-        XCTAssertEqual(try receiver.requests().count, 1)
+        XCTAssertGreaterThanOrEqual(doneAt, Double(expiry), "not before the lease ran out", file: file, line: line)
+        XCTAssertLessThan(doneAt, Double(expiry) + 5, "woken when the lease ran out", file: file, line: line)
+        XCTAssertEqual(try receiver.requests().count, 1, file: file, line: line)
     }
 
     func testSIGTERMWhileWaiting_exitsWithinASecond_andLeavesNoClaim() throws {

@@ -71,15 +71,18 @@ package enum DatabaseTamper {
 
     /// Leaves rows as a pass that claimed them and died would: leased by `dead` until
     /// `expiry` (their due time kept), with the fencing token moved on. All rows, or only `ids`.
-    package static func leaseToDeadWorker(_ path: String, ids: [Int64]? = nil, until expiry: Int64) throws {
+    /// `movingDueAt`: as an fta before schema v14 left them, with `due_at` at the expiry too.
+    package static func leaseToDeadWorker(_ path: String, ids: [Int64]? = nil, until expiry: Int64, movingDueAt: Bool = false) throws {
         let sql = "UPDATE action_instance SET lease_owner = 'dead', lease_expires_at = ?, lease_token = lease_token + 1"
+            + (movingDueAt ? ", due_at = ?" : "")
+        let values: [DatabaseValueConvertible?] = movingDueAt ? [expiry, expiry] : [expiry]
         guard let ids else {
-            try execute(path, sql, [expiry])
+            try execute(path, sql, values)
             return
         }
         guard !ids.isEmpty else { return }
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        try execute(path, sql + " WHERE id IN (\(placeholders))", [expiry] + ids.map { $0 as DatabaseValueConvertible? })
+        try execute(path, sql + " WHERE id IN (\(placeholders))", values + ids.map { $0 as DatabaseValueConvertible? })
     }
 
     /// Marks the database as written by a newer fta: SQLite's `user_version`, PostgreSQL's

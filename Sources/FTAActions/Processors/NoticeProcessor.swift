@@ -97,6 +97,8 @@ package struct NoticeProcessor: ActionProcessor {
     /// (a parent, a missing channel, a held send) are in ``finished``.
     package struct Plan: Sendable {
         var group: [ClaimedAction]
+        /// The group's first child whose inputs read: its way, texts and send key are the group's.
+        var lead = 0
         /// Set when nothing is to be sent: the results, one per action.
         var finished: [StepResult]?
         var way = ""
@@ -142,7 +144,9 @@ package struct NoticeProcessor: ActionProcessor {
         // The group's way is its first readable child's; a child whose inputs do not read fails
         // on its own (grouping read them with a scan that does not validate).
         let missingWay = "notice config empty: inputs.notice_way is missing"
-        guard let lead = group.first(where: { childOf[$0.id] != nil }), let c = childOf[lead.id] else { return failAll(missingWay) }
+        guard let leadIndex = group.firstIndex(where: { childOf[$0.id] != nil }), let c = childOf[group[leadIndex].id] else { return failAll(missingWay) }
+        let lead = group[leadIndex]
+        plan.lead = leadIndex
         guard let channel = channels[c.way] else { return failAll("no channel configured for notice way '\(c.way)' (channels.\(c.way))") }
         plan.way = c.way
 
@@ -212,7 +216,8 @@ package struct NoticeProcessor: ActionProcessor {
         if let finished = prepared.finished { return finished }
         var plan = prepared
         let group = plan.group
-        guard let first = group.first, let channel = channels[plan.way] else { return [] }
+        guard group.indices.contains(plan.lead), let channel = channels[plan.way] else { return [] }
+        let lead = group[plan.lead]
         let way = plan.way
         var folded: [Int64: String] = [:]
         var lost = Set<Int64>()
@@ -240,7 +245,7 @@ package struct NoticeProcessor: ActionProcessor {
                 return group.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: "no network handle could be allocated")) }
             }
             results = channel.send(NoticeMessage(way: way, receivers: all, title: plan.title, content: plan.content,
-                                                 idempotencyKey: WebhookProcessor.idempotencyKey(first)), worker: sender)
+                                                 idempotencyKey: WebhookProcessor.idempotencyKey(lead)), worker: sender)
         }
         let outputs: [String: JSONValue] = ["title": .string(plan.title), "message": .string(plan.content)]
         return group.map { a in

@@ -5,7 +5,9 @@
 package struct ClaimedAction: Sendable {
     package var id: Int64
     package var leaseToken: Int64
-    /// `due_at` before the claim, restored when the pass releases the row unstarted.
+    /// When the row came due: its `due_at`, or for a row taken over from a lease that ran out,
+    /// the expiry if later. Restored as `due_at` when the pass releases the row unstarted; the
+    /// start of its start delay.
     package var previousDueAt: Double
     /// The lease on this row was held by another worker that let it expire.
     package var leaseWasExpired: Bool
