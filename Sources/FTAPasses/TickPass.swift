@@ -274,7 +274,7 @@ package final class TickPass {
         let claimed = try store.claimDue(limit: options.batch, now: now, lease: lease, owner: options.workerId)
         if claimed.count < options.batch { exhausted = true }
         // How late each starts after it came due (for a row whose lease ran out: after that).
-        for a in claimed { report.startDelay.observe(now - a.previousDueAt) }
+        for a in claimed { report.startDelay.observe(now - a.cameDueAt) }
         let takenOver = claimed.filter(\.leaseWasExpired).map(\.id)
         if !takenOver.isEmpty {
             report.expiredLeases += takenOver.count

@@ -129,6 +129,9 @@ extension PostgresStore {
 
     // MARK: Claim
 
+    /// No live lease holds the row at time `t` (a claim keeps `due_at`, so a due row may be leased).
+    static func unleased(at t: String) -> String { "(lease_expires_at IS NULL OR lease_expires_at <= \(t))" }
+
     /// One statement: due rows, oldest first, locked with SKIP LOCKED so passes on other hosts
     /// take other rows, and rows a live lease holds are passed over; each gets the lease and a
     /// new fencing token. `due_at` stays, so the update changes no indexed column (PostgreSQL
@@ -141,7 +144,7 @@ extension PostgresStore {
                 due AS MATERIALIZED (
                     SELECT id, greatest(due_at, lease_expires_at) AS came_due, lease_owner FROM action_instance
                     WHERE due_at IS NOT NULL AND due_at <= (SELECT t FROM clock)
-                      AND (lease_expires_at IS NULL OR lease_expires_at <= (SELECT t FROM clock))
+                      AND \(PostgresStore.unleased(at: "(SELECT t FROM clock)"))
                     ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
                 UPDATE action_instance a SET lease_owner = $3, lease_expires_at = (SELECT t FROM clock) + $4::float8,
                     lease_token = a.lease_token + 1
@@ -156,7 +159,7 @@ extension PostgresStore {
             for row in result.rows {
                 func i(_ k: Int) -> Int64 { row[k].flatMap { Int64($0) } ?? 0 }
                 var a = ClaimedAction(id: i(0), leaseToken: i(1))
-                a.previousDueAt = row[2].flatMap { Double($0) } ?? 0
+                a.cameDueAt = row[2].flatMap { Double($0) } ?? 0
                 a.leaseWasExpired = row[3] != nil
                 a.nextStep = row[4] ?? "execute"
                 a.signal = row[5] ?? ""
@@ -185,7 +188,7 @@ extension PostgresStore {
                 claimed.append(a)
             }
             // RETURNING follows no order: keep the claim's (oldest due first).
-            return claimed.sorted { ($0.previousDueAt, $0.id) < ($1.previousDueAt, $1.id) }
+            return claimed.sorted { ($0.cameDueAt, $0.id) < ($1.cameDueAt, $1.id) }
         }
     }
 
@@ -269,10 +272,10 @@ extension PostgresStore {
         guard !actions.isEmpty else { return }
         try write {
             try db.execute("""
-                UPDATE action_instance a SET lease_owner = NULL, lease_expires_at = NULL, due_at = t.due_at
-                FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) AS t(id, token, due_at)
+                UPDATE action_instance a SET lease_owner = NULL, lease_expires_at = NULL
+                FROM unnest($1::bigint[], $2::bigint[]) AS t(id, token)
                 WHERE a.id = t.id AND a.lease_token = t.token AND a.due_at IS NOT NULL
-                """, [PGArray(actions.map(\.id)), PGArray(actions.map(\.leaseToken)), PGArray(actions.map(\.previousDueAt))])
+                """, [PGArray(actions.map(\.id)), PGArray(actions.map(\.leaseToken))])
         }
     }
 
@@ -299,7 +302,7 @@ extension PostgresStore {
             try db.execute("""
                 SELECT least(
                     (SELECT due_at FROM action_instance WHERE due_at IS NOT NULL
-                        AND (lease_expires_at IS NULL OR lease_expires_at <= $1::float8 OR due_at > $1::float8)
+                        AND (\(PostgresStore.unleased(at: "$1::float8")) OR due_at > $1::float8)
                         ORDER BY due_at LIMIT 1),
                     (SELECT min(lease_expires_at)::float8 FROM action_instance
                         WHERE due_at IS NOT NULL AND due_at <= $1::float8 AND lease_expires_at > $1::float8),

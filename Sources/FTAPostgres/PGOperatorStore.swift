@@ -18,10 +18,10 @@ extension PostgresStore {
             }
             let t = Double(now)
             let live = try db.execute("""
-                SELECT count(*) FILTER (WHERE due_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at <= $1)),
+                SELECT count(*) FILTER (WHERE due_at <= $1 AND \(PostgresStore.unleased(at: "$1"))),
                        count(*) FILTER (WHERE lease_expires_at > $1),
                        count(*) FILTER (WHERE due_at > $1 AND lease_owner IS NULL),
-                       min(due_at) FILTER (WHERE due_at <= $1 AND (lease_expires_at IS NULL OR lease_expires_at <= $1))
+                       min(due_at) FILTER (WHERE due_at <= $1 AND \(PostgresStore.unleased(at: "$1")))
                 FROM action_instance WHERE due_at IS NOT NULL
                 """, [t])
             s.dueNow = Int(live.int(0, 0) ?? 0)

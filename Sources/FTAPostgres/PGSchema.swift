@@ -29,12 +29,12 @@ enum PGSchema {
         }
     }
 
-    /// SQLite's v12: when a repeat's alert was last seen, and when the repeat started.
     /// No table changes (SQLite's v14): the number marks that a claim keeps `due_at` and skips
     /// rows under a live lease, so that an older fta, which would take such rows, refuses the
     /// database.
     static let v3 = "SELECT 1"
 
+    /// SQLite's v12: when a repeat's alert was last seen, and when the repeat started.
     static let v2 = """
         ALTER TABLE alert_cycle ADD COLUMN seen_at bigint;
         ALTER TABLE alert_cycle ADD COLUMN started_at bigint;

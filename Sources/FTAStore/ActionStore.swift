@@ -183,8 +183,11 @@ extension SQLiteStore {
             generate_uuid, strategy, dimensions, alerts, alert, action_plugin, action_config, inputs, outputs,
             ex_data, assignee, json_extract(action_plugin, '$.plugin_type'), max(due_at, coalesce(lease_expires_at, due_at)), lease_owner
         FROM action_instance INDEXED BY action_instance_due
-        WHERE due_at IS NOT NULL AND due_at <= ?1 AND (lease_expires_at IS NULL OR lease_expires_at <= ?1) ORDER BY due_at LIMIT ?2
+        WHERE due_at IS NOT NULL AND due_at <= ?1 AND \(unleased) ORDER BY due_at LIMIT ?2
         """
+
+    /// No live lease holds the row at `?1` (a claim keeps `due_at`, so a due row may be leased).
+    static let unleased = "(lease_expires_at IS NULL OR lease_expires_at <= ?1)"
 
     /// Leases the rows ``dueSQL`` returned, by id (a JSON array of them), in the same transaction.
     static let claimSQL = """
@@ -249,11 +252,10 @@ extension SQLiteStore {
                 a.text.exData = columnText(due, 23)
                 a.text.assignee = columnText(due, 24)
                 a.pluginType = columnText(due, 25)
-                a.previousDueAt = sqlite3_column_double(due, 26)
+                a.cameDueAt = sqlite3_column_double(due, 26)
                 a.leaseWasExpired = sqlite3_column_type(due, 27) != SQLITE_NULL
                 claimed.append(a)
             }
-            sqlite3_reset(due)
             guard !claimed.isEmpty else { return [] }
             let ids = "[" + claimed.map { String($0.id) }.joined(separator: ",") + "]"
             try db.cachedStatement(sql: SQLiteStore.claimSQL).execute(arguments: [owner, expiry, ids])
@@ -378,15 +380,15 @@ extension SQLiteStore {
             .execute(arguments: [status.rawValue, status == .success ? nil : FailureType.executeError.rawValue, now, id])
     }
 
-    /// Gives back claimed rows that were never started, with their old due time.
+    /// Gives back claimed rows that were never started: their lease goes, their due time stayed.
     package func release(_ actions: [ClaimedAction]) throws {
         guard !actions.isEmpty else { return }
         try database.write { db in
             let stmt = try db.cachedStatement(sql: """
-                UPDATE action_instance SET lease_owner = NULL, lease_expires_at = NULL, due_at = ?
+                UPDATE action_instance SET lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = ? AND lease_token = ? AND due_at IS NOT NULL
                 """)
-            for a in actions { try stmt.execute(arguments: [a.previousDueAt, a.id, a.leaseToken]) }
+            for a in actions { try stmt.execute(arguments: [a.id, a.leaseToken]) }
         }
     }
 
@@ -421,7 +423,7 @@ extension SQLiteStore {
                 s.total += n
             }
             // Due and not held by a live lease (a leased row keeps its due time).
-            let due = "due_at IS NOT NULL AND due_at <= ?1 AND (lease_expires_at IS NULL OR lease_expires_at <= ?1)"
+            let due = "due_at IS NOT NULL AND due_at <= ?1 AND \(SQLiteStore.unleased)"
             s.dueNow = try Int.fetchOne(db, sql: "SELECT count(*) FROM action_instance WHERE \(due)", arguments: [now]) ?? 0
             s.leasedNow = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM action_instance WHERE due_at IS NOT NULL AND lease_expires_at > ?

@@ -15,7 +15,7 @@ extension SQLiteStore {
             let candidates: [Double?] = [
                 try Double.fetchOne(db, sql: """
                     SELECT due_at FROM action_instance INDEXED BY action_instance_due
-                    WHERE due_at IS NOT NULL AND (lease_expires_at IS NULL OR lease_expires_at <= ?1 OR due_at > ?1)
+                    WHERE due_at IS NOT NULL AND (\(SQLiteStore.unleased) OR due_at > ?1)
                     ORDER BY due_at LIMIT 1
                     """, arguments: [now]),
                 try Double.fetchOne(db, sql: """

@@ -120,6 +120,9 @@ final class IngestEndToEndTests: EndToEndCase {
         let mails = try smtp.messages()
         XCTAssertEqual(mails.count, 1, "one merged mail for the others")
         XCTAssertEqual(Set(mails.first?["rcpt_tos"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["bob@example.com", "carol@example.com"])
+        // Its idempotency key (the Message-ID) is the first readable child's, which was sent.
+        let lead = mailChildren[1]
+        XCTAssertEqual(mails.first?["message_id"], .string("<fta-\(lead.createTime)\(lead.id)-execute-1@fta>"))
         // Read through `show`, as an operator would (the test's row decoder refuses the broken inputs).
         func shown(_ id: Int64) throws -> JSONValue { try json(tick(["show", "--json", "\(id)"], without: [.now, .config], expect: nil))["action"] ?? .null }
         let failed = try shown(broken.id)

@@ -36,6 +36,7 @@ class Recorder:
             "body": body,
             "raw_has_crlf": b"\r\n" in (envelope.original_content or b""),
             "header_names": [k.lower() for k in msg.keys()],
+            "message_id": str(msg["Message-ID"]) if msg["Message-ID"] else None,
         }
         with open(self.path, "a") as f:
             f.write(json.dumps(record) + "\n")

@@ -104,13 +104,13 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertEqual(a.leaseToken, 1)
     }
 
-    func testRelease_restoresTheOldDueTime() throws {
+    func testRelease_givesTheRowBack_withItsDueTime() throws {
         var d = draft(); d.dueAt = 900
         _ = try store.insert([d], now: 800)
         let c = try store.claimDue(limit: 1, now: 1000, lease: 60, owner: "A")
         try store.release(c)
         let again = try store.claimDue(limit: 1, now: 1000, lease: 60, owner: "B")
-        XCTAssertEqual(again.first?.previousDueAt, 900)
+        XCTAssertEqual(again.first?.cameDueAt, 900)
         XCTAssertFalse(again.first?.leaseWasExpired ?? true)
     }
 
@@ -124,7 +124,7 @@ final class StoreTests: TemporaryDirectoryCase {
         }
         _ = try store.insert(drafts, now: 800)
         let first = try store.claimDue(limit: 5, now: 1000, lease: 60, owner: "A")
-        XCTAssertEqual(first.map(\.previousDueAt), [900, 900, 900, 950, 950])
+        XCTAssertEqual(first.map(\.cameDueAt), [900, 900, 900, 950, 950])
         let leased = try Set(DatabaseTamper.scalar(dir.file("s.db"), "SELECT group_concat(id) FROM action_instance WHERE lease_owner = 'A'")?
             .split(separator: ",").map { Int64($0)! } ?? [])
         XCTAssertEqual(leased, Set(first.map(\.id)))

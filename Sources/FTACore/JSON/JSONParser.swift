@@ -118,7 +118,7 @@ package enum JSONParser {
         return out
     }
 
-    private struct Parser {
+    struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var pos = 0
         /// Raw byte ranges of the keys of the objects being skipped, innermost last (for the
@@ -302,7 +302,8 @@ package enum JSONParser {
         }
 
         /// Whether any of the eight bytes of `w` is a quote, a backslash or a control character
-        /// (the bytes a string scan must stop at); bytes of 0x80 and above never match.
+        /// (the bytes a string scan must stop at); bytes of 0x80 and above never match. Also
+        /// used by ``JSONParser/scannedMembers(of:_:)``.
         @inline(__always)
         static func hasSpecialByte(_ w: UInt64) -> Bool {
             let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080

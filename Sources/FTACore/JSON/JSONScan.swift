@@ -85,10 +85,11 @@ extension JSONParser {
             i += 1
             var highs: UInt64 = 0
             while true {
-                // Eight bytes at a time up to the first quote or backslash.
+                // Eight bytes at a time up to the first quote, backslash or control byte (the
+                // byte loop below passes over a control byte).
                 while i + 8 <= n {
                     let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
-                    if Scan.hasQuoteOrBackslash(w) { break }
+                    if Parser.hasSpecialByte(w) { break }
                     highs |= w
                     i += 8
                 }
@@ -108,13 +109,6 @@ extension JSONParser {
         @inline(__always) mutating func string() -> Bool {
             var plain = true
             return string(plain: &plain)
-        }
-
-        @inline(__always)
-        static func hasQuoteOrBackslash(_ w: UInt64) -> Bool {
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
-            return ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs != 0
         }
 
         /// Past the value starting at `i`; false if it does not end where a value can.

@@ -6,9 +6,8 @@ package struct ClaimedAction: Sendable {
     package var id: Int64
     package var leaseToken: Int64
     /// When the row came due: its `due_at`, or for a row taken over from a lease that ran out,
-    /// the expiry if later. Restored as `due_at` when the pass releases the row unstarted; the
-    /// start of its start delay.
-    package var previousDueAt: Double
+    /// the expiry if later (where its start delay counts from).
+    package var cameDueAt: Double
     /// The lease on this row was held by another worker that let it expire.
     package var leaseWasExpired: Bool
     package var nextStep: String
@@ -46,7 +45,7 @@ package struct ClaimedAction: Sendable {
                 status: ActionStatus = .received, createTime: Int64 = 0, pluginType: String = "webhook") {
         self.id = id
         self.leaseToken = leaseToken
-        self.previousDueAt = Double(createTime)
+        self.cameDueAt = Double(createTime)
         self.leaseWasExpired = false
         self.nextStep = nextStep
         self.signal = signal
