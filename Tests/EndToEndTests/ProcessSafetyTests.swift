@@ -48,8 +48,18 @@ final class ProcessSafetyTests: EndToEndCase {
             if chunk.isEmpty { break }
             out += chunk
         }
-        // Every line fed has been read (the pipe took it all) and parsed.
+        // Every line fed has been read and parsed: the write returned, the pipe is empty (the
+        // process read what the write left in it), and then half a second to parse the last read.
         _ = written.wait(timeout: .now() + 60)
+        // (The pipe is reopened through /proc: this process's copy of the read end was closed
+        // when the child started.)
+        let pipe = open("/proc/\(p.processIdentifier)/fd/0", O_RDONLY | O_NONBLOCK)
+        if pipe >= 0 {
+            let drained = Date().addingTimeInterval(60)
+            var pending: Int32 = 1
+            while Date() < drained, ioctl(pipe, UInt(FIONREAD), &pending) == 0, pending > 0 { usleep(10_000) }
+            close(pipe)
+        }
         usleep(500_000)
         kill(p.processIdentifier, signal)
         out += output.fileHandleForReading.readDataToEndOfFile()
