@@ -138,4 +138,32 @@ final class JSONTests: XCTestCase {
         }
         XCTAssertEqual(JSONValue.string("a\"b\\c\nd\u{1}").jsonText, #""a\"b\\c\nd\u0001""#)
     }
+
+    /// A notice child's inputs are its parent's members written once plus three of its own:
+    /// the text must be what writing the merged object gives, byte for byte.
+    func testMembersWrittenOnce_giveTheMergedObjectsText() throws {
+        let bases: [[String: JSONValue]] = [
+            [:],
+            ["a": .int(1)],
+            ["alert_latest_time": .int(1_795_000_000), "notify_info": .object(["sms": .array([.string("u1"), .string("u2")])]),
+             "shield_detail": .string("quote \" and \n newline"), "zz": .null, "é": .bool(true), "Z": .double(2.5)],
+            ["followed": .bool(true), "notice_way": .string("old"), "m": .array([])],
+        ]
+        let extras: [[String: JSONValue]] = [
+            [:],
+            ["notice_way": .string("sms"), "notice_receiver": .string("u1"), "followed": .bool(false)],
+            ["0": .int(0), "~": .string("last"), "a": .string("replaces a")],
+            ["é": .string("replaces é"), "ü": .object(["x": .int(1)])],
+        ]
+        for base in bases {
+            let shared = JSONWriter.Members(base)
+            for extra in extras {
+                let merged = base.merging(extra) { _, new in new }
+                XCTAssertEqual(shared.text(adding: extra), JSONValue.object(merged).jsonText, "base \(base.keys.sorted()) extra \(extra.keys.sorted())")
+            }
+        }
+        // Fails if the merge lost or doubled a member: the parsed text is the merged object.
+        let text = JSONWriter.Members(bases[3]).text(adding: extras[1])
+        XCTAssertEqual(try JSONParser.parse(text), .object(bases[3].merging(extras[1]) { _, new in new }))
+    }
 }

@@ -243,14 +243,16 @@ package struct CreationStage: Sendable {
                 family = Family(action: parent, relationId: relation.id)
                 // Shielded alerts get the parent only (it finishes skipped), as in the original.
                 if !event.isShielded {
+                    // The parent's inputs written once; each child adds its way, receiver and flag.
+                    let shared = JSONWriter.Members(inputs)
                     func children(_ ways: [String: [String]], _ voice: [[String]], followed: Bool) {
                         for way in ways.keys.sorted() {
                             for receiver in ways[way]! where !receiver.isEmpty {
-                                family.children.append(child(of: parent, inputs: inputs, way: way, receiver: .string(receiver), key: "\(key)|\(way)|\(receiver)|\(followed ? "f" : "m")", followed: followed))
+                                family.children.append(child(of: parent, inputs: shared, way: way, receiver: .string(receiver), key: "\(key)|\(way)|\(receiver)|\(followed ? "f" : "m")", followed: followed))
                             }
                         }
                         for list in voice where !list.isEmpty {
-                            family.children.append(child(of: parent, inputs: inputs, way: "voice", receiver: .array(list.map { .string($0) }),
+                            family.children.append(child(of: parent, inputs: shared, way: "voice", receiver: .array(list.map { .string($0) }),
                                                          key: "\(key)|voice|\(list.joined(separator: ","))|\(followed ? "f" : "m")", followed: followed))
                         }
                     }
@@ -276,15 +278,11 @@ package struct CreationStage: Sendable {
         return plan
     }
 
-    func child(of parent: ActionDraft, inputs: [String: JSONValue], way: String, receiver: JSONValue, key: String, followed: Bool) -> ActionDraft {
+    func child(of parent: ActionDraft, inputs: JSONWriter.Members, way: String, receiver: JSONValue, key: String, followed: Bool) -> ActionDraft {
         var c = parent
         c.isParentAction = false
         c.dedupeKey = key
-        var i = inputs
-        i["notice_way"] = .string(way)
-        i["notice_receiver"] = receiver
-        i["followed"] = .bool(followed)
-        c.inputs = JSONValue.object(i).jsonText
+        c.inputs = inputs.text(adding: ["notice_way": .string(way), "notice_receiver": receiver, "followed": .bool(followed)])
         return c
     }
 
