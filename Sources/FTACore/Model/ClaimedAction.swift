@@ -26,19 +26,88 @@ package struct ClaimedAction: Sendable {
     package var pluginType: String
     package var text: Columns
 
-    /// The JSON columns, unparsed.
+    /// The JSON columns, unparsed. They share one copy-on-write box: an action is copied from
+    /// the claim to the queue, the worker, the held set and the record, and each copy of ten
+    /// separate strings retained and later released each of them (about 6 % of a notice pass's
+    /// main thread, BENCHMARKS.md "Sixth round").
     package struct Columns: Sendable {
-        package var strategy = "{}"
-        package var dimensions = "[]"
-        package var alerts = "[]"
-        package var alert = "{}"
-        package var actionPlugin = "{}"
-        package var actionConfig = "{}"
-        package var inputs = "{}"
-        package var outputs = "{}"
-        package var exData = "{}"
-        package var assignee = "[]"
+        /// Written only while uniquely referenced (``unique()``), so sharing it between threads
+        /// is sharing immutable values.
+        private final class Storage: @unchecked Sendable {
+            var strategy = "{}"
+            var dimensions = "[]"
+            var alerts = "[]"
+            var alert = "{}"
+            var actionPlugin = "{}"
+            var actionConfig = "{}"
+            var inputs = "{}"
+            var outputs = "{}"
+            var exData = "{}"
+            var assignee = "[]"
+            init() {}
+            init(_ other: Storage) {
+                strategy = other.strategy
+                dimensions = other.dimensions
+                alerts = other.alerts
+                alert = other.alert
+                actionPlugin = other.actionPlugin
+                actionConfig = other.actionConfig
+                inputs = other.inputs
+                outputs = other.outputs
+                exData = other.exData
+                assignee = other.assignee
+            }
+        }
+
+        private var storage = Storage()
+
         package init() {}
+
+        private mutating func unique() -> Storage {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage) }
+            return storage
+        }
+
+        package var strategy: String {
+            get { storage.strategy }
+            set { unique().strategy = newValue }
+        }
+        package var dimensions: String {
+            get { storage.dimensions }
+            set { unique().dimensions = newValue }
+        }
+        package var alerts: String {
+            get { storage.alerts }
+            set { unique().alerts = newValue }
+        }
+        package var alert: String {
+            get { storage.alert }
+            set { unique().alert = newValue }
+        }
+        package var actionPlugin: String {
+            get { storage.actionPlugin }
+            set { unique().actionPlugin = newValue }
+        }
+        package var actionConfig: String {
+            get { storage.actionConfig }
+            set { unique().actionConfig = newValue }
+        }
+        package var inputs: String {
+            get { storage.inputs }
+            set { unique().inputs = newValue }
+        }
+        package var outputs: String {
+            get { storage.outputs }
+            set { unique().outputs = newValue }
+        }
+        package var exData: String {
+            get { storage.exData }
+            set { unique().exData = newValue }
+        }
+        package var assignee: String {
+            get { storage.assignee }
+            set { unique().assignee = newValue }
+        }
     }
 
     package init(id: Int64, leaseToken: Int64, nextStep: String = "execute", signal: String = "abnormal",
