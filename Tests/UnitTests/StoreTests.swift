@@ -64,6 +64,39 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertEqual(row["outputs"]?["execute_notify_result"]?["3"]?["mail"]?.arrayValue?.first?["action_id"]?.intValue, notice.id)
     }
 
+    /// A batch of outcomes numbers its changes from one look-up of the latest: each row gets its
+    /// own number, in the order written, above every earlier one, with the stamps and merges a
+    /// statement of their own numbers (Schema.nextChange) taking theirs in between.
+    func testABatchOfOutcomes_numbersEachChangeInTheOrderWritten() throws {
+        let ids = try store.insert([draft(), draft(), draft(), draft(), draft()], now: 1000).map { r -> Int64 in
+            switch r { case .stored(let id), .duplicate(let id): return id }
+        }
+        let claimed = try store.claimDue(limit: 10, now: 1000, lease: 30, owner: "A").sorted { $0.id < $1.id }
+        XCTAssertEqual(claimed.map(\.id), ids)
+        func outcome(_ i: Int) -> ActionUpdate {
+            OutcomeResolver.resolve(action: claimed[i], outcome: .success("ok \(i)"), policy: .none, now: 1001, random: 0)
+        }
+        XCTAssertEqual(try store.record([outcome(0)], now: 1001), [])
+        var first = outcome(1)
+        first.realStatusFor = [ids[4]]
+        var second = outcome(2)
+        second.notifyResult = ExecutionNotice.NotifyResult(sourceId: ids[4], step: "1", way: "mail", entry: ["receiver": "dave"])
+        var lost = outcome(3)
+        lost.leaseToken += 5
+        XCTAssertEqual(try store.record([first, second, lost, outcome(4)], now: 1002), [ids[3]])
+        let seq = try store.database.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, change_seq FROM action_instance").map { ($0["id"] as Int64, $0["change_seq"] as Int64?) })
+        }
+        // Row 4 was stamped (real_status) after the first outcome, merged into after the second,
+        // and then recorded its own outcome: its number is the last.
+        let order = [ids[0], ids[1], ids[2], ids[4]].compactMap { seq[$0] ?? nil }
+        XCTAssertEqual(order.count, 4, "\(seq)")
+        XCTAssertEqual(order, order.sorted(), "\(seq)")
+        XCTAssertEqual(Set(order).count, 4, "\(seq)")
+        XCTAssertEqual(seq[ids[4]] ?? nil, (seq[ids[2]] ?? nil).map { $0 + 2 }, "a number for the merge into row 4, then one for its outcome")
+        XCTAssertNil(seq[ids[3]] ?? nil, "the lost outcome changed nothing")
+    }
+
     func testSweep_timesOutLiveRows_fencesTheirWorker_andLeavesTerminalRowsAlone() throws {
         var d1 = draft(); d1.timeout = 60
         var d2 = draft(); d2.timeout = 60
