@@ -28,7 +28,7 @@ package struct ClaimedAction: Sendable {
 
     /// The JSON columns, unparsed. They share one copy-on-write box: an action is copied from
     /// the claim to the queue, the worker, the held set and the record, and each copy of ten
-    /// separate strings retained and later released each of them (about 6 % of a notice pass's
+    /// separate strings retained and later released each of them (about 3 % of a notice pass's
     /// main thread, BENCHMARKS.md "Sixth round").
     package struct Columns: Sendable {
         /// Written only while uniquely referenced (``unique()``), so sharing it between threads
