@@ -68,46 +68,16 @@ package struct ClaimedAction: Sendable {
             return storage
         }
 
-        package var strategy: String {
-            get { storage.strategy }
-            set { unique().strategy = newValue }
-        }
-        package var dimensions: String {
-            get { storage.dimensions }
-            set { unique().dimensions = newValue }
-        }
-        package var alerts: String {
-            get { storage.alerts }
-            set { unique().alerts = newValue }
-        }
-        package var alert: String {
-            get { storage.alert }
-            set { unique().alert = newValue }
-        }
-        package var actionPlugin: String {
-            get { storage.actionPlugin }
-            set { unique().actionPlugin = newValue }
-        }
-        package var actionConfig: String {
-            get { storage.actionConfig }
-            set { unique().actionConfig = newValue }
-        }
-        package var inputs: String {
-            get { storage.inputs }
-            set { unique().inputs = newValue }
-        }
-        package var outputs: String {
-            get { storage.outputs }
-            set { unique().outputs = newValue }
-        }
-        package var exData: String {
-            get { storage.exData }
-            set { unique().exData = newValue }
-        }
-        package var assignee: String {
-            get { storage.assignee }
-            set { unique().assignee = newValue }
-        }
+        package var strategy: String { get { storage.strategy } set { unique().strategy = newValue } }
+        package var dimensions: String { get { storage.dimensions } set { unique().dimensions = newValue } }
+        package var alerts: String { get { storage.alerts } set { unique().alerts = newValue } }
+        package var alert: String { get { storage.alert } set { unique().alert = newValue } }
+        package var actionPlugin: String { get { storage.actionPlugin } set { unique().actionPlugin = newValue } }
+        package var actionConfig: String { get { storage.actionConfig } set { unique().actionConfig = newValue } }
+        package var inputs: String { get { storage.inputs } set { unique().inputs = newValue } }
+        package var outputs: String { get { storage.outputs } set { unique().outputs = newValue } }
+        package var exData: String { get { storage.exData } set { unique().exData = newValue } }
+        package var assignee: String { get { storage.assignee } set { unique().assignee = newValue } }
     }
 
     package init(id: Int64, leaseToken: Int64, nextStep: String = "execute", signal: String = "abnormal",
