@@ -154,6 +154,8 @@ final class JSONTests: XCTestCase {
             ["notice_way": .string("sms"), "notice_receiver": .string("u1"), "followed": .bool(false)],
             ["0": .int(0), "~": .string("last"), "a": .string("replaces a")],
             ["é": .string("replaces é"), "ü": .object(["x": .int(1)])],
+            // "e" and a combining acute accent: equal to the base's "é" as a Swift string.
+            ["e\u{301}": .string("replaces é, spelled apart")],
         ]
         for base in bases {
             let shared = JSONWriter.Members(base)

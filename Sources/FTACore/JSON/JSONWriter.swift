@@ -127,9 +127,12 @@ package enum JSONWriter {
                     out.append(contentsOf: members[i].text)
                     i += 1
                 } else {
-                    if i < members.count && members[i].key == added[j].key { i += 1 }
+                    // A replaced member keeps its key's spelling, as a dictionary's merge does
+                    // (two keys can be equal as Swift strings with different bytes).
+                    var key = added[j].key
+                    if i < members.count && members[i].key == key { key = members[i].key; i += 1 }
                     comma()
-                    JSONWriter.appendString(added[j].key, to: &out)
+                    JSONWriter.appendString(key, to: &out)
                     out.append(UInt8(ascii: ":"))
                     JSONWriter.append(added[j].value, to: &out, pretty: false, indent: 0)
                     j += 1
