@@ -288,11 +288,12 @@ extension SQLiteStore {
                 WHERE id = ?11 AND lease_token = ?12 AND due_at IS NOT NULL
                 """
             }
-            let latest = try db.cachedStatement(sql: Schema.latestChangeSQL).sqliteStatement
+            let next = try db.cachedStatement(sql: "SELECT \(Schema.nextChangeValue)").sqliteStatement
             func nextChange() throws -> Int64 {
-                defer { sqlite3_reset(latest) }
-                sqlite3_reset(latest)
-                return try stepRow(latest, on: db.sqliteConnection) ? sqlite3_column_int64(latest, 0) + 1 : 1
+                defer { sqlite3_reset(next) }
+                sqlite3_reset(next)
+                _ = try stepRow(next, on: db.sqliteConnection)
+                return sqlite3_column_int64(next, 0)
             }
             var change = try nextChange()
             let update = try db.cachedStatement(sql: updateSQL(outputs: "?4"))

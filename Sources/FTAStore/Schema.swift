@@ -210,7 +210,9 @@ enum Schema {
     /// The assignment every single-row UPDATE of an exported column carries (since v13, in
     /// place of the trigger). Only for statements that change one row: the sub-select is
     /// evaluated once per statement, so rows of one statement would share a number.
-    package static let nextChange = "change_seq = coalesce((\(latestChangeSQL)), 0) + 1"
+    package static let nextChange = "change_seq = \(nextChangeValue)"
+    /// The number the next change takes (the record reads it once for a batch it numbers itself).
+    static let nextChangeValue = "coalesce((\(latestChangeSQL)), 0) + 1"
 
     /// The exported columns: an UPDATE that changes one of them must set ``nextChange``.
     static let exportedColumns = ["status", "failure_type", "ex_data", "outputs", "end_time", "inputs", "real_status",

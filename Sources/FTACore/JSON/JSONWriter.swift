@@ -48,14 +48,19 @@ package enum JSONWriter {
             for (i, member) in o.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { newline(&out, indent + 1) }
-                appendString(member.key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                if pretty { out.append(0x20) }
-                append(member.value, to: &out, pretty: pretty, indent: indent + 1)
+                appendMember(member.key, member.value, to: &out, pretty: pretty, indent: indent + 1)
             }
             if pretty { newline(&out, indent) }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// `"key":value` (`"key": value` when pretty).
+    private static func appendMember(_ key: String, _ value: JSONValue, to out: inout [UInt8], pretty: Bool = false, indent: Int = 0) {
+        appendString(key, to: &out)
+        out.append(UInt8(ascii: ":"))
+        if pretty { out.append(0x20) }
+        append(value, to: &out, pretty: pretty, indent: indent)
     }
 
     private static func newline(_ out: inout [UInt8], _ indent: Int) {
@@ -105,9 +110,7 @@ package enum JSONWriter {
         package init(_ object: [String: JSONValue]) {
             members = object.sorted { $0.key < $1.key }.map { member in
                 var text: [UInt8] = []
-                JSONWriter.appendString(member.key, to: &text)
-                text.append(UInt8(ascii: ":"))
-                JSONWriter.append(member.value, to: &text, pretty: false, indent: 0)
+                JSONWriter.appendMember(member.key, member.value, to: &text)
                 return (member.key, text)
             }
         }
@@ -132,9 +135,7 @@ package enum JSONWriter {
                     var key = added[j].key
                     if i < members.count && members[i].key == key { key = members[i].key; i += 1 }
                     comma()
-                    JSONWriter.appendString(key, to: &out)
-                    out.append(UInt8(ascii: ":"))
-                    JSONWriter.append(added[j].value, to: &out, pretty: false, indent: 0)
+                    JSONWriter.appendMember(key, added[j].value, to: &out)
                     j += 1
                 }
             }
