@@ -28,56 +28,38 @@ package struct ClaimedAction: Sendable {
 
     /// The JSON columns, unparsed. They share one copy-on-write box: an action is copied from
     /// the claim to the queue, the worker, the held set and the record, and each copy of ten
-    /// separate strings retained and later released each of them (about 3 % of a notice pass's
-    /// main thread, BENCHMARKS.md "Sixth round").
+    /// separate strings retained and later released each of them (BENCHMARKS.md "Sixth round").
     package struct Columns: Sendable {
-        /// Written only while uniquely referenced (``unique()``), so sharing it between threads
-        /// is sharing immutable values.
+        /// The ten texts, in a box written only while uniquely referenced (``unique()``), so
+        /// sharing it between threads is sharing immutable values.
+        private struct Texts {
+            var strategy = "{}", dimensions = "[]", alerts = "[]", alert = "{}", actionPlugin = "{}"
+            var actionConfig = "{}", inputs = "{}", outputs = "{}", exData = "{}", assignee = "[]"
+        }
         private final class Storage: @unchecked Sendable {
-            var strategy = "{}"
-            var dimensions = "[]"
-            var alerts = "[]"
-            var alert = "{}"
-            var actionPlugin = "{}"
-            var actionConfig = "{}"
-            var inputs = "{}"
-            var outputs = "{}"
-            var exData = "{}"
-            var assignee = "[]"
-            init() {}
-            init(_ other: Storage) {
-                strategy = other.strategy
-                dimensions = other.dimensions
-                alerts = other.alerts
-                alert = other.alert
-                actionPlugin = other.actionPlugin
-                actionConfig = other.actionConfig
-                inputs = other.inputs
-                outputs = other.outputs
-                exData = other.exData
-                assignee = other.assignee
-            }
+            var texts: Texts
+            init(_ texts: Texts) { self.texts = texts }
         }
 
-        private var storage = Storage()
+        private var storage = Storage(Texts())
 
         package init() {}
 
         private mutating func unique() -> Storage {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage) }
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.texts) }
             return storage
         }
 
-        package var strategy: String { get { storage.strategy } set { unique().strategy = newValue } }
-        package var dimensions: String { get { storage.dimensions } set { unique().dimensions = newValue } }
-        package var alerts: String { get { storage.alerts } set { unique().alerts = newValue } }
-        package var alert: String { get { storage.alert } set { unique().alert = newValue } }
-        package var actionPlugin: String { get { storage.actionPlugin } set { unique().actionPlugin = newValue } }
-        package var actionConfig: String { get { storage.actionConfig } set { unique().actionConfig = newValue } }
-        package var inputs: String { get { storage.inputs } set { unique().inputs = newValue } }
-        package var outputs: String { get { storage.outputs } set { unique().outputs = newValue } }
-        package var exData: String { get { storage.exData } set { unique().exData = newValue } }
-        package var assignee: String { get { storage.assignee } set { unique().assignee = newValue } }
+        package var strategy: String { get { storage.texts.strategy } set { unique().texts.strategy = newValue } }
+        package var dimensions: String { get { storage.texts.dimensions } set { unique().texts.dimensions = newValue } }
+        package var alerts: String { get { storage.texts.alerts } set { unique().texts.alerts = newValue } }
+        package var alert: String { get { storage.texts.alert } set { unique().texts.alert = newValue } }
+        package var actionPlugin: String { get { storage.texts.actionPlugin } set { unique().texts.actionPlugin = newValue } }
+        package var actionConfig: String { get { storage.texts.actionConfig } set { unique().texts.actionConfig = newValue } }
+        package var inputs: String { get { storage.texts.inputs } set { unique().texts.inputs = newValue } }
+        package var outputs: String { get { storage.texts.outputs } set { unique().texts.outputs = newValue } }
+        package var exData: String { get { storage.texts.exData } set { unique().texts.exData = newValue } }
+        package var assignee: String { get { storage.texts.assignee } set { unique().texts.assignee = newValue } }
     }
 
     package init(id: Int64, leaseToken: Int64, nextStep: String = "execute", signal: String = "abnormal",
