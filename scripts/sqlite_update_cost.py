@@ -8,8 +8,9 @@ of the bench's notice events). Each variant runs 1,000 single-row statements in 
 on a copy, under `valgrind --tool=callgrind`, and prints the instructions SQLite's byte-code
 engine (`sqlite3VdbeExec`, inclusive) spent per statement:
 
-  record   the pass's outcome UPDATE as written (Schema.nextChange's sub-query included)
-  bound    the same with the change number bound instead of looked up
+  record   the outcome UPDATE with its change number looked up by sub-query (Schema.nextChange),
+           as the record wrote it before b923c47
+  bound    the same with the change number bound, as the record writes it since
   status   an UPDATE of `status` alone
   log      the outcome's `action_log` INSERT
   narrow   an UPDATE of `status` alone in a table of six of the row's columns (id, status,
