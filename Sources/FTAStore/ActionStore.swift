@@ -9,13 +9,18 @@ extension SQLiteStore {
 
     // MARK: Enqueue
 
+    /// An action is two rows under one id: the row the pass claims and updates, and its
+    /// creation-time detail (``Schema/detailColumns``), inserted right after it.
     static let insertSQL = """
-        INSERT INTO action_instance (signal, strategy_id, strategy, strategy_relation_id, dimensions, dimension_hash,
-            alerts, alert_level, status, ex_data, create_time, update_time, action_plugin, action_config,
-            action_config_id, bk_biz_id, is_parent_action, parent_action_id, assignee, inputs, execute_times,
-            generate_uuid, alert, dedupe_key, due_at, next_step, deadline_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', '{}', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'execute', ?)
+        INSERT INTO action_instance (signal, strategy_id, strategy_relation_id, dimension_hash, alert_level, status, ex_data,
+            create_time, update_time, action_config_id, bk_biz_id, is_parent_action, parent_action_id, assignee, execute_times,
+            generate_uuid, dedupe_key, due_at, next_step, deadline_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, 'received', '{}', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'execute', ?17)
         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+        """
+    static let insertDetailSQL = """
+        INSERT INTO action_detail (id, strategy, dimensions, alerts, action_plugin, action_config, inputs, alert)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
         """
 
     /// Stores drafts in one transaction; a duplicate `dedupe_key` is reported, not stored again.
@@ -44,71 +49,83 @@ extension SQLiteStore {
         let db: Database
         let path: String
         let stmt: OpaquePointer
+        let detail: OpaquePointer
         let connection: OpaquePointer?
         /// One-row scratch for callers that insert drafts one at a time.
         var scratch = PackedActions(reservingRows: 1, bytesPerRow: 4096)
 
-        /// Parameter numbers of the texts in ``PackedActions`` order (see `insertSQL`).
-        static let textParameters: [Int32] = [1, 3, 5, 6, 7, 11, 12, 14, 17, 18, 20, 21, 22]
+        /// Where each text of a ``PackedActions`` row is bound, in its order: the parameter
+        /// number in `insertSQL` (positive) or in `insertDetailSQL` (negative).
+        static let textParameters: [Int32] = [1, -2, -3, 4, -4, -5, -6, 9, 12, -7, 14, -8, 15]
 
         init(db: Database, path: String) throws {
             self.db = db
             self.path = path
             stmt = try db.cachedStatement(sql: SQLiteStore.insertSQL).sqliteStatement
+            detail = try db.cachedStatement(sql: SQLiteStore.insertDetailSQL).sqliteStatement
             connection = db.sqliteConnection
         }
 
         /// Bindings point into caller memory: never leave them behind, error or not.
         func finish() {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
+            for s in [stmt, detail] {
+                sqlite3_reset(s)
+                sqlite3_clear_bindings(s)
+            }
         }
 
         mutating func insert(_ d: ActionDraft, now: Int64) throws -> InsertResult {
             scratch.removeAll()
             scratch.append(d)
             let rows = scratch
-            defer { sqlite3_clear_bindings(stmt) }
+            defer { sqlite3_clear_bindings(stmt); sqlite3_clear_bindings(detail) }
             return try insert(rows, row: 0, now: now)
         }
 
         func insert(_ rows: PackedActions, row r: Int, now: Int64) throws -> InsertResult {
-            let stmt = self.stmt
+            let stmt = self.stmt, detail = self.detail
             let n = rows.numbers[r]
             let due = n.dueAt ?? now
             let deadline = max(now, due) + n.timeout
             sqlite3_reset(stmt)
+            sqlite3_reset(detail)
             sqlite3_bind_int64(stmt, 2, n.strategyId)
-            sqlite3_bind_int64(stmt, 4, n.strategyRelationId)
-            sqlite3_bind_int64(stmt, 8, n.alertLevel)
-            sqlite3_bind_int64(stmt, 9, now)
-            sqlite3_bind_int64(stmt, 10, now)
-            sqlite3_bind_int64(stmt, 13, n.actionConfigId)
-            sqlite3_bind_int64(stmt, 15, n.isParentAction ? 1 : 0)
-            sqlite3_bind_int64(stmt, 16, n.parentActionId)
-            sqlite3_bind_int64(stmt, 19, n.executeTimes)
-            sqlite3_bind_int64(stmt, 23, due)
-            sqlite3_bind_int64(stmt, 24, deadline)
+            sqlite3_bind_int64(stmt, 3, n.strategyRelationId)
+            sqlite3_bind_int64(stmt, 5, n.alertLevel)
+            sqlite3_bind_int64(stmt, 6, now)
+            sqlite3_bind_int64(stmt, 7, now)
+            sqlite3_bind_int64(stmt, 8, n.actionConfigId)
+            sqlite3_bind_int64(stmt, 10, n.isParentAction ? 1 : 0)
+            sqlite3_bind_int64(stmt, 11, n.parentActionId)
+            sqlite3_bind_int64(stmt, 13, n.executeTimes)
+            sqlite3_bind_int64(stmt, 16, due)
+            sqlite3_bind_int64(stmt, 17, deadline)
+            var id: Int64?
             let rc: Int32 = rows.bytes.withUnsafeBufferPointer { raw in
                 raw.withMemoryRebound(to: CChar.self) { base in
-                    for (k, index) in RowInserter.textParameters.enumerated() {
+                    for (k, number) in RowInserter.textParameters.enumerated() {
+                        let (target, index) = number > 0 ? (stmt, number) : (detail, -number)
                         let span = rows.range(row: r, text: k)
                         if k == PackedActions.textsPerRow - 1 && !n.hasDedupeKey {
-                            sqlite3_bind_null(stmt, index)
+                            sqlite3_bind_null(target, index)
                         } else if let start = base.baseAddress, !span.isEmpty {
-                            sqlite3_bind_text(stmt, index, start + span.lowerBound, Int32(span.count), nil)
+                            sqlite3_bind_text(target, index, start + span.lowerBound, Int32(span.count), nil)
                         } else {
-                            sqlite3_bind_text(stmt, index, "", 0, nil)
+                            sqlite3_bind_text(target, index, "", 0, nil)
                         }
                     }
-                    return sqlite3_step(stmt)
+                    let rc = sqlite3_step(stmt)
+                    guard rc == SQLITE_DONE, sqlite3_changes(connection) > 0 else { return rc }
+                    let rowid = sqlite3_last_insert_rowid(connection)
+                    id = rowid
+                    sqlite3_bind_int64(detail, 1, rowid)
+                    return sqlite3_step(detail)
                 }
             }
             guard rc == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
             }
-            if sqlite3_changes(connection) > 0 {
-                let id = sqlite3_last_insert_rowid(connection)
+            if let id {
                 if n.needsApproval {
                     // Waiting for approval: the ticket's 30 minutes plus a margin, then the
                     // action's own timeout once approved.
@@ -177,12 +194,14 @@ extension SQLiteStore {
     /// pass runs first), with everything a pass needs of them, when each came due (for a row
     /// whose lease ran out: the expiry, if later) and the lease holder the claim overwrites (a
     /// dead pass's).
+    /// The detail is joined by id (a look-up in its table per row); a row without one, which
+    /// no fta command writes, is claimed with empty details and fails on its config.
     static let dueSQL = """
-        SELECT id, lease_token, next_step, signal, status, strategy_id, bk_biz_id, alert_level,
+        SELECT a.id, lease_token, next_step, signal, status, strategy_id, bk_biz_id, alert_level,
             execute_times, create_time, deadline_at, is_parent_action, parent_action_id, action_config_id,
-            generate_uuid, strategy, dimensions, alerts, alert, action_plugin, action_config, inputs, outputs,
-            ex_data, assignee, json_extract(action_plugin, '$.plugin_type'), max(due_at, coalesce(lease_expires_at, due_at)), lease_owner
-        FROM action_instance INDEXED BY action_instance_due
+            generate_uuid, d.strategy, d.dimensions, d.alerts, d.alert, d.action_plugin, d.action_config, d.inputs, outputs,
+            ex_data, assignee, json_extract(d.action_plugin, '$.plugin_type'), max(due_at, coalesce(lease_expires_at, due_at)), lease_owner
+        FROM action_instance a INDEXED BY action_instance_due LEFT JOIN action_detail d ON d.id = a.id
         WHERE due_at IS NOT NULL AND due_at <= ?1 AND \(unleased) ORDER BY due_at LIMIT ?2
         """
 
@@ -457,7 +476,7 @@ extension SQLiteStore {
     /// One row as JSON (every column) and its log lines, or nil when there is no such id.
     package func action(id: Int64) throws -> (row: JSONValue, log: [ActionLogLine])? {
         try database.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM action_instance WHERE id = ?", arguments: [id]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(Schema.fullView) WHERE id = ?", arguments: [id]) else { return nil }
             var o: [String: JSONValue] = [:]
             for (column, value) in row {
                 switch value.storage {

@@ -103,12 +103,14 @@ extension SQLiteStore {
                                         "notice_way": inputs["notice_way"] ?? .null, "notice_receiver": inputs["notice_receiver"] ?? .null,
                                         "converge_description": .string(description)]
         try db.execute(sql: """
-            INSERT INTO action_instance (signal, strategy_id, alert_level, status, create_time, update_time, action_plugin, action_config,
-                action_config_id, bk_biz_id, inputs, due_at, next_step, deadline_at)
-            VALUES ('collect', 0, ?, 'sleep', ?, ?, ?, ?, ?, ?, ?, ?, 'collect', ?)
-            """, arguments: [a.alertLevel, now, now, JSONValue.object(["plugin_type": "collect", "plugin_key": "notice", "name": "summary notice"]).jsonText,
-                             JSONValue.object(actionConfig).jsonText, a.actionConfigId, a.bkBizId, collectInputs.jsonText,
+            INSERT INTO action_instance (signal, strategy_id, alert_level, status, create_time, update_time,
+                action_config_id, bk_biz_id, due_at, next_step, deadline_at)
+            VALUES ('collect', 0, ?, 'sleep', ?, ?, ?, ?, ?, 'collect', ?)
+            """, arguments: [a.alertLevel, now, now, a.actionConfigId, a.bkBizId,
                              now + ConvergeRules.collectDelay, now + ConvergeRules.collectDelay + 600])
+        try db.execute(sql: "INSERT INTO action_detail (id, action_plugin, action_config, inputs) VALUES (?, ?, ?, ?)",
+                       arguments: [db.lastInsertedRowID, JSONValue.object(["plugin_type": "collect", "plugin_key": "notice", "name": "summary notice"]).jsonText,
+                                   JSONValue.object(actionConfig).jsonText, collectInputs.jsonText])
     }
 
     /// The business-level second stage for a new instance: it records its business dimension and,
@@ -164,7 +166,8 @@ extension SQLiteStore {
                 let instances = business ? try Int64.fetchAll(db, sql: "SELECT related_id FROM converge_relation WHERE converge_id = ? AND related_type = 'converge'", arguments: [cid]) : [cid]
                 let list = instances.isEmpty ? "0" : instances.map(String.init).joined(separator: ",")
                 let related = try Row.fetchAll(db, sql: """
-                    SELECT a.id, a.alerts, a.alert, a.strategy FROM converge_relation r JOIN action_instance a ON a.id = r.related_id
+                    SELECT a.id, d.alerts, d.alert, d.strategy FROM converge_relation r JOIN action_instance a ON a.id = r.related_id
+                    JOIN action_detail d ON d.id = a.id
                     WHERE r.converge_id IN (\(list)) AND r.related_type = 'action' AND r.converge_status = 'skipped' AND a.status = 'skipped' ORDER BY a.id
                     """)
                 for id in instances + (business ? [cid] : []) {
@@ -178,8 +181,12 @@ extension SQLiteStore {
                 let summary = ConvergeSummary(action: a, inputs: inputs, business: business, description: row[1], now: now, related: related.map {
                     ConvergeSummary.Related(id: $0[0], alerts: $0[1], alert: $0[2], strategy: $0[3])
                 })
-                try db.execute(sql: "UPDATE action_instance SET inputs = ?, alerts = ?, assignee = ?, \(Schema.nextChange) WHERE id = ? AND lease_token = ?",
-                               arguments: [summary.inputs, summary.alerts, summary.assignee, a.id, a.leaseToken])
+                // The action row first: it is fenced by the lease and takes the change's number.
+                try db.execute(sql: "UPDATE action_instance SET assignee = ?, \(Schema.nextChange) WHERE id = ? AND lease_token = ?",
+                               arguments: [summary.assignee, a.id, a.leaseToken])
+                if db.changesCount > 0 {
+                    try db.execute(sql: "UPDATE action_detail SET inputs = ?, alerts = ? WHERE id = ?", arguments: [summary.inputs, summary.alerts, a.id])
+                }
                 out[a.id] = .send(summary.send, related: related.map { $0[0] })
             }
             return out

@@ -74,6 +74,7 @@ extension SQLiteStore {
         result.repeats += db.changesCount
         try db.execute(sql: "DELETE FROM action_instance WHERE id IN (\(list))")
         result.actions += db.changesCount
+        try db.execute(sql: "DELETE FROM action_detail WHERE id IN (\(list))")
         // Converge instances left without actions, then the business-level ones left empty.
         try db.execute(sql: """
             DELETE FROM converge_instance WHERE converge_type = 'action' AND create_time < ?

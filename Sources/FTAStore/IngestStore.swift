@@ -64,7 +64,7 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT c.alert_id, c.relation_id, c.config_id, c.signal, c.execute_times, c.action_id,
                        a.alert, a.strategy, a.action_config, a.inputs, coalesce(c.seen_at, c.last_time), coalesce(c.started_at, c.last_time)
-                FROM alert_cycle c INDEXED BY alert_cycle_next JOIN action_instance a ON a.id = c.action_id
+                FROM alert_cycle c INDEXED BY alert_cycle_next JOIN action_detail a ON a.id = c.action_id
                 WHERE c.next_at IS NOT NULL AND c.next_at <= ? ORDER BY c.next_at LIMIT ?
                 """, arguments: [now, limit])
             var report = RepeatReport()

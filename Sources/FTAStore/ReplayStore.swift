@@ -7,8 +7,8 @@ extension SQLiteStore {
     /// Held notices with saved sends that have not been replayed successfully, oldest first.
     package func heldNotices(_ f: HeldFilter) throws -> [HeldNotice] {
         var sql = """
-            SELECT id, create_time, strategy_id, bk_biz_id, parent_action_id, signal, status, ex_data, strategy, action_plugin
-            FROM action_instance INDEXED BY action_instance_held
+            SELECT a.id, create_time, strategy_id, bk_biz_id, parent_action_id, signal, status, ex_data, d.strategy, d.action_plugin
+            FROM action_instance a INDEXED BY action_instance_held LEFT JOIN action_detail d ON d.id = a.id
             WHERE failure_type = 'blocked' AND status IN ('blocked', 'failure') AND json_extract(ex_data, '$.retry_params[0]') IS NOT NULL
             """
         var args: [DatabaseValueConvertible?] = []
@@ -17,13 +17,13 @@ extension SQLiteStore {
             sql += " AND \(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))"
             args += values.map { $0 as DatabaseValueConvertible? }
         }
-        list("id", f.ids)
+        list("a.id", f.ids)
         list("strategy_id", f.strategies)
         list("bk_biz_id", f.bizIds)
         list("json_extract(ex_data, '$.retry_params[0].way')", f.ways)
         if let since = f.since { sql += " AND create_time >= ?"; args.append(since) }
         if let until = f.until { sql += " AND create_time < ?"; args.append(until) }
-        sql += " ORDER BY id"
+        sql += " ORDER BY a.id"
         if let limit = f.limit { sql += " LIMIT ?"; args.append(limit) }
         return try database.read { db in
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in

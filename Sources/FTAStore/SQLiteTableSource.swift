@@ -3,13 +3,15 @@ import GRDB
 
 /// Reading the file table by table for `fta-tick migrate-db`.
 extension SQLiteStore: TableSource {
+    /// An action is copied whole: its row with its detail (one table on PostgreSQL).
     package func readTable(_ table: String, batch: Int, _ each: ([String], [[CellValue]]) throws -> Void) throws {
         guard copiedTables.contains(table) else { return }
+        let source = table == "action_instance" ? Schema.fullView : table
         try database.read { db in
-            let columns = try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", arguments: [table]).map { $0[0] as String }
+            let columns = try Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?) ORDER BY cid", arguments: [source]).map { $0[0] as String }
             guard !columns.isEmpty else { return }
             let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
-            let cursor = try Row.fetchCursor(db, sql: "SELECT \(list) FROM \(table)")
+            let cursor = try Row.fetchCursor(db, sql: "SELECT \(list) FROM \(source)")
             var rows: [[CellValue]] = []
             rows.reserveCapacity(batch)
             while let row = try cursor.next() {

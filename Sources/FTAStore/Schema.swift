@@ -5,7 +5,7 @@ import GRDB
 /// IMMEDIATE transaction that re-checks the version, so processes that open a new database
 /// at the same moment cannot both apply a step.
 enum Schema {
-    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14]
+    static let migrations: [(Database) throws -> Void] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15]
 
     static func migrate(_ db: Database, path: String) throws {
         let current = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -214,8 +214,10 @@ enum Schema {
     /// The number the next change takes (the record reads it once for a batch it numbers itself).
     static let nextChangeValue = "coalesce((\(latestChangeSQL)), 0) + 1"
 
-    /// The exported columns: an UPDATE that changes one of them must set ``nextChange``.
-    static let exportedColumns = ["status", "failure_type", "ex_data", "outputs", "end_time", "inputs", "real_status",
+    /// The action row's exported columns that change after creation: an UPDATE that changes one
+    /// of them must set ``nextChange``. (`inputs` and `alerts`, in `action_detail` since v15,
+    /// change only with convergence, which numbers the change on the action row first.)
+    static let exportedColumns = ["status", "failure_type", "ex_data", "outputs", "end_time", "real_status",
                                   "execute_times", "need_poll", "is_polled", "assignee"]
 
     static func v8(_ db: Database) throws {
@@ -372,6 +374,92 @@ enum Schema {
     /// claims by `due_at` alone and would take rows a newer pass holds, so it must refuse the file.
     static func v14(_ db: Database) throws {}
 
+    /// The columns written when an action is created and read when it runs, which claims and
+    /// outcomes never change: they live in `action_detail`, one row per action under the same
+    /// id, so the two UPDATEs every action pays rewrite a row of about 200 bytes instead of 1.2 KB
+    /// (docs/decisions.md, "The row a pass rewrites is narrow"). Convergence rewrites `inputs`
+    /// and `alerts` of the summaries it prepares, and numbers that change on the action row.
+    static let detailColumns = ["strategy", "dimensions", "alerts", "action_plugin", "action_config", "inputs", "alert"]
+
+    /// The action row with its detail, for every read that is not the pass's own (show, export,
+    /// tests, `migrate-db`). A row whose detail is missing still shows, with NULL details.
+    static let fullView = "action_full"
+
+    /// The creation-time JSON moves out of `action_instance` into `action_detail`. The table is
+    /// built anew (SQLite's way of dropping columns in one rewrite), its indexes with it.
+    static func v15(_ db: Database) throws {
+        let kept = """
+            id, signal, strategy_id, strategy_relation_id, dimension_hash, alert_level, status, failure_type, ex_data,
+            create_time, end_time, update_time, action_config_id, bk_biz_id, is_parent_action, parent_action_id,
+            sub_actions, assignee, outputs, real_status, is_polled, need_poll, execute_times, generate_uuid, is_enabled,
+            is_deleted, create_user, update_user, dedupe_key, due_at, next_step, lease_owner, lease_expires_at,
+            lease_token, deadline_at, change_seq
+            """
+        let detail = detailColumns.joined(separator: ", ")
+        try db.execute(sql: """
+            CREATE TABLE action_detail (
+                -- The action's id (action_instance.id).
+                id INTEGER PRIMARY KEY,
+                strategy TEXT NOT NULL DEFAULT '{}',
+                dimensions TEXT NOT NULL DEFAULT '[]',
+                alerts TEXT NOT NULL DEFAULT '[]',
+                action_plugin TEXT NOT NULL DEFAULT '{}',
+                action_config TEXT NOT NULL DEFAULT '{}',
+                inputs TEXT NOT NULL DEFAULT '{}',
+                alert TEXT NOT NULL DEFAULT '{}'
+            );
+            INSERT INTO action_detail (id, \(detail)) SELECT id, \(detail) FROM action_instance;
+            CREATE TABLE action_instance_v15 (
+                id INTEGER PRIMARY KEY,
+                signal TEXT NOT NULL,
+                strategy_id INTEGER NOT NULL DEFAULT 0,
+                strategy_relation_id INTEGER NOT NULL DEFAULT 0,
+                dimension_hash TEXT NOT NULL DEFAULT '',
+                alert_level INTEGER NOT NULL DEFAULT 3,
+                status TEXT NOT NULL DEFAULT 'received',
+                failure_type TEXT,
+                ex_data TEXT NOT NULL DEFAULT '{}',
+                create_time INTEGER NOT NULL,
+                end_time INTEGER,
+                update_time INTEGER NOT NULL,
+                action_config_id INTEGER NOT NULL DEFAULT 0,
+                bk_biz_id TEXT NOT NULL DEFAULT '',
+                is_parent_action INTEGER NOT NULL DEFAULT 0,
+                parent_action_id INTEGER NOT NULL DEFAULT 0,
+                sub_actions TEXT NOT NULL DEFAULT '[]',
+                assignee TEXT NOT NULL DEFAULT '[]',
+                outputs TEXT NOT NULL DEFAULT '{}',
+                real_status TEXT NOT NULL DEFAULT '',
+                is_polled INTEGER NOT NULL DEFAULT 0,
+                need_poll INTEGER NOT NULL DEFAULT 0,
+                execute_times INTEGER NOT NULL DEFAULT 0,
+                generate_uuid TEXT NOT NULL DEFAULT '',
+                is_enabled INTEGER NOT NULL DEFAULT 1,
+                is_deleted INTEGER NOT NULL DEFAULT 0,
+                create_user TEXT NOT NULL DEFAULT '',
+                update_user TEXT NOT NULL DEFAULT '',
+                dedupe_key TEXT,
+                due_at INTEGER,
+                next_step TEXT NOT NULL DEFAULT 'execute',
+                lease_owner TEXT,
+                lease_expires_at INTEGER,
+                lease_token INTEGER NOT NULL DEFAULT 0,
+                deadline_at INTEGER,
+                change_seq INTEGER
+            );
+            INSERT INTO action_instance_v15 (\(kept)) SELECT \(kept) FROM action_instance;
+            DROP TABLE action_instance;
+            ALTER TABLE action_instance_v15 RENAME TO action_instance;
+            CREATE INDEX action_instance_due ON action_instance(due_at, deadline_at) WHERE due_at IS NOT NULL;
+            CREATE UNIQUE INDEX action_instance_dedupe ON action_instance(dedupe_key) WHERE dedupe_key IS NOT NULL;
+            CREATE INDEX action_instance_parent ON action_instance(parent_action_id) WHERE parent_action_id > 0;
+            CREATE INDEX action_instance_held ON action_instance(id) WHERE failure_type = 'blocked';
+            CREATE INDEX action_instance_change ON action_instance(change_seq) WHERE change_seq IS NOT NULL;
+            CREATE VIEW \(fullView) AS SELECT a.*, \(detailColumns.map { "d.\($0)" }.joined(separator: ", "))
+                FROM action_instance a LEFT JOIN action_detail d ON d.id = a.id;
+            """)
+    }
+
     /// Debug builds only: temporary triggers that refuse an update of an exported column made
     /// without a new change number, and a number another row already has (``nextChange`` in a
     /// statement that changes several rows), so a writer that gets it wrong fails every test
@@ -385,7 +473,11 @@ enum Schema {
             CREATE TEMP TRIGGER IF NOT EXISTS action_instance_change_shared BEFORE UPDATE OF change_seq ON main.action_instance
             WHEN NEW.change_seq IS NOT OLD.change_seq
                 AND EXISTS (SELECT 1 FROM main.action_instance WHERE change_seq = NEW.change_seq AND id <> NEW.id)
-            BEGIN SELECT RAISE(ABORT, 'action_instance: a change_seq given to two rows (Schema.nextChange in a statement of several rows)'); END
+            BEGIN SELECT RAISE(ABORT, 'action_instance: a change_seq given to two rows (Schema.nextChange in a statement of several rows)'); END;
+            CREATE TEMP TRIGGER IF NOT EXISTS action_detail_change_guard BEFORE UPDATE ON main.action_detail
+            WHEN (NEW.inputs IS NOT OLD.inputs OR NEW.alerts IS NOT OLD.alerts)
+                AND NOT EXISTS (SELECT 1 FROM main.action_instance WHERE id = NEW.id AND change_seq = (\(latestChangeSQL)))
+            BEGIN SELECT RAISE(ABORT, 'action_detail: inputs or alerts changed without numbering the change on the action row first'); END
             """)
     }
 }

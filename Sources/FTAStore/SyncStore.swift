@@ -5,15 +5,21 @@ import GRDB
 /// dead letters.
 extension SQLiteStore {
 
+    /// Read from `action_instance a` joined with its detail `d` (``exportFrom``).
     static let exportColumns = """
-        id, change_seq, signal, status, failure_type, strategy_id, alert_level, bk_biz_id, create_time, update_time, end_time,
-        execute_times, is_parent_action, parent_action_id, action_config_id, real_status, strategy, dimensions, alerts, ex_data,
-        inputs, outputs, action_plugin, action_config, assignee,
-        (SELECT r.converge_id FROM converge_relation r WHERE r.related_id = action_instance.id AND r.related_type = 'action'
+        a.id, change_seq, signal, status, failure_type, strategy_id, alert_level, bk_biz_id, create_time, update_time, end_time,
+        execute_times, is_parent_action, parent_action_id, action_config_id, real_status, d.strategy, d.dimensions, d.alerts, ex_data,
+        d.inputs, outputs, d.action_plugin, d.action_config, assignee,
+        (SELECT r.converge_id FROM converge_relation r WHERE r.related_id = a.id AND r.related_type = 'action'
             ORDER BY r.is_primary DESC, r.converge_id DESC LIMIT 1),
-        (SELECT r.is_primary FROM converge_relation r WHERE r.related_id = action_instance.id AND r.related_type = 'action'
+        (SELECT r.is_primary FROM converge_relation r WHERE r.related_id = a.id AND r.related_type = 'action'
             ORDER BY r.is_primary DESC, r.converge_id DESC LIMIT 1)
         """
+
+    /// `index`: the action row's index to read by.
+    static func exportFrom(index: String? = nil) -> String {
+        "action_instance a \(index.map { "INDEXED BY \($0) " } ?? "")LEFT JOIN action_detail d ON d.id = a.id"
+    }
 
     static func exportRow(_ r: Row) -> ExportRow {
         var e = ExportRow(id: r[0], changeSeq: r[1] ?? 0, signal: r[2], status: r[3], strategyId: r[5], createTime: r[8], updateTime: r[9])
@@ -38,7 +44,7 @@ extension SQLiteStore {
     /// latest is committed: no transaction id is needed.
     package func changes(after position: SyncPosition, limit: Int, updatedSince: Int64?) throws -> [ExportRow] {
         try database.read { db in
-            var sql = "SELECT \(SQLiteStore.exportColumns) FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ?"
+            var sql = "SELECT \(SQLiteStore.exportColumns) FROM \(SQLiteStore.exportFrom(index: "action_instance_change")) WHERE change_seq > ?"
             var args: [DatabaseValueConvertible] = [position.seq]
             if let since = updatedSince { sql += " AND update_time >= ?"; args.append(since) }
             sql += " ORDER BY change_seq LIMIT ?"
@@ -50,7 +56,7 @@ extension SQLiteStore {
     package func exportRows(ids: [Int64]) throws -> [ExportRow] {
         guard !ids.isEmpty else { return [] }
         return try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SQLiteStore.exportColumns) FROM action_instance WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+            try Row.fetchAll(db, sql: "SELECT \(SQLiteStore.exportColumns) FROM \(SQLiteStore.exportFrom()) WHERE a.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
                              arguments: StatementArguments(ids)).map(SQLiteStore.exportRow)
         }
     }

@@ -37,12 +37,28 @@ package enum DatabaseTamper {
 
     /// Replaces an action's stored `action_config` text.
     package static func setActionConfig(_ path: String, id: Int64, _ text: String) throws {
-        try execute(path, "UPDATE action_instance SET action_config = ? WHERE id = ?", [text, id])
+        try execute(path, "UPDATE \(detailTable(path)) SET action_config = ? WHERE id = ?", [text, id])
     }
 
     /// Replaces an action's stored `inputs` text.
     package static func setInputs(_ path: String, id: Int64, _ text: String) throws {
-        try execute(path, "UPDATE action_instance SET inputs = ?, \(numberTheChange) WHERE id = ?", [text, id])
+        if TestBackend.isPostgres(path) {
+            try execute(path, "UPDATE action_instance SET inputs = ?, \(numberTheChange) WHERE id = ?", [text, id])
+            return
+        }
+        // The change is numbered on the action row, then the detail changes (docs/schema.md).
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        try queue.write { db in
+            try db.execute(sql: "UPDATE action_instance SET \(numberTheChange) WHERE id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE action_detail SET inputs = ? WHERE id = ?", arguments: [text, id])
+        }
+    }
+
+    /// The table holding an action's creation-time JSON: its own on SQLite, the action row on
+    /// PostgreSQL.
+    static func detailTable(_ path: String) -> String {
+        TestBackend.isPostgres(path) ? "action_instance" : "action_detail"
     }
 
     /// Replaces an action's stored `outputs` text.

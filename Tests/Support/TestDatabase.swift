@@ -173,12 +173,18 @@ package final class TestDatabase {
 
     /// Every action, by id.
     package func actions() throws -> [ActionRow] {
-        try rows("SELECT * FROM action_instance ORDER BY id").map(ActionRow.init)
+        try rows("SELECT * FROM \(actionTable) ORDER BY id").map(ActionRow.init)
     }
 
     /// The action with `id`, or nil when there is none.
     package func action(_ id: Int64) throws -> ActionRow? {
-        try rows("SELECT * FROM action_instance WHERE id = ?", [id]).first.map(ActionRow.init)
+        try rows("SELECT * FROM \(actionTable) WHERE id = ?", [id]).first.map(ActionRow.init)
+    }
+
+    /// Where an action is read whole: one table on PostgreSQL, the row joined with its detail
+    /// on SQLite (docs/schema.md, `action_detail`).
+    var actionTable: String {
+        TestBackend.isPostgres(path) ? "action_instance" : "action_full"
     }
 
     /// The log of action `actionId`, oldest first, each entry as "step: message".

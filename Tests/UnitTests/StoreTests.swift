@@ -120,7 +120,8 @@ final class StoreTests: TemporaryDirectoryCase {
         guard case .stored(let id)? = try store.insert([d], now: 1000).first else { return XCTFail("not stored") }
         // Bytes no fta command writes: a hand edit, or a damaged page that still reads.
         try store.database.write { db in
-            try db.execute(sql: "UPDATE action_instance SET alert = CAST(X'7B2261223A22FF227D' AS TEXT), deadline_at = NULL WHERE id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE action_detail SET alert = CAST(X'7B2261223A22FF227D' AS TEXT) WHERE id = ?", arguments: [id])
+            try db.execute(sql: "UPDATE action_instance SET deadline_at = NULL WHERE id = ?", arguments: [id])
         }
         let claimed = try store.claimDue(limit: 10, now: 1000, lease: 30, owner: "A")
         XCTAssertEqual(claimed.count, 1)
@@ -191,33 +192,72 @@ final class StoreTests: TemporaryDirectoryCase {
         }
     }
 
-    func testOpeningAnOlderSchema_appliesTheMissingMigrations() throws {
-        let path = dir.file("old.db")
-        _ = try FTADatabase(path: path)
-        // Make it look like a version-1 file.
-        try FTADatabase(path: path).write { db in
-            try db.execute(sql: "DROP INDEX action_instance_parent")
-            try db.execute(sql: "DROP INDEX action_instance_held")
-            // (The debug builds' guards name change_seq, which is dropped next.)
-            try db.execute(sql: "DROP TRIGGER IF EXISTS temp.action_instance_change_guard")
-            try db.execute(sql: "DROP TRIGGER IF EXISTS temp.action_instance_change_shared")
-            try db.execute(sql: "DROP INDEX action_instance_change")
-            try db.execute(sql: "ALTER TABLE action_instance DROP COLUMN change_seq")
-            for table in ["notice_dedupe", "alert_cycle", "notice_quota", "notice_digest", "notice_user", "user_group", "breaker_rule", "sync_checkpoint", "sync_dead_letter",
-                          "duty_rule", "duty_rule_snap", "duty_plan", "converge_instance", "converge_relation", "converge_dimension", "tick_worker"] {
-                try db.execute(sql: "DROP TABLE \(table)")
-            }
-            try db.execute(sql: "PRAGMA user_version = 1")
+    /// A file made by an older fta: the first `version` migrations only.
+    func olderFile(_ name: String, version: Int, _ fill: (Database) throws -> Void = { _ in }) throws -> String {
+        let path = dir.file(name)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            for step in Schema.migrations[..<version] { try step(db) }
+            try fill(db)
         }
+        try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA user_version = \(version)") }
+        try queue.close()
+        return path
+    }
+
+    func testOpeningAnOlderSchema_appliesTheMissingMigrations() throws {
+        let path = try olderFile("old.db", version: 1)
         let reopened = try FTADatabase(path: path)
         let (version, names) = try reopened.read { db in
             (try Int.fetchOne(db, sql: "PRAGMA user_version"),
-             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('action_instance_parent', 'notice_dedupe', 'alert_cycle', 'user_group', 'duty_plan', 'tick_worker') ORDER BY name"))
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name IN ('action_instance_parent', 'notice_dedupe', 'alert_cycle', 'user_group', 'duty_plan', 'tick_worker', 'action_detail') ORDER BY name"))
         }
         XCTAssertEqual(version, Schema.migrations.count)
-        XCTAssertEqual(names, ["action_instance_parent", "alert_cycle", "duty_plan", "notice_dedupe", "tick_worker", "user_group"])
+        XCTAssertEqual(names, ["action_detail", "action_instance_parent", "alert_cycle", "duty_plan", "notice_dedupe", "tick_worker", "user_group"])
         // v8's change trigger was created on the way and v13 dropped it.
         XCTAssertEqual(try reopened.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'") }, 0)
+    }
+
+    /// v15 moves the creation-time JSON into `action_detail`: every action of an older file
+    /// keeps every value, live rows stay claimable with their columns, and the indexes the
+    /// pass relies on are rebuilt on the new table.
+    func testAFileFromBeforeTheDetailTable_keepsEveryActionWhole() throws {
+        let path = try olderFile("v14.db", version: 14) { db in
+            try db.execute(sql: """
+                INSERT INTO action_instance (id, signal, strategy_id, strategy, dimensions, alerts, status, create_time, update_time,
+                    action_plugin, action_config, action_config_id, inputs, outputs, alert, dedupe_key, due_at, deadline_at, change_seq)
+                VALUES (7, 'abnormal', 3, '{"id":3}', '[{"key":"ip"}]', '["a1"]', 'received', 100, 100,
+                    '{"plugin_type":"webhook"}', '{"id":5}', 5, '{"notice_way":"sms"}', '{}', '{"id":"a1"}', 'k7', 100, 700, NULL),
+                       (8, 'recovered', 4, '{"id":4}', '[]', '["a2"]', 'success', 90, 95,
+                    '{"plugin_type":"notice"}', '{"id":6}', 6, '{}', '{"ok":1}', '{"id":"a2"}', NULL, NULL, NULL, 3)
+                """)
+        }
+        let store = try SQLiteStore(path: path)
+        let rows = try TestDatabase(path: path).actions()
+        XCTAssertEqual(rows.map(\.id), [7, 8])
+        XCTAssertEqual(rows.map { $0.actionConfig["id"]?.intValue }, [5, 6])
+        XCTAssertEqual(rows.map(\.pluginType), ["webhook", "notice"])
+        XCTAssertEqual(rows.map(\.alerts), [["a1"], ["a2"]])
+        XCTAssertEqual(rows.map(\.outputs), [.emptyObject, ["ok": 1]])
+        XCTAssertEqual(rows.map { $0.inputs["notice_way"]?.stringValue }, ["sms", nil])
+        XCTAssertEqual(rows.map(\.status), ["received", "success"])
+        let claimed = try store.claimDue(limit: 10, now: 200, lease: 30, owner: "A")
+        XCTAssertEqual(claimed.map(\.id), [7])
+        XCTAssertEqual(claimed.first?.pluginType, "webhook")
+        XCTAssertEqual(claimed.first?.text.actionConfig, #"{"id":5}"#)
+        XCTAssertEqual(claimed.first?.text.strategy, #"{"id":3}"#)
+        XCTAssertEqual(claimed.first?.text.alert, #"{"id":"a1"}"#)
+        XCTAssertEqual(claimed.first?.text.dimensions, #"[{"key":"ip"}]"#)
+        XCTAssertEqual(claimed.first?.text.alerts, #"["a1"]"#)
+        // The de-dupe key is still unique, and the export still sees the finished row.
+        var again = draft()
+        again.dedupeKey = "k7"
+        XCTAssertEqual(try store.insert([again], now: 300).first, .duplicate(7))
+        XCTAssertEqual(try store.changes(after: SyncPosition(seq: 0), limit: 10, updatedSince: nil).map(\.actionConfig), [#"{"id":6}"#])
+        let indexes = try store.database.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'action_instance' AND sql IS NOT NULL ORDER BY name")
+        }
+        XCTAssertEqual(indexes, ["action_instance_change", "action_instance_dedupe", "action_instance_due", "action_instance_held", "action_instance_parent"])
     }
 
     /// Since v13 each writer numbers its own changes; the guard of debug builds (which the tests
@@ -230,7 +270,7 @@ final class StoreTests: TemporaryDirectoryCase {
             try db.execute(sql: "INSERT INTO action_instance (id, signal, create_time, update_time, change_seq) VALUES (1, 'abnormal', 1, 1, 7), (2, 'abnormal', 1, 1, NULL)")
         }
         for column in Schema.exportedColumns {
-            let value = ["status", "failure_type", "ex_data", "outputs", "inputs", "real_status", "assignee"].contains(column) ? "'x'" : "5"
+            let value = ["status", "failure_type", "ex_data", "outputs", "real_status", "assignee"].contains(column) ? "'x'" : "5"
             XCTAssertThrowsError(try database.write { try $0.execute(sql: "UPDATE action_instance SET \(column) = \(value) WHERE id = 2") }, column) {
                 XCTAssertTrue("\($0)".contains("without a new change_seq"), "\($0)")
             }
