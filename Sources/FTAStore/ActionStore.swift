@@ -12,15 +12,15 @@ extension SQLiteStore {
     /// An action is two rows under one id: the row the pass claims and updates, and its
     /// creation-time detail (``Schema/detailColumns``), inserted right after it.
     static let insertSQL = """
-        INSERT INTO action_instance (signal, strategy_id, strategy_relation_id, dimension_hash, alert_level, status, ex_data,
-            create_time, update_time, action_config_id, bk_biz_id, is_parent_action, parent_action_id, assignee, execute_times,
-            generate_uuid, dedupe_key, due_at, next_step, deadline_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, 'received', '{}', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'execute', ?17)
+        INSERT INTO action_instance (signal, status, ex_data, create_time, update_time, is_parent_action, parent_action_id,
+            assignee, execute_times, dedupe_key, due_at, next_step, deadline_at)
+        VALUES (?1, 'received', '{}', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'execute', ?10)
         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
         """
     static let insertDetailSQL = """
-        INSERT INTO action_detail (id, strategy, dimensions, alerts, action_plugin, action_config, inputs, alert)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        INSERT INTO action_detail (id, strategy_id, strategy_relation_id, dimension_hash, alert_level, action_config_id, bk_biz_id,
+            generate_uuid, strategy, dimensions, alerts, action_plugin, action_config, inputs, alert)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         """
 
     /// Stores drafts in one transaction; a duplicate `dedupe_key` is reported, not stored again.
@@ -56,7 +56,7 @@ extension SQLiteStore {
 
         /// Where each text of a ``PackedActions`` row is bound, in its order: the parameter
         /// number in `insertSQL` (positive) or in `insertDetailSQL` (negative).
-        static let textParameters: [Int32] = [1, -2, -3, 4, -4, -5, -6, 9, 12, -7, 14, -8, 15]
+        static let textParameters: [Int32] = [1, -9, -10, -4, -11, -12, -13, -7, 6, -14, -8, -15, 8]
 
         init(db: Database, path: String) throws {
             self.db = db
@@ -89,17 +89,17 @@ extension SQLiteStore {
             let deadline = max(now, due) + n.timeout
             sqlite3_reset(stmt)
             sqlite3_reset(detail)
-            sqlite3_bind_int64(stmt, 2, n.strategyId)
-            sqlite3_bind_int64(stmt, 3, n.strategyRelationId)
-            sqlite3_bind_int64(stmt, 5, n.alertLevel)
-            sqlite3_bind_int64(stmt, 6, now)
-            sqlite3_bind_int64(stmt, 7, now)
-            sqlite3_bind_int64(stmt, 8, n.actionConfigId)
-            sqlite3_bind_int64(stmt, 10, n.isParentAction ? 1 : 0)
-            sqlite3_bind_int64(stmt, 11, n.parentActionId)
-            sqlite3_bind_int64(stmt, 13, n.executeTimes)
-            sqlite3_bind_int64(stmt, 16, due)
-            sqlite3_bind_int64(stmt, 17, deadline)
+            sqlite3_bind_int64(stmt, 2, now)
+            sqlite3_bind_int64(stmt, 3, now)
+            sqlite3_bind_int64(stmt, 4, n.isParentAction ? 1 : 0)
+            sqlite3_bind_int64(stmt, 5, n.parentActionId)
+            sqlite3_bind_int64(stmt, 7, n.executeTimes)
+            sqlite3_bind_int64(stmt, 9, due)
+            sqlite3_bind_int64(stmt, 10, deadline)
+            sqlite3_bind_int64(detail, 2, n.strategyId)
+            sqlite3_bind_int64(detail, 3, n.strategyRelationId)
+            sqlite3_bind_int64(detail, 5, n.alertLevel)
+            sqlite3_bind_int64(detail, 6, n.actionConfigId)
             var id: Int64?
             let rc: Int32 = rows.bytes.withUnsafeBufferPointer { raw in
                 raw.withMemoryRebound(to: CChar.self) { base in
@@ -194,12 +194,12 @@ extension SQLiteStore {
     /// pass runs first), with everything a pass needs of them, when each came due (for a row
     /// whose lease ran out: the expiry, if later) and the lease holder the claim overwrites (a
     /// dead pass's).
-    /// The detail is joined by id (a look-up in its table per row); a row without one, which
-    /// no fta command writes, is claimed with empty details and fails on its config.
+    /// The detail (`d.`) is joined by id (a look-up in its table per row); a row without one,
+    /// which no fta command writes, is claimed with empty details and fails on its config.
     static let dueSQL = """
-        SELECT a.id, lease_token, next_step, signal, status, strategy_id, bk_biz_id, alert_level,
-            execute_times, create_time, deadline_at, is_parent_action, parent_action_id, action_config_id,
-            generate_uuid, d.strategy, d.dimensions, d.alerts, d.alert, d.action_plugin, d.action_config, d.inputs, outputs,
+        SELECT a.id, lease_token, next_step, signal, status, d.strategy_id, d.bk_biz_id, d.alert_level,
+            execute_times, create_time, deadline_at, is_parent_action, parent_action_id, d.action_config_id,
+            d.generate_uuid, d.strategy, d.dimensions, d.alerts, d.alert, d.action_plugin, d.action_config, d.inputs, outputs,
             ex_data, assignee, json_extract(d.action_plugin, '$.plugin_type'), max(due_at, coalesce(lease_expires_at, due_at)), lease_owner
         FROM action_instance a INDEXED BY action_instance_due LEFT JOIN action_detail d ON d.id = a.id
         WHERE due_at IS NOT NULL AND due_at <= ?1 AND \(unleased) ORDER BY due_at LIMIT ?2

@@ -103,14 +103,15 @@ extension SQLiteStore {
                                         "notice_way": inputs["notice_way"] ?? .null, "notice_receiver": inputs["notice_receiver"] ?? .null,
                                         "converge_description": .string(description)]
         try db.execute(sql: """
-            INSERT INTO action_instance (signal, strategy_id, alert_level, status, create_time, update_time,
-                action_config_id, bk_biz_id, due_at, next_step, deadline_at)
-            VALUES ('collect', 0, ?, 'sleep', ?, ?, ?, ?, ?, 'collect', ?)
-            """, arguments: [a.alertLevel, now, now, a.actionConfigId, a.bkBizId,
-                             now + ConvergeRules.collectDelay, now + ConvergeRules.collectDelay + 600])
-        try db.execute(sql: "INSERT INTO action_detail (id, action_plugin, action_config, inputs) VALUES (?, ?, ?, ?)",
-                       arguments: [db.lastInsertedRowID, JSONValue.object(["plugin_type": "collect", "plugin_key": "notice", "name": "summary notice"]).jsonText,
-                                   JSONValue.object(actionConfig).jsonText, collectInputs.jsonText])
+            INSERT INTO action_instance (signal, status, create_time, update_time, due_at, next_step, deadline_at)
+            VALUES ('collect', 'sleep', ?, ?, ?, 'collect', ?)
+            """, arguments: [now, now, now + ConvergeRules.collectDelay, now + ConvergeRules.collectDelay + 600])
+        try db.execute(sql: """
+            INSERT INTO action_detail (id, strategy_id, alert_level, action_config_id, bk_biz_id, action_plugin, action_config, inputs)
+            VALUES (?, 0, ?, ?, ?, ?, ?, ?)
+            """, arguments: [db.lastInsertedRowID, a.alertLevel, a.actionConfigId, a.bkBizId,
+                             JSONValue.object(["plugin_type": "collect", "plugin_key": "notice", "name": "summary notice"]).jsonText,
+                             JSONValue.object(actionConfig).jsonText, collectInputs.jsonText])
     }
 
     /// The business-level second stage for a new instance: it records its business dimension and,

@@ -7,7 +7,7 @@ extension SQLiteStore {
     /// Held notices with saved sends that have not been replayed successfully, oldest first.
     package func heldNotices(_ f: HeldFilter) throws -> [HeldNotice] {
         var sql = """
-            SELECT a.id, create_time, strategy_id, bk_biz_id, parent_action_id, signal, status, ex_data, d.strategy, d.action_plugin
+            SELECT a.id, create_time, d.strategy_id, d.bk_biz_id, parent_action_id, signal, status, ex_data, d.strategy, d.action_plugin
             FROM action_instance a INDEXED BY action_instance_held LEFT JOIN action_detail d ON d.id = a.id
             WHERE failure_type = 'blocked' AND status IN ('blocked', 'failure') AND json_extract(ex_data, '$.retry_params[0]') IS NOT NULL
             """
@@ -18,8 +18,8 @@ extension SQLiteStore {
             args += values.map { $0 as DatabaseValueConvertible? }
         }
         list("a.id", f.ids)
-        list("strategy_id", f.strategies)
-        list("bk_biz_id", f.bizIds)
+        list("d.strategy_id", f.strategies)
+        list("d.bk_biz_id", f.bizIds)
         list("json_extract(ex_data, '$.retry_params[0].way')", f.ways)
         if let since = f.since { sql += " AND create_time >= ?"; args.append(since) }
         if let until = f.until { sql += " AND create_time < ?"; args.append(until) }

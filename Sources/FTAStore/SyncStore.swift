@@ -7,8 +7,8 @@ extension SQLiteStore {
 
     /// Read from `action_instance a` joined with its detail `d` (``exportFrom``).
     static let exportColumns = """
-        a.id, change_seq, signal, status, failure_type, strategy_id, alert_level, bk_biz_id, create_time, update_time, end_time,
-        execute_times, is_parent_action, parent_action_id, action_config_id, real_status, d.strategy, d.dimensions, d.alerts, ex_data,
+        a.id, change_seq, signal, status, failure_type, d.strategy_id, d.alert_level, d.bk_biz_id, create_time, update_time, end_time,
+        execute_times, is_parent_action, parent_action_id, d.action_config_id, real_status, d.strategy, d.dimensions, d.alerts, ex_data,
         d.inputs, outputs, d.action_plugin, d.action_config, assignee,
         (SELECT r.converge_id FROM converge_relation r WHERE r.related_id = a.id AND r.related_type = 'action'
             ORDER BY r.is_primary DESC, r.converge_id DESC LIMIT 1),

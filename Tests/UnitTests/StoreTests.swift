@@ -225,11 +225,14 @@ final class StoreTests: TemporaryDirectoryCase {
         let path = try olderFile("v14.db", version: 14) { db in
             try db.execute(sql: """
                 INSERT INTO action_instance (id, signal, strategy_id, strategy, dimensions, alerts, status, create_time, update_time,
-                    action_plugin, action_config, action_config_id, inputs, outputs, alert, dedupe_key, due_at, deadline_at, change_seq)
+                    action_plugin, action_config, action_config_id, inputs, outputs, alert, dedupe_key, due_at, deadline_at, change_seq,
+                    bk_biz_id, alert_level, strategy_relation_id, generate_uuid)
                 VALUES (7, 'abnormal', 3, '{"id":3}', '[{"key":"ip"}]', '["a1"]', 'received', 100, 100,
-                    '{"plugin_type":"webhook"}', '{"id":5}', 5, '{"notice_way":"sms"}', '{}', '{"id":"a1"}', 'k7', 100, 700, NULL),
+                    '{"plugin_type":"webhook"}', '{"id":5}', 5, '{"notice_way":"sms"}', '{}', '{"id":"a1"}', 'k7', 100, 700, NULL,
+                    '2', 1, 70, 'u7'),
                        (8, 'recovered', 4, '{"id":4}', '[]', '["a2"]', 'success', 90, 95,
-                    '{"plugin_type":"notice"}', '{"id":6}', 6, '{}', '{"ok":1}', '{"id":"a2"}', NULL, NULL, NULL, 3)
+                    '{"plugin_type":"notice"}', '{"id":6}', 6, '{}', '{"ok":1}', '{"id":"a2"}', NULL, NULL, NULL, 3,
+                    '3', 2, 80, 'u8')
                 """)
         }
         let store = try SQLiteStore(path: path)
@@ -241,9 +244,16 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertEqual(rows.map(\.outputs), [.emptyObject, ["ok": 1]])
         XCTAssertEqual(rows.map { $0.inputs["notice_way"]?.stringValue }, ["sms", nil])
         XCTAssertEqual(rows.map(\.status), ["received", "success"])
+        XCTAssertEqual(rows.map(\.bkBizId), ["2", "3"])
+        XCTAssertEqual(rows.map(\.alertLevel), [1, 2])
+        XCTAssertEqual(rows.map(\.strategyRelationId), [70, 80])
+        XCTAssertEqual(rows.map(\.generateUUID), ["u7", "u8"])
         let claimed = try store.claimDue(limit: 10, now: 200, lease: 30, owner: "A")
         XCTAssertEqual(claimed.map(\.id), [7])
         XCTAssertEqual(claimed.first?.pluginType, "webhook")
+        XCTAssertEqual(claimed.first?.strategyId, 3)
+        XCTAssertEqual(claimed.first?.actionConfigId, 5)
+        XCTAssertEqual(claimed.first?.bkBizId, "2")
         XCTAssertEqual(claimed.first?.text.actionConfig, #"{"id":5}"#)
         XCTAssertEqual(claimed.first?.text.strategy, #"{"id":3}"#)
         XCTAssertEqual(claimed.first?.text.alert, #"{"id":"a1"}"#)
@@ -254,6 +264,10 @@ final class StoreTests: TemporaryDirectoryCase {
         again.dedupeKey = "k7"
         XCTAssertEqual(try store.insert([again], now: 300).first, .duplicate(7))
         XCTAssertEqual(try store.changes(after: SyncPosition(seq: 0), limit: 10, updatedSince: nil).map(\.actionConfig), [#"{"id":6}"#])
+        // The row claims and outcomes rewrite holds none of what the detail holds.
+        let rowColumns = try store.database.read { db in try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('action_instance')") }
+        XCTAssertEqual(Set(rowColumns).intersection(Schema.detailColumns), [])
+        XCTAssertEqual(rowColumns.count, 24)
         let indexes = try store.database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'action_instance' AND sql IS NOT NULL ORDER BY name")
         }
