@@ -195,7 +195,8 @@ extension SQLiteStore {
     /// whose lease ran out: the expiry, if later) and the lease holder the claim overwrites (a
     /// dead pass's).
     /// The detail (`d.`) is joined by id (a look-up in its table per row); a row without one,
-    /// which no fta command writes, is claimed with empty details and fails on its config.
+    /// which no fta command writes, reads as NULLs, taken as empty texts and zeros, and fails on
+    /// its config.
     static let dueSQL = """
         SELECT a.id, lease_token, next_step, signal, status, d.strategy_id, d.bk_biz_id, d.alert_level,
             execute_times, create_time, deadline_at, is_parent_action, parent_action_id, d.action_config_id,

@@ -7,7 +7,8 @@ extension SQLiteStore {
     /// Held notices with saved sends that have not been replayed successfully, oldest first.
     package func heldNotices(_ f: HeldFilter) throws -> [HeldNotice] {
         var sql = """
-            SELECT a.id, create_time, d.strategy_id, d.bk_biz_id, parent_action_id, signal, status, ex_data, d.strategy, d.action_plugin
+            SELECT a.id, create_time, \(Schema.detail("strategy_id")), \(Schema.detail("bk_biz_id")), parent_action_id, signal, status, ex_data,
+                \(Schema.detail("strategy")), \(Schema.detail("action_plugin"))
             FROM action_instance a INDEXED BY action_instance_held LEFT JOIN action_detail d ON d.id = a.id
             WHERE failure_type = 'blocked' AND status IN ('blocked', 'failure') AND json_extract(ex_data, '$.retry_params[0]') IS NOT NULL
             """

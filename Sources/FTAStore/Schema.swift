@@ -376,14 +376,26 @@ enum Schema {
 
     /// The columns written when an action is created, which claims and outcomes never change:
     /// they live in `action_detail`, one row per action under the same id, so the two UPDATEs
-    /// every action pays rewrite a row of 24 columns and about 200 bytes instead of 36 columns
+    /// every action pays rewrite a row of 24 columns and about 200 bytes instead of 43 columns
     /// and 1.2 KB (docs/decisions.md, "The row a pass rewrites is narrow"). Convergence rewrites
     /// `inputs` and `alerts` of the summaries it prepares, and numbers that change on the action
     /// row. Columns a pass filters on or changes (`signal`, `create_time`, `parent_action_id`,
     /// `is_parent_action`, `assignee`, ...) stay on the action row.
-    static let detailColumns = ["strategy_id", "strategy_relation_id", "dimension_hash", "alert_level", "action_config_id", "bk_biz_id",
-                                "generate_uuid", "sub_actions", "is_enabled", "is_deleted", "create_user", "update_user",
-                                "strategy", "dimensions", "alerts", "action_plugin", "action_config", "inputs", "alert"]
+    static let detailColumns = detailDefaults.map(\.column)
+
+    /// Each detail column with its default, which a read of an action whose detail row is
+    /// missing (no fta command leaves one so) gives instead of NULL.
+    static let detailDefaults: [(column: String, value: String)] = [
+        ("strategy_id", "0"), ("strategy_relation_id", "0"), ("dimension_hash", "''"), ("alert_level", "3"), ("action_config_id", "0"),
+        ("bk_biz_id", "''"), ("generate_uuid", "''"), ("sub_actions", "'[]'"), ("is_enabled", "1"), ("is_deleted", "0"),
+        ("create_user", "''"), ("update_user", "''"), ("strategy", "'{}'"), ("dimensions", "'[]'"), ("alerts", "'[]'"),
+        ("action_plugin", "'{}'"), ("action_config", "'{}'"), ("inputs", "'{}'"), ("alert", "'{}'"),
+    ]
+
+    /// `column` of the detail joined as `d`, or its default when there is no detail row.
+    static func detail(_ column: String) -> String {
+        "coalesce(d.\(column), \(detailDefaults.first { $0.column == column }?.value ?? "NULL"))"
+    }
 
     /// The action row with its detail, for every read that is not the pass's own (show, export,
     /// tests, `migrate-db`). A row whose detail is missing still shows, with NULL details.
@@ -397,7 +409,7 @@ enum Schema {
             assignee, outputs, real_status, is_polled, need_poll, execute_times, dedupe_key, due_at, next_step, lease_owner,
             lease_expires_at, lease_token, deadline_at, change_seq
             """
-        let detail = detailColumns.joined(separator: ", ")
+        let moved = detailColumns.joined(separator: ", ")
         try db.execute(sql: """
             CREATE TABLE action_detail (
                 -- The action's id (action_instance.id).
@@ -422,7 +434,7 @@ enum Schema {
                 inputs TEXT NOT NULL DEFAULT '{}',
                 alert TEXT NOT NULL DEFAULT '{}'
             );
-            INSERT INTO action_detail (id, \(detail)) SELECT id, \(detail) FROM action_instance;
+            INSERT INTO action_detail (id, \(moved)) SELECT id, \(moved) FROM action_instance;
             CREATE TABLE action_instance_v15 (
                 id INTEGER PRIMARY KEY,
                 signal TEXT NOT NULL,
@@ -457,7 +469,7 @@ enum Schema {
             CREATE INDEX action_instance_parent ON action_instance(parent_action_id) WHERE parent_action_id > 0;
             CREATE INDEX action_instance_held ON action_instance(id) WHERE failure_type = 'blocked';
             CREATE INDEX action_instance_change ON action_instance(change_seq) WHERE change_seq IS NOT NULL;
-            CREATE VIEW \(fullView) AS SELECT a.*, \(detailColumns.map { "d.\($0)" }.joined(separator: ", "))
+            CREATE VIEW \(fullView) AS SELECT a.*, \(detailColumns.map { "\(detail($0)) AS \($0)" }.joined(separator: ", "))
                 FROM action_instance a LEFT JOIN action_detail d ON d.id = a.id;
             """)
     }

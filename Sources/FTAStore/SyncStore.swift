@@ -7,9 +7,11 @@ extension SQLiteStore {
 
     /// Read from `action_instance a` joined with its detail `d` (``exportFrom``).
     static let exportColumns = """
-        a.id, change_seq, signal, status, failure_type, d.strategy_id, d.alert_level, d.bk_biz_id, create_time, update_time, end_time,
-        execute_times, is_parent_action, parent_action_id, d.action_config_id, real_status, d.strategy, d.dimensions, d.alerts, ex_data,
-        d.inputs, outputs, d.action_plugin, d.action_config, assignee,
+        a.id, change_seq, signal, status, failure_type, \(Schema.detail("strategy_id")), \(Schema.detail("alert_level")),
+        \(Schema.detail("bk_biz_id")), create_time, update_time, end_time, execute_times, is_parent_action, parent_action_id,
+        \(Schema.detail("action_config_id")), real_status, \(Schema.detail("strategy")), \(Schema.detail("dimensions")),
+        \(Schema.detail("alerts")), ex_data, \(Schema.detail("inputs")), outputs, \(Schema.detail("action_plugin")),
+        \(Schema.detail("action_config")), assignee,
         (SELECT r.converge_id FROM converge_relation r WHERE r.related_id = a.id AND r.related_type = 'action'
             ORDER BY r.is_primary DESC, r.converge_id DESC LIMIT 1),
         (SELECT r.is_primary FROM converge_relation r WHERE r.related_id = a.id AND r.related_type = 'action'

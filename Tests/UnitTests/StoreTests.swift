@@ -179,6 +179,10 @@ final class StoreTests: TemporaryDirectoryCase {
             XCTAssertFalse(plan.contains { $0.contains("TEMP B-TREE") }, "\(name) sorts: \(plan)")
         }
         // The claim's UPDATE goes by the ids the due rows gave.
+        // The due rows' details are looked up by id, never scanned (the plan names tables by alias).
+        let due = try store.queryPlan(SQLiteStore.dueSQL, arguments: [5, 10])
+        XCTAssertTrue(due.contains { $0.hasPrefix("SEARCH d USING INTEGER PRIMARY KEY") }, "due rows: \(due)")
+        XCTAssertFalse(due.contains { $0.hasPrefix("SCAN") && !$0.contains("INDEX") }, "due rows scan a table: \(due)")
         let claim = try store.queryPlan(SQLiteStore.claimSQL, arguments: ["w", 65, "[1,2]"])
         XCTAssertTrue(claim.contains { $0.contains("INTEGER PRIMARY KEY") }, "claim: \(claim)")
         XCTAssertFalse(claim.contains { $0.hasPrefix("SCAN action_instance") }, "claim scans the table: \(claim)")
@@ -190,6 +194,24 @@ final class StoreTests: TemporaryDirectoryCase {
             XCTAssertTrue(plan.contains { $0.contains("INDEX action_instance_change") }, "\(name): \(plan)")
             XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN action_instance") && !$0.contains("INDEX") }, "\(name) scans the table: \(plan)")
         }
+    }
+
+    /// An action whose detail row is gone (no fta command leaves one so: a hand edit, a damaged
+    /// page that still reads) is shown, claimed and exported with the detail's defaults instead
+    /// of stopping the command.
+    func testAnActionWithoutItsDetailRow_readsAsDefaults() throws {
+        guard case .stored(let id)? = try store.insert([draft()], now: 1000).first else { return XCTFail("not stored") }
+        try store.database.write { try $0.execute(sql: "DELETE FROM action_detail WHERE id = ?", arguments: [id]) }
+        let shown = try XCTUnwrap(try store.action(id: id)).row
+        XCTAssertEqual(shown["action_config"], .emptyObject)
+        XCTAssertEqual(shown["alert_level"]?.intValue, 3)
+        XCTAssertEqual(shown["status"]?.stringValue, "received")
+        let exported = try XCTUnwrap(try store.exportRows(ids: [id]).first)
+        XCTAssertEqual(exported.actionConfig, "{}")
+        XCTAssertEqual(exported.strategyId, 0)
+        let claimed = try store.claimDue(limit: 10, now: 1000, lease: 30, owner: "A")
+        XCTAssertEqual(claimed.map(\.id), [id])
+        XCTAssertEqual(claimed.first?.text.actionConfig, "")
     }
 
     /// A file made by an older fta: the first `version` migrations only.
