@@ -401,8 +401,10 @@ enum Schema {
     /// tests, `migrate-db`). A row whose detail is missing still shows, with NULL details.
     static let fullView = "action_full"
 
-    /// The creation-time JSON moves out of `action_instance` into `action_detail`. The table is
-    /// built anew (SQLite's way of dropping columns in one rewrite), its indexes with it.
+    /// What is fixed at creation moves out of `action_instance` into `action_detail`. The table
+    /// is built anew (SQLite's way of dropping columns in one rewrite), its indexes with it. Its
+    /// columns are spelled out again, as v1 spelled them: a migration is a record of one step
+    /// and must not change when a later one does.
     static func v15(_ db: Database) throws {
         let kept = """
             id, signal, status, failure_type, ex_data, create_time, end_time, update_time, is_parent_action, parent_action_id,
