@@ -10,7 +10,7 @@ extension SQLiteStore {
     // MARK: Enqueue
 
     /// An action is two rows under one id: the row the pass claims and updates, and its
-    /// creation-time detail (``Schema/detailColumns``), inserted right after it.
+    /// creation-time detail (`action_detail`, ``Schema/v15(_:)``), inserted right after it.
     static let insertSQL = """
         INSERT INTO action_instance (signal, status, ex_data, create_time, update_time, is_parent_action, parent_action_id,
             assignee, execute_times, dedupe_key, due_at, next_step, deadline_at)

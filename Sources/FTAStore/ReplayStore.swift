@@ -4,27 +4,29 @@ import GRDB
 /// Notices the circuit breaker held, for `fta-replay`: selection, a short claim so two replays
 /// cannot send the same row, and marking.
 extension SQLiteStore {
+    /// Held rows with saved sends, from the held-row index (StoreTests checks the plan).
+    static let heldSQL = """
+        SELECT id, create_time, strategy_id, bk_biz_id, parent_action_id, signal, status, ex_data, strategy, action_plugin
+        FROM \(Schema.fullView)
+        WHERE failure_type = 'blocked' AND status IN ('blocked', 'failure') AND json_extract(ex_data, '$.retry_params[0]') IS NOT NULL
+        """
+
     /// Held notices with saved sends that have not been replayed successfully, oldest first.
     package func heldNotices(_ f: HeldFilter) throws -> [HeldNotice] {
-        var sql = """
-            SELECT a.id, create_time, \(Schema.detail("strategy_id")), \(Schema.detail("bk_biz_id")), parent_action_id, signal, status, ex_data,
-                \(Schema.detail("strategy")), \(Schema.detail("action_plugin"))
-            FROM action_instance a INDEXED BY action_instance_held LEFT JOIN action_detail d ON d.id = a.id
-            WHERE failure_type = 'blocked' AND status IN ('blocked', 'failure') AND json_extract(ex_data, '$.retry_params[0]') IS NOT NULL
-            """
+        var sql = SQLiteStore.heldSQL
         var args: [DatabaseValueConvertible?] = []
         func list<T: DatabaseValueConvertible>(_ column: String, _ values: [T]) {
             guard !values.isEmpty else { return }
             sql += " AND \(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))"
             args += values.map { $0 as DatabaseValueConvertible? }
         }
-        list("a.id", f.ids)
-        list("d.strategy_id", f.strategies)
-        list("d.bk_biz_id", f.bizIds)
+        list("id", f.ids)
+        list("strategy_id", f.strategies)
+        list("bk_biz_id", f.bizIds)
         list("json_extract(ex_data, '$.retry_params[0].way')", f.ways)
         if let since = f.since { sql += " AND create_time >= ?"; args.append(since) }
         if let until = f.until { sql += " AND create_time < ?"; args.append(until) }
-        sql += " ORDER BY a.id"
+        sql += " ORDER BY id"
         if let limit = f.limit { sql += " LIMIT ?"; args.append(limit) }
         return try database.read { db in
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in

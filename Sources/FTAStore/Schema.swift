@@ -374,44 +374,32 @@ enum Schema {
     /// claims by `due_at` alone and would take rows a newer pass holds, so it must refuse the file.
     static func v14(_ db: Database) throws {}
 
-    /// The columns written when an action is created, which claims and outcomes never change:
-    /// they live in `action_detail`, one row per action under the same id, so the two UPDATEs
-    /// every action pays rewrite a row of 24 columns and about 200 bytes instead of 43 columns
-    /// and 1.2 KB (docs/decisions.md, "The row a pass rewrites is narrow"). Convergence rewrites
-    /// `inputs` and `alerts` of the summaries it prepares, and numbers that change on the action
-    /// row. Columns a pass filters on or changes (`signal`, `create_time`, `parent_action_id`,
-    /// `is_parent_action`, `assignee`, ...) stay on the action row.
-    static let detailColumns = detailDefaults.map(\.column)
-
-    /// Each detail column with its default, which a read of an action whose detail row is
-    /// missing (no fta command leaves one so) gives instead of NULL.
-    static let detailDefaults: [(column: String, value: String)] = [
-        ("strategy_id", "0"), ("strategy_relation_id", "0"), ("dimension_hash", "''"), ("alert_level", "3"), ("action_config_id", "0"),
-        ("bk_biz_id", "''"), ("generate_uuid", "''"), ("sub_actions", "'[]'"), ("is_enabled", "1"), ("is_deleted", "0"),
-        ("create_user", "''"), ("update_user", "''"), ("strategy", "'{}'"), ("dimensions", "'[]'"), ("alerts", "'[]'"),
-        ("action_plugin", "'{}'"), ("action_config", "'{}'"), ("inputs", "'{}'"), ("alert", "'{}'"),
-    ]
-
-    /// `column` of the detail joined as `d`, or its default when there is no detail row.
-    static func detail(_ column: String) -> String {
-        "coalesce(d.\(column), \(detailDefaults.first { $0.column == column }?.value ?? "NULL"))"
-    }
-
-    /// The action row with its detail, for every read that is not the pass's own (show, export,
-    /// tests, `migrate-db`). A row whose detail is missing still shows, with NULL details.
+    /// The action row with its detail (`action_detail`, v15), for every read that is not the
+    /// claim's own (show, export, replay, the tests, `migrate-db`). An action whose detail row is
+    /// missing, which no fta command leaves so, reads with the detail's defaults.
     static let fullView = "action_full"
 
-    /// What is fixed at creation moves out of `action_instance` into `action_detail`. The table
-    /// is built anew (SQLite's way of dropping columns in one rewrite), its indexes with it. Its
-    /// columns are spelled out again, as v1 spelled them: a migration is a record of one step
-    /// and must not change when a later one does.
+    /// What is fixed at creation moves out of `action_instance` into `action_detail`, so the two
+    /// UPDATEs every action pays (claim, outcome) rewrite a row of 24 columns and about 200 bytes
+    /// instead of 43 columns and 1.2 KB (docs/decisions.md, "The row a pass rewrites is narrow").
+    /// Convergence rewrites `inputs` and `alerts` of the summaries it prepares, after numbering
+    /// the change on the action row. The table is built anew (SQLite's way of dropping columns in
+    /// one rewrite), its indexes with it. Its columns are spelled out again, as v1 spelled them:
+    /// a migration is a record of one step and must not change when a later one does.
     static func v15(_ db: Database) throws {
+        // The moved columns with their defaults, which the view gives an action without a detail row.
+        let detail: [(column: String, value: String)] = [
+            ("strategy_id", "0"), ("strategy_relation_id", "0"), ("dimension_hash", "''"), ("alert_level", "3"), ("action_config_id", "0"),
+            ("bk_biz_id", "''"), ("generate_uuid", "''"), ("sub_actions", "'[]'"), ("is_enabled", "1"), ("is_deleted", "0"),
+            ("create_user", "''"), ("update_user", "''"), ("strategy", "'{}'"), ("dimensions", "'[]'"), ("alerts", "'[]'"),
+            ("action_plugin", "'{}'"), ("action_config", "'{}'"), ("inputs", "'{}'"), ("alert", "'{}'"),
+        ]
         let kept = """
             id, signal, status, failure_type, ex_data, create_time, end_time, update_time, is_parent_action, parent_action_id,
             assignee, outputs, real_status, is_polled, need_poll, execute_times, dedupe_key, due_at, next_step, lease_owner,
             lease_expires_at, lease_token, deadline_at, change_seq
             """
-        let moved = detailColumns.joined(separator: ", ")
+        let moved = detail.map(\.column).joined(separator: ", ")
         try db.execute(sql: """
             CREATE TABLE action_detail (
                 -- The action's id (action_instance.id).
@@ -471,7 +459,7 @@ enum Schema {
             CREATE INDEX action_instance_parent ON action_instance(parent_action_id) WHERE parent_action_id > 0;
             CREATE INDEX action_instance_held ON action_instance(id) WHERE failure_type = 'blocked';
             CREATE INDEX action_instance_change ON action_instance(change_seq) WHERE change_seq IS NOT NULL;
-            CREATE VIEW \(fullView) AS SELECT a.*, \(detailColumns.map { "\(detail($0)) AS \($0)" }.joined(separator: ", "))
+            CREATE VIEW \(fullView) AS SELECT a.*, \(detail.map { "coalesce(d.\($0.column), \($0.value)) AS \($0.column)" }.joined(separator: ", "))
                 FROM action_instance a LEFT JOIN action_detail d ON d.id = a.id;
             """)
     }

@@ -5,23 +5,17 @@ import GRDB
 /// dead letters.
 extension SQLiteStore {
 
-    /// Read from `action_instance a` joined with its detail `d` (``exportFrom``).
+    /// Read from the whole action (``Schema/fullView``, as `a`): the planner still takes the
+    /// action row's indexes and looks the detail up by id (StoreTests checks the plans).
     static let exportColumns = """
-        a.id, change_seq, signal, status, failure_type, \(Schema.detail("strategy_id")), \(Schema.detail("alert_level")),
-        \(Schema.detail("bk_biz_id")), create_time, update_time, end_time, execute_times, is_parent_action, parent_action_id,
-        \(Schema.detail("action_config_id")), real_status, \(Schema.detail("strategy")), \(Schema.detail("dimensions")),
-        \(Schema.detail("alerts")), ex_data, \(Schema.detail("inputs")), outputs, \(Schema.detail("action_plugin")),
-        \(Schema.detail("action_config")), assignee,
+        a.id, change_seq, signal, status, failure_type, strategy_id, alert_level, bk_biz_id, create_time, update_time, end_time,
+        execute_times, is_parent_action, parent_action_id, action_config_id, real_status, strategy, dimensions, alerts, ex_data,
+        inputs, outputs, action_plugin, action_config, assignee,
         (SELECT r.converge_id FROM converge_relation r WHERE r.related_id = a.id AND r.related_type = 'action'
             ORDER BY r.is_primary DESC, r.converge_id DESC LIMIT 1),
         (SELECT r.is_primary FROM converge_relation r WHERE r.related_id = a.id AND r.related_type = 'action'
             ORDER BY r.is_primary DESC, r.converge_id DESC LIMIT 1)
         """
-
-    /// `index`: the action row's index to read by.
-    static func exportFrom(index: String? = nil) -> String {
-        "action_instance a \(index.map { "INDEXED BY \($0) " } ?? "")LEFT JOIN action_detail d ON d.id = a.id"
-    }
 
     static func exportRow(_ r: Row) -> ExportRow {
         var e = ExportRow(id: r[0], changeSeq: r[1] ?? 0, signal: r[2], status: r[3], strategyId: r[5], createTime: r[8], updateTime: r[9])
@@ -46,7 +40,7 @@ extension SQLiteStore {
     /// latest is committed: no transaction id is needed.
     package func changes(after position: SyncPosition, limit: Int, updatedSince: Int64?) throws -> [ExportRow] {
         try database.read { db in
-            var sql = "SELECT \(SQLiteStore.exportColumns) FROM \(SQLiteStore.exportFrom(index: "action_instance_change")) WHERE change_seq > ?"
+            var sql = "SELECT \(SQLiteStore.exportColumns) FROM \(Schema.fullView) a WHERE change_seq > ?"
             var args: [DatabaseValueConvertible] = [position.seq]
             if let since = updatedSince { sql += " AND update_time >= ?"; args.append(since) }
             sql += " ORDER BY change_seq LIMIT ?"
@@ -58,7 +52,7 @@ extension SQLiteStore {
     package func exportRows(ids: [Int64]) throws -> [ExportRow] {
         guard !ids.isEmpty else { return [] }
         return try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SQLiteStore.exportColumns) FROM \(SQLiteStore.exportFrom()) WHERE a.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+            try Row.fetchAll(db, sql: "SELECT \(SQLiteStore.exportColumns) FROM \(Schema.fullView) a WHERE a.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
                              arguments: StatementArguments(ids)).map(SQLiteStore.exportRow)
         }
     }

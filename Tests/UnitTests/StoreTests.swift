@@ -189,11 +189,19 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertFalse(claim.contains { $0.contains("TEMP B-TREE") }, "claim sorts: \(claim)")
         // Every exported update (Schema.nextChange) and the exporter read the change index only.
         for (name, sql, args) in [("latest change", Schema.latestChangeSQL, [] as StatementArguments),
-                                  ("changes", "SELECT id FROM action_instance INDEXED BY action_instance_change WHERE change_seq > ? ORDER BY change_seq LIMIT 10", [0] as StatementArguments)] {
+                                  ("changes", "SELECT \(SQLiteStore.exportColumns) FROM \(Schema.fullView) a WHERE change_seq > ? ORDER BY change_seq LIMIT 10",
+                                   [0] as StatementArguments)] {
             let plan = try store.queryPlan(sql, arguments: args)
             XCTAssertTrue(plan.contains { $0.contains("INDEX action_instance_change") }, "\(name): \(plan)")
-            XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN action_instance") && !$0.contains("INDEX") }, "\(name) scans the table: \(plan)")
+            XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN") && !$0.contains("INDEX") }, "\(name) scans a table: \(plan)")
+            // (The converge sub-queries order a row's few relations; the rows themselves come in index order.)
+            XCTAssertFalse(plan.prefix { !$0.hasPrefix("CORRELATED") }.contains { $0.contains("TEMP B-TREE") }, "\(name) sorts: \(plan)")
         }
+        // fta-replay reads held rows by their index, and each one's detail by id.
+        let held = try store.queryPlan(SQLiteStore.heldSQL, arguments: [])
+        XCTAssertTrue(held.contains { $0.contains("INDEX action_instance_held") }, "held: \(held)")
+        XCTAssertTrue(held.contains { $0.hasPrefix("SEARCH d USING INTEGER PRIMARY KEY") }, "held: \(held)")
+        XCTAssertFalse(held.contains { $0.hasPrefix("SCAN") && !$0.contains("INDEX") }, "held scans a table: \(held)")
     }
 
     /// An action whose detail row is gone (no fta command leaves one so: a hand edit, a damaged
@@ -288,7 +296,9 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertEqual(try store.changes(after: SyncPosition(seq: 0), limit: 10, updatedSince: nil).map(\.actionConfig), [#"{"id":6}"#])
         // The row claims and outcomes rewrite holds none of what the detail holds.
         let rowColumns = try store.database.read { db in try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('action_instance')") }
-        XCTAssertEqual(Set(rowColumns).intersection(Schema.detailColumns), [])
+        let detailColumns = try store.database.read { db in try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('action_detail') WHERE name != 'id'") }
+        XCTAssertEqual(detailColumns.count, 19)
+        XCTAssertEqual(Set(rowColumns).intersection(detailColumns), [])
         XCTAssertEqual(rowColumns.count, 24)
         let indexes = try store.database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'action_instance' AND sql IS NOT NULL ORDER BY name")
@@ -316,6 +326,15 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertEqual(seq, 7 + Int64(Schema.exportedColumns.count), "each numbered update took the next number")
         // Columns the export does not read need no number (lease bookkeeping, scheduling).
         try database.write { try $0.execute(sql: "UPDATE action_instance SET lease_owner = 'w', due_at = 9, update_time = 2 WHERE id = 1") }
+        // A detail's exported texts change only after the action row took the latest number.
+        try database.write { try $0.execute(sql: "INSERT INTO action_detail (id) VALUES (1), (2)") }
+        XCTAssertThrowsError(try database.write { try $0.execute(sql: "UPDATE action_detail SET inputs = '{\"a\":1}' WHERE id = 1") }) {
+            XCTAssertTrue("\($0)".contains("without numbering the change on the action row first"), "\($0)")
+        }
+        try database.write { db in
+            try db.execute(sql: "UPDATE action_instance SET \(Schema.nextChange) WHERE id = 1")
+            try db.execute(sql: "UPDATE action_detail SET inputs = '{\"a\":1}', alerts = '[\"x\"]' WHERE id = 1")
+        }
         // One statement numbering several rows would give them one number: refused.
         XCTAssertThrowsError(try database.write { try $0.execute(sql: "UPDATE action_instance SET status = 'y', \(Schema.nextChange)") }) {
             XCTAssertTrue("\($0)".contains("given to two rows"), "\($0)")
