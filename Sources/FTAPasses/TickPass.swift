@@ -105,11 +105,16 @@ package final class TickPass {
         self.registry = registry
         self.options = options
         self.settings = settings
-        queue = WorkQueue(limit: options.concurrency)
-        transfers = HTTPMulti(maxResponseBytes: settings.maxResponseBytes, userAgent: settings.userAgent, connections: options.concurrency)
+        transfers = HTTPMulti(maxResponseBytes: settings.maxResponseBytes, userAgent: settings.userAgent, connections: options.concurrency,
+                              maxInFlight: options.concurrency)
+        // With the transfer loop, as many webhooks again may be prepared ahead of those in flight
+        // (it holds them until one finishes); blocking steps stay at `concurrency`, one per
+        // worker thread.
+        queue = WorkQueue(limit: transfers == nil ? options.concurrency : 2 * options.concurrency)
         self.clock = clock
         self.logger = logger
         startedAt = clock.now()
+        installRefill()
     }
 
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
@@ -150,7 +155,12 @@ package final class TickPass {
         } catch {
             // Leave the database consistent: give back what never started; running actions
             // keep their lease and are run again after it expires.
-            try? store.release(queue.takeUnstarted())
+            var unstarted = queue.takeUnstarted()
+            if let ids = transfers?.withdraw() {
+                queue.withdrawn(ids.count)
+                unstarted += ids.compactMap { held[$0] }
+            }
+            try? store.release(unstarted)
             queue.close()
             throw error
         }
@@ -410,13 +420,18 @@ package final class TickPass {
         }
     }
 
+    /// Whether `action`'s step is a webhook send, which the transfer loop runs without blocking a
+    /// thread (unless the breaker holds it): not waiting, not an approval, a webhook.
+    static func isWebhookSend(_ action: ClaimedAction, registry: ProcessorRegistry) -> Bool {
+        action.status != .waiting && !action.nextStep.hasPrefix("approve") && registry.processor(for: action.pluginType) is WebhookProcessor
+    }
+
     /// Sends a webhook step through the shared transfer loop and returns at once (its result is
     /// completed from the transfer thread); false when the step is not a plain webhook send and
     /// must run as a blocking step. A webhook decided without sending completes here.
     static func submit(_ action: ClaimedAction, worker: WorkerContext, registry: ProcessorRegistry, transfers: HTTPMulti, clock: Clock,
                        queue: WorkQueue) -> Bool {
-        guard action.status != .waiting, !action.nextStep.hasPrefix("approve"),
-              let webhook = registry.processor(for: action.pluginType) as? WebhookProcessor,
+        guard isWebhookSend(action, registry: registry), let webhook = registry.processor(for: action.pluginType) as? WebhookProcessor,
               worker.breaker.executionHold(action) == nil else { return false }
         let t0 = DispatchTime.now().uptimeNanoseconds
         switch webhook.prepare(action, worker: worker) {
@@ -425,13 +440,25 @@ package final class TickPass {
             queue.complete([.init(action: action, result: result, milliseconds: ms, finishedAt: clock.instant())])
         case .send(let request, let finish):
             let sent = DispatchTime.now().uptimeNanoseconds
-            transfers.submit(request) { response in
+            transfers.submit(request, tag: action.id) { response in
                 let now = DispatchTime.now().uptimeNanoseconds
                 let result = finish(response, Int((now - sent) / 1_000_000))
-                queue.complete([.init(action: action, result: result, milliseconds: Int((now - t0) / 1_000_000), finishedAt: clock.instant())])
+                // On the transfer thread, which decides once per round whether to wake a worker.
+                queue.complete([.init(action: action, result: result, milliseconds: Int((now - t0) / 1_000_000), finishedAt: clock.instant())],
+                               wakeWorker: false)
             }
         }
         return true
+    }
+
+    /// After each round of finished transfers: a worker is woken to prepare more webhooks once
+    /// half the pass's concurrency can be taken, or at once for a step that is not a webhook
+    /// (``WorkQueue/wakeWorkerForTransfers(batch:transferable:)``).
+    private func installRefill() {
+        let batch = max(1, options.concurrency / 2)
+        transfers?.refill = { [queue, registry] in
+            queue.wakeWorkerForTransfers(batch: batch) { g in g.count == 1 && TickPass.isWebhookSend(g[0], registry: registry) }
+        }
     }
 
     /// Runs one group on a worker thread: held by the breaker, an approval step, or its
@@ -546,7 +573,12 @@ package final class TickPass {
     /// Stops claiming and gives back what has not started; what is in flight finishes.
     func release(reason: String) throws {
         stopping = true
-        let unstarted = queue.takeUnstarted()
+        var unstarted = queue.takeUnstarted()
+        // Webhooks rendered ahead and not yet sent are given back too (their completions never run).
+        if let ids = transfers?.withdraw(), !ids.isEmpty {
+            queue.withdrawn(ids.count)
+            unstarted += ids.compactMap { held[$0] }
+        }
         if !unstarted.isEmpty {
             try store.release(unstarted)
             for a in unstarted { held[a.id] = nil }

@@ -111,14 +111,46 @@ final class WorkQueue: @unchecked Sendable {
     /// The calling worker is back from its blocking step.
     func unblocked() { locked { freeRunning += 1 } }
 
-    /// Results of one group (a sent webhook completes from the transfer thread).
-    func complete(_ items: [Done]) {
+    /// Results of one group (a sent webhook completes from the transfer thread). `wakeWorker`:
+    /// whether the freed slot may wake a waiting worker; the transfer thread passes false and
+    /// decides once per round (``wakeWorkerForTransfers(batch:transferable:)``).
+    func complete(_ items: [Done], wakeWorker: Bool = true) {
         locked {
             running -= items.count
             runningGroups -= 1
             done.append(contentsOf: items)
             if done.count >= recorderWants || (running == 0 && head == pending.count) { pthread_cond_signal(resultsReady) }
-            if waiting > 0 && freeRunning == 0 && head < pending.count { pthread_cond_signal(workReady) }
+            if wakeWorker { wakeWorkerIfIdle() }
+        }
+    }
+
+    /// With the lock held: a group waits, a slot is free and every worker thread sleeps.
+    private func wakeWorkerIfIdle() {
+        if waiting > 0 && freeRunning == 0 && head < pending.count && runningGroups < limit { pthread_cond_signal(workReady) }
+    }
+
+    /// Called by the transfer thread after a round of finished transfers (whose completions did
+    /// not wake a worker): wakes a sleeping worker when `batch` slots are free, or at once when
+    /// the group next in line is one `transferable` says is not a transfer (a script, a
+    /// notice), which must not wait for webhooks to finish. The woken worker prepares groups
+    /// until no slot is free, so a worker wakes once per `batch` webhooks instead of once per
+    /// webhook; the transfer loop holds the requests prepared ahead of its limit and starts one
+    /// as soon as another finishes (docs/decisions.md, "Workers prepare webhooks ahead").
+    func wakeWorkerForTransfers(batch: Int, transferable: ([ClaimedAction]) -> Bool) {
+        locked {
+            guard waiting > 0, freeRunning == 0, head < pending.count, runningGroups < limit, !closed else { return }
+            if limit - runningGroups >= batch || !transferable(pending[head]) { pthread_cond_signal(workReady) }
+        }
+    }
+
+    /// `count` single-action groups that were started (webhooks handed to the transfer loop) will
+    /// not complete: they were taken back before they were sent.
+    func withdrawn(_ count: Int) {
+        guard count > 0 else { return }
+        locked {
+            running -= count
+            runningGroups -= count
+            if running == 0 && head == pending.count { pthread_cond_signal(resultsReady) }
         }
     }
 

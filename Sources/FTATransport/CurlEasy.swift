@@ -9,6 +9,11 @@ final class CurlEasy {
 
     static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
+    /// The user agent the handle's fixed HTTP options were last set with (``HTTPTransfer``);
+    /// nil after ``reset(protocols:timeout:verifyTLS:)``, i.e. before the handle's first HTTP
+    /// transfer and after any other use of it.
+    var httpUserAgent: String?
+
     /// `nil` only when libcurl cannot allocate a handle (out of memory).
     init?() {
         _ = CurlEasy.globalInit
@@ -27,10 +32,17 @@ final class CurlEasy {
     /// transfer needs: no signals, the error buffer, timeouts, TLS verification.
     func reset(protocols: String, timeout: Double, verifyTLS: Bool) {
         curl_easy_reset(handle)
-        errorBuffer[0] = 0
+        httpUserAgent = nil
         ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, protocols)
+        renew(timeout: timeout, verifyTLS: verifyTLS)
+    }
+
+    /// Sets what every transfer gives anew without resetting the handle: an empty error
+    /// message, the timeouts, TLS verification.
+    func renew(timeout: Double, verifyTLS: Bool) {
+        errorBuffer[0] = 0
         let timeoutMs = max(1, Int(timeout * 1000))
         ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
         ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMs, 10_000))

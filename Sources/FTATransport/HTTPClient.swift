@@ -69,65 +69,47 @@ final class HTTPTransfer {
         sink = Sink(limit: maxResponseBytes)
         sinkPointer = Unmanaged.passRetained(sink)
         let handle = curl.handle
-        curl.reset(protocols: "http,https", timeout: request.timeout, verifyTLS: request.verifyTLS)
+        if curl.httpUserAgent == userAgent {
+            // The handle's last transfer was HTTP too: its fixed options stand, and below every
+            // option a request sets is given a value, so nothing of that transfer carries over
+            // (libcurl keeps an option until it is set again). Resetting and setting the fixed
+            // ones again cost about a third of a transfer's set-up (BENCHMARKS.md "Eighth round").
+            curl.renew(timeout: request.timeout, verifyTLS: request.verifyTLS)
+        } else {
+            curl.reset(protocols: "http,https", timeout: request.timeout, verifyTLS: request.verifyTLS)
+            ccurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
+            ccurl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
+            ccurl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, HTTPTransfer.receiveBody)
+            ccurl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, HTTPTransfer.receiveHeader)
+            curl.httpUserAgent = userAgent
+        }
 
         ccurl_setopt_string(handle, CURLOPT_URL, request.url)
-        ccurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
-        ccurl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
-
-        ccurl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, user in
-            guard let data, let user else { return 0 }
-            let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
-            let n = size * count
-            let room = sink.limit - sink.body.count
-            if room > 0 {
-                data.withMemoryRebound(to: UInt8.self, capacity: n) { p in
-                    sink.body.append(contentsOf: UnsafeBufferPointer(start: p, count: min(n, room)))
-                }
-            }
-            return n
-        }
         ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer.toOpaque())
-        ccurl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, user in
-            guard let data, let user else { return 0 }
-            let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
-            let n = size * count
-            // Only the headers fta acts on are kept; the rest are skipped without building strings.
-            data.withMemoryRebound(to: UInt8.self, capacity: n) { p in
-                let line = UnsafeBufferPointer(start: p, count: n)
-                if n > 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T") { sink.headers.removeAll(); return }
-                for (k, name) in HTTPClient.keptHeaders.enumerated() where n > name.count && line[name.count] == UInt8(ascii: ":") {
-                    var i = 0
-                    while i < name.count && line[i] | 0x20 == name[i] { i += 1 }
-                    guard i == name.count else { continue }
-                    // The value without the optional white space around it (RFC 9110 §5.6.3) and the line end.
-                    var start = name.count + 1, end = n
-                    func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
-                    while start < end && blank(line[start]) { start += 1 }
-                    while end > start && blank(line[end - 1]) { end -= 1 }
-                    sink.headers[HTTPClient.keptHeaderNames[k]] = String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
-                }
-            }
-            return n
-        }
         ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer.toOpaque())
 
         var sawExpect = false
         for (name, value) in request.headers {
-            if name.lowercased() == "expect" { sawExpect = true }
-            headerList = curl_slist_append(headerList, "\(name): \(value)")
+            if HTTPTransfer.isExpect(name) { sawExpect = true }
+            headerList = HTTPTransfer.append(headerList, name, value)
         }
         // Never wait for "100 Continue" before sending a body.
         if !sawExpect { headerList = curl_slist_append(headerList, "Expect:") }
         ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
 
+        // Every method option, in an order that leaves no trace of the previous request's:
+        // libcurl makes a request with post fields a POST, so they are cleared before GET and
+        // HEAD are chosen, and a custom method is cleared unless this request names one.
         let method = request.method.uppercased()
+        ccurl_setopt_pointer(handle, CURLOPT_CUSTOMREQUEST, nil)
         switch method {
-        case "GET" where request.body.isEmpty:
+        case "GET" where request.body.isEmpty, "HEAD":
+            ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
+            ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, -1)
             ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-        case "HEAD":
-            ccurl_setopt_long(handle, CURLOPT_NOBODY, 1)
+            ccurl_setopt_long(handle, CURLOPT_NOBODY, method == "HEAD" ? 1 : 0)
         default:
+            ccurl_setopt_long(handle, CURLOPT_NOBODY, 0)
             ccurl_setopt_long(handle, CURLOPT_POST, 1)
             ccurl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
             if request.body.isEmpty {
@@ -141,6 +123,70 @@ final class HTTPTransfer {
             }
             if method != "POST" { ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) }
         }
+    }
+
+    /// `name` is "Expect", in any case.
+    static func isExpect(_ name: String) -> Bool {
+        var n = name
+        return n.withUTF8 { b in
+            b.count == 6 && zip(b, "expect".utf8).allSatisfy { $0 | 0x20 == $1 }
+        }
+    }
+
+    /// `list` with the header line "name: value" appended, built in one buffer.
+    static func append(_ list: UnsafeMutablePointer<curl_slist>?, _ name: String, _ value: String) -> UnsafeMutablePointer<curl_slist>? {
+        var name = name, value = value
+        return name.withUTF8 { n in
+            value.withUTF8 { v in
+                let line = UnsafeMutablePointer<CChar>.allocate(capacity: n.count + v.count + 3)
+                defer { line.deallocate() }
+                let raw = UnsafeMutableRawPointer(line)
+                if let b = n.baseAddress { raw.copyMemory(from: b, byteCount: n.count) }
+                raw.storeBytes(of: UInt8(ascii: ":"), toByteOffset: n.count, as: UInt8.self)
+                raw.storeBytes(of: UInt8(ascii: " "), toByteOffset: n.count + 1, as: UInt8.self)
+                if let b = v.baseAddress { (raw + n.count + 2).copyMemory(from: b, byteCount: v.count) }
+                raw.storeBytes(of: 0, toByteOffset: n.count + v.count + 2, as: UInt8.self)
+                return curl_slist_append(list, line)
+            }
+        }
+    }
+
+    /// libcurl's body callback: keeps up to the sink's limit and reads (discards) the rest.
+    static let receiveBody: curl_write_callback = { data, size, count, user in
+        guard let data, let user else { return 0 }
+        let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+        let n = size * count
+        let room = sink.limit - sink.body.count
+        if room > 0 {
+            data.withMemoryRebound(to: UInt8.self, capacity: n) { p in
+                sink.body.append(contentsOf: UnsafeBufferPointer(start: p, count: min(n, room)))
+            }
+        }
+        return n
+    }
+
+    /// libcurl's header callback: only the headers fta acts on are kept; the rest are skipped
+    /// without building strings.
+    static let receiveHeader: curl_write_callback = { data, size, count, user in
+        guard let data, let user else { return 0 }
+        let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+        let n = size * count
+        data.withMemoryRebound(to: UInt8.self, capacity: n) { p in
+            let line = UnsafeBufferPointer(start: p, count: n)
+            if n > 5, line[0] == UInt8(ascii: "H"), line[1] == UInt8(ascii: "T") { sink.headers.removeAll(); return }
+            for (k, name) in HTTPClient.keptHeaders.enumerated() where n > name.count && line[name.count] == UInt8(ascii: ":") {
+                var i = 0
+                while i < name.count && line[i] | 0x20 == name[i] { i += 1 }
+                guard i == name.count else { continue }
+                // The value without the optional white space around it (RFC 9110 §5.6.3) and the line end.
+                var start = name.count + 1, end = n
+                func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
+                while start < end && blank(line[start]) { start += 1 }
+                while end > start && blank(line[end - 1]) { end -= 1 }
+                sink.headers[HTTPClient.keptHeaderNames[k]] = String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
+            }
+        }
+        return n
     }
 
     deinit {

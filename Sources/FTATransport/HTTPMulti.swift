@@ -9,7 +9,9 @@ import FTACore
 /// `submit` may be called from any thread; completions run on the transfer thread, in the order
 /// the transfers finish, and must not block. Requests are built exactly as ``HTTPClient`` builds
 /// them (``HTTPTransfer``); connections are kept alive in the multi handle's shared cache.
-/// ``shutdown()`` finishes what is in flight and stops the thread.
+/// At most `maxInFlight` transfers run at once; the requests submitted beyond that wait in
+/// order and can be taken back unsent (``withdraw()``). ``shutdown()`` finishes what was
+/// submitted and stops the thread.
 package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
     typealias Completion = (Result<HTTPResponse, TransportError>) -> Void
 
@@ -18,25 +20,40 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
     private let userAgent: String
     private let lock = NSLock()
     // Guarded by `lock`.
-    private var incoming: [(HTTPRequest, Completion)] = []
+    /// Submitted and not started, in order (from `incomingHead`); the loop starts them while
+    /// fewer than `maxInFlight` transfers run, and ``withdraw()`` takes them back.
+    private var incoming: [(request: HTTPRequest, tag: Int64, completion: Completion)] = []
+    private var incomingHead = 0
+    /// Transfers started and not finished.
+    private var inFlight = 0
     private var stopping = false
     /// The transfer thread is (about to be) waiting in `curl_multi_poll` and has not been woken:
-    /// only then does `submit` write to its wake-up socket (one write per batch, not per request).
+    /// only then does `submit` write to its wake-up socket (one write per batch, not per request),
+    /// and only when the request can start.
     private var sleeping = false
     // Touched only by the transfer thread.
     private var active: [UnsafeMutableRawPointer: (HTTPTransfer, Completion)] = [:]
     private var idle: [CurlEasy] = []
+    /// Transfers running at once; more may be submitted, and wait (see ``init``).
+    private let maxInFlight: Int
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
+    /// Runs on the transfer thread after each round of completions, before it waits again (a
+    /// pass decides there whether to wake a thread to prepare more requests). Set it before the
+    /// first ``submit``.
+    package var refill: (() -> Void)?
 
     /// `nil` when libcurl cannot allocate a multi handle (out of memory). `connections` bounds
-    /// the connections kept open for reuse.
-    package init?(maxResponseBytes: Int = 1 << 20, userAgent: String = "fta", connections: Int = 32) {
+    /// the connections kept open for reuse; `maxInFlight` the transfers running at once, the
+    /// requests submitted beyond it waiting in submission order (a pass prepares requests
+    /// ahead, so that a finished transfer is followed at once by the next).
+    package init?(maxResponseBytes: Int = 1 << 20, userAgent: String = "fta", connections: Int = 32, maxInFlight: Int = .max) {
         _ = CurlEasy.globalInit
         guard let m = curl_multi_init() else { return nil }
         multi = m
         self.maxResponseBytes = maxResponseBytes
         self.userAgent = userAgent
+        self.maxInFlight = max(1, maxInFlight)
         ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(4, connections))
     }
 
@@ -45,6 +62,12 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
     }
 
     package func submit(_ request: HTTPRequest, completion: @escaping (Result<HTTPResponse, TransportError>) -> Void) {
+        submit(request, tag: 0, completion: completion)
+    }
+
+    /// Sends `request`; `completion` runs on the transfer thread when it has finished, unless
+    /// the request is withdrawn before it started (``withdraw()`` returns its `tag` then).
+    package func submit(_ request: HTTPRequest, tag: Int64, completion: @escaping (Result<HTTPResponse, TransportError>) -> Void) {
         if let refused = HTTPClient.refusal(request, userAgent: userAgent) {
             completion(.failure(refused))
             return
@@ -53,9 +76,11 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
         let refusedAfterStop = stopping
         var wake = false
         if !refusedAfterStop {
-            incoming.append((request, completion))
-            wake = sleeping
-            sleeping = false
+            incoming.append((request, tag, completion))
+            if sleeping && inFlight < maxInFlight {
+                wake = true
+                sleeping = false
+            }
             if !started {
                 started = true
                 let thread = Thread { [self] in loop() }
@@ -72,6 +97,18 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
         if wake { curl_multi_wakeup(multi) }
     }
 
+    /// Takes back every request submitted and not yet started: their completions will not run.
+    /// Returns their tags, in submission order (a pass that must stop gives those actions back
+    /// instead of sending them).
+    package func withdraw() -> [Int64] {
+        lock.lock()
+        defer { lock.unlock() }
+        let tags = incoming[incomingHead...].map(\.tag)
+        incoming.removeAll()
+        incomingHead = 0
+        return tags
+    }
+
     /// Lets every submitted transfer finish, then stops the transfer thread.
     package func shutdown() {
         lock.lock()
@@ -85,14 +122,31 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
 
     private func loop() {
         var done: [(Completion, Result<HTTPResponse, TransportError>)] = []
+        var batch: [(request: HTTPRequest, tag: Int64, completion: Completion)] = []
         while true {
+            // The requests that may start now: as many as there is room for.
             lock.lock()
-            let batch = incoming
-            incoming.removeAll(keepingCapacity: true)
+            let room = maxInFlight - active.count
+            if room > 0 && incomingHead < incoming.count {
+                let end = min(incoming.count, incomingHead + room)
+                batch.append(contentsOf: incoming[incomingHead..<end])
+                incomingHead = end
+                if incomingHead == incoming.count {
+                    incoming.removeAll(keepingCapacity: true)
+                    incomingHead = 0
+                } else if incomingHead > 1024 && incomingHead * 2 > incoming.count {
+                    incoming.removeFirst(incomingHead)
+                    incomingHead = 0
+                }
+            }
+            inFlight = active.count + batch.count
+            let waitingToStart = incoming.count - incomingHead
             let stop = stopping
             lock.unlock()
-            for (request, completion) in batch { start(request, completion) }
-            if stop && batch.isEmpty && active.isEmpty { break }
+            for item in batch { start(item.request, item.completion) }
+            let startedNow = !batch.isEmpty
+            batch.removeAll(keepingCapacity: true)
+            if stop && !startedNow && active.isEmpty && waitingToStart == 0 { break }
 
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
@@ -107,10 +161,14 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
             }
             // Completions run after the socket work, outside any lock.
             for (completion, result) in done { completion(result) }
+            if !done.isEmpty { refill?() }
             done.removeAll(keepingCapacity: true)
-            // Returns at once when a socket is ready or `submit`/`shutdown` woke it meanwhile.
+            // Waits unless a request can start (or everything is done while stopping); returns
+            // at once when a socket is ready or `submit`/`shutdown` woke it meanwhile.
             lock.lock()
-            let more = !incoming.isEmpty || stopping
+            let canStart = active.count < maxInFlight && incomingHead < incoming.count
+            let more = canStart || (stopping && active.isEmpty)
+            inFlight = active.count
             sleeping = !more
             lock.unlock()
             if !more { curl_multi_poll(multi, nil, 0, 1000, nil) }

@@ -53,6 +53,26 @@ final class ScriptTests: EndToEndCase {
         XCTAssertEqual(row["outputs"]?["stdout"], .string("hello CPU high from a1 in \(dir.path)\n"))
     }
 
+    /// Webhooks and scripts in one queue, two at a time: the transfer thread starts the webhooks
+    /// next in line itself and leaves each script to a worker; every action runs exactly once.
+    func testWebhooksAndScriptsMixed_twoAtATime_eachRunsOnce() throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        var lines: [JSONValue] = []
+        for i in 0..<60 {
+            lines.append(Actions.webhook(url: receiver.baseURL + "/hook", alertId: "w\(i)"))
+            if i % 10 == 9 { lines.append(action([bin + "/hello", "s\(i)"], cwd: dir.path)) }
+        }
+        XCTAssertEqual(ids(try tick(["enqueue", "-"], stdin: Actions.lines(lines))).count, 66)
+        let report = try json(tick(["run", "--concurrency", "2", "--json"]))
+        XCTAssertEqual(report["succeeded"]?.intValue, 66, "\(report)")
+        let rows = try actionRows()
+        XCTAssertEqual(rows.filter { $0.status == "success" && $0.executeTimes == 1 }.count, 66)
+        let alerts = try receiver.requests().compactMap { try? JSONParser.parse($0["body"]?.stringValue ?? "")["alert"]?.stringValue }
+        XCTAssertEqual(alerts.count, 60)
+        XCTAssertEqual(Set(alerts), Set((0..<60).map { "w\($0)" }), "each webhook received once")
+    }
+
     func testExit3_failure_withStderr() throws {
         let row = try runOne(action([bin + "/fail"]))
         XCTAssertEqual(row["status"], "failure")

@@ -84,6 +84,93 @@ final class HTTPMultiTests: XCTestCase {
         }
     }
 
+    /// A handle is not reset between HTTP transfers (only what a request sets is set again):
+    /// nothing of one request may carry over into the next one on the same handle.
+    func testOneHandle_manyMethodsInTurn_eachRequestIsOnlyItself() throws {
+        let client = try XCTUnwrap(HTTPClient(userAgent: "fta-reuse"))
+        let multi = try XCTUnwrap(HTTPMulti(userAgent: "fta-reuse", connections: 4))
+        defer { multi.shutdown() }
+        let steps: [(method: String, body: String, headers: [(String, String)])] = [
+            ("PUT", "first", [("X-Only-First", "1"), ("Content-Type", "text/plain")]),
+            ("GET", "", []),
+            ("HEAD", "", [("X-Head", "h")]),
+            ("POST", "{\"b\": 2}", [("Content-Type", "application/json")]),
+            ("GET", "", [("Expect", "")]),
+            ("DELETE", "", []),
+            ("POST", "", []),
+            ("PATCH", "patched", []),
+            ("GET", "", []),
+        ]
+        for (i, step) in steps.enumerated() {
+            let request = HTTPRequest(method: step.method, url: "\(receiver.baseURL)/r\(i)", headers: step.headers,
+                                      body: Array(step.body.utf8), timeout: 10)
+            guard case .success(let blocking) = client.perform(request) else { return XCTFail("step \(i) (blocking)") }
+            XCTAssertEqual(blocking.status, 200)
+            // One connection for the loop too, so its handles are reused the same way.
+            guard case .success(let looped) = run(multi, [request]).results[0] else { return XCTFail("step \(i) (loop)") }
+            XCTAssertEqual(looped.status, 200)
+        }
+        let seen = try receiver.requests()
+        XCTAssertEqual(seen.count, steps.count * 2)
+        for (n, r) in seen.enumerated() {
+            let step = steps[n / 2]
+            let what = "request \(n) (\(step.method))"
+            XCTAssertEqual(r["method"]?.stringValue, step.method, what)
+            XCTAssertEqual(r["path"]?.stringValue, "/r\(n / 2)", what)
+            XCTAssertEqual(r["body"]?.stringValue, step.body, what)
+            let headers = r["headers"]?.objectValue ?? [:]
+            XCTAssertEqual(headers["x-only-first"] != nil, n / 2 == 0, "\(what): a header of the first request only")
+            XCTAssertEqual(headers["x-head"] != nil, step.method == "HEAD", what)
+            XCTAssertEqual(headers["user-agent"]?.stringValue, "fta-reuse", what)
+            XCTAssertNil(headers["expect"], what)
+            if ["GET", "HEAD"].contains(step.method) {
+                XCTAssertNil(headers["content-length"], "\(what): no body, not even an empty one")
+            } else {
+                XCTAssertEqual(headers["content-length"]?.stringValue, "\(step.body.utf8.count)", what)
+            }
+        }
+    }
+
+    func testMaxInFlight_holdsTheRest_andStartsEachAsAnotherFinishes() throws {
+        try receiver.script(path: "/slow", delay: 0.3)
+        let multi = try XCTUnwrap(HTTPMulti(connections: 4, maxInFlight: 2))
+        defer { multi.shutdown() }
+        let requests = (0..<6).map { HTTPRequest(method: "POST", url: "\(receiver.baseURL)/slow", body: Array("n\($0)".utf8), timeout: 10) }
+        let (results, _) = run(multi, requests)
+        for r in results {
+            guard case .success(let response) = r else { return XCTFail("\(r)") }
+            XCTAssertEqual(response.status, 200)
+        }
+        let seen = try receiver.requests()
+        XCTAssertEqual(Set(seen.compactMap { $0["body"]?.stringValue }), Set((0..<6).map { "n\($0)" }), "each sent once")
+        // Two at a time against a receiver that takes 0.3 s: the third arrives only after one of
+        // the first two was answered, the fifth after two rounds.
+        let times = seen.compactMap { $0["time"]?.doubleValue }.sorted()
+        XCTAssertEqual(times.count, 6)
+        XCTAssertGreaterThanOrEqual(times[2] - times[0], 0.25, "\(times)")
+        XCTAssertGreaterThanOrEqual(times[4] - times[0], 0.5, "\(times)")
+    }
+
+    func testWithdraw_takesBackWhatHasNotStarted_whoseCompletionsNeverRun() throws {
+        try receiver.script(path: "/slow", delay: 0.5)
+        let multi = try XCTUnwrap(HTTPMulti(connections: 4, maxInFlight: 1))
+        let lock = NSLock()
+        var completed: [Int] = []
+        for i in 1...4 {
+            multi.submit(HTTPRequest(method: "POST", url: "\(receiver.baseURL)/slow", body: Array("n\(i)".utf8), timeout: 10), tag: Int64(i)) { _ in
+                lock.lock(); completed.append(i); lock.unlock()
+            }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while try receiver.requests().isEmpty && Date() < deadline { usleep(10_000) }
+        // The first is being answered (0.5 s); the other three wait for its place.
+        XCTAssertEqual(multi.withdraw(), [2, 3, 4])
+        multi.shutdown()
+        XCTAssertEqual(completed, [1], "only the request that was sent completes")
+        XCTAssertEqual(try receiver.requests().compactMap { $0["body"]?.stringValue }, ["n1"], "the others were never sent")
+        XCTAssertEqual(multi.withdraw(), [], "nothing is left to take back")
+    }
+
     func testSlowReceiver_timesOut_withoutHoldingBackTheOthers() throws {
         try receiver.script(path: "/slow", delay: 3)
         let multi = try XCTUnwrap(HTTPMulti())
