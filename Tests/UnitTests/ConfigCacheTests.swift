@@ -48,6 +48,33 @@ final class ConfigCacheTests: XCTestCase {
         XCTAssertTrue(broken.outcome.message.contains("webhook config invalid"), broken.outcome.message)
     }
 
+    func testTextsTheDigestCannotTellApart_areStillDifferentEntries() {
+        // Texts of one length that differ in a single byte, anywhere (the digest reads eight
+        // bytes at a time, then the tail).
+        let base = String(repeating: "{\"a\":1}", count: 9) + "xyz"
+        var texts: Set<String> = []
+        for i in base.utf8.indices {
+            var bytes = Array(base.utf8)
+            bytes[base.utf8.distance(from: base.utf8.startIndex, to: i)] ^= 0x01
+            texts.insert(String(decoding: bytes, as: UTF8.self))
+        }
+        let digests = Set(texts.map { ConfigCache.Key.digest($0) })
+        XCTAssertEqual(digests.count, texts.count, "no two of these collide")
+        // Equality compares the text, not the digest.
+        let a = ConfigCache.Key(kind: "webhook", text: base), b = ConfigCache.Key(kind: "webhook", text: String(base.utf8.reversed().reversed().map { Character(UnicodeScalar($0)) }))
+        XCTAssertEqual(a, b, "the same text from another string is the same key")
+        XCTAssertNotEqual(a, ConfigCache.Key(kind: "other", text: base), "the kind is part of the key")
+        let cache = ConfigCache()
+        var built = 0
+        for text in texts.sorted() + texts.sorted() {
+            _ = cache.value(text, kind: "k") { _ in built += 1; return text }
+        }
+        XCTAssertEqual(built, texts.count, "each text built once, none mistaken for another")
+        for text in texts {
+            XCTAssertEqual(try cache.value(text, kind: "k") { _ in "rebuilt" }.get(), text)
+        }
+    }
+
     func testTheCacheStartsOverWhenFull() {
         let cache = ConfigCache()
         for i in 0..<ConfigCache.capacity { _ = cache.json(#"{"id":\#(i)}"#) }
