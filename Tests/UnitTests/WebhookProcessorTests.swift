@@ -105,6 +105,25 @@ final class WebhookProcessorTests: XCTestCase {
         XCTAssertEqual(refused.outcome.result, .finished(.failure))
     }
 
+    func testLogDetail_namesTheMethodTheSafeURLAndTheEnd_withoutCredentials() {
+        let url = "https://ops:pw-s3cr3t@hooks.example.com/x/y?token=t0k3n#f"
+        let ok = run(action(["method": "PUT", "url": .string(url)]), ScriptedTransport([.respond(201)]))
+        XCTAssertTrue(ok.detail.hasPrefix("PUT https://hooks.example.com/x/y -> 201 in "), ok.detail)
+        XCTAssertTrue(ok.detail.hasSuffix(" ms"), ok.detail)
+        let failed = run(action(["url": .string(url)]), ScriptedTransport([.respond(500)]))
+        XCTAssertTrue(failed.detail.hasPrefix("GET https://hooks.example.com/x/y -> 500 in "), failed.detail)
+        let error = run(action(["url": .string(url)]), ScriptedTransport([.fail(.connect, "refused")]))
+        XCTAssertTrue(error.detail.hasPrefix("GET https://hooks.example.com/x/y -> error in "), error.detail)
+        let refused = run(action(["url": .string(url)]), ScriptedTransport([.fail(.refused, "not allowed")]))
+        XCTAssertEqual(refused.detail, "GET https://hooks.example.com/x/y -> not sent", "GET: the config's default method")
+        for d in [ok.detail, failed.detail, error.detail, refused.detail] {
+            XCTAssertFalse(d.contains("s3cr3t") || d.contains("t0k3n") || d.contains("ops:"), d)
+        }
+        var replaced = ok
+        replaced.detail = "by hand"
+        XCTAssertEqual(replaced.detail, "by hand", "a detail set is the detail read")
+    }
+
     func testAnAlertValueThatWouldAddAHeader_isRefused_beforeAnythingIsSent() {
         let transport = ScriptedTransport([])
         let a = action(["url": "https://hooks.example.com/x", "headers": [["key": "X-Host", "value": "{{alert.event.ip}}"]]],

@@ -81,14 +81,13 @@ package struct WebhookProcessor: ActionProcessor {
 
     static func interpret(_ result: Result<HTTPResponse, TransportError>, request: HTTPRequest, ms: Int, policy: RetryPolicy,
                           redactor: Redactor, clock: Clock) -> StepResult {
-        let target = "\(request.method) \(Redactor.safeURL(request.url))"
+        func detail(_ end: HTTPDetail.End) -> HTTPDetail { HTTPDetail(method: request.method, url: request.url, end: end) }
         switch result {
         case .success(let response):
             let excerpt = TextLimit.excerpt(response.bodyText)
-            let detail = "\(target) -> \(response.status) in \(ms) ms"
             let outputs: [String: JSONValue] = ["status_code": .int(Int64(response.status))]
             if (200..<300).contains(response.status) {
-                return StepResult(outcome: .success(redactor.redact(excerpt), outputs: outputs), policy: policy, detail: detail)
+                return StepResult(outcome: .success(redactor.redact(excerpt), outputs: outputs), policy: policy, http: detail(.status(response.status, ms: ms)))
             }
             var retryAfter: Double?
             if response.status == 429 || response.status == 503, let header = response.headers["retry-after"] {
@@ -96,10 +95,10 @@ package struct WebhookProcessor: ActionProcessor {
             }
             var outcome = ActionOutcome.failure(redactor.redact("response not valid, status_code: \(response.status), content: \(excerpt)"), retryAfter: retryAfter)
             outcome.outputs = outputs
-            return StepResult(outcome: outcome, policy: policy, detail: detail)
+            return StepResult(outcome: outcome, policy: policy, http: detail(.status(response.status, ms: ms)))
         case .failure(let error) where error.kind == .refused:
             // Not sent, and sending again would not change that.
-            return StepResult(outcome: ActionOutcome(.finished(.failure), message: redactor.redact(error.message)), policy: policy, detail: "\(target) -> not sent")
+            return StepResult(outcome: ActionOutcome(.finished(.failure), message: redactor.redact(error.message)), policy: policy, http: detail(.notSent))
         case .failure(let error):
             let message: String
             switch error.kind {
@@ -108,7 +107,7 @@ package struct WebhookProcessor: ActionProcessor {
             default:
                 message = "webhook request failed, \(error.message)"
             }
-            return StepResult(outcome: .failure(redactor.redact(message)), policy: policy, detail: "\(target) -> error in \(ms) ms")
+            return StepResult(outcome: .failure(redactor.redact(message)), policy: policy, http: detail(.error(ms: ms)))
         }
     }
 
