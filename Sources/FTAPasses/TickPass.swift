@@ -439,12 +439,14 @@ package final class TickPass {
             let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
             queue.complete([.init(action: action, result: result, milliseconds: ms, finishedAt: clock.instant())])
         case .send(let request, let finish):
-            let sent = DispatchTime.now().uptimeNanoseconds
-            transfers.submit(request, tag: action.id) { response in
+            let rendered = DispatchTime.now().uptimeNanoseconds - t0
+            transfers.submit(request, tag: action.id) { response, started in
+                // Counted from the transfer's start: a request rendered ahead waited for a place.
                 let now = DispatchTime.now().uptimeNanoseconds
-                let result = finish(response, Int((now - sent) / 1_000_000))
+                let sending = now >= started ? now - started : 0
+                let result = finish(response, Int(sending / 1_000_000))
                 // On the transfer thread, which decides once per round whether to wake a worker.
-                queue.complete([.init(action: action, result: result, milliseconds: Int((now - t0) / 1_000_000), finishedAt: clock.instant())],
+                queue.complete([.init(action: action, result: result, milliseconds: Int((rendered + sending) / 1_000_000), finishedAt: clock.instant())],
                                wakeWorker: false)
             }
         }

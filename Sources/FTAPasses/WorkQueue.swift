@@ -40,7 +40,8 @@ final class WorkQueue: @unchecked Sendable {
     /// How many results the recording thread waits for (`Int.max` when it is not waiting).
     private var recorderWants = Int.max
 
-    /// `limit`: groups running at once (the pass's `--concurrency`).
+    /// `limit`: groups started and not completed at once (the pass's `--concurrency`, twice it
+    /// when workers render webhooks ahead of the transfer loop).
     init(limit: Int = .max) {
         self.limit = max(1, limit)
         pthread_mutex_init(mutex, nil)
@@ -105,8 +106,14 @@ final class WorkQueue: @unchecked Sendable {
     }
 
     /// The calling worker is about to block in a step (a script, a blocking send): finished
-    /// groups must then wake another worker.
-    func blocking() { locked { freeRunning -= 1 } }
+    /// groups must then wake another worker, and a group waiting now does so at once (after a
+    /// round of finished webhooks the transfer loop wakes one worker, which may be this one).
+    func blocking() {
+        locked {
+            freeRunning -= 1
+            wakeWorkerIfIdle()
+        }
+    }
 
     /// The calling worker is back from its blocking step.
     func unblocked() { locked { freeRunning += 1 } }

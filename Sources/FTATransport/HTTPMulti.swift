@@ -13,7 +13,9 @@ import FTACore
 /// order and can be taken back unsent (``withdraw()``). ``shutdown()`` finishes what was
 /// submitted and stops the thread.
 package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
-    typealias Completion = (Result<HTTPResponse, TransportError>) -> Void
+    /// The result and when the transfer started (`DispatchTime` uptime nanoseconds): a request
+    /// may wait for a place first, and its duration is counted from the start.
+    package typealias Completion = (Result<HTTPResponse, TransportError>, UInt64) -> Void
 
     private let multi: UnsafeMutableRawPointer
     private let maxResponseBytes: Int
@@ -32,7 +34,7 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
     /// and only when the request can start.
     private var sleeping = false
     // Touched only by the transfer thread.
-    private var active: [UnsafeMutableRawPointer: (HTTPTransfer, Completion)] = [:]
+    private var active: [UnsafeMutableRawPointer: (transfer: HTTPTransfer, completion: Completion, started: UInt64)] = [:]
     private var idle: [CurlEasy] = []
     /// Transfers running at once; more may be submitted, and wait (see ``init``).
     private let maxInFlight: Int
@@ -62,14 +64,14 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
     }
 
     package func submit(_ request: HTTPRequest, completion: @escaping (Result<HTTPResponse, TransportError>) -> Void) {
-        submit(request, tag: 0, completion: completion)
+        submit(request, tag: 0) { result, _ in completion(result) }
     }
 
     /// Sends `request`; `completion` runs on the transfer thread when it has finished, unless
     /// the request is withdrawn before it started (``withdraw()`` returns its `tag` then).
-    package func submit(_ request: HTTPRequest, tag: Int64, completion: @escaping (Result<HTTPResponse, TransportError>) -> Void) {
+    package func submit(_ request: HTTPRequest, tag: Int64, completion: @escaping Completion) {
         if let refused = HTTPClient.refusal(request, userAgent: userAgent) {
-            completion(.failure(refused))
+            completion(.failure(refused), DispatchTime.now().uptimeNanoseconds)
             return
         }
         lock.lock()
@@ -91,7 +93,7 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
         }
         lock.unlock()
         if refusedAfterStop {
-            completion(.failure(TransportError(kind: .refused, message: "request not sent: the pass is stopping")))
+            completion(.failure(TransportError(kind: .refused, message: "request not sent: the pass is stopping")), DispatchTime.now().uptimeNanoseconds)
             return
         }
         if wake { curl_multi_wakeup(multi) }
@@ -121,14 +123,14 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
     }
 
     private func loop() {
-        var done: [(Completion, Result<HTTPResponse, TransportError>)] = []
+        var done: [(completion: Completion, result: Result<HTTPResponse, TransportError>, started: UInt64)] = []
         var batch: [(request: HTTPRequest, tag: Int64, completion: Completion)] = []
         while true {
             // The requests that may start now: as many as there is room for.
             lock.lock()
             let room = maxInFlight - active.count
             if room > 0 && incomingHead < incoming.count {
-                let end = min(incoming.count, incomingHead + room)
+                let end = incomingHead + min(room, incoming.count - incomingHead)
                 batch.append(contentsOf: incoming[incomingHead..<end])
                 incomingHead = end
                 if incomingHead == incoming.count {
@@ -143,7 +145,10 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
             let waitingToStart = incoming.count - incomingHead
             let stop = stopping
             lock.unlock()
-            for item in batch { start(item.request, item.completion) }
+            // A request that cannot start fails in this round, with the finished ones.
+            for item in batch {
+                if let failed = start(item.request, item.completion) { done.append((item.completion, .failure(failed.error), failed.started)) }
+            }
             let startedNow = !batch.isEmpty
             batch.removeAll(keepingCapacity: true)
             if stop && !startedNow && active.isEmpty && waitingToStart == 0 { break }
@@ -155,12 +160,12 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                 let code = message.pointee.data.result
                 curl_multi_remove_handle(multi, easy)
-                guard let (transfer, completion) = active.removeValue(forKey: easy) else { continue }
-                done.append((completion, transfer.result(code)))
+                guard let (transfer, completion, started) = active.removeValue(forKey: easy) else { continue }
+                done.append((completion, transfer.result(code), started))
                 idle.append(transfer.curl)
             }
             // Completions run after the socket work, outside any lock.
-            for (completion, result) in done { completion(result) }
+            for (completion, result, started) in done { completion(result, started) }
             if !done.isEmpty { refill?() }
             done.removeAll(keepingCapacity: true)
             // Waits unless a request can start (or everything is done while stopping); returns
@@ -179,18 +184,19 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
         finished.signal()
     }
 
-    private func start(_ request: HTTPRequest, _ completion: @escaping Completion) {
+    /// Starts a transfer; nil, or why it could not start (its completion has not run).
+    private func start(_ request: HTTPRequest, _ completion: @escaping Completion) -> (error: TransportError, started: UInt64)? {
+        let started = DispatchTime.now().uptimeNanoseconds
         guard let curl = idle.popLast() ?? CurlEasy() else {
-            completion(.failure(TransportError(kind: .other, message: "no HTTP handle could be allocated")))
-            return
+            return (TransportError(kind: .other, message: "no HTTP handle could be allocated"), started)
         }
         let transfer = HTTPTransfer(curl: curl, request: request, userAgent: userAgent, maxResponseBytes: maxResponseBytes)
         let code = curl_multi_add_handle(multi, curl.handle)
         guard code == CURLM_OK else {
             idle.append(curl)
-            completion(.failure(TransportError(kind: .other, message: String(cString: curl_multi_strerror(code)))))
-            return
+            return (TransportError(kind: .other, message: String(cString: curl_multi_strerror(code))), started)
         }
-        active[curl.handle] = (transfer, completion)
+        active[curl.handle] = (transfer, completion, started)
+        return nil
     }
 }

@@ -151,13 +151,35 @@ final class HTTPMultiTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(times[4] - times[0], 0.5, "\(times)")
     }
 
+    func testARequestThatWaitedForAPlace_isTimedFromItsStart() throws {
+        try receiver.script(path: "/slow", delay: 0.4)
+        let multi = try XCTUnwrap(HTTPMulti(connections: 2, maxInFlight: 1))
+        defer { multi.shutdown() }
+        let lock = NSLock()
+        var starts: [Int64: UInt64] = [:]
+        let group = DispatchGroup()
+        let submitted = DispatchTime.now().uptimeNanoseconds
+        for i in 1...2 {
+            group.enter()
+            multi.submit(HTTPRequest(method: "POST", url: "\(receiver.baseURL)/slow", body: [], timeout: 10), tag: Int64(i)) { result, started in
+                lock.lock(); starts[Int64(i)] = started; lock.unlock()
+                if case .failure(let e) = result { XCTFail("\(e)") }
+                group.leave()
+            }
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 10), .success)
+        let first = try XCTUnwrap(starts[1]), second = try XCTUnwrap(starts[2])
+        XCTAssertLessThan(first - submitted, 300_000_000, "the first starts at once")
+        XCTAssertGreaterThanOrEqual(second - first, 350_000_000, "the second starts when the first is answered, and is timed from then")
+    }
+
     func testWithdraw_takesBackWhatHasNotStarted_whoseCompletionsNeverRun() throws {
         try receiver.script(path: "/slow", delay: 0.5)
         let multi = try XCTUnwrap(HTTPMulti(connections: 4, maxInFlight: 1))
         let lock = NSLock()
         var completed: [Int] = []
         for i in 1...4 {
-            multi.submit(HTTPRequest(method: "POST", url: "\(receiver.baseURL)/slow", body: Array("n\(i)".utf8), timeout: 10), tag: Int64(i)) { _ in
+            multi.submit(HTTPRequest(method: "POST", url: "\(receiver.baseURL)/slow", body: Array("n\(i)".utf8), timeout: 10), tag: Int64(i)) { _, _ in
                 lock.lock(); completed.append(i); lock.unlock()
             }
         }

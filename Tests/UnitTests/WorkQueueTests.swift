@@ -74,6 +74,41 @@ final class WorkQueueTests: XCTestCase {
         wait { got.value.count == 3 }
         XCTAssertEqual(got.value.map { $0[0].id }, [1, 2, 3])
     }
+
+    func testAWorkerGoingIntoABlockingStep_wakesAnotherForTheNextOne() throws {
+        let queue = WorkQueue(limit: 2)
+        defer { queue.close() }
+        queue.push([action(1, plugin: "webhook"), action(2, plugin: "webhook"), action(3, plugin: "script"), action(4, plugin: "script")])
+        // Workers as a pass runs them: a webhook is handed on at once, a script holds its worker
+        // (here until the test lets it go).
+        let got = LockedBox<[[ClaimedAction]]>([])
+        let scriptsMayEnd = DispatchSemaphore(value: 0)
+        for _ in 0..<3 {
+            Thread {
+                var again = false
+                while let g = queue.next(again: again) {
+                    again = true
+                    got.update { $0.append(g) }
+                    guard !self.isWebhook(g) else { continue }
+                    queue.blocking()
+                    scriptsMayEnd.wait()
+                    queue.unblocked()
+                    queue.complete(self.done(g))
+                }
+            }.start()
+        }
+        wait { got.value.count == 2 }
+        Thread.sleep(forTimeInterval: 0.2)
+        XCTAssertEqual(got.value.map { $0[0].id }, [1, 2], "both slots hold the webhooks; the workers sleep")
+        // Both webhooks finish in one round of the transfer loop, which wakes one worker for the
+        // first script; that worker, blocking in it, must wake another for the second.
+        for g in got.value { queue.complete(done(g), wakeWorker: false) }
+        queue.wakeWorkerForTransfers(batch: 8, transferable: isWebhook)
+        wait { got.value.count == 4 }
+        XCTAssertEqual(Set(got.value.map { $0[0].id }), [1, 2, 3, 4], "the two scripts run side by side")
+        scriptsMayEnd.signal()
+        scriptsMayEnd.signal()
+    }
 }
 
 /// A value shared between a test and a thread it starts.
