@@ -155,12 +155,7 @@ package final class TickPass {
         } catch {
             // Leave the database consistent: give back what never started; running actions
             // keep their lease and are run again after it expires.
-            var unstarted = queue.takeUnstarted()
-            if let ids = transfers?.withdraw() {
-                queue.withdrawn(ids.count)
-                unstarted += ids.compactMap { held[$0] }
-            }
-            try? store.release(unstarted)
+            try? store.release(takeBackUnstarted())
             queue.close()
             throw error
         }
@@ -572,15 +567,21 @@ package final class TickPass {
 
     // MARK: 6. Release
 
-    /// Stops claiming and gives back what has not started; what is in flight finishes.
-    func release(reason: String) throws {
-        stopping = true
+    /// The claimed actions not started: those still queued, and the webhooks rendered ahead and
+    /// not yet sent, taken back from the transfer loop (their completions never run).
+    private func takeBackUnstarted() -> [ClaimedAction] {
         var unstarted = queue.takeUnstarted()
-        // Webhooks rendered ahead and not yet sent are given back too (their completions never run).
         if let ids = transfers?.withdraw(), !ids.isEmpty {
             queue.withdrawn(ids.count)
             unstarted += ids.compactMap { held[$0] }
         }
+        return unstarted
+    }
+
+    /// Stops claiming and gives back what has not started; what is in flight finishes.
+    func release(reason: String) throws {
+        stopping = true
+        let unstarted = takeBackUnstarted()
         if !unstarted.isEmpty {
             try store.release(unstarted)
             for a in unstarted { held[a.id] = nil }

@@ -145,8 +145,8 @@ final class WorkQueue: @unchecked Sendable {
     /// as soon as another finishes (docs/decisions.md, "Workers prepare webhooks ahead").
     func wakeWorkerForTransfers(batch: Int, transferable: ([ClaimedAction]) -> Bool) {
         locked {
-            guard waiting > 0, freeRunning == 0, head < pending.count, runningGroups < limit, !closed else { return }
-            if limit - runningGroups >= batch || !transferable(pending[head]) { pthread_cond_signal(workReady) }
+            guard head < pending.count else { return }
+            if limit - runningGroups >= batch || !transferable(pending[head]) { wakeWorkerIfIdle() }
         }
     }
 
