@@ -119,9 +119,6 @@ final class WebhookProcessorTests: XCTestCase {
         for d in [ok.detail, failed.detail, error.detail, refused.detail] {
             XCTAssertFalse(d.contains("s3cr3t") || d.contains("t0k3n") || d.contains("ops:"), d)
         }
-        var replaced = ok
-        replaced.detail = "by hand"
-        XCTAssertEqual(replaced.detail, "by hand", "a detail set is the detail read")
     }
 
     func testAnAlertValueThatWouldAddAHeader_isRefused_beforeAnythingIsSent() {
