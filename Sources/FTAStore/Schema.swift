@@ -387,12 +387,15 @@ enum Schema {
     /// one rewrite), its indexes with it. Its columns are spelled out again, as v1 spelled them:
     /// a migration is a record of one step and must not change when a later one does.
     static func v15(_ db: Database) throws {
-        // The moved columns with their defaults, which the view gives an action without a detail row.
-        let detail: [(column: String, value: String)] = [
-            ("strategy_id", "0"), ("strategy_relation_id", "0"), ("dimension_hash", "''"), ("alert_level", "3"), ("action_config_id", "0"),
-            ("bk_biz_id", "''"), ("generate_uuid", "''"), ("sub_actions", "'[]'"), ("is_enabled", "1"), ("is_deleted", "0"),
-            ("create_user", "''"), ("update_user", "''"), ("strategy", "'{}'"), ("dimensions", "'[]'"), ("alerts", "'[]'"),
-            ("action_plugin", "'{}'"), ("action_config", "'{}'"), ("inputs", "'{}'"), ("alert", "'{}'"),
+        // The moved columns, as v1 declared them; their defaults are also what the view gives an
+        // action without a detail row.
+        let detail: [(column: String, type: String, value: String)] = [
+            ("strategy_id", "INTEGER", "0"), ("strategy_relation_id", "INTEGER", "0"), ("dimension_hash", "TEXT", "''"),
+            ("alert_level", "INTEGER", "3"), ("action_config_id", "INTEGER", "0"), ("bk_biz_id", "TEXT", "''"),
+            ("generate_uuid", "TEXT", "''"), ("sub_actions", "TEXT", "'[]'"), ("is_enabled", "INTEGER", "1"),
+            ("is_deleted", "INTEGER", "0"), ("create_user", "TEXT", "''"), ("update_user", "TEXT", "''"),
+            ("strategy", "TEXT", "'{}'"), ("dimensions", "TEXT", "'[]'"), ("alerts", "TEXT", "'[]'"),
+            ("action_plugin", "TEXT", "'{}'"), ("action_config", "TEXT", "'{}'"), ("inputs", "TEXT", "'{}'"), ("alert", "TEXT", "'{}'"),
         ]
         let kept = """
             id, signal, status, failure_type, ex_data, create_time, end_time, update_time, is_parent_action, parent_action_id,
@@ -404,25 +407,7 @@ enum Schema {
             CREATE TABLE action_detail (
                 -- The action's id (action_instance.id).
                 id INTEGER PRIMARY KEY,
-                strategy_id INTEGER NOT NULL DEFAULT 0,
-                strategy_relation_id INTEGER NOT NULL DEFAULT 0,
-                dimension_hash TEXT NOT NULL DEFAULT '',
-                alert_level INTEGER NOT NULL DEFAULT 3,
-                action_config_id INTEGER NOT NULL DEFAULT 0,
-                bk_biz_id TEXT NOT NULL DEFAULT '',
-                generate_uuid TEXT NOT NULL DEFAULT '',
-                sub_actions TEXT NOT NULL DEFAULT '[]',
-                is_enabled INTEGER NOT NULL DEFAULT 1,
-                is_deleted INTEGER NOT NULL DEFAULT 0,
-                create_user TEXT NOT NULL DEFAULT '',
-                update_user TEXT NOT NULL DEFAULT '',
-                strategy TEXT NOT NULL DEFAULT '{}',
-                dimensions TEXT NOT NULL DEFAULT '[]',
-                alerts TEXT NOT NULL DEFAULT '[]',
-                action_plugin TEXT NOT NULL DEFAULT '{}',
-                action_config TEXT NOT NULL DEFAULT '{}',
-                inputs TEXT NOT NULL DEFAULT '{}',
-                alert TEXT NOT NULL DEFAULT '{}'
+                \(detail.map { "\($0.column) \($0.type) NOT NULL DEFAULT \($0.value)" }.joined(separator: ",\n    "))
             );
             INSERT INTO action_detail (id, \(moved)) SELECT id, \(moved) FROM action_instance;
             CREATE TABLE action_instance_v15 (
