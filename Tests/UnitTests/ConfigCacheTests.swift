@@ -61,7 +61,7 @@ final class ConfigCacheTests: XCTestCase {
         let digests = Set(texts.map { ConfigCache.Key.digest($0) })
         XCTAssertEqual(digests.count, texts.count, "no two of these collide")
         // Equality compares the text, not the digest.
-        let a = ConfigCache.Key(kind: "webhook", text: base), b = ConfigCache.Key(kind: "webhook", text: String(base.utf8.reversed().reversed().map { Character(UnicodeScalar($0)) }))
+        let a = ConfigCache.Key(kind: "webhook", text: base), b = ConfigCache.Key(kind: "webhook", text: String(decoding: Array(base.utf8), as: UTF8.self))
         XCTAssertEqual(a, b, "the same text from another string is the same key")
         XCTAssertNotEqual(a, ConfigCache.Key(kind: "other", text: base), "the kind is part of the key")
         let cache = ConfigCache()
