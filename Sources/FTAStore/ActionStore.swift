@@ -246,6 +246,9 @@ extension SQLiteStore {
             sqlite3_reset(due)
             sqlite3_bind_double(due, 1, now)
             sqlite3_bind_int64(due, 2, Int64(limit))
+            // Rows of one storm share most of their JSON columns (a notice's children, the
+            // webhooks of one config): a text equal to the previous row's is that row's String.
+            var repeated = RepeatedColumnText(firstColumn: 15, count: 10)
             while try stepRow(due, on: db.sqliteConnection) {
                 var a = ClaimedAction(id: sqlite3_column_int64(due, 0), leaseToken: sqlite3_column_int64(due, 1) + 1)
                 a.nextStep = columnText(due, 2)
@@ -261,16 +264,16 @@ extension SQLiteStore {
                 a.parentActionId = sqlite3_column_int64(due, 12)
                 a.actionConfigId = sqlite3_column_int64(due, 13)
                 a.generateUUID = columnText(due, 14)
-                a.text.strategy = columnText(due, 15)
-                a.text.dimensions = columnText(due, 16)
-                a.text.alerts = columnText(due, 17)
-                a.text.alert = columnText(due, 18)
-                a.text.actionPlugin = columnText(due, 19)
-                a.text.actionConfig = columnText(due, 20)
-                a.text.inputs = columnText(due, 21)
-                a.text.outputs = columnText(due, 22)
-                a.text.exData = columnText(due, 23)
-                a.text.assignee = columnText(due, 24)
+                a.text.strategy = repeated.text(due, 15)
+                a.text.dimensions = repeated.text(due, 16)
+                a.text.alerts = repeated.text(due, 17)
+                a.text.alert = repeated.text(due, 18)
+                a.text.actionPlugin = repeated.text(due, 19)
+                a.text.actionConfig = repeated.text(due, 20)
+                a.text.inputs = repeated.text(due, 21)
+                a.text.outputs = repeated.text(due, 22)
+                a.text.exData = repeated.text(due, 23)
+                a.text.assignee = repeated.text(due, 24)
                 a.pluginType = columnText(due, 25)
                 a.cameDueAt = sqlite3_column_double(due, 26)
                 a.leaseWasExpired = sqlite3_column_type(due, 27) != SQLITE_NULL
@@ -594,6 +597,37 @@ func columnText(_ stmt: OpaquePointer, _ index: Int32) -> String {
     // sqlite3_column_text before sqlite3_column_bytes: the count is then of the text form.
     guard let text = sqlite3_column_text(stmt, index) else { return "" }
     return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(stmt, index))), as: UTF8.self)
+}
+
+/// Text columns read row after row, each kept as the String last read from it: a column whose
+/// bytes equal the previous row's gives that String again (shared storage) instead of a new
+/// allocation, UTF-8 check and copy. Lives for one statement's rows; nothing outlives it.
+struct RepeatedColumnText {
+    private let first: Int32
+    private var last: [String]
+
+    init(firstColumn: Int32, count: Int) {
+        first = firstColumn
+        last = Array(repeating: "", count: count)
+    }
+
+    /// Column `index` (in `firstColumn ..< firstColumn + count`) of the current row, as
+    /// ``columnText(_:_:)`` reads it.
+    mutating func text(_ stmt: OpaquePointer, _ index: Int32) -> String {
+        guard let bytes = sqlite3_column_text(stmt, index) else { return "" }
+        let n = Int(sqlite3_column_bytes(stmt, index))
+        let slot = Int(index - first)
+        // Texts of up to 15 bytes are stored inline, without an allocation to save. The previous
+        // String's bytes are valid UTF-8, so equal bytes decode to exactly that String (a text
+        // repaired on decoding has other bytes than its column and never matches).
+        if n > 15 {
+            var previous = last[slot]
+            if previous.utf8.count == n, previous.withUTF8({ memcmp($0.baseAddress!, bytes, n) == 0 }) { return previous }
+        }
+        let text = String(decoding: UnsafeBufferPointer(start: bytes, count: n), as: UTF8.self)
+        last[slot] = text
+        return text
+    }
 }
 
 /// Binds an integer or NULL.

@@ -75,6 +75,31 @@ final class ConfigCacheTests: XCTestCase {
         }
     }
 
+    /// The one-entry memo in front of the tables answers only for the same text and kind:
+    /// alternating texts, texts of one length a byte apart, the same text under another kind,
+    /// and an equal text in another String each get their own answer.
+    func testTheLastLookUp_answersOnlyForItsOwnTextAndKind() {
+        let pad = String(repeating: "x", count: 40)
+        let a = "{\"a\":1,\"pad\":\"\(pad)\"}", b = "{\"a\":2,\"pad\":\"\(pad)\"}"
+        XCTAssertEqual(a.utf8.count, b.utf8.count)
+        let cache = ConfigCache()
+        var builds: [String] = []
+        func build(_ text: String, _ kind: String) -> String {
+            (try? cache.value(text, kind: kind) { _ in builds.append(kind + ":" + text); return kind + ":" + text }.get()) ?? "failed"
+        }
+        for text in [a, a, b, a, b, b] { XCTAssertEqual(build(text, "k"), "k:" + text) }
+        XCTAssertEqual(build(a, "other"), "other:" + a, "another kind is another entry")
+        XCTAssertEqual(build(String(decoding: Array(a.utf8), as: UTF8.self), "k"), "k:" + a, "an equal text in another String")
+        XCTAssertEqual(builds, ["k:" + a, "k:" + b, "other:" + a], "each (kind, text) built once")
+        // The same for the parsed JSON.
+        XCTAssertEqual(cache.json(a)["a"], .int(1))
+        XCTAssertEqual(cache.json(b)["a"], .int(2))
+        XCTAssertEqual(cache.json(a)["a"], .int(1))
+        // A value built as one type is not handed out as another under the same text and kind.
+        XCTAssertEqual(try cache.value(a, kind: "k") { _ in 42 }.get(), 42)
+        XCTAssertEqual(build(a, "k"), "k:" + a)
+    }
+
     func testTheCacheStartsOverWhenFull() {
         let cache = ConfigCache()
         for i in 0..<ConfigCache.capacity { _ = cache.json(#"{"id":\#(i)}"#) }

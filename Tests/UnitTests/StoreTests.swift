@@ -138,6 +138,52 @@ final class StoreTests: TemporaryDirectoryCase {
         XCTAssertEqual(a.leaseToken, 1)
     }
 
+    /// The claim reuses a JSON column's text from the row before when the bytes are equal:
+    /// every claimed action still reads exactly its own row, whether a column repeats, differs
+    /// in one byte at the same length, is short, or was repaired from invalid UTF-8.
+    func testClaimedRowsSharingColumns_eachReadTheirOwnTexts() throws {
+        let config = #"{"id":7,"name":"hook","execute_config":{"template_detail":{"url":"http://h/x"}}}"#
+        var drafts: [ActionDraft] = []
+        for i in 0..<8 {
+            var d = draft()
+            d.dueAt = 900 + Int64(i)
+            d.actionConfig = i == 5 ? config.replacingOccurrences(of: "http://h/x", with: "http://h/y") : config
+            d.alert = #"{"id":"alert-\#(i % 3)","severity":2,"padding":"0123456789"}"#
+            d.inputs = i < 4 ? #"{"notice_way":"sms","followed":false}"# : #"{"notice_way":"sms","followed":true}"#
+            d.alerts = i % 2 == 0 ? #"["a1"]"# : #"["a2"]"#
+            drafts.append(d)
+        }
+        let ids = try store.insert(drafts, now: 800).map { r -> Int64 in
+            guard case .stored(let id) = r else { XCTFail("not stored"); return 0 }
+            return id
+        }
+        // The fourth row's alert: the third's bytes with one made invalid (repaired on reading).
+        try store.database.write { db in
+            try db.execute(sql: "UPDATE action_detail SET alert = (SELECT alert FROM action_detail WHERE id = ?) WHERE id = ?", arguments: [ids[2], ids[3]])
+            try db.execute(sql: "UPDATE action_detail SET alert = CAST(X'7B2261223A22FF30313233343536373839227D' AS TEXT) WHERE id IN (?, ?)",
+                           arguments: [ids[6], ids[7]])
+        }
+        let claimed = try store.claimDue(limit: 10, now: 1000, lease: 30, owner: "A")
+        XCTAssertEqual(claimed.map(\.id), ids)
+        for (i, a) in claimed.enumerated() {
+            let own = try XCTUnwrap(store.database.read { db in
+                try Row.fetchOne(db, sql: "SELECT action_config, alert, inputs, alerts FROM action_detail WHERE id = ?", arguments: [a.id])
+            })
+            XCTAssertEqual(a.text.actionConfig, own["action_config"] as String, "row \(i)")
+            XCTAssertEqual(a.text.inputs, own["inputs"] as String, "row \(i)")
+            XCTAssertEqual(a.text.alerts, own["alerts"] as String, "row \(i)")
+            if i >= 6 {
+                XCTAssertEqual(a.text.alert, "{\"a\":\"\u{FFFD}0123456789\"}", "row \(i): repaired")
+            } else {
+                XCTAssertEqual(a.text.alert, own["alert"] as String, "row \(i)")
+            }
+        }
+        XCTAssertTrue(claimed[5].text.actionConfig.contains("http://h/y"))
+        XCTAssertTrue(claimed[6].text.actionConfig.contains("http://h/x"), "the row after a different one reads its own again")
+        XCTAssertEqual(claimed[3].text.alert, claimed[2].text.alert)
+        XCTAssertNotEqual(claimed[1].text.alert, claimed[0].text.alert, "same length, one byte apart")
+    }
+
     func testRelease_givesTheRowBack_withItsDueTime() throws {
         var d = draft(); d.dueAt = 900
         _ = try store.insert([d], now: 800)

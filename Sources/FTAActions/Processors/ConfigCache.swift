@@ -58,6 +58,12 @@ package final class ConfigCache {
 
     private var parsed: [String: JSONValue] = [:]
     private var built: [Key: Any] = [:]
+    /// The last text looked up by each method, with its answer: consecutive actions of a storm
+    /// carry the same config, and the claim hands them one shared String (`RepeatedColumnText`
+    /// in FTAStore), which `==` recognises without reading its bytes, so a repeat costs no
+    /// hashing at all. Equality is still the whole text's (`==` compares the bytes otherwise).
+    private var lastParsed: (text: String, value: JSONValue)?
+    private var lastBuilt: (kind: String, text: String, value: Any)?
     /// Texts parsed so far (each miss parses).
     package private(set) var misses = 0
 
@@ -65,22 +71,34 @@ package final class ConfigCache {
 
     /// The config text parsed (malformed text reads as an empty object, as `ClaimedAction.json`).
     package func json(_ text: String) -> JSONValue {
-        if let v = parsed[text] { return v }
-        misses += 1
-        let v = (try? JSONParser.parse(text)) ?? .emptyObject
-        if parsed.count >= ConfigCache.capacity { parsed.removeAll(keepingCapacity: true) }
-        parsed[text] = v
+        if let last = lastParsed, last.text == text { return last.value }
+        let v: JSONValue
+        if let found = parsed[text] {
+            v = found
+        } else {
+            misses += 1
+            v = (try? JSONParser.parse(text)) ?? .emptyObject
+            if parsed.count >= ConfigCache.capacity { parsed.removeAll(keepingCapacity: true) }
+            parsed[text] = v
+        }
+        lastParsed = (text, v)
         return v
     }
 
     /// What `make` builds from the parsed config (a processor's checked settings), built once
     /// per text and `kind`; a config that fails to build fails the same way each time.
     package func value<T>(_ text: String, kind: String, _ make: (JSONValue) throws -> T) -> Result<T, Error> {
+        if let last = lastBuilt, last.kind == kind, last.text == text, let v = last.value as? Result<T, Error> { return v }
         let key = Key(kind: kind, text: text)
-        if let v = built[key] as? Result<T, Error> { return v }
-        let v = Result { try make(json(text)) }
-        if built.count >= ConfigCache.capacity { built.removeAll(keepingCapacity: true) }
-        built[key] = v
+        let v: Result<T, Error>
+        if let found = built[key] as? Result<T, Error> {
+            v = found
+        } else {
+            v = Result { try make(json(text)) }
+            if built.count >= ConfigCache.capacity { built.removeAll(keepingCapacity: true) }
+            built[key] = v
+        }
+        lastBuilt = (kind, text, v)
         return v
     }
 }
