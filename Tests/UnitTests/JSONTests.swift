@@ -127,16 +127,36 @@ final class JSONTests: XCTestCase {
     func testWrittenStrings_escapeAtEveryPosition_andReadBack() throws {
         let specials = ["\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1F}", "\u{7F}", "é", "告警", "/"]
         for special in specials {
-            for lead in 0..<10 {
-                for tail in 0..<3 {
+            // Leads and tails across two eight-byte words: the writer skips plain bytes a word
+            // at a time.
+            for lead in 0..<20 {
+                for tail in 0..<12 {
                     let s = String(repeating: "a", count: lead) + special + String(repeating: "z", count: tail) + special
                     let text = JSONValue.object(["k": .string(s)]).jsonText
                     XCTAssertFalse(text.utf8.contains { $0 < 0x20 }, "no raw control byte in \(text)")
                     XCTAssertEqual(try JSONParser.parse(text)["k"]?.stringValue, s)
+                    XCTAssertEqual(text, "{\"k\":" + JSONTests.escapedOneByOne(s) + "}")
                 }
             }
         }
         XCTAssertEqual(JSONValue.string("a\"b\\c\nd\u{1}").jsonText, #""a\"b\\c\nd\u0001""#)
+    }
+
+    /// What the writer must give for `s`, one character at a time.
+    static func escapedOneByOne(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += "\\u00" + (u.value < 0x10 ? "0" : "") + String(u.value, radix: 16)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
     }
 
     /// A notice child's inputs are its parent's members written once plus three of its own:
