@@ -393,6 +393,11 @@ package final class TickPass {
                        TickPass.submit(first, worker: worker, registry: registry, transfers: transfers, clock: clock, queue: queue) {
                         continue
                     }
+                    if let worker, let transfers,
+                       TickPass.submitNotices(actions, worker: worker, registry: registry, store: store, transfers: transfers, clock: clock,
+                                              queue: queue, outcomes: outcomes, random: random) {
+                        continue
+                    }
                     queue.blocking()
                     let results = TickPass.execute(actions, worker: worker, registry: registry, store: store, clock: clock)
                     let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
@@ -446,6 +451,85 @@ package final class TickPass {
             }
         }
         return true
+    }
+
+    /// Runs a notice group whose message goes out through an HTTP gateway without blocking a
+    /// thread: the worker prepares the group and passes the gate, hands the gateway's requests
+    /// to the transfer loop (without a tag: once the gate has admitted a send, it is sent even
+    /// when the pass stops) and takes the next group; the last answer finishes the group on the
+    /// transfer thread, its outcomes resolved there with jitter drawn here. False when the group
+    /// is not such a send (an approval step, a mail or bot channel), which then runs blocking.
+    static func submitNotices(_ actions: [ClaimedAction], worker: WorkerContext, registry: ProcessorRegistry, store: any QueueStore,
+                              transfers: HTTPMulti, clock: Clock, queue: WorkQueue, outcomes: Outcomes, random: FastRandom) -> Bool {
+        guard let first = actions.first, first.status != .waiting, !first.nextStep.hasPrefix("approve"),
+              let notices = registry.processor(for: first.pluginType) as? NoticeProcessor,
+              worker.breaker.executionHold(first) == nil else { return false }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let jitter = actions.map { _ in random.unit() }
+        func finish(_ results: [StepResult]) {
+            let ms = Int((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000)
+            let finished = clock.instant(), now = clock.now()
+            queue.complete(zip(zip(actions, results), jitter).map { pair, random in
+                var done = WorkQueue.Done(action: pair.0, result: pair.1, milliseconds: ms, finishedAt: finished)
+                done.update = outcomes.update(for: done, now: now, random: random)
+                return done
+            }, wakeWorker: false)
+        }
+        let plan = notices.prepare(group: actions, worker: worker)
+        let decisions: [GateDecision]
+        do {
+            decisions = try store.admit(plan.requests, now: clock.now())
+        } catch {
+            finish(actions.map { _ in StepResult(outcome: .failure("notice gate unavailable: \(error)", type: .frameworkCode)) })
+            return true
+        }
+        switch notices.outgoing(plan, decisions: decisions) {
+        case .done(let results):
+            finish(results)
+        case .send(let message, let channel, let complete):
+            guard let sender = worker.channels else {
+                finish(actions.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: "no network handle could be allocated")) })
+                return true
+            }
+            guard let gateway = channel as? GatewayChannel else {
+                // Not a gateway after all (the plan's way is its first readable child's): blocking.
+                queue.blocking()
+                let results = complete(channel.send(message, worker: sender))
+                queue.unblocked()
+                finish(results)
+                return true
+            }
+            let calls = gateway.calls(for: message, worker: sender)
+            let sending = calls.indices.filter { calls[$0].request != nil }
+            guard !sending.isEmpty else {
+                finish(complete(gateway.results(calls, calls.map { _ in nil })))
+                return true
+            }
+            // Answers arrive on the transfer thread, or at once on this one for a request the
+            // loop refuses; the last one finishes the group.
+            let answers = LockedValue(Answers(count: calls.count, waiting: sending.count))
+            for i in sending {
+                transfers.submit(calls[i].request!, tag: nil) { answer, _ in
+                    let all: [Result<HTTPResponse, TransportError>?]? = answers.update { a in
+                        a.answers[i] = answer
+                        a.waiting -= 1
+                        return a.waiting == 0 ? a.answers : nil
+                    }
+                    if let all { finish(complete(gateway.results(calls, all))) }
+                }
+            }
+        }
+        return true
+    }
+
+    /// The answers of one notice group's gateway calls, as they arrive.
+    struct Answers: Sendable {
+        var answers: [Result<HTTPResponse, TransportError>?]
+        var waiting: Int
+        init(count: Int, waiting: Int) {
+            answers = Array(repeating: nil, count: count)
+            self.waiting = waiting
+        }
     }
 
     /// After each round of finished transfers: a worker is woken to prepare more webhooks once

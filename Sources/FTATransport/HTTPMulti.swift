@@ -24,7 +24,7 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
     // Guarded by `lock`.
     /// Submitted and not started, in order (from `incomingHead`); the loop starts them while
     /// fewer than `maxInFlight` transfers run, and ``withdraw()`` takes them back.
-    private var incoming: [(request: HTTPRequest, tag: Int64, completion: Completion)] = []
+    private var incoming: [(request: HTTPRequest, tag: Int64?, completion: Completion)] = []
     private var incomingHead = 0
     /// Transfers started and not finished.
     private var inFlight = 0
@@ -68,8 +68,9 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
     }
 
     /// Sends `request`; `completion` runs on the transfer thread when it has finished, unless
-    /// the request is withdrawn before it started (``withdraw()`` returns its `tag` then).
-    package func submit(_ request: HTTPRequest, tag: Int64, completion: @escaping Completion) {
+    /// the request is withdrawn before it started (``withdraw()`` returns its `tag` then). A
+    /// request without a tag is never withdrawn: it is sent and completes.
+    package func submit(_ request: HTTPRequest, tag: Int64?, completion: @escaping Completion) {
         if let refused = HTTPClient.refusal(request, userAgent: userAgent) {
             completion(.failure(refused), DispatchTime.now().uptimeNanoseconds)
             return
@@ -99,14 +100,15 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
         if wake { curl_multi_wakeup(multi) }
     }
 
-    /// Takes back every request submitted and not yet started: their completions will not run.
-    /// Returns their tags, in submission order (a pass that must stop gives those actions back
-    /// instead of sending them).
+    /// Takes back every request submitted with a tag and not yet started: their completions
+    /// will not run. Returns their tags, in submission order (a pass that must stop gives those
+    /// actions back instead of sending them). Requests without a tag stay, in order, and are sent.
     package func withdraw() -> [Int64] {
         lock.lock()
         defer { lock.unlock() }
-        let tags = incoming[incomingHead...].map(\.tag)
-        incoming.removeAll()
+        let waiting = incoming[incomingHead...]
+        let tags = waiting.compactMap(\.tag)
+        incoming = waiting.filter { $0.tag == nil }
         incomingHead = 0
         return tags
     }
@@ -124,7 +126,7 @@ package final class HTTPMulti: AsyncHTTPTransport, @unchecked Sendable {
 
     private func loop() {
         var done: [(completion: Completion, result: Result<HTTPResponse, TransportError>, started: UInt64)] = []
-        var batch: [(request: HTTPRequest, tag: Int64, completion: Completion)] = []
+        var batch: [(request: HTTPRequest, tag: Int64?, completion: Completion)] = []
         while true {
             // The requests that may start now: as many as there is room for.
             lock.lock()

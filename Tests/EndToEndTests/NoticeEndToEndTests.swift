@@ -147,4 +147,39 @@ final class NoticeEndToEndTests: EndToEndCase {
         XCTAssertTrue(try row(noChannel[0])["ex_data"]?["message"]?.stringValue?.contains("no channel configured for notice way 'weixin' (channels.weixin)") ?? false)
         XCTAssertTrue(try row(noAddress[0])["ex_data"]?["message"]?.stringValue?.contains("no sms address for ghost") ?? false)
     }
+    /// Gateway sends go through the pass's transfer loop. A pass that stops while sends wait
+    /// there sends each one the gate admitted, once, and records it; what it had not started
+    /// is given back unsent, and the next pass sends that, so every notice goes out exactly once.
+    func testAStoppingPass_sendsWhatItHandedOver_once_andGivesBackTheRest() throws {
+        try receiver.script(path: "/sms", delay: 0.4)
+        var children: [Int64] = []
+        for i in 0..<12 {
+            // One alert each: twelve groups, one SMS request each.
+            let alert: JSONValue = ["id": .string("a-\(i)"), "alert_name": "CPU usage high", "begin_time": .int(t0)]
+            children += try notice(ways: ["sms"], users: ["alice"], action: ["alerts": [.string("a-\(i)")], "alert": alert]).children
+        }
+        let first = try start("fta-tick", ["run", "--concurrency", "2"])
+        let deadline = Date().addingTimeInterval(20)
+        while try receiver.requests().isEmpty && Date() < deadline { usleep(20_000) }
+        kill(first.process.processIdentifier, SIGHUP)
+        first.process.waitUntilExit()
+        XCTAssertEqual(first.process.terminationReason, .exit)
+        XCTAssertEqual(first.process.terminationStatus, 0)
+        func sent() throws -> [String] {
+            try receiver.requests().filter { $0["path"]?.stringValue == "/sms" }.compactMap { $0["headers"]?["idempotency-key"]?.stringValue }
+        }
+        let before = try sent()
+        let succeeded = try children.filter { try row($0)["status"]?.stringValue == "success" }
+        XCTAssertEqual(succeeded.count, before.count, "every send made was recorded, and only those: \(before)")
+        XCTAssertGreaterThan(before.count, 0)
+        XCTAssertLessThan(before.count, 12, "the stop left some unsent")
+        let s = try json(tick(["status", "--json"], expect: nil))
+        XCTAssertEqual(s["leased_now"]?.intValue, 0, "no claim left behind: \(s)")
+        try receiver.script(path: "/sms", delay: 0)
+        try pass()
+        let all = try sent()
+        XCTAssertEqual(all.count, 12, "twelve sends over the two passes: \(all)")
+        XCTAssertEqual(Set(all).count, 12, "none sent twice")
+        for id in children { XCTAssertEqual(try row(id)["status"], "success", "child \(id)") }
+    }
 }

@@ -193,6 +193,29 @@ final class HTTPMultiTests: XCTestCase {
         XCTAssertEqual(multi.withdraw(), [], "nothing is left to take back")
     }
 
+    /// A request submitted without a tag (a notice the gate has admitted) is never taken back:
+    /// a withdraw returns only the tagged ones, and the untagged are still sent, in order.
+    func testWithdraw_leavesUntaggedRequests_whichAreSentInOrder() throws {
+        try receiver.script(path: "/slow", delay: 0.5)
+        let multi = try XCTUnwrap(HTTPMulti(connections: 4, maxInFlight: 1))
+        let lock = NSLock()
+        var completed: [Int] = []
+        for i in 1...5 {
+            let tag: Int64? = i % 2 == 0 ? nil : Int64(i)
+            multi.submit(HTTPRequest(method: "POST", url: "\(receiver.baseURL)/slow", body: Array("n\(i)".utf8), timeout: 10), tag: tag) { _, _ in
+                lock.lock(); completed.append(i); lock.unlock()
+            }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while try receiver.requests().isEmpty && Date() < deadline { usleep(10_000) }
+        // The first is being answered; of the four waiting, 3 and 5 are tagged.
+        XCTAssertEqual(multi.withdraw(), [3, 5])
+        multi.shutdown()
+        XCTAssertEqual(completed, [1, 2, 4], "the sent one and the untagged ones complete, in order")
+        XCTAssertEqual(try receiver.requests().compactMap { $0["body"]?.stringValue }, ["n1", "n2", "n4"])
+        XCTAssertEqual(multi.withdraw(), [], "nothing is left to take back")
+    }
+
     func testSlowReceiver_timesOut_withoutHoldingBackTheOthers() throws {
         try receiver.script(path: "/slow", delay: 3)
         let multi = try XCTUnwrap(HTTPMulti())

@@ -17,20 +17,46 @@ package struct GatewayChannel: NoticeChannel {
     }
 
     package func send(_ message: NoticeMessage, worker: ChannelWorker) -> [String: NoticeResult] {
+        let calls = self.calls(for: message, worker: worker)
+        return results(calls, calls.map { call in call.request.map { worker.http.perform($0) } })
+    }
+
+    /// One gateway call of a send: the receivers it covers and its request, or the result known
+    /// without sending (a template that fails, a URL refused).
+    package struct Call: Sendable {
+        package let receivers: [String]
+        package let request: HTTPRequest?
+        let known: NoticeResult?
+        let target: String
+    }
+
+    /// The calls that send `message`: one for all its receivers, or one each (`per_receiver`).
+    /// A pass hands their requests to its transfer loop and gives the answers to ``results``.
+    package func calls(for message: NoticeMessage, worker: ChannelWorker) -> [Call] {
         let content = TextLimit.truncate(message.content, to: settings.maxLength)
-        let redactor = self.redactor
         let groups = settings.perReceiver ? message.receivers.map { [$0] } : [message.receivers]
-        var results: [String: NoticeResult] = [:]
-        for (n, group) in groups.enumerated() {
+        return groups.enumerated().map { n, group in
             let key = message.idempotencyKey.map { groups.count > 1 ? "\($0)-\(n + 1)" : $0 }
-            var result = call(group, title: message.title, content: content, idempotencyKey: key, worker: worker)
+            return call(group, title: message.title, content: content, idempotencyKey: key, worker: worker)
+        }
+    }
+
+    /// Each receiver's result: `answers` holds, call by call, the transport's answer to the
+    /// call's request (nil for a call without one).
+    package func results(_ calls: [Call], _ answers: [Result<HTTPResponse, TransportError>?]) -> [String: NoticeResult] {
+        let redactor = self.redactor
+        var results: [String: NoticeResult] = [:]
+        for (call, answer) in zip(calls, answers) {
+            var result = call.known ?? answer.map { interpret($0, target: call.target) }
+                ?? NoticeResult(ok: false, message: "\(way) gateway: no answer")
             result.message = redactor.redact(result.message)
-            for r in group { results[r] = result }
+            for r in call.receivers { results[r] = result }
         }
         return results
     }
 
-    func call(_ receivers: [String], title: String, content: String, idempotencyKey: String? = nil, worker: ChannelWorker) -> NoticeResult {
+    func call(_ receivers: [String], title: String, content: String, idempotencyKey: String? = nil, worker: ChannelWorker) -> Call {
+        func known(_ result: NoticeResult) -> Call { Call(receivers: receivers, request: nil, known: result, target: "") }
         let context: JSONValue = [
             "receivers": .array(receivers.map { .string($0) }), "receiver": .string(receivers.first ?? ""),
             "title": .string(title), "content": .string(content), "way": .string(way),
@@ -45,10 +71,10 @@ package struct GatewayChannel: NoticeChannel {
                 body = JSONValue.object(["receivers": context["receivers"] ?? .emptyArray, "title": .string(title), "content": .string(content)]).jsonText
             }
         } catch {
-            return NoticeResult(ok: false, message: "\(error)")
+            return known(NoticeResult(ok: false, message: "\(error)"))
         }
         if let why = WireCheck.url(target) {
-            return NoticeResult(ok: false, message: "\(way) gateway: rendered channels.\(way).url \(why); not sent")
+            return known(NoticeResult(ok: false, message: "\(way) gateway: rendered channels.\(way).url \(why); not sent"))
         }
         var allHeaders = settings.headers
         if !allHeaders.contains(where: { $0.0.lowercased() == "content-type" }) { allHeaders.append(("Content-Type", settings.contentType)) }
@@ -56,7 +82,12 @@ package struct GatewayChannel: NoticeChannel {
             allHeaders.append(("Idempotency-Key", idempotencyKey))
         }
         let request = HTTPRequest(method: settings.method, url: target, headers: allHeaders, body: Array(body.utf8), timeout: settings.timeout, verifyTLS: settings.verifyTLS)
-        switch worker.http.perform(request) {
+        return Call(receivers: receivers, request: request, known: nil, target: target)
+    }
+
+    /// What the gateway's answer (or the transport's failure) means for the call's receivers.
+    func interpret(_ answer: Result<HTTPResponse, TransportError>, target: String) -> NoticeResult {
+        switch answer {
         case .failure(let e):
             return NoticeResult(ok: false, message: "\(way) gateway \(Redactor.safeURL(target)): \(e.message)")
         case .success(let response):

@@ -213,10 +213,30 @@ package struct NoticeProcessor: ActionProcessor {
 
     /// Sends what the gate admitted and says, per action, what happened.
     package func send(_ prepared: Plan, decisions: [GateDecision], worker: WorkerContext) -> [StepResult] {
-        if let finished = prepared.finished { return finished }
+        switch outgoing(prepared, decisions: decisions) {
+        case .done(let results):
+            return results
+        case .send(let message, let channel, let finish):
+            guard let sender = worker.channels else {
+                return prepared.group.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: "no network handle could be allocated")) }
+            }
+            return finish(channel.send(message, worker: sender))
+        }
+    }
+
+    /// What a prepared group sends after the gate's decisions: nothing (its results are known),
+    /// or one message on one channel, whose per-receiver results `finish` turns into the
+    /// group's results. A pass sends a gateway's message through its transfer loop.
+    package enum Outgoing {
+        case done([StepResult])
+        case send(NoticeMessage, any NoticeChannel, finish: ([String: NoticeResult]) -> [StepResult])
+    }
+
+    package func outgoing(_ prepared: Plan, decisions: [GateDecision]) -> Outgoing {
+        if let finished = prepared.finished { return .done(finished) }
         var plan = prepared
         let group = plan.group
-        guard group.indices.contains(plan.lead), let channel = channels[plan.way] else { return [] }
+        guard group.indices.contains(plan.lead), let channel = channels[plan.way] else { return .done([]) }
         let lead = group[plan.lead]
         let way = plan.way
         var folded: [Int64: String] = [:]
@@ -231,7 +251,7 @@ package struct NoticeProcessor: ActionProcessor {
                 plan.addressesOf[id] = nil
             case (.voice, .heldBy(let holder)):
                 let message = "voice alarm defended by package (action \(holder)): the same receivers get one call per \(plan.voiceWindow) s"
-                return group.map { _ in StepResult(outcome: ActionOutcome(.failed(.systemAbort, retryAfter: nil), message: message)) }
+                return .done(group.map { _ in StepResult(outcome: ActionOutcome(.failed(.systemAbort, retryAfter: nil), message: message)) })
             default: break
             }
         }
@@ -239,28 +259,26 @@ package struct NoticeProcessor: ActionProcessor {
         for id in lost { plan.addressesOf[id] = nil }
         var seen = Set<String>()
         let all = group.flatMap { plan.addressesOf[$0.id] ?? [] }.filter { seen.insert($0).inserted }
-        var results: [String: NoticeResult] = [:]
-        if !all.isEmpty {
-            guard let sender = worker.channels else {
-                return group.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: "no network handle could be allocated")) }
-            }
-            results = channel.send(NoticeMessage(way: way, receivers: all, title: plan.title, content: plan.content,
-                                                 idempotencyKey: WebhookProcessor.idempotencyKey(lead)), worker: sender)
-        }
-        let outputs: [String: JSONValue] = ["title": .string(plan.title), "message": .string(plan.content)]
-        return group.map { a in
-            if lost.contains(a.id) { return StepResult(outcome: .failure("not sent: the claim on this notice was lost", type: .frameworkCode)) }
-            if let why = plan.missing[a.id] { return StepResult(outcome: ActionOutcome(.finished(.failure), message: why)) }
-            if let why = folded[a.id] { return StepResult(outcome: ActionOutcome(.finished(.skipped), message: why, outputs: outputs)) }
-            let mine = (plan.addressesOf[a.id] ?? []).compactMap { results[$0] }
-            let shared = all.count > 1 ? " (one message to \(all.count) receivers)" : ""
-            if let ok = mine.first(where: \.ok) {
-                return StepResult(outcome: .success("\(way) sent\(shared): \(TextLimit.excerpt(ok.message))", outputs: outputs),
+        let sent = plan
+        let finish = { (results: [String: NoticeResult]) -> [StepResult] in
+            let outputs: [String: JSONValue] = ["title": .string(sent.title), "message": .string(sent.content)]
+            return group.map { a in
+                if lost.contains(a.id) { return StepResult(outcome: .failure("not sent: the claim on this notice was lost", type: .frameworkCode)) }
+                if let why = sent.missing[a.id] { return StepResult(outcome: ActionOutcome(.finished(.failure), message: why)) }
+                if let why = folded[a.id] { return StepResult(outcome: ActionOutcome(.finished(.skipped), message: why, outputs: outputs)) }
+                let mine = (sent.addressesOf[a.id] ?? []).compactMap { results[$0] }
+                let shared = all.count > 1 ? " (one message to \(all.count) receivers)" : ""
+                if let ok = mine.first(where: \.ok) {
+                    return StepResult(outcome: .success("\(way) sent\(shared): \(TextLimit.excerpt(ok.message))", outputs: outputs),
+                                      detail: "\(way) to \(all.count) receivers")
+                }
+                let why = mine.first?.message ?? "no result for this receiver"
+                return StepResult(outcome: ActionOutcome(.finished(.failure), message: "\(way) send failed\(shared): \(why)", outputs: outputs),
                                   detail: "\(way) to \(all.count) receivers")
             }
-            let why = mine.first?.message ?? "no result for this receiver"
-            return StepResult(outcome: ActionOutcome(.finished(.failure), message: "\(way) send failed\(shared): \(why)", outputs: outputs),
-                              detail: "\(way) to \(all.count) receivers")
         }
+        guard !all.isEmpty else { return .done(finish([:])) }
+        return .send(NoticeMessage(way: way, receivers: all, title: plan.title, content: plan.content,
+                                   idempotencyKey: WebhookProcessor.idempotencyKey(lead)), channel, finish: finish)
     }
 }
