@@ -457,8 +457,9 @@ package final class TickPass {
     /// thread: the worker prepares the group and passes the gate, hands the gateway's requests
     /// to the transfer loop (without a tag: once the gate has admitted a send, it is sent even
     /// when the pass stops) and takes the next group; the last answer finishes the group on the
-    /// transfer thread, its outcomes resolved there with jitter drawn here. False when the group
-    /// is not such a send (an approval step, a mail or bot channel), which then runs blocking.
+    /// transfer thread, its outcomes resolved there with jitter drawn here. A mail or bot message
+    /// is sent by this worker, blocking. False for a group that is not a notice step (an
+    /// approval), which ``execute`` runs.
     static func submitNotices(_ actions: [ClaimedAction], worker: WorkerContext, registry: ProcessorRegistry, store: any QueueStore,
                               transfers: HTTPMulti, clock: Clock, queue: WorkQueue, outcomes: Outcomes, random: FastRandom) -> Bool {
         guard let first = actions.first, first.status != .waiting, !first.nextStep.hasPrefix("approve"),
@@ -477,46 +478,42 @@ package final class TickPass {
         }
         let plan = notices.prepare(group: actions, worker: worker)
         let decisions: [GateDecision]
-        do {
-            decisions = try store.admit(plan.requests, now: clock.now())
-        } catch {
-            finish(actions.map { _ in StepResult(outcome: .failure("notice gate unavailable: \(error)", type: .frameworkCode)) })
+        switch admit(plan, of: actions, store: store, clock: clock) {
+        case .success(let d): decisions = d
+        case .failure(let unavailable):
+            finish(unavailable.results)
             return true
         }
-        switch notices.outgoing(plan, decisions: decisions) {
-        case .done(let results):
-            finish(results)
-        case .send(let message, let channel, let complete):
-            guard let sender = worker.channels else {
-                finish(actions.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: "no network handle could be allocated")) })
-                return true
-            }
-            guard let gateway = channel as? GatewayChannel else {
-                // Not a gateway after all (the plan's way is its first readable child's): blocking.
+        let outgoing = notices.outgoing(plan, decisions: decisions)
+        guard case .send(let message, let gateway as GatewayChannel, let complete) = outgoing, let sender = worker.channels else {
+            // Results known without sending, or a mail or bot message, which the worker sends.
+            if case .done(let results) = outgoing {
+                finish(results)
+            } else {
                 queue.blocking()
-                let results = complete(channel.send(message, worker: sender))
+                let results = notices.deliver(outgoing, group: actions, worker: worker)
                 queue.unblocked()
                 finish(results)
-                return true
             }
-            let calls = gateway.calls(for: message, worker: sender)
-            let sending = calls.indices.filter { calls[$0].request != nil }
-            guard !sending.isEmpty else {
-                finish(complete(gateway.results(calls, calls.map { _ in nil })))
-                return true
-            }
-            // Answers arrive on the transfer thread, or at once on this one for a request the
-            // loop refuses; the last one finishes the group.
-            let answers = LockedValue(Answers(count: calls.count, waiting: sending.count))
-            for i in sending {
-                transfers.submit(calls[i].request!, tag: nil) { answer, _ in
-                    let all: [Result<HTTPResponse, TransportError>?]? = answers.update { a in
-                        a.answers[i] = answer
-                        a.waiting -= 1
-                        return a.waiting == 0 ? a.answers : nil
-                    }
-                    if let all { finish(complete(gateway.results(calls, all))) }
+            return true
+        }
+        let calls = gateway.calls(for: message, worker: sender)
+        let sending = calls.indices.filter { calls[$0].request != nil }
+        guard !sending.isEmpty else {
+            finish(complete(gateway.results(calls, calls.map { _ in nil })))
+            return true
+        }
+        // Answers arrive on the transfer thread, or at once on this one for a request the loop
+        // refuses; the last one finishes the group.
+        let answers = LockedValue(Answers(count: calls.count, waiting: sending.count))
+        for i in sending {
+            transfers.submit(calls[i].request!, tag: nil) { answer, _ in
+                let all: [Result<HTTPResponse, TransportError>?]? = answers.update { a in
+                    a.answers[i] = answer
+                    a.waiting -= 1
+                    return a.waiting == 0 ? a.answers : nil
                 }
+                if let all { finish(complete(gateway.results(calls, all))) }
             }
         }
         return true
@@ -562,15 +559,28 @@ package final class TickPass {
         }
         if let notices = processor as? NoticeProcessor {
             let plan = notices.prepare(group: actions, worker: worker)
-            let decisions: [GateDecision]
-            do {
-                decisions = try store.admit(plan.requests, now: clock.now())
-            } catch {
-                return actions.map { _ in StepResult(outcome: .failure("notice gate unavailable: \(error)", type: .frameworkCode)) }
+            switch admit(plan, of: actions, store: store, clock: clock) {
+            case .success(let decisions): return notices.send(plan, decisions: decisions, worker: worker)
+            case .failure(let unavailable): return unavailable.results
             }
-            return notices.send(plan, decisions: decisions, worker: worker)
         }
         return processor.run(group: actions, worker: worker)
+    }
+
+    /// The store's gate decisions for a prepared notice group; when the store cannot give them,
+    /// the group's results say so.
+    static func admit(_ plan: NoticeProcessor.Plan, of actions: [ClaimedAction], store: any QueueStore, clock: Clock) -> Result<[GateDecision], GateUnavailable> {
+        do {
+            return .success(try store.admit(plan.requests, now: clock.now()))
+        } catch {
+            return .failure(GateUnavailable(results: actions.map { _ in
+                StepResult(outcome: .failure("notice gate unavailable: \(error)", type: .frameworkCode))
+            }))
+        }
+    }
+
+    struct GateUnavailable: Error {
+        let results: [StepResult]
     }
 
     // MARK: 4. Record

@@ -213,12 +213,17 @@ package struct NoticeProcessor: ActionProcessor {
 
     /// Sends what the gate admitted and says, per action, what happened.
     package func send(_ prepared: Plan, decisions: [GateDecision], worker: WorkerContext) -> [StepResult] {
-        switch outgoing(prepared, decisions: decisions) {
+        deliver(outgoing(prepared, decisions: decisions), group: prepared.group, worker: worker)
+    }
+
+    /// Sends `outgoing` on the worker's own handles, blocking until the channel answers.
+    package func deliver(_ outgoing: Outgoing, group: [ClaimedAction], worker: WorkerContext) -> [StepResult] {
+        switch outgoing {
         case .done(let results):
             return results
         case .send(let message, let channel, let finish):
             guard let sender = worker.channels else {
-                return prepared.group.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: "no network handle could be allocated")) }
+                return group.map { _ in StepResult(outcome: ActionOutcome(.finished(.failure), message: "no network handle could be allocated")) }
             }
             return finish(channel.send(message, worker: sender))
         }
